@@ -1,0 +1,105 @@
+package dev.vmlaunch.cli;
+
+import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.config.ConfigException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * Entry point. Parsing and printing only; each subcommand is one class in this package.
+ * Errors reach the user as one line and an exit code (see {@link ExitCodes}); stack traces only with --debug.
+ */
+@Command(
+        name = "vmlaunch",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = "Launch kvmtool (lkvm) and QEMU guests with VFIO PCI passthrough from one guest.json.",
+        subcommands = {
+            CommandLine.HelpCommand.class,
+        },
+        footerHeading = "%nExit codes:%n",
+        footer = {
+            "  0  ok",
+            "  1  runtime failure (the VMM failed, a check or test failed)",
+            "  2  usage or configuration error (nothing was started or changed)",
+            "  3  host not ready (preflight or IOMMU group viability failed)",
+        })
+public final class Main implements Runnable {
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Show stack traces of errors.")
+    boolean debug;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a command is required (see 'vmlaunch --help')");
+    }
+
+    public static void main(String[] args) {
+        int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        System.exit(code);
+    }
+
+    /** Runs one command line; returns the exit code. Used by main and by in-process CLI tests. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        boolean debug = debugRequested(args);
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(false);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            CommandLine cmd = ex.getCommandLine();
+            err.println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+            err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+            err.flush();
+            return ExitCodes.USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> report(ex, debug, err));
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    static int report(Exception ex, boolean debug, PrintWriter err) {
+        if (ex instanceof ConfigException ce) {
+            // Config errors are already "file:line:col: $.path: what"; editors can jump to them.
+            ce.errors().forEach(e -> err.println(e.format()));
+        } else if (ex instanceof VmlaunchException ve) {
+            err.println("vmlaunch: " + ve.getMessage());
+        } else {
+            err.println("vmlaunch: internal error: " + ex + (debug ? "" : " (run with --debug for the stack trace)"));
+        }
+        if (debug) {
+            StringWriter sw = new StringWriter();
+            ex.printStackTrace(new PrintWriter(sw));
+            err.print(sw);
+        }
+        err.flush();
+        return ex instanceof VmlaunchException ve ? ve.exitCode() : ExitCodes.FAILURE;
+    }
+
+    private static boolean debugRequested(String[] args) {
+        for (String a : args) {
+            if (a.equals("--")) {
+                return false;
+            }
+            if (a.equals("--debug")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

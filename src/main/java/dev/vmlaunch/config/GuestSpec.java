@@ -1,0 +1,103 @@
+package dev.vmlaunch.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A validated guest.json. Everything past {@link GuestSpecLoader} trusts these values: names match their
+ * patterns, PCI addresses are well formed, options fit the chosen VMM and architecture, and paths are
+ * absolute (relative paths in the file are taken from the file's folder).
+ *
+ * @param source     the file it came from, absolute
+ * @param binary     the VMM executable as written, or null for the default ({@link #binaryOrDefault()})
+ * @param machine    null for lkvm
+ * @param accel      null for lkvm
+ * @param irqchip    null when the VMM's default is used
+ * @param mte        null when not set (lkvm's default)
+ * @param network    null when not set: lkvm's default; for qemu the same as {@link Network#NONE}
+ */
+public record GuestSpec(
+        Path source,
+        String name,
+        Vmm vmm,
+        Arch arch,
+        String binary,
+        Accel accel,
+        Machine machine,
+        int cpus,
+        long memoryMiB,
+        Path kernel,
+        Path initrd,
+        String cmdline,
+        Firmware firmware,
+        Console console,
+        IrqChip irqchip,
+        Viommu viommu,
+        Boolean mte,
+        Cpu cpu,
+        String vga,
+        List<Disk> disks,
+        Path cdrom,
+        List<Share> shares,
+        Network network,
+        List<Device> devices,
+        List<Passthrough> passthrough,
+        List<String> extraArgs) {
+
+    public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
+
+    public GuestSpec {
+        disks = List.copyOf(disks);
+        shares = List.copyOf(shares);
+        devices = List.copyOf(devices);
+        passthrough = List.copyOf(passthrough);
+        extraArgs = List.copyOf(extraArgs);
+    }
+
+    /** The executable to run: {@code binary}, or {@code lkvm} / {@code qemu-system-<arch>}. */
+    public String binaryOrDefault() {
+        if (binary != null) {
+            return binary;
+        }
+        return vmm == Vmm.LKVM ? "lkvm" : "qemu-system-" + arch.json();
+    }
+
+    /** Firmware: a single image for {@code -bios} / lkvm {@code --firmware}, or an OVMF/AAVMF pflash pair. */
+    public record Firmware(Path code, Path vars, boolean pflash) {
+    }
+
+    /** CPU model options (qemu). {@code model} null: {@code host} with kvm, {@code max} with tcg. */
+    public record Cpu(String model, boolean hideHypervisor, String hypervVendorId) {
+        public static final Cpu DEFAULT = new Cpu(null, false, null);
+    }
+
+    /** A disk image; {@code format} null lets the VMM probe (raw for qemu, with its warning suppressed). */
+    public record Disk(Path path, boolean readonly, String format) {
+    }
+
+    /** A host folder shared over 9p under {@code tag}. */
+    public record Share(Path path, String tag, boolean readonly) {
+    }
+
+    /**
+     * An emulated qemu device, e.g. {@code e1000e}. {@code netdev} attaches a NIC model to user networking.
+     * {@code props} are extra {@code key=value} device properties, in order.
+     */
+    public record Device(String model, String id, Network netdev, Map<String, String> props) {
+        public Device {
+            props = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(props));
+        }
+    }
+
+    /**
+     * A host PCI device given to the guest through VFIO.
+     *
+     * @param managed       bind it to vfio-pci before the guest starts and restore its driver afterwards
+     * @param rombar        null: the VMM's default
+     * @param minMsiVectors null: no requirement; else the device must offer at least this many MSI/MSI-X vectors
+     */
+    public record Passthrough(PciAddress host, boolean managed, boolean multifunction, boolean xVga, Path romfile,
+            Boolean rombar, Integer minMsiVectors) {
+    }
+}

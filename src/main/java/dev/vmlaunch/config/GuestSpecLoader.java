@@ -1,0 +1,556 @@
+package dev.vmlaunch.config;
+
+import dev.vmlaunch.config.GuestSpec.Cpu;
+import dev.vmlaunch.config.GuestSpec.Device;
+import dev.vmlaunch.config.GuestSpec.Disk;
+import dev.vmlaunch.config.GuestSpec.Firmware;
+import dev.vmlaunch.config.GuestSpec.Passthrough;
+import dev.vmlaunch.config.GuestSpec.Share;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Loads guest.json (version 1) strictly: unknown fields, wrong types, bad enums, out-of-range numbers, bad PCI
+ * addresses, duplicates and options the chosen VMM or architecture cannot honour are all errors, reported
+ * together with file:line:col and JSON path. See docs/guest-json.md.
+ */
+public final class GuestSpecLoader {
+    static final Set<String> FIELDS = new LinkedHashSet<>(List.of("name", "vmm", "arch", "binary", "accel", "machine",
+            "cpus", "memory", "kernel", "initrd", "cmdline", "firmware", "console", "irqchip", "viommu", "mte", "cpu",
+            "vga", "disks", "cdrom", "shares", "network", "devices", "passthrough", "extraArgs"));
+    private static final Set<String> CPU_FIELDS = Set.of("model", "hideHypervisor", "hypervVendorId");
+    private static final Set<String> DISK_FIELDS = Set.of("path", "readonly", "format");
+    private static final Set<String> SHARE_FIELDS = Set.of("path", "tag", "readonly");
+    private static final Set<String> DEVICE_FIELDS = Set.of("model", "id", "netdev", "props");
+    private static final Set<String> PASSTHROUGH_FIELDS =
+            Set.of("host", "managed", "multifunction", "xVga", "romfile", "rombar", "minMsiVectors");
+    private static final Set<String> FIRMWARE_FIELDS = Set.of("code", "vars");
+
+    private static final Pattern NAME = Pattern.compile(GuestSpec.NAME_PATTERN);
+    /** Identifiers that go into qemu option strings: no commas, no '=', nothing a parser could split on. */
+    private static final Pattern IDENT = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_.-]{1,31}");
+    private static final Pattern MODEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern CPU_MODEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern FORMAT = Pattern.compile("raw|qcow2|vmdk|vdi|vhdx|qed");
+    private static final Pattern MEMORY = Pattern.compile("(\\d+)\\s*([KMGT]i?B?|[kmgt])?");
+    private static final long MIN_MEMORY_MIB = 16;
+    private static final long MAX_MEMORY_MIB = 16L * 1024 * 1024;
+
+    private GuestSpecLoader() {
+    }
+
+    /** The result: the spec and the warnings found while loading it (printed on stderr by the CLI). */
+    public record Loaded(GuestSpec spec, List<ConfigError> warnings) {
+    }
+
+    /** Loads {@code file}, naming it in errors as the user typed it. */
+    public static Loaded load(Path file) {
+        String display = file.toString();
+        Json root = JsonReader.read(file, display);
+        return fromJson(root, file.toAbsolutePath().normalize(), display, Arch.host());
+    }
+
+    /** Validates an already-parsed tree; relative paths resolve against {@code source}'s folder. */
+    public static Loaded fromJson(Json root, Path source, String display, Optional<Arch> hostArch) {
+        Problems p = new Problems(display);
+        if (!(root instanceof Json.Obj)) {
+            p.error(root.at(), "$", "the top level must be an object, found " + root.kind());
+            p.throwIfAny();
+        }
+        GuestSpec spec = new Reader(p, source.getParent() == null ? Path.of("/") : source.getParent(), hostArch)
+                .read(root, source);
+        p.throwIfAny();
+        return new Loaded(spec, p.warnings());
+    }
+
+    /** Parses a memory size: an integer (MiB) or a string such as "512M", "4G", "2GiB". Empty when invalid. */
+    public static Optional<Long> parseMemoryMiB(String text) {
+        Matcher m = MEMORY.matcher(text.trim());
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+        String unit = m.group(2) == null ? "M" : m.group(2).substring(0, 1).toUpperCase(Locale.ROOT);
+        try {
+            switch (unit) {
+                case "K":
+                    return n % 1024 == 0 ? Optional.of(n / 1024) : Optional.empty();
+                case "M":
+                    return Optional.of(n);
+                case "G":
+                    return Optional.of(Math.multiplyExact(n, 1024L));
+                case "T":
+                    return Optional.of(Math.multiplyExact(n, 1024L * 1024));
+                default:
+                    return Optional.empty();
+            }
+        } catch (ArithmeticException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** One pass over one file. */
+    private static final class Reader {
+        private final Problems p;
+        private final Path baseDir;
+        private final Optional<Arch> hostArch;
+
+        Reader(Problems p, Path baseDir, Optional<Arch> hostArch) {
+            this.p = p;
+            this.baseDir = baseDir;
+            this.hostArch = hostArch;
+        }
+
+        GuestSpec read(Json root, Path source) {
+            Fields f = Fields.of(root, "$", p, FIELDS).orElseThrow();
+
+            f.require("name", "a guest name matching " + GuestSpec.NAME_PATTERN);
+            String name = f.text("name").filter(n -> matches(f, "name", n, NAME,
+                    "must match " + GuestSpec.NAME_PATTERN + " (letters, digits, '_', '.', '-'; at most 64)")).orElse(null);
+
+            f.require("vmm", "one of: " + JsonEnum.allowed(Vmm.class));
+            Vmm vmm = f.enumValue("vmm", Vmm.class).orElse(null);
+
+            Arch arch = f.enumValue("arch", Arch.class).orElse(null);
+            if (arch == null && !f.has("arch")) {
+                arch = hostArch.orElse(null);
+                if (arch == null) {
+                    p.error(f.at(), "$.arch", "this host's architecture (" + System.getProperty("os.arch")
+                            + ") has no default: set \"arch\" (one of: " + JsonEnum.allowed(Arch.class) + ")");
+                }
+            }
+
+            String binary = f.text("binary").orElse(null);
+            Accel accel = f.enumValue("accel", Accel.class).orElse(null);
+            Machine machine = f.enumValue("machine", Machine.class).orElse(null);
+            int cpus = f.integer("cpus", 1, 512).map(Long::intValue).orElse(1);
+            long memory = memory(f).orElse(512L);
+            Path kernel = path(f, "kernel");
+            Path initrd = path(f, "initrd");
+            String cmdline = f.string("cmdline").orElse(null);
+            if (cmdline != null && cmdline.chars().anyMatch(c -> c < 0x20 && c != '\t')) {
+                f.error("cmdline", "must be one line (no control characters)");
+            }
+            Firmware firmware = firmware(f);
+            Console console = f.enumValue("console", Console.class).orElse(Console.SERIAL);
+            IrqChip irqchip = f.enumValue("irqchip", IrqChip.class).orElse(null);
+            Viommu viommu = f.enumValue("viommu", Viommu.class).orElse(Viommu.NONE);
+            Boolean mte = f.bool("mte").orElse(null);
+            Cpu cpu = cpu(f);
+            String vga = f.text("vga").filter(v -> matches(f, "vga", v, IDENT, "must be a qemu VGA type such as none, std, virtio")).orElse(null);
+            List<Disk> disks = f.list("disks", this::disk);
+            Path cdrom = path(f, "cdrom");
+            List<Share> shares = f.list("shares", this::share);
+            Network network = f.enumValue("network", Network.class).orElse(null);
+            List<Device> devices = f.list("devices", this::device);
+            List<Passthrough> passthrough = f.list("passthrough", this::passthrough);
+            List<String> extraArgs = f.list("extraArgs", this::extraArg);
+
+            if (f.has("initrd") && !f.has("kernel")) {
+                f.error("initrd", "an initrd needs a kernel (set \"kernel\")");
+            }
+            if (f.has("cmdline") && !f.has("kernel")) {
+                f.error("cmdline", "a kernel command line needs a kernel (set \"kernel\")");
+            }
+            duplicates(f, shares, disks, devices, passthrough);
+
+            if (vmm != null && arch != null) {
+                Defaults d = vmm == Vmm.LKVM
+                        ? checkLkvm(f, arch, accel, firmware, console, irqchip, disks, shares, passthrough, hostArch)
+                        : checkQemu(f, arch, accel, machine, irqchip, viommu, passthrough);
+                accel = d.accel;
+                machine = d.machine;
+                irqchip = d.irqchip;
+            }
+            if (p.hasErrors()) {
+                return null;
+            }
+            return new GuestSpec(source, name, vmm, arch, binary, accel, machine, cpus, memory, kernel, initrd, cmdline,
+                    firmware, console, irqchip, viommu, mte, cpu, vga, disks, cdrom, shares, network, devices, passthrough,
+                    extraArgs);
+        }
+
+        private record Defaults(Accel accel, Machine machine, IrqChip irqchip) {
+        }
+
+        private Defaults checkLkvm(Fields f, Arch arch, Accel accel, Firmware firmware, Console console,
+                IrqChip irqchip, List<Disk> disks, List<Share> shares, List<Passthrough> passthrough,
+                Optional<Arch> hostArch) {
+            String why = " is not supported by lkvm";
+            if (accel == Accel.TCG) {
+                f.error("accel", "lkvm runs guests on KVM only (use \"vmm\": \"qemu\" for tcg)");
+            }
+            for (String qemuOnly : List.of("machine", "viommu", "cpu", "vga", "cdrom", "devices")) {
+                if (f.has(qemuOnly) && !(qemuOnly.equals("viommu") && "none".equals(f.string("viommu").orElse(null)))) {
+                    f.error(qemuOnly, "\"" + qemuOnly + "\"" + why + " (a qemu option)");
+                }
+            }
+            if (firmware != null && firmware.pflash()) {
+                f.error("firmware", "lkvm takes one firmware image (a string), not a pflash pair");
+            }
+            if (console == Console.NONE) {
+                f.error("console", "lkvm always has a console (one of: serial, virtio)");
+            }
+            if (irqchip != null && arch == Arch.X86_64) {
+                f.error("irqchip", "lkvm has no irqchip choice on x86_64 (remove it)");
+            }
+            if (irqchip != null && arch == Arch.AARCH64 && !irqchip.json().startsWith("gic")) {
+                f.error("irqchip", "\"" + irqchip.json() + "\" is not an aarch64 irqchip (one of: gicv2, gicv2m, gicv3, gicv3-its)");
+            }
+            if (f.has("mte") && arch != Arch.AARCH64) {
+                f.error("mte", "MTE exists on aarch64 only");
+            }
+            for (int i = 0; i < disks.size(); i++) {
+                Disk d = disks.get(i);
+                if (d.path().toString().contains(",")) {
+                    p.error(f.at("disks"), f.pathOf("disks") + "[" + i + "].path",
+                            "lkvm cannot take a path containing ',' (it splits its --disk option on commas)");
+                }
+                if (d.format() != null) {
+                    p.error(f.at("disks"), f.pathOf("disks") + "[" + i + "].format",
+                            "\"format\"" + why + " (it detects raw and qcow2 itself)");
+                }
+            }
+            for (int i = 0; i < shares.size(); i++) {
+                Share s = shares.get(i);
+                if (s.readonly()) {
+                    p.error(f.at("shares"), f.pathOf("shares") + "[" + i + "].readonly",
+                            "read-only 9p shares" + why + " (remove \"readonly\" or use qemu)");
+                }
+                if (s.path().toString().contains(",")) {
+                    p.error(f.at("shares"), f.pathOf("shares") + "[" + i + "].path",
+                            "lkvm cannot take a path containing ',' (it splits --9p on commas)");
+                }
+            }
+            for (int i = 0; i < passthrough.size(); i++) {
+                Passthrough pt = passthrough.get(i);
+                String at = f.pathOf("passthrough") + "[" + i + "]";
+                if (pt.xVga()) {
+                    p.error(f.at("passthrough"), at + ".xVga", "\"xVga\"" + why + " (VGA passthrough needs qemu)");
+                }
+                if (pt.romfile() != null) {
+                    p.error(f.at("passthrough"), at + ".romfile", "\"romfile\"" + why);
+                }
+                if (pt.rombar() != null) {
+                    p.error(f.at("passthrough"), at + ".rombar", "\"rombar\"" + why);
+                }
+                if (pt.multifunction()) {
+                    p.error(f.at("passthrough"), at + ".multifunction",
+                            "\"multifunction\"" + why + " (list each function as its own device)");
+                }
+            }
+            if (hostArch.isPresent() && hostArch.get() != arch) {
+                f.warn("arch", "lkvm runs guests of the host's architecture (" + hostArch.get().json()
+                        + "); this guest needs an " + arch.json() + " host");
+            }
+            return new Defaults(null, null, irqchip);
+        }
+
+        private Defaults checkQemu(Fields f, Arch arch, Accel accel, Machine machine, IrqChip irqchip,
+                Viommu viommu, List<Passthrough> passthrough) {
+            if (f.has("mte")) {
+                f.error("mte", "\"mte\" is an lkvm option (for qemu use extraArgs with -M virt,mte=on)");
+            }
+            if (machine == null) {
+                machine = arch == Arch.X86_64 ? Machine.Q35 : Machine.VIRT;
+            } else if (arch == Arch.X86_64 && machine == Machine.VIRT) {
+                f.error("machine", "\"virt\" is an aarch64 machine (x86_64: q35 or pc)");
+            } else if (arch == Arch.AARCH64 && machine != Machine.VIRT) {
+                f.error("machine", "\"" + machine.json() + "\" is an x86_64 machine (aarch64: virt)");
+            }
+            if (accel == null) {
+                accel = Accel.KVM;
+            }
+            if (irqchip != null) {
+                boolean x86Chip = irqchip == IrqChip.KERNEL || irqchip == IrqChip.SPLIT;
+                if (arch == Arch.X86_64 && !x86Chip) {
+                    f.error("irqchip", "\"" + irqchip.json() + "\" is an aarch64 GIC (x86_64: kernel or split)");
+                } else if (arch == Arch.AARCH64 && x86Chip) {
+                    f.error("irqchip", "\"" + irqchip.json() + "\" is an x86_64 irqchip (aarch64: gicv2, gicv2m, gicv3, gicv3-its)");
+                }
+            }
+            switch (viommu) {
+                case INTEL:
+                    if (arch != Arch.X86_64 || machine != Machine.Q35) {
+                        f.error("viommu", "the intel vIOMMU needs arch x86_64 and machine q35");
+                    } else if (irqchip == IrqChip.KERNEL) {
+                        f.error("irqchip", "the intel vIOMMU needs \"split\": interrupt remapping (intremap=on) "
+                                + "works only with kernel-irqchip=split");
+                    } else {
+                        irqchip = IrqChip.SPLIT;
+                    }
+                    break;
+                case SMMUV3:
+                    if (arch != Arch.AARCH64) {
+                        f.error("viommu", "smmuv3 is an Arm IOMMU (x86_64: intel or virtio)");
+                    }
+                    break;
+                default:
+                    break;
+            }
+            if (arch == Arch.X86_64 && irqchip == IrqChip.SPLIT && viommu != Viommu.INTEL) {
+                f.warn("irqchip", "split without the intel vIOMMU gains nothing and breaks INTx resampling "
+                        + "for assigned devices (remove it, or set \"viommu\": \"intel\")");
+            }
+            if (arch == Arch.AARCH64 && irqchip == null) {
+                irqchip = IrqChip.GICV3_ITS;
+            }
+            if (arch == Arch.AARCH64) {
+                if (f.node("cpu").isPresent()) {
+                    Json cpuNode = f.node("cpu").get();
+                    if (cpuNode instanceof Json.Obj o) {
+                        for (String k : List.of("hideHypervisor", "hypervVendorId")) {
+                            if (o.members().containsKey(k)) {
+                                p.error(o.members().get(k).value().at(), f.pathOf("cpu") + "." + k,
+                                        "hypervisor hiding exists on x86_64 only");
+                            }
+                        }
+                    }
+                }
+                for (int i = 0; i < passthrough.size(); i++) {
+                    if (passthrough.get(i).xVga()) {
+                        p.error(f.at("passthrough"), f.pathOf("passthrough") + "[" + i + "].xVga",
+                                "VGA passthrough (x-vga) exists on x86_64 only");
+                    }
+                }
+            }
+            if (machine == Machine.PC && viommu == Viommu.VIRTIO) {
+                f.error("viommu", "virtio-iommu needs a PCIe machine (q35)");
+            }
+            boolean anyXVga = passthrough.stream().anyMatch(Passthrough::xVga);
+            String vga = f.string("vga").orElse(null);
+            if (anyXVga && vga != null && !vga.equals("none")) {
+                f.warn("vga", "with an x-vga passthrough GPU the emulated VGA should be \"none\"");
+            }
+            return new Defaults(accel, machine, irqchip);
+        }
+
+        private Optional<Long> memory(Fields f) {
+            Optional<Json> n = f.node("memory");
+            if (n.isEmpty()) {
+                return Optional.empty();
+            }
+            String expected = "an integer (MiB) or a string like \"512M\" or \"4G\"";
+            if (n.get() instanceof Json.Num num) {
+                return Fields.checkInteger(num, f.pathOf("memory"), MIN_MEMORY_MIB, MAX_MEMORY_MIB, p);
+            }
+            if (!(n.get() instanceof Json.Str s)) {
+                f.error("memory", "expected " + expected + ", found " + n.get().kind());
+                return Optional.empty();
+            }
+            Optional<Long> mib = parseMemoryMiB(s.value());
+            if (mib.isEmpty()) {
+                f.error("memory", "\"" + s.value() + "\" is not a memory size (" + expected + ")");
+                return Optional.empty();
+            }
+            if (mib.get() < MIN_MEMORY_MIB || mib.get() > MAX_MEMORY_MIB) {
+                f.error("memory", "out of range: " + s.value() + " (allowed 16M..16T)");
+                return Optional.empty();
+            }
+            return mib;
+        }
+
+        private Firmware firmware(Fields f) {
+            Optional<Json> n = f.node("firmware");
+            if (n.isEmpty()) {
+                return null;
+            }
+            if (n.get() instanceof Json.Str) {
+                Path code = path(f, "firmware");
+                return code == null ? null : new Firmware(code, null, false);
+            }
+            if (!(n.get() instanceof Json.Obj)) {
+                f.error("firmware", "expected a path (string) or {\"code\", \"vars\"} (an OVMF pflash pair), found "
+                        + n.get().kind());
+                return null;
+            }
+            Optional<Fields> ff = Fields.of(n.get(), f.pathOf("firmware"), p, FIRMWARE_FIELDS);
+            if (ff.isEmpty()) {
+                return null;
+            }
+            ff.get().require("code", "the read-only firmware image, e.g. OVMF_CODE.fd");
+            ff.get().require("vars", "a writable copy of the variable store, e.g. a copy of OVMF_VARS.fd");
+            Path code = path(ff.get(), "code");
+            Path vars = path(ff.get(), "vars");
+            return code == null || vars == null ? null : new Firmware(code, vars, true);
+        }
+
+        private Cpu cpu(Fields f) {
+            Optional<Json> n = f.node("cpu");
+            if (n.isEmpty()) {
+                return Cpu.DEFAULT;
+            }
+            Optional<Fields> cf = Fields.of(n.get(), f.pathOf("cpu"), p, CPU_FIELDS);
+            if (cf.isEmpty()) {
+                return Cpu.DEFAULT;
+            }
+            Fields c = cf.get();
+            String model = c.text("model").filter(m -> matches(c, "model", m, CPU_MODEL,
+                    "must be a qemu CPU model such as host, max, Skylake-Server")).orElse(null);
+            boolean hide = c.bool("hideHypervisor").orElse(false);
+            String vendor = c.text("hypervVendorId").orElse(null);
+            if (vendor != null && (vendor.length() > 12 || !vendor.matches("[A-Za-z0-9]+"))) {
+                c.error("hypervVendorId", "must be 1 to 12 letters or digits (Hyper-V vendor id)");
+                vendor = null;
+            }
+            return new Cpu(model, hide, vendor);
+        }
+
+        private Optional<Disk> disk(Json node, String path) {
+            return Fields.of(node, path, p, DISK_FIELDS).flatMap(d -> {
+                d.require("path", "the disk image");
+                Path file = path(d, "path");
+                boolean ro = d.bool("readonly").orElse(false);
+                String format = d.text("format").filter(v -> matches(d, "format", v, FORMAT,
+                        "one of: raw, qcow2, vmdk, vdi, vhdx, qed")).orElse(null);
+                return file == null ? Optional.empty() : Optional.of(new Disk(file, ro, format));
+            });
+        }
+
+        private Optional<Share> share(Json node, String path) {
+            return Fields.of(node, path, p, SHARE_FIELDS).flatMap(s -> {
+                s.require("path", "the host folder to share");
+                s.require("tag", "the 9p mount tag the guest mounts, at most 31 characters");
+                Path dir = path(s, "path");
+                String tag = s.text("tag").filter(t -> matches(s, "tag", t, TAG,
+                        "must be 1 to 31 letters, digits, '_', '.' or '-' (a 9p mount tag)")).orElse(null);
+                boolean ro = s.bool("readonly").orElse(false);
+                return dir == null || tag == null ? Optional.empty() : Optional.of(new Share(dir, tag, ro));
+            });
+        }
+
+        private Optional<Device> device(Json node, String path) {
+            return Fields.of(node, path, p, DEVICE_FIELDS).flatMap(d -> {
+                d.require("model", "a qemu device model such as e1000e");
+                String model = d.text("model").filter(m -> matches(d, "model", m, MODEL,
+                        "must be a qemu device model name such as e1000e")).orElse(null);
+                String id = d.text("id").filter(m -> matches(d, "id", m, IDENT,
+                        "must start with a letter; letters, digits, '_', '.', '-'")).orElse(null);
+                Network netdev = d.enumValue("netdev", Network.class).orElse(null);
+                Map<String, String> props = new LinkedHashMap<>();
+                d.node("props").ifPresent(pn -> {
+                    if (!(pn instanceof Json.Obj po)) {
+                        d.error("props", "expected an object of device properties, found " + pn.kind());
+                        return;
+                    }
+                    for (var e : po.members().entrySet()) {
+                        String pp = JsonPath.member(d.pathOf("props"), e.getKey());
+                        if (!IDENT.matcher(e.getKey()).matches() || Set.of("id", "netdev", "driver").contains(e.getKey())) {
+                            p.error(e.getValue().keyAt(), pp, "not a usable device property name");
+                            continue;
+                        }
+                        Json v = e.getValue().value();
+                        String text = v instanceof Json.Str s ? s.value()
+                                : v instanceof Json.Num num ? num.value().toPlainString()
+                                : v instanceof Json.Bool b ? (b.value() ? "on" : "off") : null;
+                        if (text == null || text.chars().anyMatch(c -> c < 0x20)) {
+                            p.error(v.at(), pp, "expected a string, number or boolean");
+                            continue;
+                        }
+                        props.put(e.getKey(), text);
+                    }
+                });
+                return model == null ? Optional.empty() : Optional.of(new Device(model, id, netdev, props));
+            });
+        }
+
+        private Optional<Passthrough> passthrough(Json node, String path) {
+            return Fields.of(node, path, p, PASSTHROUGH_FIELDS).flatMap(d -> {
+                d.require("host", "the host PCI address, e.g. 0000:08:00.1");
+                PciAddress host = d.string("host").flatMap(h -> {
+                    Optional<PciAddress> a = PciAddress.tryParse(h);
+                    if (a.isEmpty()) {
+                        d.error("host", "\"" + h + "\" is not a PCI address (expected DDDD:BB:SS.F or BB:SS.F "
+                                + "in hex, slot 00-1f, function 0-7)");
+                    }
+                    return a;
+                }).orElse(null);
+                boolean managed = d.bool("managed").orElse(true);
+                boolean multifunction = d.bool("multifunction").orElse(false);
+                boolean xVga = d.bool("xVga").orElse(false);
+                Path romfile = path(d, "romfile");
+                Boolean rombar = d.bool("rombar").orElse(null);
+                Integer minMsi = d.integer("minMsiVectors", 1, 2048).map(Long::intValue).orElse(null);
+                return host == null ? Optional.empty()
+                        : Optional.of(new Passthrough(host, managed, multifunction, xVga, romfile, rombar, minMsi));
+            });
+        }
+
+        private Optional<String> extraArg(Json node, String path) {
+            if (!(node instanceof Json.Str s)) {
+                p.error(node.at(), path, "expected a string, found " + node.kind());
+                return Optional.empty();
+            }
+            if (s.value().indexOf('\0') >= 0) {
+                p.error(node.at(), path, "must not contain NUL");
+                return Optional.empty();
+            }
+            return Optional.of(s.value());
+        }
+
+        private void duplicates(Fields f, List<Share> shares, List<Disk> disks, List<Device> devices,
+                List<Passthrough> passthrough) {
+            Map<PciAddress, Integer> seen = new HashMap<>();
+            for (int i = 0; i < passthrough.size(); i++) {
+                Integer first = seen.putIfAbsent(passthrough.get(i).host(), i);
+                if (first != null) {
+                    p.error(f.at("passthrough"), f.pathOf("passthrough") + "[" + i + "].host", "duplicate passthrough device "
+                            + passthrough.get(i).host() + " (already at " + f.pathOf("passthrough") + "[" + first + "])");
+                }
+            }
+            Set<String> tags = new java.util.HashSet<>();
+            for (int i = 0; i < shares.size(); i++) {
+                if (!tags.add(shares.get(i).tag())) {
+                    p.error(f.at("shares"), f.pathOf("shares") + "[" + i + "].tag",
+                            "duplicate 9p tag \"" + shares.get(i).tag() + "\"");
+                }
+            }
+            Set<String> ids = new java.util.HashSet<>();
+            for (int i = 0; i < devices.size(); i++) {
+                String id = devices.get(i).id();
+                if (id != null && (!ids.add(id) || id.startsWith("vml-"))) {
+                    p.error(f.at("devices"), f.pathOf("devices") + "[" + i + "].id",
+                            id.startsWith("vml-") ? "ids starting with \"vml-\" are vmlaunch's own" : "duplicate device id \"" + id + "\"");
+                }
+            }
+            Set<Path> files = new java.util.HashSet<>();
+            for (int i = 0; i < disks.size(); i++) {
+                if (!files.add(disks.get(i).path())) {
+                    p.error(f.at("disks"), f.pathOf("disks") + "[" + i + "].path", "the same image twice: "
+                            + disks.get(i).path());
+                }
+            }
+        }
+
+        private Path path(Fields f, String key) {
+            return f.text(key).map(s -> {
+                Path raw = Path.of(s);
+                return (raw.isAbsolute() ? raw : baseDir.resolve(raw)).normalize();
+            }).orElse(null);
+        }
+
+        private static boolean matches(Fields f, String key, String value, Pattern pattern, String rule) {
+            if (pattern.matcher(value).matches()) {
+                return true;
+            }
+            f.error(key, "\"" + value + "\" " + rule);
+            return false;
+        }
+    }
+}
