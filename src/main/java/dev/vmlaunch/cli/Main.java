@@ -25,6 +25,8 @@ import picocli.CommandLine.Spec;
         usageHelpAutoWidth = true,
         description = "Launch kvmtool (lkvm) and QEMU guests with VFIO PCI passthrough from one guest.json.",
         subcommands = {
+            PrintCommand.class,
+            CheckCommand.class,
             CommandLine.HelpCommand.class,
         },
         footerHeading = "%nExit codes:%n",

@@ -63,6 +63,27 @@ public final class Fields {
         return m == null ? obj.at() : m.value().at();
     }
 
+    /**
+     * Where member {@code member} of item {@code index} of array {@code key} stands (falling back to the item,
+     * then to the array), for errors found after the items became records.
+     */
+    public Json.Location at(String key, int index, String member) {
+        Optional<Json> arr = node(key);
+        if (arr.isEmpty() || !(arr.get() instanceof Json.Arr a) || index >= a.items().size()) {
+            return at(key);
+        }
+        Json item = a.items().get(index);
+        if (item instanceof Json.Obj o && o.members().containsKey(member)) {
+            return o.members().get(member).value().at();
+        }
+        return item.at();
+    }
+
+    /** Records an error about member {@code member} of item {@code index} of array {@code key}. */
+    public void itemError(String key, int index, String member, String message) {
+        problems.error(at(key, index, member), pathOf(key) + "[" + index + "]." + member, message);
+    }
+
     public boolean has(String key) {
         Json.Member m = obj.members().get(key);
         return m != null && !(m.value() instanceof Json.Null);

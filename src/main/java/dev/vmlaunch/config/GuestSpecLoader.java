@@ -219,40 +219,34 @@ public final class GuestSpecLoader {
             for (int i = 0; i < disks.size(); i++) {
                 Disk d = disks.get(i);
                 if (d.path().toString().contains(",")) {
-                    p.error(f.at("disks"), f.pathOf("disks") + "[" + i + "].path",
-                            "lkvm cannot take a path containing ',' (it splits its --disk option on commas)");
+                    f.itemError("disks", i, "path", "lkvm cannot take a path containing ',' (it splits its --disk option on commas)");
                 }
                 if (d.format() != null) {
-                    p.error(f.at("disks"), f.pathOf("disks") + "[" + i + "].format",
-                            "\"format\"" + why + " (it detects raw and qcow2 itself)");
+                    f.itemError("disks", i, "format", "\"format\"" + why + " (it detects raw and qcow2 itself)");
                 }
             }
             for (int i = 0; i < shares.size(); i++) {
                 Share s = shares.get(i);
                 if (s.readonly()) {
-                    p.error(f.at("shares"), f.pathOf("shares") + "[" + i + "].readonly",
-                            "read-only 9p shares" + why + " (remove \"readonly\" or use qemu)");
+                    f.itemError("shares", i, "readonly", "read-only 9p shares" + why + " (remove \"readonly\" or use qemu)");
                 }
                 if (s.path().toString().contains(",")) {
-                    p.error(f.at("shares"), f.pathOf("shares") + "[" + i + "].path",
-                            "lkvm cannot take a path containing ',' (it splits --9p on commas)");
+                    f.itemError("shares", i, "path", "lkvm cannot take a path containing ',' (it splits --9p on commas)");
                 }
             }
             for (int i = 0; i < passthrough.size(); i++) {
                 Passthrough pt = passthrough.get(i);
-                String at = f.pathOf("passthrough") + "[" + i + "]";
                 if (pt.xVga()) {
-                    p.error(f.at("passthrough"), at + ".xVga", "\"xVga\"" + why + " (VGA passthrough needs qemu)");
+                    f.itemError("passthrough", i, "xVga", "\"xVga\"" + why + " (VGA passthrough needs qemu)");
                 }
                 if (pt.romfile() != null) {
-                    p.error(f.at("passthrough"), at + ".romfile", "\"romfile\"" + why);
+                    f.itemError("passthrough", i, "romfile", "\"romfile\"" + why);
                 }
                 if (pt.rombar() != null) {
-                    p.error(f.at("passthrough"), at + ".rombar", "\"rombar\"" + why);
+                    f.itemError("passthrough", i, "rombar", "\"rombar\"" + why);
                 }
                 if (pt.multifunction()) {
-                    p.error(f.at("passthrough"), at + ".multifunction",
-                            "\"multifunction\"" + why + " (list each function as its own device)");
+                    f.itemError("passthrough", i, "multifunction", "\"multifunction\"" + why + " (list each function as its own device)");
                 }
             }
             if (hostArch.isPresent() && hostArch.get() != arch) {
@@ -325,8 +319,7 @@ public final class GuestSpecLoader {
                 }
                 for (int i = 0; i < passthrough.size(); i++) {
                     if (passthrough.get(i).xVga()) {
-                        p.error(f.at("passthrough"), f.pathOf("passthrough") + "[" + i + "].xVga",
-                                "VGA passthrough (x-vga) exists on x86_64 only");
+                        f.itemError("passthrough", i, "xVga", "VGA passthrough (x-vga) exists on x86_64 only");
                     }
                 }
             }
@@ -510,29 +503,27 @@ public final class GuestSpecLoader {
             for (int i = 0; i < passthrough.size(); i++) {
                 Integer first = seen.putIfAbsent(passthrough.get(i).host(), i);
                 if (first != null) {
-                    p.error(f.at("passthrough"), f.pathOf("passthrough") + "[" + i + "].host", "duplicate passthrough device "
+                    f.itemError("passthrough", i, "host", "duplicate passthrough device "
                             + passthrough.get(i).host() + " (already at " + f.pathOf("passthrough") + "[" + first + "])");
                 }
             }
             Set<String> tags = new java.util.HashSet<>();
             for (int i = 0; i < shares.size(); i++) {
                 if (!tags.add(shares.get(i).tag())) {
-                    p.error(f.at("shares"), f.pathOf("shares") + "[" + i + "].tag",
-                            "duplicate 9p tag \"" + shares.get(i).tag() + "\"");
+                    f.itemError("shares", i, "tag", "duplicate 9p tag \"" + shares.get(i).tag() + "\"");
                 }
             }
             Set<String> ids = new java.util.HashSet<>();
             for (int i = 0; i < devices.size(); i++) {
                 String id = devices.get(i).id();
                 if (id != null && (!ids.add(id) || id.startsWith("vml-"))) {
-                    p.error(f.at("devices"), f.pathOf("devices") + "[" + i + "].id",
-                            id.startsWith("vml-") ? "ids starting with \"vml-\" are vmlaunch's own" : "duplicate device id \"" + id + "\"");
+                    f.itemError("devices", i, "id", id.startsWith("vml-") ? "ids starting with \"vml-\" are vmlaunch's own" : "duplicate device id \"" + id + "\"");
                 }
             }
             Set<Path> files = new java.util.HashSet<>();
             for (int i = 0; i < disks.size(); i++) {
                 if (!files.add(disks.get(i).path())) {
-                    p.error(f.at("disks"), f.pathOf("disks") + "[" + i + "].path", "the same image twice: "
+                    f.itemError("disks", i, "path", "the same image twice: "
                             + disks.get(i).path());
                 }
             }

@@ -1,0 +1,67 @@
+package dev.vmlaunch.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.vmlaunch.config.GuestFiles;
+import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.supervise.StateRoot;
+import dev.vmlaunch.vmm.RunLayout;
+import dev.vmlaunch.vmm.ShellQuote;
+import dev.vmlaunch.vmm.VmmCommand;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "print", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Print the exact command `run` would execute, shell-quoted for copy and paste.",
+            "Missing files are warnings here; config errors are errors (exit 2)."})
+public final class PrintCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "GUEST_JSON", description = "The guest file.")
+    Path file;
+
+    @Option(names = "--json", description = "Print the argv as a JSON array.")
+    boolean json;
+
+    @Option(names = {"-d", "--detach"}, description = "The command of a detached run (console on a socket).")
+    boolean detach;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        GuestSpec guest = GuestArgs.load(file, err).spec();
+        for (String missing : GuestFiles.problems(guest, file.toString())) {
+            err.println("warning: " + missing);
+        }
+        err.flush();
+        RunLayout layout = new RunLayout(StateRoot.resolve().resolve(guest.name()),
+                detach ? RunLayout.ConsoleMode.SOCKET : RunLayout.ConsoleMode.STDIO);
+        List<String> argv = VmmCommand.build(guest, layout);
+        if (json) {
+            try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+                g.useDefaultPrettyPrinter();
+                g.writeStartArray();
+                for (String a : argv) {
+                    g.writeString(a);
+                }
+                g.writeEndArray();
+            }
+            out.println();
+        } else {
+            out.println(ShellQuote.multiline(argv));
+        }
+        out.flush();
+        return 0;
+    }
+}

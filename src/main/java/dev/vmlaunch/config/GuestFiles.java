@@ -1,0 +1,72 @@
+package dev.vmlaunch.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The host files a guest needs, and which of them are missing. */
+public final class GuestFiles {
+
+    /** One file the guest refers to: the JSON path naming it, the file, and whether it must be a folder. */
+    public record Ref(String jsonPath, Path path, boolean directory) {
+        public String problem() {
+            if (directory) {
+                return Files.isDirectory(path) ? null : Files.exists(path) ? "not a folder" : "no such folder";
+            }
+            if (!Files.exists(path)) {
+                return "no such file";
+            }
+            if (Files.isDirectory(path)) {
+                return "is a folder, expected a file";
+            }
+            return Files.isReadable(path) ? null : "not readable";
+        }
+    }
+
+    private GuestFiles() {
+    }
+
+    public static List<Ref> refs(GuestSpec s) {
+        List<Ref> r = new ArrayList<>();
+        if (s.kernel() != null) {
+            r.add(new Ref("$.kernel", s.kernel(), false));
+        }
+        if (s.initrd() != null) {
+            r.add(new Ref("$.initrd", s.initrd(), false));
+        }
+        if (s.firmware() != null) {
+            r.add(new Ref(s.firmware().pflash() ? "$.firmware.code" : "$.firmware", s.firmware().code(), false));
+            if (s.firmware().vars() != null) {
+                r.add(new Ref("$.firmware.vars", s.firmware().vars(), false));
+            }
+        }
+        for (int i = 0; i < s.disks().size(); i++) {
+            r.add(new Ref("$.disks[" + i + "].path", s.disks().get(i).path(), false));
+        }
+        if (s.cdrom() != null) {
+            r.add(new Ref("$.cdrom", s.cdrom(), false));
+        }
+        for (int i = 0; i < s.shares().size(); i++) {
+            r.add(new Ref("$.shares[" + i + "].path", s.shares().get(i).path(), true));
+        }
+        for (int i = 0; i < s.passthrough().size(); i++) {
+            if (s.passthrough().get(i).romfile() != null) {
+                r.add(new Ref("$.passthrough[" + i + "].romfile", s.passthrough().get(i).romfile(), false));
+            }
+        }
+        return r;
+    }
+
+    /** "guest.json: $.kernel: no such file: /abs/path" lines for every missing file. */
+    public static List<String> problems(GuestSpec s, String display) {
+        List<String> out = new ArrayList<>();
+        for (Ref ref : refs(s)) {
+            String p = ref.problem();
+            if (p != null) {
+                out.add(display + ": " + ref.jsonPath() + ": " + p + ": " + ref.path());
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.vmlaunch.supervise;
+
+import dev.vmlaunch.VmlaunchException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+
+/**
+ * The state directory: {@code $VMLAUNCH_STATE}, else {@code /run/vmlaunch} for root, else
+ * {@code $XDG_RUNTIME_DIR/vmlaunch}. Mode 0700: it holds QMP sockets that can stop any guest.
+ */
+public final class StateRoot {
+    /** sun_path is 108 bytes including the terminating NUL. */
+    public static final int MAX_SOCKET_PATH = 107;
+
+    private StateRoot() {
+    }
+
+    public static Path resolve(Map<String, String> env) {
+        String explicit = env.get("VMLAUNCH_STATE");
+        if (explicit != null && !explicit.isEmpty()) {
+            return Path.of(explicit).toAbsolutePath().normalize();
+        }
+        if (uid() == 0) {
+            return Path.of("/run/vmlaunch");
+        }
+        String xdg = env.get("XDG_RUNTIME_DIR");
+        if (xdg != null && !xdg.isEmpty()) {
+            return Path.of(xdg, "vmlaunch");
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"), "vmlaunch-" + uid());
+    }
+
+    public static Path resolve() {
+        return resolve(System.getenv());
+    }
+
+    /** Creates {@code dir} (and parents) with mode 0700 if missing. */
+    public static Path ensureDir(Path dir) {
+        try {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(dir);
+            }
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            return dir;
+        } catch (IOException e) {
+            throw VmlaunchException.hostNotReady("cannot create state directory " + dir + ": " + e.getMessage()
+                    + " (set VMLAUNCH_STATE to a writable folder)");
+        }
+    }
+
+    /** Refuses socket paths the kernel would truncate. */
+    public static void checkSocketPath(Path socket) {
+        int len = socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (len > MAX_SOCKET_PATH) {
+            throw VmlaunchException.usage("socket path too long (" + len + " > " + MAX_SOCKET_PATH + " bytes): "
+                    + socket + " (set VMLAUNCH_STATE to a shorter folder)");
+        }
+    }
+
+    static int uid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.vmlaunch.vmm;
+
+import dev.vmlaunch.config.Arch;
+import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.config.Network;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * kvmtool's {@code lkvm run} (options from builtin-run.c). The loader already refused what lkvm cannot do, so
+ * this maps one to one. kvmtool adds its own {@code console=} to the kernel command line, and opens its IPC socket
+ * at {@code ~/.lkvm/NAME.sock} by itself.
+ */
+public final class LkvmCommand implements VmmCommand {
+
+    @Override
+    public List<String> argv(GuestSpec s, RunLayout layout) {
+        List<String> a = new ArrayList<>();
+        a.add(s.binaryOrDefault());
+        a.add("run");
+        a.add("--name");
+        a.add(s.name());
+        a.add("-c");
+        a.add(Integer.toString(s.cpus()));
+        a.add("-m");
+        a.add(Long.toString(s.memoryMiB()));
+        if (s.kernel() != null) {
+            a.add("-k");
+            a.add(s.kernel().toString());
+        }
+        if (s.initrd() != null) {
+            a.add("-i");
+            a.add(s.initrd().toString());
+        }
+        if (s.cmdline() != null) {
+            a.add("--params");
+            a.add(s.cmdline());
+        }
+        if (s.firmware() != null) {
+            a.add("--firmware");
+            a.add(s.firmware().code().toString());
+        }
+        if (s.arch() == Arch.AARCH64 && s.irqchip() != null) {
+            a.add("--irqchip");
+            a.add(s.irqchip().json());
+        }
+        a.add("--console");
+        a.add(s.console().json());
+        for (GuestSpec.Disk d : s.disks()) {
+            a.add("--disk");
+            a.add(d.readonly() ? d.path() + ",ro" : d.path().toString());
+        }
+        for (GuestSpec.Share sh : s.shares()) {
+            a.add("--9p");
+            a.add(sh.path() + "," + sh.tag());
+        }
+        if (s.network() != null) {
+            a.add("--network");
+            a.add(s.network() == Network.USER ? "mode=user" : "mode=none");
+        }
+        for (GuestSpec.Passthrough p : s.passthrough()) {
+            a.add("--vfio-pci");
+            a.add(p.host().toString());
+        }
+        if (Boolean.FALSE.equals(s.mte())) {
+            a.add("--disable-mte");
+        }
+        a.addAll(s.extraArgs());
+        return a;
+    }
+}
