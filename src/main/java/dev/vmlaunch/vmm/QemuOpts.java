@@ -7,9 +7,10 @@ final class QemuOpts {
     private final StringBuilder sb;
 
     private QemuOpts(String first) {
-        sb = new StringBuilder(escape(first));
+        sb = new StringBuilder(first);
     }
 
+    /** Starts with {@code driverOrFirst} as is: a driver name, or a {@code key=value} already escaped. */
     static QemuOpts of(String driverOrFirst) {
         return new QemuOpts(driverOrFirst);
     }
