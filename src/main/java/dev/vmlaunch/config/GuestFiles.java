@@ -58,13 +58,20 @@ public final class GuestFiles {
         return r;
     }
 
+    /** The examples boot the project's test images; say how to make them when they are missing. */
+    private static String buildHint(Path path) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(".*/test-images/out/(x86_64|aarch64)/.*")
+                .matcher(path.toString());
+        return m.matches() ? " (build it: test-images/build " + m.group(1) + ")" : "";
+    }
+
     /** "guest.json: $.kernel: no such file: /abs/path" lines for every missing file. */
     public static List<String> problems(GuestSpec s, String display) {
         List<String> out = new ArrayList<>();
         for (Ref ref : refs(s)) {
             String p = ref.problem();
             if (p != null) {
-                out.add(display + ": " + ref.jsonPath() + ": " + p + ": " + ref.path());
+                out.add(display + ": " + ref.jsonPath() + ": " + p + ": " + ref.path() + buildHint(ref.path()));
             }
         }
         return out;
