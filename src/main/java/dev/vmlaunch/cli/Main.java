@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             PrintCommand.class,
             CheckCommand.class,
+            RunCommand.class,
             CommandLine.HelpCommand.class,
         },
         footerHeading = "%nExit codes:%n",
