@@ -41,6 +41,21 @@ class InterruptDiffTest {
     }
 
     @Test
+    void q35GuestE1000eVectorsFoundByTheirMsiIrqsNumbers() {
+        // The numbers are what /sys/class/net/eth0/device/msi_irqs/ listed in that guest: 25 26 27.
+        InterruptTable booted = parse(resource("x86_64-q35-guest-booted.txt"));
+        InterruptTable traffic = parse(resource("x86_64-q35-guest-traffic.txt"));
+        assertTrue(booted.rowsForIrqs(Set.of(25, 26, 27)).isEmpty(), "e1000e requests its vectors at ifup");
+        InterruptDiff e1000e = InterruptDiff.between(booted, traffic).forIrqs(Set.of(25, 26, 27));
+        assertEquals(List.of("25", "26", "27"), irqs(e1000e.rows()));
+        assertTrue(e1000e.rows().stream().allMatch(RowDelta::isNew));
+        assertEquals(11 + 14 + 1, e1000e.totalDelta());
+        assertEquals("IR-PCI-MSI", e1000e.rows().get(0).after().chip());
+        assertEquals("32768", e1000e.rows().get(0).after().hwirq());
+        assertEquals(irqs(e1000e.rows()), irqs(InterruptDiff.between(booted, traffic).forDevice("eth0").rows()));
+    }
+
+    @Test
     void aRowOnlyInAfterCountsFromZeroAndARowOnlyInBeforeIsReportedVanished() {
         InterruptTable before = parse("""
                            CPU0       CPU1
