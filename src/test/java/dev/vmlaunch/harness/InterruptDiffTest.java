@@ -56,6 +56,34 @@ class InterruptDiffTest {
     }
 
     @Test
+    void arm64GuestE1000eFoundByMsiIrqsNumbersButNotByBdfOnKernel61() {
+        // msi_irqs/ of 0000:00:01.0 in that guest listed 18 19 20; kernel 6.1 names no BDF in the chip column.
+        InterruptDiff d = InterruptDiff.between(parse(resource("aarch64-virt-guest-up.txt")),
+                parse(resource("aarch64-virt-guest-traffic.txt")));
+        InterruptDiff e1000e = d.forIrqs(Set.of(18, 19, 20));
+        assertEquals(List.of("18", "19"), irqs(e1000e.changed()));
+        assertEquals(9 + 11, e1000e.totalDelta());
+        assertEquals(List.of(), irqs(d.forDevice("0000:00:01.0").rows()));
+        assertEquals(List.of("18", "19", "20"), irqs(d.forDevice("eth0").rows()));
+        assertEquals(List.of("11", "13", "18", "19", "IPI0", "IPI1"), irqs(d.changed()));
+    }
+
+    @Test
+    void deltasOfConsecutiveHostSnapshotsAddUp() {
+        InterruptTable a = parse(resource("x86_64-host-before.txt"));
+        InterruptTable b = parse(resource("x86_64-host-after.txt"));
+        InterruptTable c = parse(resource("x86_64-host-later.txt"));
+        InterruptDiff ab = InterruptDiff.between(a, b);
+        InterruptDiff bc = InterruptDiff.between(b, c);
+        InterruptDiff ac = InterruptDiff.between(a, c);
+        for (RowDelta whole : ac.rows()) {
+            String irq = whole.after().irq();
+            assertEquals(delta(ab, irq).delta() + delta(bc, irq).delta(), whole.delta(), irq);
+        }
+        assertTrue(ac.totalDelta() > 0);
+    }
+
+    @Test
     void aRowOnlyInAfterCountsFromZeroAndARowOnlyInBeforeIsReportedVanished() {
         InterruptTable before = parse("""
                            CPU0       CPU1

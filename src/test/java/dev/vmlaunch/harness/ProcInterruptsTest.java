@@ -65,6 +65,18 @@ class ProcInterruptsTest {
     }
 
     @Test
+    void readsARealArm64VirtGuestWithItsMsiGpioChipIpisAndErr() {
+        InterruptTable t = parse(resource("aarch64-virt-guest-traffic.txt"));
+        assertEquals(List.of(0, 1), t.cpus());
+        assertRow(row(t, "11"), "GICv3", "27", "Level", "arch_timer", 2178L, 2897L);
+        assertRow(row(t, "18"), "ITS-MSI", "16384", "Edge", "eth0-rx-0", 11L, 0L);
+        assertRow(row(t, "21"), "9030000.pl061", "3", "Edge", "GPIO Key Poweroff", 0L, 0L);
+        assertRow(row(t, "IPI3"), null, null, null, "CPU stop (for crash dump) interrupts", 0L, 0L);
+        assertRow(row(t, "Err"), null, null, null, null, 0L);
+        assertEquals(16, t.rows().size());
+    }
+
+    @Test
     void readsTheSeedsArm64ItsMsiRows() {
         InterruptTable t = parse(resource("aarch64-seed-smmute.txt"));
         assertEquals(List.of(0, 1, 2, 3), t.cpus());
