@@ -9,6 +9,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "interrupts",
         mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
         description = "Work with /proc/interrupts snapshots (x86 and arm64 layouts).",
         subcommands = {InterruptsDiffCommand.class})
 public final class InterruptsCommand implements Runnable {

@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "diff",
         mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
         sortOptions = false,
         description = {
             "Show how the counters of /proc/interrupts moved between two snapshots of the same machine.",
