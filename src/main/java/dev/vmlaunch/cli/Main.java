@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
             CheckCommand.class,
             RunCommand.class,
             CommandLine.HelpCommand.class,
+            InterruptsCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {
