@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
             PrintCommand.class,
             CheckCommand.class,
             RunCommand.class,
-            CommandLine.HelpCommand.class,
             InterruptsCommand.class,
+            CommandLine.HelpCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {
