@@ -172,6 +172,7 @@ public final class QmpClient implements AutoCloseable {
      */
     public JsonNode execute(String command, Map<String, ?> arguments, Duration timeout)
             throws QmpException, InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
         JsonNode reply = await(send(command, arguments), timeout);
         return replyValue(command, reply);
     }
