@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -22,15 +23,17 @@ import java.util.function.Predicate;
 public final class ExpectedEvent implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ExpectedEvent.class.getName());
 
-    private final QmpClient client;
+    private final String source;
     private final String name;
     private final Predicate<QmpEvent> match;
+    private final Consumer<ExpectedEvent> unregister;
     private final CompletableFuture<QmpEvent> result = new CompletableFuture<>();
 
-    ExpectedEvent(QmpClient client, String name, Predicate<QmpEvent> match) {
-        this.client = client;
+    ExpectedEvent(String source, String name, Predicate<QmpEvent> match, Consumer<ExpectedEvent> unregister) {
+        this.source = source;
         this.name = name;
         this.match = match;
+        this.unregister = unregister;
     }
 
     public String name() {
@@ -48,7 +51,7 @@ public final class ExpectedEvent implements AutoCloseable {
         try {
             return result.get(Deadline.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new QmpTimeoutException("no QMP event " + name + " from " + client.socket() + " within "
+            throw new QmpTimeoutException("no QMP event " + name + " from " + source + " within "
                     + Deadline.describe(timeout), timeout);
         } catch (ExecutionException e) {
             QmpClosedException closed = (QmpClosedException) e.getCause();
@@ -60,7 +63,7 @@ public final class ExpectedEvent implements AutoCloseable {
     /** Stops watching; an event already matched stays available to {@link #await}. */
     @Override
     public void close() {
-        client.forget(this);
+        unregister.accept(this);
     }
 
     /** Called on the reader thread for each event; true once this wait is satisfied. */

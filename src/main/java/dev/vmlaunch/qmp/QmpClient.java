@@ -20,7 +20,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,9 +34,8 @@ import java.util.function.Predicate;
  * and events.
  *
  * <p>Three daemon threads serve one connection. The reader owns the socket's input and hands replies to
- * waiting callers and events to {@link ExpectedEvent}s. Listeners run on a separate dispatcher thread, in
- * arrival order, so a slow or blocking listener cannot delay replies, and a listener may itself call
- * {@link #execute}. Writes go through a writer thread: a caller that is interrupted while writing would
+ * waiting callers and events to the {@link EventHub}, whose dispatcher thread runs listeners. Writes go
+ * through a writer thread: a caller that is interrupted while writing would
  * otherwise close the channel (it is an {@code InterruptibleChannel}), and a peer that stops reading
  * would block the caller without bound; this way the caller only ever waits on a future with a timeout.
  *
@@ -55,15 +53,13 @@ public final class QmpClient implements AutoCloseable {
     private final SocketChannel channel;
     private final Thread reader;
     private final ExecutorService writer;
-    private final ExecutorService dispatcher;
+    private final EventHub events;
 
     /** Guards id allocation and submission to the writer together, so ids reach QEMU in ascending order. */
     private final Object sendLock = new Object();
     private long nextId = 1;
     /** Sorted by id, so the oldest pending command is first (see {@link #onReply}). */
     private final ConcurrentSkipListMap<Long, PendingCommand> pending = new ConcurrentSkipListMap<>();
-    private final CopyOnWriteArrayList<Consumer<QmpEvent>> listeners = new CopyOnWriteArrayList<>();
-    private final CopyOnWriteArrayList<ExpectedEvent> expected = new CopyOnWriteArrayList<>();
     private final CompletableFuture<JsonNode> greeting = new CompletableFuture<>();
     /** Completed once, with the reason the session ended; its first completion wins. */
     private final CompletableFuture<QmpClosedException> ended = new CompletableFuture<>();
@@ -81,7 +77,7 @@ public final class QmpClient implements AutoCloseable {
         this.reader = new Thread(this::readLoop, "qmp-reader " + label);
         this.reader.setDaemon(true);
         this.writer = Executors.newSingleThreadExecutor(daemon("qmp-writer " + label));
-        this.dispatcher = Executors.newSingleThreadExecutor(daemon("qmp-events " + label));
+        this.events = new EventHub(socket.toString(), "qmp-events " + label);
     }
 
     /**
@@ -172,6 +168,7 @@ public final class QmpClient implements AutoCloseable {
      */
     public JsonNode execute(String command, Map<String, ?> arguments, Duration timeout)
             throws QmpException, InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
         JsonNode reply = await(send(command, arguments), timeout);
         return replyValue(command, reply);
     }
@@ -245,11 +242,11 @@ public final class QmpClient implements AutoCloseable {
      * exception from a listener is logged and does not affect other listeners or later events.
      */
     public void addEventListener(Consumer<QmpEvent> listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
+        events.addListener(listener);
     }
 
     public void removeEventListener(Consumer<QmpEvent> listener) {
-        listeners.remove(listener);
+        events.removeListener(listener);
     }
 
     /** Registers a wait for the next event called {@code name}; see {@link ExpectedEvent}. */
@@ -259,15 +256,7 @@ public final class QmpClient implements AutoCloseable {
 
     /** Registers a wait for the next event called {@code name} that also satisfies {@code match}. */
     public ExpectedEvent expectEvent(String name, Predicate<QmpEvent> match) {
-        ExpectedEvent wait = new ExpectedEvent(this, Objects.requireNonNull(name, "name"),
-                Objects.requireNonNull(match, "match"));
-        expected.add(wait);
-        // Registered before reading the end state: either we see it here or the closing thread sees the wait.
-        QmpClosedException cause = ended.getNow(null);
-        if (cause != null) {
-            wait.fail(cause);
-        }
-        return wait;
+        return events.expect(name, match);
     }
 
     /**
@@ -294,10 +283,6 @@ public final class QmpClient implements AutoCloseable {
     /** For tests: the reader must end when the session does. */
     Thread readerThread() {
         return reader;
-    }
-
-    void forget(ExpectedEvent wait) {
-        expected.remove(wait);
     }
 
     // ---- sending ---------------------------------------------------------------------------------------
@@ -435,7 +420,7 @@ public final class QmpClient implements AutoCloseable {
             throw new QmpException("QEMU sent something that is not a JSON object: " + preview(line));
         }
         if (message.has("event")) {
-            onEvent(QmpEvent.fromMessage(message, Instant.now()));
+            events.publish(QmpEvent.fromMessage(message, Instant.now()));
         } else if (message.has("return") || message.has("error")) {
             onReply(message);
         } else {
@@ -464,31 +449,6 @@ public final class QmpClient implements AutoCloseable {
         command.reply().complete(reply);
     }
 
-    private void onEvent(QmpEvent event) {
-        for (ExpectedEvent wait : expected) {
-            if (wait.offer(event)) {
-                expected.remove(wait);
-            }
-        }
-        List<Consumer<QmpEvent>> current = List.copyOf(listeners);
-        if (current.isEmpty()) {
-            return;
-        }
-        try {
-            dispatcher.execute(() -> current.forEach(listener -> deliver(listener, event)));
-        } catch (RejectedExecutionException closing) {
-            LOG.log(System.Logger.Level.DEBUG, () -> "QMP session ending; not delivering " + event.name());
-        }
-    }
-
-    private void deliver(Consumer<QmpEvent> listener, QmpEvent event) {
-        try {
-            listener.accept(event);
-        } catch (RuntimeException | LinkageError | AssertionError e) {
-            LOG.log(System.Logger.Level.WARNING, "QMP event listener failed on " + event.name(), e);
-        }
-    }
-
     // ---- ending ----------------------------------------------------------------------------------------
 
     /** Ends the session once: closes the socket and fails everything still waiting with {@code cause}. */
@@ -508,13 +468,8 @@ public final class QmpClient implements AutoCloseable {
                 command.reply().completeExceptionally(cause);
             }
         }
-        for (ExpectedEvent wait : expected) {
-            wait.fail(cause);
-        }
-        expected.clear();
+        events.end(cause);
         writer.shutdown();
-        // Events already queued are still delivered; the dispatcher thread exits after them.
-        dispatcher.shutdown();
     }
 
     /** Null for anything that is not JSON: the caller decides whether that is fatal. */

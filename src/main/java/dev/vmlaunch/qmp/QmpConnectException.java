@@ -7,6 +7,8 @@ public final class QmpConnectException extends QmpException {
     public enum Reason {
         /** Nothing existed at the socket path before the timeout. */
         SOCKET_MISSING,
+        /** The path is longer than a unix socket address can hold (107 bytes on Linux). */
+        PATH_TOO_LONG,
         /** The path exists but is a regular file or a directory, so it can never become a socket. */
         NOT_A_SOCKET,
         /** The socket exists but nobody accepted connections before the timeout (stale socket file). */

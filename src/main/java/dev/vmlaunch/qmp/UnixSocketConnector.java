@@ -8,6 +8,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +21,8 @@ import java.time.Duration;
 final class UnixSocketConnector {
     private static final Duration FIRST_PAUSE = Duration.ofMillis(5);
     private static final Duration LONGEST_PAUSE = Duration.ofMillis(200);
+    /** sizeof(sun_path) on Linux is 108, including the terminating NUL. */
+    static final int MAX_PATH_BYTES = 107;
 
     private UnixSocketConnector() {
     }
@@ -27,6 +30,12 @@ final class UnixSocketConnector {
     /** Returns a connected channel in blocking mode. */
     static SocketChannel connect(Path socket, Deadline deadline, Duration timeout)
             throws QmpConnectException, InterruptedException {
+        int pathBytes = socket.toString().getBytes(StandardCharsets.UTF_8).length;
+        if (pathBytes > MAX_PATH_BYTES) {
+            // connect() would fail the same way on every attempt; say so now instead of at the timeout.
+            throw new QmpConnectException(Reason.PATH_TOO_LONG, "QMP socket path " + socket + " is " + pathBytes
+                    + " bytes long; unix sockets allow at most " + MAX_PATH_BYTES);
+        }
         Duration pause = FIRST_PAUSE;
         IOException lastFailure = null;
         while (true) {

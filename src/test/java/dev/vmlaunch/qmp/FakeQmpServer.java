@@ -45,6 +45,7 @@ final class FakeQmpServer implements AutoCloseable {
     private final BlockingQueue<Peer> scripted = new LinkedBlockingQueue<>();
     private final List<Peer> peers = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Throwable> scriptFailure = new CompletableFuture<>();
+    private volatile boolean listening = true;
 
     private FakeQmpServer(Path socket, Script script) throws IOException {
         this.socket = socket;
@@ -84,8 +85,11 @@ final class FakeQmpServer implements AutoCloseable {
     }
 
     /** Stops listening but leaves the socket file behind, like a QEMU that was killed. */
-    void stopListening() throws IOException {
+    void stopListening() throws IOException, InterruptedException {
+        listening = false;
         server.close();
+        // A thread blocked in accept() keeps the kernel socket alive (and accepting) until it returns.
+        acceptor.join(WAIT.toMillis());
     }
 
     /** A script that threw (other than because the client hung up) fails the test at close. */
@@ -106,7 +110,12 @@ final class FakeQmpServer implements AutoCloseable {
     private void acceptLoop(Script script) {
         try {
             while (true) {
-                Peer peer = new Peer(server.accept());
+                SocketChannel channel = server.accept();
+                if (!listening) {
+                    channel.close();
+                    return;
+                }
+                Peer peer = new Peer(channel);
                 peers.add(peer);
                 accepted.add(peer);
                 Thread runner = new Thread(() -> {

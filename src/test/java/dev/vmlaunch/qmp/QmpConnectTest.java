@@ -46,6 +46,13 @@ class QmpConnectTest {
     }
 
     @Test
+    void aPathTooLongForASocketAddressIsRejectedWithoutWaiting() {
+        Path socket = dir.resolve("q".repeat(120) + ".sock");
+        QmpConnectException e = assertThrows(QmpConnectException.class, () -> QmpClient.connect(socket, LONG));
+        assertEquals(Reason.PATH_TOO_LONG, e.reason());
+    }
+
+    @Test
     void aRegularFileIsRejectedWithoutWaiting() throws Exception {
         Path file = Files.writeString(dir.resolve("qmp.sock"), "not a socket");
         QmpConnectException e = assertThrows(QmpConnectException.class, () -> QmpClient.connect(file, LONG));
