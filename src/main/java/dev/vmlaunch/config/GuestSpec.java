@@ -63,6 +63,13 @@ public record GuestSpec(
         return vmm == Vmm.LKVM ? "lkvm" : "qemu-system-" + arch.json();
     }
 
+    /** This spec with {@code extra} appended to the kernel command line (the harness adds its agent's arguments). */
+    public GuestSpec withCmdlineAppended(String extra) {
+        String c = cmdline == null || cmdline.isBlank() ? extra : cmdline + " " + extra;
+        return new GuestSpec(source, name, vmm, arch, binary, accel, machine, cpus, memoryMiB, kernel, initrd, c, firmware,
+                console, irqchip, viommu, mte, cpu, vga, disks, cdrom, shares, network, devices, passthrough, extraArgs);
+    }
+
     /** Firmware: a single image for {@code -bios} / lkvm {@code --firmware}, or an OVMF/AAVMF pflash pair. */
     public record Firmware(Path code, Path vars, boolean pflash) {
     }

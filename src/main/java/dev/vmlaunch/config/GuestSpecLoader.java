@@ -63,13 +63,22 @@ public final class GuestSpecLoader {
 
     /** Validates an already-parsed tree; relative paths resolve against {@code source}'s folder. */
     public static Loaded fromJson(Json root, Path source, String display, Optional<Arch> hostArch) {
+        return fromJson(root, "$", source, display, hostArch);
+    }
+
+    /**
+     * Validates a guest object found at {@code rootPath} of some file (a harness file's inline guest, say), so that
+     * errors name their real place: {@code $.guests[1].cpus}.
+     */
+    public static Loaded fromJson(Json root, String rootPath, Path source, String display, Optional<Arch> hostArch) {
         Problems p = new Problems(display);
         if (!(root instanceof Json.Obj)) {
-            p.error(root.at(), "$", "the top level must be an object, found " + root.kind());
+            p.error(root.at(), rootPath, ("$".equals(rootPath) ? "the top level" : "a guest") + " must be an object, found "
+                    + root.kind());
             p.throwIfAny();
         }
         GuestSpec spec = new Reader(p, source.getParent() == null ? Path.of("/") : source.getParent(), hostArch)
-                .read(root, source);
+                .read(root, rootPath, source);
         p.throwIfAny();
         return new Loaded(spec, p.warnings());
     }
@@ -117,8 +126,8 @@ public final class GuestSpecLoader {
             this.hostArch = hostArch;
         }
 
-        GuestSpec read(Json root, Path source) {
-            Fields f = Fields.of(root, "$", p, FIELDS).orElseThrow();
+        GuestSpec read(Json root, String rootPath, Path source) {
+            Fields f = Fields.of(root, rootPath, p, FIELDS).orElseThrow();
 
             f.require("name", "a guest name matching " + GuestSpec.NAME_PATTERN);
             String name = f.text("name").filter(n -> matches(f, "name", n, NAME,
@@ -131,7 +140,7 @@ public final class GuestSpecLoader {
             if (arch == null && !f.has("arch")) {
                 arch = hostArch.orElse(null);
                 if (arch == null) {
-                    p.error(f.at(), "$.arch", "this host's architecture (" + System.getProperty("os.arch")
+                    p.error(f.at(), f.pathOf("arch"), "this host's architecture (" + System.getProperty("os.arch")
                             + ") has no default: set \"arch\" (one of: " + JsonEnum.allowed(Arch.class) + ")");
                 }
             }

@@ -73,8 +73,14 @@ public final class GuestAgent {
 
     /** Waits for the agent's announcement. */
     public Announcement awaitAnnouncement(Duration timeout) throws InterruptedException {
+        return awaitAnnouncement(timeout, () -> true);
+    }
+
+    /** Waits for the agent's announcement, giving up at once when {@code guestAlive} turns false. */
+    public Announcement awaitAnnouncement(Duration timeout, java.util.function.BooleanSupplier guestAlive)
+            throws InterruptedException {
         Path f = dir.resolve("announce");
-        waitFor(f, timeout, "the agent of guest \"" + name + "\" did not announce itself");
+        waitFor(f, timeout, guestAlive, "the agent of guest \"" + name + "\" did not announce itself");
         try {
             return Announcement.parse(Files.readAllLines(f, StandardCharsets.UTF_8));
         } catch (IOException e) {
@@ -92,7 +98,7 @@ public final class GuestAgent {
             throw VmlaunchException.failure("cannot hand command " + n + " to guest \"" + name + "\": " + e.getMessage());
         }
         Path r = dir.resolve("res").resolve(Integer.toString(n));
-        waitFor(r.resolve("exit"), timeout, "command " + n + " in guest \"" + name + "\" did not finish");
+        waitFor(r.resolve("exit"), timeout, () -> true, "command " + n + " in guest \"" + name + "\" did not finish");
         try {
             return new CommandResult(n, Integer.parseInt(Files.readString(r.resolve("exit")).trim()),
                     Files.readString(r.resolve("output")), Files.readString(r.resolve("interrupts.before")),
@@ -192,9 +198,14 @@ public final class GuestAgent {
         return m;
     }
 
-    private static void waitFor(Path f, Duration timeout, String what) throws InterruptedException {
+    private void waitFor(Path f, Duration timeout, java.util.function.BooleanSupplier alive, String what)
+            throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         while (!Files.exists(f)) {
+            if (!alive.getAsBoolean()) {
+                throw VmlaunchException.failure("guest \"" + name + "\" ended before " + what.replace(
+                        "the agent of guest \"" + name + "\" did not announce itself", "its agent announced itself"));
+            }
             if (Instant.now().isAfter(deadline)) {
                 throw VmlaunchException.failure(what + " within " + timeout.toSeconds() + " s (no " + f + ")");
             }
