@@ -69,11 +69,14 @@ final class VfioErrors {
             return null;
         }
         if (errno == Errno.ENOTTY) {
-            // The kernel says ENOTTY for ioctls a file does not implement: the node is not what its name says.
-            Path node = step == VfioStep.GET_API_VERSION || step == VfioStep.CHECK_EXTENSION
-                    || step == VfioStep.SET_IOMMU ? containerNode() : groupNode();
-            return node + " does not answer VFIO ioctls: it is not a VFIO node (does VMLAUNCH_DEV point to the"
-                    + " real /dev?)";
+            // ENOTTY is a file that does not implement the ioctl: the node is not what its name says.
+            Path node = switch (step) {
+                case GET_API_VERSION, CHECK_EXTENSION, SET_IOMMU -> containerNode();
+                case GROUP_GET_STATUS, GROUP_SET_CONTAINER, GROUP_GET_DEVICE_FD -> groupNode();
+                default -> null;
+            };
+            return node == null ? null : node + " does not answer VFIO ioctls: it is not a VFIO node (does"
+                    + " VMLAUNCH_DEV point to the real /dev?)";
         }
         String bdf = device.toString();
         String sysDev = "/sys/bus/pci/devices/" + bdf;
