@@ -110,13 +110,22 @@ public final class VfioProbeCommand implements Callable<Integer> {
         m.put("reset", r.deviceInfo().resettable());
         m.put("numRegions", r.deviceInfo().numRegions());
         m.put("numIrqs", r.deviceInfo().numIrqs());
-        m.put("regions", r.regions().stream().map(x -> Map.of(
+        m.put("regions", r.regions().stream().map(x -> ordered(
                 "index", x.index(), "name", x.pciName(), "flags", x.flags(), "size", x.size(), "offset", x.offset()))
                 .toList());
-        m.put("irqs", r.irqs().stream().map(x -> Map.of(
+        m.put("irqs", r.irqs().stream().map(x -> ordered(
                 "index", x.index(), "name", x.pciName(), "flags", x.flags(), "count", x.count())).toList());
         m.put("msiCount", r.msiCount());
         m.put("msixCount", r.msixCount());
+        return m;
+    }
+
+    /** Keys in the order given, so the JSON reads the same on every run. */
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
         return m;
     }
 }
