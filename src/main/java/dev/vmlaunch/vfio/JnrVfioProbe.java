@@ -21,7 +21,12 @@ public final class JnrVfioProbe implements VfioProbe {
     private final VfioProbe probe;
 
     public JnrVfioProbe(Path devRoot) {
-        this.probe = new SyscallVfioProbe(devRoot, new LibcSyscalls(), VfioStructs.NATIVE);
+        this.probe = new SyscallVfioProbe(devRoot, Libc.SYSCALLS, VfioStructs.NATIVE);
+    }
+
+    /** Binding libc generates classes; do it once per JVM, on first use. */
+    private static final class Libc {
+        static final LibcSyscalls SYSCALLS = new LibcSyscalls();
     }
 
     @Override
