@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
             RunCommand.class,
             InterruptsCommand.class,
             CommandLine.HelpCommand.class,
+            VfioProbeCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {
