@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
             CheckCommand.class,
             RunCommand.class,
             InterruptsCommand.class,
-            CommandLine.HelpCommand.class,
             VfioProbeCommand.class,
+            CommandLine.HelpCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {
