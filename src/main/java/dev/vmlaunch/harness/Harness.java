@@ -1,0 +1,274 @@
+package dev.vmlaunch.harness;
+
+import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.config.PciAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * Arm's SMMU test engine flow, automated: boot the guests in parallel, wait for each agent, run the workload in
+ * each, and judge every device by the interrupts of the vectors listed in its {@code msi_irqs} — not by guessing
+ * from the name column. Guests are stopped (and their devices restored by the launcher) whatever happens:
+ * a failed step, a timeout, or {@link #cancel()} from Ctrl-C.
+ */
+public final class Harness {
+
+    /** The host's view of a PCI device: its {@code vendor:device}, e.g. {@code 8086:10d3}. */
+    public interface HostDevices {
+        Optional<String> vendorDevice(PciAddress address);
+
+        /** Reads sysfs under {@code sysfsRoot} (the real one is /sys). */
+        static HostDevices sysfs(Path sysfsRoot) {
+            return a -> {
+                Path dir = sysfsRoot.resolve("bus/pci/devices").resolve(a.toString());
+                try {
+                    String v = Files.readString(dir.resolve("vendor")).trim().replace("0x", "");
+                    String d = Files.readString(dir.resolve("device")).trim().replace("0x", "");
+                    return Optional.of((v + ":" + d).toLowerCase(Locale.ROOT));
+                } catch (java.io.IOException e) {
+                    return Optional.empty();
+                }
+            };
+        }
+    }
+
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+    private final HarnessSpec spec;
+    private final GuestLauncher launcher;
+    private final HostDevices hostDevices;
+    private final Consumer<String> progress;
+    private final List<GuestLauncher.RunningGuest> started = Collections.synchronizedList(new ArrayList<>());
+    private volatile boolean cancelled;
+
+    public Harness(HarnessSpec spec, GuestLauncher launcher, HostDevices hostDevices, Consumer<String> progress) {
+        this.spec = spec;
+        this.launcher = launcher;
+        this.hostDevices = hostDevices;
+        this.progress = progress;
+    }
+
+    /** Runs the whole flow; guest failures are in the report, not thrown. */
+    public HarnessReport run() throws InterruptedException {
+        Instant t0 = Instant.now();
+        ExecutorService pool = Executors.newFixedThreadPool(spec.guests().size(), r -> {
+            Thread t = new Thread(r, "vmlaunch-harness");
+            t.setDaemon(true);
+            return t;
+        });
+        List<HarnessReport.GuestResult> results = new ArrayList<>();
+        try {
+            List<Future<HarnessReport.GuestResult>> futures = new ArrayList<>();
+            for (GuestSpec g : spec.guests()) {
+                futures.add(pool.submit(() -> runGuest(g)));
+            }
+            for (int i = 0; i < futures.size(); i++) {
+                try {
+                    results.add(futures.get(i).get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable c = e.getCause();
+                    results.add(failed(spec.guests().get(i).name(), message(c), null));
+                }
+            }
+        } finally {
+            stopAll();
+            pool.shutdownNow();
+        }
+        boolean passed = !cancelled && results.stream().allMatch(HarnessReport.GuestResult::passed);
+        return new HarnessReport(spec.name(), passed, results, Duration.between(t0, Instant.now()));
+    }
+
+    /** Stops every guest now (Ctrl-C); {@link #run()} then returns a failed report. */
+    public void cancel() {
+        cancelled = true;
+        stopAll();
+    }
+
+    private HarnessReport.GuestResult runGuest(GuestSpec g) {
+        String name = g.name();
+        GuestLauncher.RunningGuest rg = null;
+        try {
+            GuestAgent agent = GuestAgent.install(spec.shareOf(g).path(), name);
+            GuestSpec withAgent = g.withCmdlineAppended(agent.kernelArgs(spec.shareTag()));
+            if (cancelled) {
+                return failed(name, "cancelled", null);
+            }
+            progress.accept("booting guest " + name + " (" + g.vmm().json() + ", " + g.arch().json() + ")");
+            Instant boot = Instant.now();
+            rg = launcher.start(withAgent);
+            started.add(rg);
+            if (cancelled) {
+                rg.stop(STOP_TIMEOUT);
+            }
+            GuestLauncher.RunningGuest running = rg;
+            GuestAgent.Announcement a;
+            try {
+                a = agent.awaitAnnouncement(spec.bootTimeout(), running::isAlive);
+            } catch (RuntimeException e) {
+                String why = cancelled ? "cancelled" : running.ended().map(how -> "guest ended before its agent "
+                        + "announced itself: " + how).orElse(e.getMessage());
+                return failed(name, why, rg.consoleLog());
+            }
+            progress.accept("guest " + name + " is up: kernel " + a.kernel() + ", " + a.devices().size()
+                    + " PCI devices (" + Duration.between(boot, Instant.now()).toSeconds() + " s)");
+            List<Target> targets = targets(g, a);
+            progress.accept("running the workload in " + name + ": " + spec.workload());
+            Instant w0 = Instant.now();
+            GuestAgent.CommandResult r;
+            try {
+                r = agent.run(spec.workload(), spec.workloadTimeout());
+            } catch (RuntimeException e) {
+                String why = cancelled ? "cancelled" : !running.isAlive()
+                        ? "guest ended during the workload: " + running.ended().orElse("?") : e.getMessage();
+                return new HarnessReport.GuestResult(name, false, why, targets.stream()
+                        .map(t -> unjudged(t, "the workload did not finish")).toList(),
+                        new HarnessReport.Workload(null, "", Duration.between(w0, Instant.now())), rg.consoleLog());
+            }
+            Duration took = Duration.between(w0, Instant.now());
+            List<HarnessReport.DeviceResult> devices = targets.stream().map(t -> judge(t, r)).toList();
+            agent.stop();
+            boolean exitOk = r.exitCode() == spec.expect().exitCode();
+            boolean passed = exitOk && !devices.isEmpty() && devices.stream().allMatch(HarnessReport.DeviceResult::passed);
+            progress.accept("guest " + name + ": workload exited " + r.exitCode() + " in " + took.toSeconds() + " s; "
+                    + devices.stream().map(d -> (d.guest() == null ? "?" : d.guest()) + " " + d.fired() + "/" + d.vectors()
+                            + " vectors fired, delta " + d.delta()).collect(Collectors.joining("; ")));
+            String error = exitOk ? null : "the workload exited " + r.exitCode() + ", expected " + spec.expect().exitCode();
+            return new HarnessReport.GuestResult(name, passed, error, devices,
+                    new HarnessReport.Workload(r.exitCode(), r.output(), took), rg.consoleLog());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return failed(name, "interrupted", rg == null ? null : rg.consoleLog());
+        } catch (Exception e) {
+            return failed(name, cancelled ? "cancelled" : message(e), rg == null ? null : rg.consoleLog());
+        }
+    }
+
+    /** A device to judge: its host address (null if emulated), vendor:device, and where the guest has it. */
+    record Target(String host, String vendorDevice, GuestAgent.PciDevice guest) {
+    }
+
+    private List<Target> targets(GuestSpec g, GuestAgent.Announcement a) {
+        List<Target> out = new ArrayList<>();
+        // Identical devices (two NICs of one model) map in address order on both sides.
+        Map<String, List<PciAddress>> hostByVd = new LinkedHashMap<>();
+        List<PciAddress> unknown = new ArrayList<>();
+        for (GuestSpec.Passthrough p : g.passthrough()) {
+            Optional<String> vd = hostDevices.vendorDevice(p.host());
+            if (vd.isPresent()) {
+                hostByVd.computeIfAbsent(vd.get(), k -> new ArrayList<>()).add(p.host());
+            } else {
+                unknown.add(p.host());
+            }
+        }
+        Set<String> claimed = new LinkedHashSet<>();
+        for (var e : hostByVd.entrySet()) {
+            String[] vd = e.getKey().split(":");
+            List<GuestAgent.PciDevice> inGuest = a.find(vd[0], vd[1]);
+            List<PciAddress> hosts = e.getValue().stream().sorted().toList();
+            for (int i = 0; i < hosts.size(); i++) {
+                GuestAgent.PciDevice d = i < inGuest.size() ? inGuest.get(i) : null;
+                if (d != null) {
+                    claimed.add(d.address());
+                }
+                out.add(new Target(hosts.get(i).toString(), e.getKey(), d));
+            }
+        }
+        for (PciAddress p : unknown) {
+            out.add(new Target(p.toString(), null, null));
+        }
+        for (String vd : spec.devices()) {
+            String[] v = vd.split(":");
+            for (GuestAgent.PciDevice d : a.find(v[0], v[1])) {
+                if (claimed.add(d.address())) {
+                    out.add(new Target(null, vd, d));
+                }
+            }
+        }
+        out.sort(Comparator.comparing(t -> t.host() == null ? "~" : t.host()));
+        return out;
+    }
+
+    private HarnessReport.DeviceResult judge(Target t, GuestAgent.CommandResult r) {
+        if (t.guest() == null) {
+            return unjudged(t, t.vendorDevice() == null
+                    ? "the host has no vendor:device for it, so it cannot be found in the guest"
+                    : "no " + t.vendorDevice() + " device in the guest: the VMM did not attach it");
+        }
+        Set<Integer> vectors = new java.util.TreeSet<>(r.msiAfter().getOrDefault(t.guest().address(), List.of()));
+        vectors.addAll(r.msiBefore().getOrDefault(t.guest().address(), List.of()));
+        if (vectors.isEmpty()) {
+            return new HarnessReport.DeviceResult(t.host(), t.guest().address(), t.vendorDevice(), null, 0, 0, 0, false,
+                    "no MSI/MSI-X vectors in the guest (driver " + (t.guest().driver() == null ? "none" : t.guest().driver())
+                            + " did not enable MSI)");
+        }
+        InterruptDiff diff;
+        try {
+            diff = InterruptDiff.between(ProcInterrupts.parse(r.interruptsBefore()), ProcInterrupts.parse(r.interruptsAfter()))
+                    .forIrqs(vectors);
+        } catch (InterruptFormatException e) {
+            return new HarnessReport.DeviceResult(t.host(), t.guest().address(), t.vendorDevice(), null, vectors.size(), 0, 0,
+                    false, "the guest's /proc/interrupts could not be read: " + e.getMessage());
+        }
+        int fired = (int) diff.rows().stream().filter(d -> d.delta() > 0).count();
+        long delta = diff.totalDelta();
+        String chip = diff.rows().stream().map(d -> d.after().chip()).filter(java.util.Objects::nonNull).distinct()
+                .collect(Collectors.joining(","));
+        List<String> failures = new ArrayList<>();
+        HarnessSpec.Expect e = spec.expect();
+        if (e.chip() != null && !chip.equals(e.chip())) {
+            failures.add("its vectors are on " + (chip.isEmpty() ? "no chip" : chip) + ", expected " + e.chip());
+        }
+        if (fired < e.minVectorsFired()) {
+            failures.add(fired + " of " + vectors.size() + " vectors fired, expected at least " + e.minVectorsFired());
+        }
+        if (delta < e.minTotalDelta()) {
+            failures.add("total delta " + delta + ", expected at least " + e.minTotalDelta());
+        }
+        return new HarnessReport.DeviceResult(t.host(), t.guest().address(), t.vendorDevice(), chip.isEmpty() ? null : chip,
+                vectors.size(), fired, delta, failures.isEmpty(), failures.isEmpty() ? null : String.join("; ", failures));
+    }
+
+    private static HarnessReport.DeviceResult unjudged(Target t, String why) {
+        return new HarnessReport.DeviceResult(t.host(), t.guest() == null ? null : t.guest().address(), t.vendorDevice(),
+                null, 0, 0, 0, false, why);
+    }
+
+    private static HarnessReport.GuestResult failed(String name, String error, Path console) {
+        return new HarnessReport.GuestResult(name, false, error, List.of(), null, console);
+    }
+
+    private void stopAll() {
+        List<GuestLauncher.RunningGuest> all;
+        synchronized (started) {
+            all = new ArrayList<>(started);
+        }
+        all.parallelStream().forEach(g -> {
+            try {
+                g.stop(STOP_TIMEOUT);
+            } catch (RuntimeException e) {
+                progress.accept("could not stop guest " + g.name() + ": " + e.getMessage());
+            }
+        });
+    }
+
+    private static String message(Throwable t) {
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+}
