@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
         description = "Launch kvmtool (lkvm) and QEMU guests with VFIO PCI passthrough from one guest.json.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            ExportCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {
