@@ -164,11 +164,12 @@ final class LibvirtDevices {
                 rngs.add(rng(i, d));
             } else {
                 qemu.arg("-device");
-                qemu.arg(LibvirtQemuNamespace.deviceOption(d.model(), d.id(), d.props()));
+                qemu.arg(LibvirtQemuNamespace.deviceJson(d.model(), d.id(), d.props()));
                 String why = nicModel != null ? "a NIC without a netdev has no libvirt <interface>"
                         : "libvirt has no element for " + d.model();
-                warnings.add("devices[" + i + "] (" + d.model() + "): " + why + "; it is passed as -device in "
-                        + "<qemu:commandline>, which libvirt does not manage (qemu picks its PCI address)");
+                warnings.add("devices[" + i + "] (" + d.model() + "): " + why + "; it is passed as a JSON -device "
+                        + "in <qemu:commandline>, which libvirt does not manage; qemu gives it a PCI slot libvirt left "
+                        + "free, and property types are guessed from their text");
             }
         }
     }

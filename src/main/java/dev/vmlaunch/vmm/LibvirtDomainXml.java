@@ -125,12 +125,11 @@ public final class LibvirtDomainXml {
                     features.add("gic").attr("version", "2");
                     break;
                 case GICV3:
+                    // qemu's "-machine its=off" would be accepted, but the guest would not start: libvirt puts
+                    // devices behind pcie-root-ports, which need MSI-X, and a GICv3 without ITS has no MSI controller.
                     features.add("gic").attr("version", "3");
-                    // libvirt has no switch for the ITS and qemu's virt machine has one by default.
-                    qemu.arg("-machine");
-                    qemu.arg("its=off");
-                    warnings.add("irqchip gicv3 without ITS: libvirt cannot turn the ITS off; \"-machine its=off\" is "
-                            + "passed through <qemu:commandline> (qemu merges it into libvirt's -machine)");
+                    warnings.add("irqchip gicv3 (without ITS) is exported as a GICv3 with ITS: libvirt cannot turn "
+                            + "the ITS off, and its PCIe root ports need the MSI-X that only the ITS provides");
                     break;
                 case GICV3_ITS:
                     features.add("gic").attr("version", "3");
@@ -170,7 +169,18 @@ public final class LibvirtDomainXml {
         if (spec.extraArgs().isEmpty()) {
             return;
         }
-        spec.extraArgs().forEach(qemu::arg);
+        List<String> args = spec.extraArgs();
+        args.forEach(qemu::arg);
+        for (int i = 0; i + 1 < args.size(); i++) {
+            String opt = args.get(i);
+            String value = args.get(i + 1);
+            if ((opt.equals("-device") || opt.equals("--device")) && !value.startsWith("{")
+                    && !value.matches("(^|.*,)addr=.*")) {
+                warnings.add("extraArgs[" + (i + 1) + "] \"" + value + "\": qemu creates a keyval -device before "
+                        + "libvirt's own (JSON) devices, so without addr= it can take a PCI slot libvirt assigned and "
+                        + "the guest will not start; write it as JSON (-device {\"driver\":...}) or give it an addr=");
+            }
+        }
         warnings.add("extraArgs (" + spec.extraArgs().size() + ") are passed through <qemu:commandline>: libvirt "
                 + "does not manage, check or order them, and marks the domain tainted (custom-argv)");
     }

@@ -1,5 +1,8 @@
 package dev.vmlaunch.vmm;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +16,8 @@ import java.util.Map;
 final class LibvirtQemuNamespace {
     static final String NS = "http://libvirt.org/schemas/domain/qemu/1.0";
     static final String PREFIX = "qemu";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<String> args = new ArrayList<>();
     /** Device alias → (property → typed value), in insertion order. */
@@ -71,17 +76,37 @@ final class LibvirtQemuNamespace {
         }
     }
 
-    /** {@code -device} text in qemu's option syntax: commas inside a value are doubled so they do not split it. */
-    static String deviceOption(String model, String id, Map<String, String> props) {
-        StringBuilder sb = new StringBuilder(model);
+    /**
+     * {@code -device} in qemu's JSON form. qemu creates every keyval {@code -device} before the JSON ones libvirt
+     * writes, so a keyval device without {@code addr=} takes the PCI slot libvirt assigned to its own device and
+     * the guest fails to start; JSON devices are created after libvirt's, in the slots left free. JSON is typed,
+     * so property values are typed as {@link Property#inferred} reads them.
+     */
+    static String deviceJson(String model, String id, Map<String, String> props) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("driver", model);
         if (id != null) {
-            sb.append(",id=").append(escape(id));
+            o.put("id", id);
         }
-        props.forEach((k, v) -> sb.append(',').append(k).append('=').append(escape(v)));
-        return sb.toString();
-    }
-
-    private static String escape(String value) {
-        return value.replace(",", ",,");
+        props.forEach((k, v) -> {
+            Property p = Property.inferred(v);
+            switch (p.type()) {
+                case "bool":
+                    o.put(k, Boolean.parseBoolean(p.value()));
+                    break;
+                case "signed":
+                case "unsigned":
+                    o.put(k, new java.math.BigInteger(p.value()));
+                    break;
+                default:
+                    o.put(k, p.value());
+                    break;
+            }
+        });
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a JSON object of strings", e);
+        }
     }
 }

@@ -80,7 +80,9 @@ public final class XmlWriter {
                         p.getValue());
             }
         }
-        h.startElement(e.namespace(), e.name(), e.qualifiedName(), attrs);
+        // The namespace URI is left out on purpose: the root already declares every prefix, and a URI here makes
+        // the serializer repeat the declaration on each element of that namespace.
+        h.startElement("", e.name(), e.qualifiedName(), attrs);
         for (XmlElement c : e.children()) {
             element(h, c, prefixes, false);
         }
@@ -89,7 +91,7 @@ public final class XmlWriter {
             checkLegal(text, "<" + e.qualifiedName() + ">");
             h.characters(text.toCharArray(), 0, text.length());
         }
-        h.endElement(e.namespace(), e.name(), e.qualifiedName());
+        h.endElement("", e.name(), e.qualifiedName());
     }
 
     /** XML 1.0 Char production: tab, LF, CR and everything from U+0020 except surrogates halves and U+FFFE/F. */
