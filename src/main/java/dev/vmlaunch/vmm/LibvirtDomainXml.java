@@ -105,7 +105,7 @@ public final class LibvirtDomainXml {
         }
         Cpu cpu = spec.cpu();
         if (cpu.hypervVendorId() != null) {
-            features.add("hyperv").attr("mode", "custom").add("vendor_id").attr("state", "on")
+            features.add("hyperv").add("vendor_id").attr("state", "on")
                     .attr("value", cpu.hypervVendorId());
         }
         if (cpu.hideHypervisor()) {
