@@ -1,5 +1,6 @@
 package dev.vmlaunch.vmm;
 
+import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpec.Passthrough;
 import dev.vmlaunch.config.Machine;
@@ -69,6 +70,10 @@ final class LibvirtHostdevs {
             if (spec.machine() == Machine.PC) {
                 bus = 0;
                 slot = PC_FIRST_GROUP_SLOT + groupNo;
+                if (slot > 0x1f) {
+                    throw VmlaunchException.usage("more than " + (0x20 - PC_FIRST_GROUP_SLOT) + " multifunction "
+                            + "passthrough groups do not fit on machine pc's PCI bus in the libvirt export (use q35)");
+                }
             } else {
                 // pcie-root is index 0; libvirt numbers the root ports it adds itself after these.
                 bus = groupNo + 1;

@@ -222,6 +222,21 @@ class LibvirtDomainXmlTest {
     }
 
     @Test
+    void moreMultifunctionGroupsThanPcHasSlotsForIsAUsageError() {
+        StringBuilder pts = new StringBuilder();
+        for (int bus = 1; bus <= 17; bus++) {
+            pts.append(bus > 1 ? "," : "").append(String.format("{\"host\": \"%02x:00.0\", \"multifunction\": true}", bus));
+        }
+        VmlaunchException e = assertThrows(VmlaunchException.class,
+                () -> export(X86 + ", \"machine\": \"pc\", \"passthrough\": [" + pts + "]"));
+        assertEquals(ExitCodes.USAGE, e.exitCode());
+        assertTrue(e.getMessage().contains("use q35"), e.getMessage());
+        String sixteen = pts.substring(0, pts.lastIndexOf(",{"));
+        assertEquals("0x1f", new DomainXml(export(X86 + ", \"machine\": \"pc\", \"passthrough\": [" + sixteen + "]")
+                .xml()).text("/domain/devices/hostdev[source/address/@bus='0x10']/address/@slot"));
+    }
+
+    @Test
     void romBarOffAndUnmanagedAreCarried() {
         DomainXml x = xml(X86 + ", \"passthrough\": [{\"host\": \"0001:0a:1f.7\", \"managed\": false, "
                 + "\"rombar\": false}]");
