@@ -56,10 +56,6 @@ final class LibvirtQemuNamespace {
         overrides.computeIfAbsent(alias, a -> new LinkedHashMap<>()).put(property, value);
     }
 
-    boolean hasArgs() {
-        return !args.isEmpty();
-    }
-
     /** Appends {@code <qemu:commandline>} and {@code <qemu:override>} to {@code domain} as needed. */
     void appendTo(XmlElement domain) {
         if (!args.isEmpty()) {

@@ -97,14 +97,4 @@ public final class XmlElement {
     public Optional<String> textContent() {
         return Optional.ofNullable(text);
     }
-
-    /** The first direct child with this local name. */
-    public Optional<XmlElement> child(String childName) {
-        return children.stream().filter(c -> c.name.equals(childName)).findFirst();
-    }
-
-    /** The first direct child with this local name, appended when missing (for sections filled from many places). */
-    public XmlElement childOrAdd(String childName) {
-        return child(childName).orElseGet(() -> add(childName));
-    }
 }
