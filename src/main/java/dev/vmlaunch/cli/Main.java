@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
             RunCommand.class,
             InterruptsCommand.class,
             VfioProbeCommand.class,
+            ExportCommand.class,
             CommandLine.HelpCommand.class,
         },
         footerHeading = "%nExit codes:%n",
