@@ -90,6 +90,12 @@ public final class GuestAgent {
 
     /** Hands {@code script} to the agent, waits for it to finish, and returns what it left. */
     public CommandResult run(String script, Duration timeout) throws InterruptedException {
+        return run(script, timeout, () -> true);
+    }
+
+    /** As {@link #run(String, Duration)}, giving up at once when {@code guestAlive} turns false. */
+    public CommandResult run(String script, Duration timeout, java.util.function.BooleanSupplier guestAlive)
+            throws InterruptedException {
         int n = next++;
         Path cmdFile = dir.resolve("cmd").resolve(n + ".sh");
         try {
@@ -98,7 +104,7 @@ public final class GuestAgent {
             throw VmlaunchException.failure("cannot hand command " + n + " to guest \"" + name + "\": " + e.getMessage());
         }
         Path r = dir.resolve("res").resolve(Integer.toString(n));
-        waitFor(r.resolve("exit"), timeout, () -> true, "command " + n + " in guest \"" + name + "\" did not finish");
+        waitFor(r.resolve("exit"), timeout, guestAlive, "command " + n + " in guest \"" + name + "\" did not finish");
         try {
             return new CommandResult(n, Integer.parseInt(Files.readString(r.resolve("exit")).trim()),
                     Files.readString(r.resolve("output")), Files.readString(r.resolve("interrupts.before")),

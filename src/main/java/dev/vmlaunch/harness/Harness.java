@@ -133,7 +133,7 @@ public final class Harness {
             Instant w0 = Instant.now();
             GuestAgent.CommandResult r;
             try {
-                r = agent.run(spec.workload(), spec.workloadTimeout());
+                r = agent.run(spec.workload(), spec.workloadTimeout(), running::isAlive);
             } catch (RuntimeException e) {
                 String why = cancelled ? "cancelled" : !running.isAlive()
                         ? "guest ended during the workload: " + running.ended().orElse("?") : e.getMessage();

@@ -1,0 +1,231 @@
+package dev.vmlaunch.harness;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vmlaunch.config.GuestSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The harness flow against "guests" that are this very host: the fake launcher runs the real agent.sh in a shell,
+ * so the agent protocol, /proc/interrupts parsing and msi_irqs judging are all real; only booting is faked. The
+ * host's virtio-blk stands in for a passed-through device (disk I/O makes its MSI-X vectors fire).
+ */
+class HarnessTest {
+    @TempDir
+    Path share;
+
+    /** Where the workload writes: a disk-backed folder (not tmpfs), so that writing fires the disk's vectors. */
+    static final Path DISK_DIR = Path.of("/var/tmp");
+    static final String BLK = diskController();
+
+    /** The vendor:device of the PCI device behind the disk holding /var/tmp (virtio-blk, NVMe, AHCI, ...). */
+    static String diskController() {
+        try {
+            long dev = ((Number) Files.getAttribute(DISK_DIR, "unix:dev")).longValue();
+            long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+            long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+            Path sys = Path.of("/sys/dev/block/" + major + ":" + minor).toRealPath();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]")
+                    .matcher(sys.toString());
+            String bdf = null;
+            while (m.find()) {
+                bdf = m.group();
+            }
+            if (bdf == null) {
+                throw new AssertionError("the disk holding " + DISK_DIR + " (" + sys + ") is not a PCI device");
+            }
+            Path d = Path.of("/sys/bus/pci/devices", bdf);
+            return Files.readString(d.resolve("vendor")).trim().substring(2) + ":"
+                    + Files.readString(d.resolve("device")).trim().substring(2);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    final List<String> progress = new CopyOnWriteArrayList<>();
+    final Map<String, AtomicInteger> stops = new ConcurrentHashMap<>();
+
+    /** Starts the agent as a host process; names starting with "dead" exit at once, "mute" never start the agent. */
+    final GuestLauncher fake = spec -> {
+        Path shareDir = spec.shares().get(0).path();
+        List<String> cmd = spec.name().startsWith("dead") ? List.of("sh", "-c", "echo boom; exit 3")
+                : spec.name().startsWith("mute") ? List.of("sleep", "300")
+                : List.of("sh", ".vmlaunch/" + spec.name() + "/agent.sh");
+        assertTrue(spec.cmdline().contains("vmlaunch.name=" + spec.name() + " vmlaunch.share=work"), spec.cmdline());
+        Process p = new ProcessBuilder(cmd).directory(shareDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(shareDir.resolve(spec.name() + ".console").toFile()).start();
+        return new GuestLauncher.RunningGuest() {
+            public String name() {
+                return spec.name();
+            }
+
+            public boolean isAlive() {
+                return p.isAlive();
+            }
+
+            public Optional<String> ended() {
+                return p.isAlive() ? Optional.empty() : Optional.of("exited with status " + p.exitValue());
+            }
+
+            public void stop(Duration timeout) {
+                stops.computeIfAbsent(spec.name(), k -> new AtomicInteger()).incrementAndGet();
+                p.destroyForcibly();
+            }
+
+            public Path consoleLog() {
+                return shareDir.resolve(spec.name() + ".console");
+            }
+        };
+    };
+
+    HarnessSpec harness(String workload, String expect, String... guestNames) throws Exception {
+        StringBuilder guests = new StringBuilder();
+        for (String n : guestNames) {
+            if (guests.length() > 0) {
+                guests.append(',');
+            }
+            guests.append("{\"name\":\"").append(n).append("\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"shares\":[{\"path\":\"")
+                    .append(share).append("\",\"tag\":\"work\"}],\"passthrough\":[{\"host\":\"3b:00.0\"}]}");
+        }
+        Path f = share.resolve("h.json");
+        Files.writeString(f, "{\"guests\":[" + guests + "],\"share\":\"work\",\"bootTimeout\":3,\"workloadTimeout\":20,"
+                + "\"workload\":\"" + workload + "\"" + (expect == null ? "" : ",\"expect\":" + expect) + "}");
+        return HarnessLoader.load(f).spec();
+    }
+
+    HarnessReport run(HarnessSpec spec, String hostVendorDevice) throws Exception {
+        return new Harness(spec, fake, a -> Optional.of(hostVendorDevice), progress::add).run();
+    }
+
+    static final String DISK_IO = "f=" + DISK_DIR + "/vmlaunch-harness-test.$$; dd if=/dev/urandom of=$f bs=64k count=64 "
+            + "conv=fsync 2>/dev/null; sync; rm -f $f";
+
+    @Test
+    void twoGuestsPassWhenTheirDevicesVectorsFire() throws Exception {
+        HarnessReport r = run(harness(DISK_IO, null, "virt1", "virt2"), BLK);
+        assertTrue(r.passed(), r.toString());
+        assertEquals(List.of("virt1", "virt2"), r.guests().stream().map(HarnessReport.GuestResult::name).toList());
+        for (HarnessReport.GuestResult g : r.guests()) {
+            assertEquals(0, g.workload().exitCode());
+            HarnessReport.DeviceResult d = g.devices().get(0);
+            assertEquals("0000:3b:00.0", d.host());
+            assertTrue(d.guest().matches("[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]"), d.guest());
+            assertTrue(d.vectors() >= 1 && d.fired() >= 1 && d.delta() >= 1, d.toString());
+            assertNull(d.failure());
+        }
+        assertEquals(Map.of("virt1", 1, "virt2", 1), Map.of("virt1", stops.get("virt1").get(), "virt2", stops.get("virt2").get()),
+                "every guest is stopped once");
+    }
+
+    @Test
+    void aDeviceThatDoesNotFireEnoughFailsWithTheDeltasInTheMessage() throws Exception {
+        HarnessReport r = run(harness("true", "{\"minTotalDelta\":1000000000}", "virt1"), BLK);
+        assertFalse(r.passed());
+        HarnessReport.DeviceResult d = r.guests().get(0).devices().get(0);
+        assertFalse(d.passed());
+        assertTrue(d.failure().contains("total delta " + d.delta() + ", expected at least 1000000000"), d.failure());
+        assertEquals(1, stops.get("virt1").get());
+    }
+
+    @Test
+    void vectorsOnTheWrongChipFail() throws Exception {
+        HarnessReport r = run(harness(DISK_IO, "{\"chip\":\"ITS-MSI\"}", "virt1"), BLK);
+        assertFalse(r.passed());
+        String f = r.guests().get(0).devices().get(0).failure();
+        assertTrue(f.contains("expected ITS-MSI"), f);
+    }
+
+    @Test
+    void aFailingWorkloadFailsTheGuest() throws Exception {
+        HarnessReport r = run(harness("echo oops; exit 7", null, "virt1"), BLK);
+        assertFalse(r.passed());
+        HarnessReport.GuestResult g = r.guests().get(0);
+        assertEquals(7, g.workload().exitCode());
+        assertEquals("oops\n", g.workload().output());
+        assertEquals("the workload exited 7, expected 0", g.error());
+    }
+
+    @Test
+    void aDeviceMissingInTheGuestIsNamed() throws Exception {
+        HarnessReport r = run(harness("true", null, "virt1"), "dead:beef");
+        assertFalse(r.passed());
+        assertEquals("no dead:beef device in the guest: the VMM did not attach it", r.guests().get(0).devices().get(0).failure());
+    }
+
+    @Test
+    void aGuestThatNeverBootsTimesOutAndIsStopped() throws Exception {
+        HarnessReport r = run(harness(DISK_IO, null, "mute1", "virt2"), BLK);
+        assertFalse(r.passed());
+        HarnessReport.GuestResult mute = r.guests().get(0);
+        assertTrue(mute.error().contains("did not announce itself within 3 s"), mute.error());
+        assertTrue(r.guests().get(1).passed(), "the other guest still ran: " + r.guests().get(1));
+        assertEquals(1, stops.get("mute1").get());
+        assertEquals(1, stops.get("virt2").get());
+    }
+
+    @Test
+    void aGuestThatDiesDuringBootSaysHowItEnded() throws Exception {
+        HarnessReport r = run(harness("true", null, "dead1"), BLK);
+        assertFalse(r.passed());
+        assertEquals("guest ended before its agent announced itself: exited with status 3", r.guests().get(0).error());
+    }
+
+    @Test
+    void cancelStopsEveryGuestAndFailsTheRun() throws Exception {
+        HarnessSpec spec = harness("sleep 30", null, "virt1", "virt2");
+        Harness h = new Harness(spec, fake, a -> Optional.of(BLK), progress::add);
+        Thread canceller = new Thread(() -> {
+            while (progress.stream().filter(l -> l.startsWith("running the workload")).count() < 2) {
+                Thread.onSpinWait();
+            }
+            h.cancel();
+        });
+        canceller.start();
+        HarnessReport r = h.run();
+        canceller.join();
+        assertFalse(r.passed());
+        assertTrue(r.elapsed().compareTo(Duration.ofSeconds(20)) < 0, "cancel does not wait for the workload");
+        for (HarnessReport.GuestResult g : r.guests()) {
+            assertEquals("cancelled", g.error(), g.toString());
+        }
+        assertTrue(stops.get("virt1").get() >= 1 && stops.get("virt2").get() >= 1);
+    }
+
+    @Test
+    void emulatedDevicesListedInTheHarnessAreJudgedToo() throws Exception {
+        Path f = share.resolve("e.json");
+        Files.writeString(f, "{\"guests\":[{\"name\":\"arm\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"shares\":[{\"path\":\""
+                + share + "\",\"tag\":\"work\"}]}],\"share\":\"work\",\"devices\":[\"" + BLK + "\"],\"workload\":\"" + DISK_IO + "\"}");
+        HarnessReport r = new Harness(HarnessLoader.load(f).spec(), fake, a -> Optional.empty(), progress::add).run();
+        assertTrue(r.passed(), r.toString());
+        assertNull(r.guests().get(0).devices().get(0).host());
+    }
+
+    @Test
+    void progressSaysWhatIsHappening() throws Exception {
+        run(harness("true", null, "virt1"), BLK);
+        assertTrue(progress.stream().anyMatch(l -> l.startsWith("booting guest virt1 (qemu, ")), progress.toString());
+        assertTrue(progress.stream().anyMatch(l -> l.startsWith("guest virt1 is up: kernel ")), progress.toString());
+    }
+
+    @Test
+    void theAgentsArgumentsAreAppendedToTheGuestsCommandLine() throws Exception {
+        GuestSpec g = harness("true", null, "virt1").guests().get(0);
+        assertNull(g.cmdline());
+        assertEquals("vmlaunch.name=virt1", g.withCmdlineAppended("vmlaunch.name=virt1").cmdline());
+        assertEquals("vmlaunch.name=virt1 x", g.withCmdlineAppended("vmlaunch.name=virt1").withCmdlineAppended("x").cmdline());
+    }
+}
