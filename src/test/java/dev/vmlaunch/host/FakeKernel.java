@@ -20,6 +20,8 @@ final class FakeKernel implements PciBus, ModuleLoader {
     /** Drivers whose probe refuses devices (as vfio-pci refuses a device without an IOMMU group). */
     final Set<String> refusingDrivers = new HashSet<>();
     boolean modprobeRegistersVfio = true;
+    /** Runs before each call, with the call, e.g. to look at the state folder at that moment. */
+    java.util.function.Consumer<String> spy = c -> { };
 
     FakeKernel(FakeSysfs fs) {
         this.fs = fs;
@@ -33,6 +35,7 @@ final class FakeKernel implements PciBus, ModuleLoader {
 
     private void maybeFail(String op, String bdf) throws IOException {
         calls.add(op + " " + bdf);
+        spy.accept(op + " " + bdf);
         if (failures.remove(op + " " + bdf)) {
             throw new IOException("write error (injected)");
         }
