@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
         description = "Launch kvmtool (lkvm) and QEMU guests with VFIO PCI passthrough from one guest.json.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            GroupsCommand.class, BindCommand.class, UnbindCommand.class, HostCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {

@@ -69,9 +69,9 @@ public final class DeviceBinder {
             if (d.get().iommuGroup() == null) {
                 problems.add(a + " has no IOMMU group: the IOMMU is off, vfio-pci cannot take it"
                         + " (see 'vmlaunch host check')");
-                continue;
+                // still a target, so that the refusals below are listed too
             }
-            if (wholeGroup) {
+            if (wholeGroup && d.get().iommuGroup() != null) {
                 IommuGroup g = groups.group(d.get().iommuGroup());
                 for (PciDevice m : g.devices()) {
                     if (!m.isBridge() && seen.add(m.address())) {
@@ -100,7 +100,8 @@ public final class DeviceBinder {
             throw VmlaunchException.hostNotReady(String.join("\n  ", withHeader("nothing was changed:", problems)));
         }
 
-        try (BindStateStore.Lock lock = store.lock()) {
+        BindStateStore.Lock lock = store.lock();
+        try {
             ensureVfioPci();
             List<BindResult.Change> changes = new ArrayList<>();
             List<PciAddress> touched = new ArrayList<>();
@@ -120,6 +121,8 @@ public final class DeviceBinder {
                 }
             }
             return new BindResult(changes);
+        } finally {
+            lock.close();
         }
     }
 
@@ -130,7 +133,8 @@ public final class DeviceBinder {
     public RestoreResult restore(List<PciAddress> devices) {
         List<BindResult.Change> done = new ArrayList<>();
         List<RestoreResult.Failure> failures = new ArrayList<>();
-        try (BindStateStore.Lock lock = store.lock()) {
+        BindStateStore.Lock lock = store.lock();
+        try {
             for (PciAddress a : new LinkedHashSet<>(devices)) {
                 try {
                     if (!sysfs.exists(a)) {
@@ -143,6 +147,8 @@ public final class DeviceBinder {
                     failures.add(new RestoreResult.Failure(a, message(e)));
                 }
             }
+        } finally {
+            lock.close();
         }
         return new RestoreResult(done, failures);
     }

@@ -2,7 +2,6 @@ package dev.vmlaunch.host;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -101,7 +100,7 @@ public final class HostDoctor {
         if (flags.contains(" svm ")) {
             return DoctorCheck.pass(id, "AMD-V (svm)");
         }
-        String remedy = "enable Intel VT-x (Advanced / CPU Configuration → Intel Virtualization Technology) or "
+        String remedy = "enable Intel VT-x (Advanced / CPU Configuration > Intel Virtualization Technology) or "
                 + "AMD SVM in the BIOS/UEFI" + (inVm() ? "; in a VM, enable nested virtualization on the outer host" : "");
         if (kvmUsable) {
             return DoctorCheck.warn(id, "the CPU flags show neither vmx nor svm, yet /dev/kvm works "
@@ -112,7 +111,8 @@ public final class HostDoctor {
 
     private DoctorCheck kvm(boolean arm) {
         Path kvm = roots.dev().resolve("kvm");
-        try (SeekableByteChannel ch = Files.newByteChannel(kvm, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try {
+            Files.newByteChannel(kvm, StandardOpenOption.READ, StandardOpenOption.WRITE).close();
             return DoctorCheck.pass("kvm", kvm + " opens read-write");
         } catch (NoSuchFileException e) {
             return DoctorCheck.fail("kvm", "no " + kvm, arm ? "load kvm ('sudo modprobe kvm') and boot at EL2"
@@ -153,7 +153,8 @@ public final class HostDoctor {
             remedy.append("add ").append(flag).append(" iommu=pt to GRUB_CMDLINE_LINUX_DEFAULT ").append(GRUB).append("; ");
         }
         remedy.append("enable ").append(amd() ? "AMD-Vi (IOMMU)" : intel() ? "VT-d" : "VT-d / AMD-Vi")
-                .append(" in the BIOS/UEFI (e.g. Advanced / System Agent Configuration → VT-d = Enabled)");
+                .append(" in the BIOS/UEFI").append(amd() ? " (e.g. Advanced / AMD CBS > NBIO > IOMMU = Enabled)"
+                        : " (e.g. Advanced / System Agent Configuration > VT-d = Enabled)");
         if (inVm()) {
             remedy.append("; in a VM the hypervisor must provide a vIOMMU (QEMU: -M q35,kernel-irqchip=split "
                     + "-device intel-iommu,intremap=on,caching-mode=on)");
@@ -307,7 +308,7 @@ public final class HostDoctor {
         }
         return DoctorCheck.warn("vfio-modules", "not loaded: " + String.join(", ", missing),
                 "'sudo modprobe vfio-pci' (vmlaunch bind loads it when needed); to load it at boot see "
-                        + "'vmlaunch host persist BDF…' (initramfs modules, /etc/modprobe.d/vfio.conf)");
+                        + "'vmlaunch host persist BDF...' (initramfs modules, /etc/modprobe.d/vfio.conf)");
     }
 
     private DoctorCheck hugepages() {

@@ -5,7 +5,6 @@ import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.Viommu;
 import dev.vmlaunch.config.Vmm;
 import java.io.IOException;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -64,7 +63,7 @@ public final class HostPreflight {
             boolean viommu = spec.viommu() != null && spec.viommu() != Viommu.NONE && spec.passthrough().size() > 1;
             out.add(Problem.error("the locked-memory limit is " + human(limit.getAsLong()) + " but VFIO pins the guest's RAM: "
                             + human(need) + " needed (" + spec.memoryMiB() + " MiB + 1 GiB"
-                            + (viommu ? ", × " + spec.passthrough().size() + " devices behind a vIOMMU" : "") + ")",
+                            + (viommu ? ", x " + spec.passthrough().size() + " devices behind a vIOMMU" : "") + ")",
                     "run 'ulimit -l " + kib + "' before vmlaunch (up to the hard limit), raise it for good in "
                             + "/etc/security/limits.conf ('<user> - memlock " + kib + "'), or run as root"));
         }
@@ -87,8 +86,9 @@ public final class HostPreflight {
 
     private void kvm(List<Problem> out) {
         Path kvm = roots.dev().resolve("kvm");
-        try (SeekableByteChannel ch = Files.newByteChannel(kvm, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            // opened read-write: usable
+        try {
+            // Opening it read-write is what a VMM does first; that it opens is the check.
+            Files.newByteChannel(kvm, StandardOpenOption.READ, StandardOpenOption.WRITE).close();
         } catch (NoSuchFileException e) {
             out.add(Problem.error("no " + kvm + ": KVM is not available",
                     "'sudo modprobe kvm_intel' (or kvm_amd); if that fails, enable VT-x / AMD-V in the firmware; "

@@ -13,9 +13,9 @@ import java.util.Set;
  * symlink, drivers_probe honours driver_override (else picks the device's native driver), bind attaches. It
  * records every call and fails on demand, to test rollback.
  */
-final class FakeKernel implements PciBus, ModuleLoader {
+public final class FakeKernel implements PciBus, ModuleLoader {
     private final FakeSysfs fs;
-    final List<String> calls = new ArrayList<>();
+    public final List<String> calls = new ArrayList<>();
     private final Set<String> failures = new HashSet<>();
     /** Drivers whose probe refuses devices (as vfio-pci refuses a device without an IOMMU group). */
     final Set<String> refusingDrivers = new HashSet<>();
@@ -23,12 +23,12 @@ final class FakeKernel implements PciBus, ModuleLoader {
     /** Runs before each call, with the call, e.g. to look at the state folder at that moment. */
     java.util.function.Consumer<String> spy = c -> { };
 
-    FakeKernel(FakeSysfs fs) {
+    public FakeKernel(FakeSysfs fs) {
         this.fs = fs;
     }
 
     /** Makes the call {@code op} ("override", "unbind", "probe", "bind", "modprobe") on {@code bdf} throw. */
-    FakeKernel failOn(String op, String bdf) {
+    public FakeKernel failOn(String op, String bdf) {
         failures.add(op + " " + bdf);
         return this;
     }

@@ -45,7 +45,7 @@ class HostPreflightTest {
         assertEquals(2 * ((4L << 30) + (1L << 30)), HostPreflight.requiredMemlockBytes(spec));
         List<Problem> ps = new HostPreflight(roots(Long.toString(6L << 30)), false).check(spec);
         assertEquals(1, ps.size());
-        assertTrue(ps.get(0).message().contains("10 GiB needed (4096 MiB + 1 GiB, × 2 devices behind a vIOMMU)"),
+        assertTrue(ps.get(0).message().contains("10 GiB needed (4096 MiB + 1 GiB, x 2 devices behind a vIOMMU)"),
                 ps.get(0).message());
     }
 

@@ -3,7 +3,7 @@ package dev.vmlaunch.host;
 import java.nio.file.Path;
 
 /** Fake sysfs trees of the hosts in the seeds, with the drivers their lspci output shows. */
-final class SeedHosts {
+public final class SeedHosts {
     private SeedHosts() {
     }
 
@@ -11,7 +11,7 @@ final class SeedHosts {
      * Seed 003 (Chalach/kvm, i7-4790k + GTX 970): group 1 is the root port with the GPU and its audio, group 10
      * the chipset (LPC, SATA, SMBus). {@code gpuOnVfio}: after vfio-pci.ids took the GPU and the audio function.
      */
-    static FakeSysfs seed003(Path root, boolean gpuOnVfio) {
+    public static FakeSysfs seed003(Path root, boolean gpuOnVfio) {
         FakeSysfs fs = new FakeSysfs(root);
         fs.device("0000:00:00.0").vendor("8086").device("0c00").cls("060000").group(0);
         fs.device("0000:00:01.0").vendor("8086").device("0c01").cls("060400").config(256, 1, 0, 0)
@@ -39,7 +39,7 @@ final class SeedHosts {
      * Seed 004 (Xilinx AU200): the card's two functions are on vfio-pci, but an NVIDIA GPU and its audio function
      * behind the second root port share group 1.
      */
-    static FakeSysfs seed004(Path root) {
+    public static FakeSysfs seed004(Path root) {
         FakeSysfs fs = new FakeSysfs(root);
         fs.device("0000:00:01.0").vendor("8086").device("1901").cls("060400").config(256, 1, 0, 0)
                 .driver("pcieport").group(1);
