@@ -43,6 +43,47 @@ public final class PassthroughCheck {
         return out;
     }
 
+    /**
+     * What {@code check} prints before the problems: for each passthrough device its driver and group, and every
+     * other member of the group with its driver and whether it blocks.
+     */
+    public List<String> summary(GuestSpec spec) {
+        List<String> out = new ArrayList<>();
+        Set<PciAddress> passed = new HashSet<>();
+        spec.passthrough().forEach(p -> passed.add(p.host()));
+        for (GuestSpec.Passthrough p : spec.passthrough()) {
+            Optional<PciDevice> found = sysfs.device(p.host());
+            if (found.isEmpty()) {
+                out.add(p.host() + ": not found");
+                continue;
+            }
+            PciDevice d = found.get();
+            String driver = DeviceBinder.orNone(d.driver());
+            String binding = Viability.VFIO_PCI.equals(d.driver()) ? "on vfio-pci"
+                    : p.managed() ? "on " + driver + ", bound to vfio-pci at run (managed)" : "on " + driver;
+            if (d.iommuGroup() == null) {
+                out.add(PciLabels.labelled(names, d) + ": " + binding + ", no IOMMU group");
+                continue;
+            }
+            IommuGroup g = new IommuGroups(sysfs).group(d.iommuGroup());
+            out.add(PciLabels.labelled(names, d) + ": " + binding + ", IOMMU group " + g.id());
+            for (PciDevice m : g.devices()) {
+                if (m.address().equals(d.address())) {
+                    continue;
+                }
+                String verdict = passed.contains(m.address()) ? "passed through too"
+                        : m.isBridge() ? "bridge, does not block"
+                        : Viability.blocks(m) ? "BLOCKS" : "does not block";
+                out.add("  " + PciLabels.labelled(names, m) + " on " + DeviceBinder.orNone(m.driver()) + ": " + verdict);
+            }
+            for (IommuGroup.OtherMember m : g.others()) {
+                out.add("  " + m.name() + " on " + DeviceBinder.orNone(m.driver()) + ": "
+                        + (Viability.isVfioFriendly(m.driver()) ? "does not block" : "BLOCKS"));
+            }
+        }
+        return out;
+    }
+
     private void check(GuestSpec.Passthrough p, Set<PciAddress> passed, Set<Integer> groupsReported, List<Problem> out) {
         PciAddress a = p.host();
         Optional<PciDevice> found = sysfs.device(a);

@@ -168,6 +168,24 @@ class PassthroughCheckTest {
     }
 
     @Test
+    void theSummaryListsEachGroupMemberWithItsDriverAndVerdict() {
+        FakeSysfs fs = SeedHosts.seed004(tmp.resolve("sys"));
+        GuestSpec spec = Guests.qemu(tmp.resolve("g"), "",
+                "[{\"host\": \"01:00.0\", \"managed\": false}, {\"host\": \"01:00.1\", \"managed\": false}]");
+        Sysfs sysfs = new Sysfs(fs.root());
+        List<String> lines = new PassthroughCheck(sysfs, tmp.resolve("dev"),
+                new HostUsage(sysfs, tmp.resolve("proc"), i -> List.of()), Optional.empty(), PciIds.none()).summary(spec);
+        assertEquals(List.of(
+                "0000:01:00.0 (Processing accelerators [10ee:5000]): on vfio-pci, IOMMU group 1",
+                "  0000:00:01.0 (PCI bridge [8086:1901]) on pcieport: bridge, does not block",
+                "  0000:00:01.1 (PCI bridge [8086:1905]) on pcieport: bridge, does not block",
+                "  0000:01:00.1 (Processing accelerators [10ee:5001]) on vfio-pci: passed through too",
+                "  0000:02:00.0 (VGA compatible controller [10de:2489]) on nvidia: BLOCKS",
+                "  0000:02:00.1 (Audio device [10de:228b]) on snd_hda_intel: BLOCKS"), lines.subList(0, 6));
+        assertEquals("0000:01:00.1 (Processing accelerators [10ee:5001]): on vfio-pci, IOMMU group 1", lines.get(6));
+    }
+
+    @Test
     void noPassthroughNoProblems() {
         FakeSysfs fs = new FakeSysfs(tmp.resolve("sys"));
         GuestSpec spec = Guests.qemu(tmp.resolve("g"), "", "[]");
