@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
             VfioProbeCommand.class,
             ExportCommand.class,
             CommandLine.HelpCommand.class,
+            GroupsCommand.class, BindCommand.class, UnbindCommand.class, HostCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {

@@ -1,0 +1,71 @@
+package dev.vmlaunch.cli;
+
+import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.host.BindRecord;
+import dev.vmlaunch.host.BindResult;
+import dev.vmlaunch.host.Host;
+import dev.vmlaunch.host.RestoreResult;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "unbind", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Give devices back to the drivers they had before 'vmlaunch bind' (from its records).",
+            "A device on vfio-pci without a record is reprobed, as libvirt's reattach does."},
+        footer = {"Exit 1 when a device could not be restored (its record stays, to retry)."})
+public final class UnbindCommand implements Callable<Integer> {
+    @Parameters(arity = "0..*", paramLabel = "BDF", description = "PCI addresses.")
+    List<String> devices = List.of();
+
+    @Option(names = "--all", description = "Every device vmlaunch has bound and not restored yet.")
+    boolean all;
+
+    @Spec
+    CommandSpec spec;
+
+    private Host host;
+
+    public UnbindCommand() {
+    }
+
+    UnbindCommand(Host host) {
+        this.host = host;
+    }
+
+    @Override
+    public Integer call() {
+        if (all == !devices.isEmpty()) {
+            throw VmlaunchException.usage("name the devices to restore, or use --all (not both)");
+        }
+        List<PciAddress> addresses = HostCli.addresses(devices);
+        Host h = host != null ? host : Host.system();
+        if (all) {
+            addresses = h.binder().records().stream().map(BindRecord::address).map(PciAddress::parse).toList();
+        }
+        RestoreResult r = h.binder().restore(addresses);
+        PrintWriter out = spec.commandLine().getOut();
+        for (BindResult.Change c : r.restored()) {
+            out.println(c.address() + ": " + (c.changed() ? name(c.fromDriver()) + " -> " + name(c.toDriver())
+                    : "not on vfio-pci (" + name(c.fromDriver()) + "), left as is"));
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        for (RestoreResult.Failure f : r.failures()) {
+            err.println("vmlaunch: " + f.address() + ": " + f.message());
+        }
+        if (all && addresses.isEmpty()) {
+            out.println("no devices bound by vmlaunch");
+        }
+        return r.ok() ? ExitCodes.OK : ExitCodes.FAILURE;
+    }
+
+    private static String name(String driver) {
+        return driver == null ? "no driver" : driver;
+    }
+}

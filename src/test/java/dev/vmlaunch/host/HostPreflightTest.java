@@ -1,0 +1,81 @@
+package dev.vmlaunch.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vmlaunch.config.GuestSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HostPreflightTest {
+    @TempDir
+    Path tmp;
+
+    private HostRoots roots(String memlockSoft) throws Exception {
+        Path proc = tmp.resolve("proc");
+        Files.createDirectories(proc.resolve("self"));
+        Files.writeString(proc.resolve("self/limits"), "Limit                     Soft Limit           Hard Limit           Units     \n"
+                + "Max locked memory         " + memlockSoft + "              " + memlockSoft + "              bytes     \n");
+        Path dev = Files.createDirectories(tmp.resolve("dev"));
+        Files.createDirectories(dev.resolve("vfio"));
+        Files.writeString(dev.resolve("vfio/vfio"), "");
+        return new HostRoots(tmp.resolve("sys"), dev, proc);
+    }
+
+    @Test
+    void memlockNeedsRamPlusOneGibForANonRootUser() throws Exception {
+        GuestSpec spec = Guests.qemu(tmp.resolve("g"), "", "[{\"host\": \"01:00.0\"}]");
+        assertEquals((4L << 30) + (1L << 30), HostPreflight.requiredMemlockBytes(spec));
+        List<Problem> ps = new HostPreflight(roots("8388608"), false).check(spec);
+        assertEquals(1, ps.size());
+        assertEquals("the locked-memory limit is 8 MiB but VFIO pins the guest's RAM: 5 GiB needed (4096 MiB + 1 GiB)",
+                ps.get(0).message());
+        assertTrue(ps.get(0).remedy().contains("ulimit -l 5242880"), ps.get(0).remedy());
+        assertEquals(List.of(), new HostPreflight(roots("8388608"), true).check(spec), "root locks what it needs");
+        assertEquals(List.of(), new HostPreflight(roots("unlimited"), false).check(spec));
+    }
+
+    @Test
+    void memlockIsMultipliedByTheDevicesBehindAVirtualIommu() throws Exception {
+        GuestSpec spec = Guests.qemu(tmp.resolve("g"), "\"viommu\": \"intel\"",
+                "[{\"host\": \"01:00.0\"}, {\"host\": \"01:00.1\"}]");
+        assertEquals(2 * ((4L << 30) + (1L << 30)), HostPreflight.requiredMemlockBytes(spec));
+        List<Problem> ps = new HostPreflight(roots(Long.toString(6L << 30)), false).check(spec);
+        assertEquals(1, ps.size());
+        assertTrue(ps.get(0).message().contains("10 GiB needed (4096 MiB + 1 GiB, x 2 devices behind a vIOMMU)"),
+                ps.get(0).message());
+    }
+
+    @Test
+    void noMemlockCheckWithoutPassthrough() throws Exception {
+        GuestSpec spec = Guests.qemu(tmp.resolve("g"), "", "[]");
+        assertEquals(List.of(), new HostPreflight(roots("65536"), false).check(spec));
+    }
+
+    @Test
+    void kvmAccelNeedsAUsableDevKvm() throws Exception {
+        GuestSpec spec = Guests.load(tmp.resolve("g"),
+                "{\"name\": \"g1\", \"vmm\": \"qemu\", \"arch\": \"x86_64\", \"accel\": \"kvm\"}");
+        HostRoots r = roots("unlimited");
+        List<Problem> ps = new HostPreflight(r, true).check(spec);
+        assertEquals(1, ps.size());
+        assertEquals("no " + r.dev().resolve("kvm") + ": KVM is not available", ps.get(0).message());
+        Files.writeString(r.dev().resolve("kvm"), "");
+        assertEquals(List.of(), new HostPreflight(r, true).check(spec));
+    }
+
+    @Test
+    void withoutVfioLoadedUnmanagedDevicesCannotWork() throws Exception {
+        HostRoots r = roots("unlimited");
+        Files.delete(r.dev().resolve("vfio/vfio"));
+        GuestSpec unmanaged = Guests.qemu(tmp.resolve("g1"), "", "[{\"host\": \"01:00.0\", \"managed\": false}]");
+        List<Problem> ps = new HostPreflight(r, true).check(unmanaged);
+        assertEquals(1, ps.size());
+        assertTrue(ps.get(0).message().contains("VFIO is not loaded"));
+        GuestSpec managed = Guests.qemu(tmp.resolve("g2"), "", "[{\"host\": \"01:00.0\"}]");
+        assertEquals(List.of(), new HostPreflight(r, true).check(managed), "run loads vfio-pci when it binds");
+    }
+}
