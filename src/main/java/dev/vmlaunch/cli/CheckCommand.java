@@ -1,6 +1,7 @@
 package dev.vmlaunch.cli;
 
 import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.host.Problem;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -10,9 +11,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = {"Check that a guest can start here: the config, every file it names, the VMM binary, and the "
-            + "passthrough devices.",
-            "Exit 0 when ready, 2 for config problems, 3 when the host is not ready; every problem is listed."})
+        description = {"Check that a guest can start here: the config, every file it names, the VMM binary, KVM, each "
+            + "passthrough device and its IOMMU group (with the VFIO ioctls where /dev/vfio exists), MSI vectors, memlock.",
+            "Exit 0 when ready, 2 for config problems, 3 when the host is not ready; every problem is listed at once."})
 public final class CheckCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "GUEST_JSON", description = "The guest file.")
@@ -24,8 +25,16 @@ public final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        GuestSpec guest = GuestArgs.load(file, spec.commandLine().getErr()).spec();
-        Readiness.assess(guest, file.toString(), System.getenv()).throwIfNotReady();
+        PrintWriter err = spec.commandLine().getErr();
+        GuestSpec guest = GuestArgs.load(file, err).spec();
+        Readiness.Report report = Readiness.assess(guest, file.toString(), System.getenv());
+        report.summary().forEach(out::println);
+        out.flush();
+        for (Problem w : report.warnings()) {
+            err.println("vmlaunch: " + w.format());
+        }
+        err.flush();
+        report.throwIfNotReady();
         out.println(file + ": ok: " + guest.vmm().json() + " guest \"" + guest.name() + "\" (" + guest.arch().json()
                 + ", " + guest.passthrough().size() + " passthrough device" + (guest.passthrough().size() == 1 ? "" : "s")
                 + ") is ready to run");

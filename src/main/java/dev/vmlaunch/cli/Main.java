@@ -30,9 +30,12 @@ import picocli.CommandLine.Spec;
             RunCommand.class,
             InterruptsCommand.class,
             VfioProbeCommand.class,
+            GroupsCommand.class,
+            BindCommand.class,
+            UnbindCommand.class,
+            HostCommand.class,
             ExportCommand.class,
             CommandLine.HelpCommand.class,
-            GroupsCommand.class, BindCommand.class, UnbindCommand.class, HostCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {

@@ -2,37 +2,49 @@ package dev.vmlaunch.cli;
 
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.config.Accel;
+import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestFiles;
 import dev.vmlaunch.config.GuestSpec;
-import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.config.Vmm;
+import dev.vmlaunch.host.Host;
+import dev.vmlaunch.host.HostRoots;
+import dev.vmlaunch.host.Problem;
 import dev.vmlaunch.vmm.Executables;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * What {@code check} reports and {@code run} refuses on before it starts anything: files the guest names (exit 2),
- * then the host side — the VMM binary and every passthrough device's sysfs node (exit 3). kvmtool boots a guest
- * WITHOUT a device it cannot open, so a missing device must stop us here.
+ * then the host — the VMM binary, KVM, every passthrough device and its IOMMU group, the VFIO proof where
+ * /dev/vfio exists, memlock (exit 3). kvmtool boots a guest WITHOUT a device it cannot open, so a missing device
+ * must stop us here.
  */
 final class Readiness {
     private Readiness() {
     }
 
-    record Report(List<String> configProblems, List<String> hostProblems) {
+    /**
+     * @param summary one line per passthrough device: its group and the other members (printed by check)
+     */
+    record Report(List<String> configProblems, List<Problem> hostProblems, List<String> summary) {
         boolean ok() {
-            return configProblems.isEmpty() && hostProblems.isEmpty();
+            return configProblems.isEmpty() && hostProblems.stream().noneMatch(Problem::isError);
         }
 
-        /** Throws with every problem listed, the config ones first; exit 2 for config, else 3. */
+        List<Problem> warnings() {
+            return hostProblems.stream().filter(p -> !p.isError()).toList();
+        }
+
+        /** Throws with every problem listed, config ones first; exit 2 for config problems, else 3. */
         void throwIfNotReady() {
             if (ok()) {
                 return;
             }
             List<String> all = new ArrayList<>(configProblems);
-            all.addAll(hostProblems);
+            hostProblems.stream().filter(Problem::isError).forEach(p -> all.add(p.message()
+                    + (p.remedy() == null || p.remedy().isEmpty() ? "" : System.lineSeparator() + "  fix: " + p.remedy())));
             int code = configProblems.isEmpty() ? ExitCodes.HOST_NOT_READY : ExitCodes.USAGE;
             throw new VmlaunchException(code, String.join(System.lineSeparator() + "vmlaunch: ", all));
         }
@@ -40,20 +52,25 @@ final class Readiness {
 
     static Report assess(GuestSpec spec, String display, Map<String, String> env) {
         List<String> config = GuestFiles.problems(spec, display);
-        List<String> host = new ArrayList<>();
+        List<Problem> host = new ArrayList<>();
         String binary = spec.binaryOrDefault();
         if (Executables.find(binary, env.get("PATH")).isEmpty()) {
-            host.add(binary + " not found" + (binary.contains("/") ? "" : " on PATH") + ": "
-                    + Executables.installHint(binary));
+            host.add(Problem.error(binary + " not found" + (binary.contains("/") ? "" : " on PATH"),
+                    Executables.installHint(binary)));
         }
-        Path sysfs = Path.of(env.getOrDefault("VMLAUNCH_SYSFS", "/sys"));
-        for (GuestSpec.Passthrough p : spec.passthrough()) {
-            PciAddress a = p.host();
-            if (!Files.isDirectory(sysfs.resolve("bus/pci/devices").resolve(a.toString()))) {
-                host.add("passthrough device " + a + " does not exist on this host (no "
-                        + sysfs.resolve("bus/pci/devices").resolve(a.toString()) + "; see `lspci -D`)");
-            }
+        Arch hostArch = Arch.host().orElse(null);
+        boolean usesKvm = spec.vmm() == Vmm.LKVM || spec.accel() == Accel.KVM;
+        if (usesKvm && hostArch != null && hostArch != spec.arch()) {
+            host.add(Problem.error("KVM cannot run an " + spec.arch().json() + " guest on this " + hostArch.json() + " host",
+                    spec.vmm() == Vmm.QEMU ? "set \"accel\": \"tcg\" (emulation, slow)" : "use vmm qemu with accel tcg"));
         }
-        return new Report(config, host);
+        List<String> summary = List.of();
+        if (!spec.passthrough().isEmpty() || usesKvm) {
+            HostRoots roots = HostRoots.fromEnvironment(env);
+            Host h = Host.system(VfioProofs.system(roots.dev()));
+            host.addAll(h.problemsFor(spec));
+            summary = h.passthroughCheck().summary(spec);
+        }
+        return new Report(config, host, summary);
     }
 }

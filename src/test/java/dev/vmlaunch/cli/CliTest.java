@@ -92,7 +92,7 @@ class CliTest {
         Files.writeString(f, "{\"name\":\"g\",\"vmm\":\"lkvm\",\"binary\":\"/nonexistent/lkvm\"}");
         Result r = run("check", f.toString());
         assertEquals(3, r.code(), r.err());
-        assertTrue(r.err().contains("/nonexistent/lkvm not found: kvmtool is not packaged in Debian 12"), r.err());
+        assertTrue(r.err().contains("vmlaunch: /nonexistent/lkvm not found\n  fix: kvmtool is not packaged in Debian 12"), r.err());
     }
 
     @Test
