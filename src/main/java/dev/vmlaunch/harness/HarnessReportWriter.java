@@ -1,0 +1,214 @@
+package dev.vmlaunch.harness;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.xml.stream.XMLOutputFactory;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamWriter;
+
+/** The three faces of a {@link HarnessReport}: a terminal table, JSON, and JUnit XML for CI systems. */
+public final class HarnessReportWriter {
+    private HarnessReportWriter() {
+    }
+
+    public static void table(HarnessReport r, PrintWriter out) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"GUEST", "HOST DEVICE", "GUEST DEVICE", "CHIP", "VECTORS", "FIRED", "DELTA", "RESULT"});
+        for (HarnessReport.GuestResult g : r.guests()) {
+            if (g.devices().isEmpty()) {
+                rows.add(new String[] {g.name(), "-", "-", "-", "-", "-", "-", "FAIL"});
+            }
+            for (HarnessReport.DeviceResult d : g.devices()) {
+                rows.add(new String[] {g.name(), d.host() == null ? "(emulated " + d.vendorDevice() + ")" : d.host(),
+                    d.guest() == null ? "-" : d.guest(), d.chip() == null ? "-" : d.chip(), Integer.toString(d.vectors()),
+                    Integer.toString(d.fired()), Long.toString(d.delta()), d.passed() ? "pass" : "FAIL"});
+            }
+        }
+        int[] w = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                w[i] = Math.max(w[i], row[i].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                sb.append(String.format("%-" + w[i] + "s", row[i]));
+                if (i < row.length - 1) {
+                    sb.append("  ");
+                }
+            }
+            out.println(sb.toString().stripTrailing());
+        }
+        for (HarnessReport.GuestResult g : r.guests()) {
+            if (g.workload() != null) {
+                out.println(g.name() + ": workload " + (g.workload().exitCode() == null ? "did not finish"
+                        : "exited " + g.workload().exitCode()) + " (" + seconds(g.workload().elapsed().toMillis()) + ")");
+            }
+            if (g.error() != null) {
+                out.println(g.name() + ": " + g.error());
+            }
+            for (HarnessReport.DeviceResult d : g.devices()) {
+                if (d.failure() != null) {
+                    out.println(g.name() + ": " + (d.guest() != null ? d.guest() : d.host()) + ": " + d.failure());
+                }
+            }
+            if (!g.passed() && g.consoleLog() != null) {
+                out.println(g.name() + ": console log " + g.consoleLog());
+            }
+        }
+        long devices = r.guests().stream().mapToLong(g -> g.devices().size()).sum();
+        out.println((r.passed() ? "PASSED" : "FAILED") + ": " + r.name() + ", " + r.guests().size() + " guest"
+                + (r.guests().size() == 1 ? "" : "s") + ", " + devices + " device" + (devices == 1 ? "" : "s") + " in "
+                + seconds(r.elapsed().toMillis()));
+        out.flush();
+    }
+
+    /** {"passed":..,"guests":[{"name","passed","devices":[{"host","guest","chip","vectors","fired","delta"}],"workload":{"exitCode"}}]} */
+    public static void json(HarnessReport r, Writer out) throws IOException {
+        try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeStringField("name", r.name());
+            g.writeBooleanField("passed", r.passed());
+            g.writeNumberField("elapsedMs", r.elapsed().toMillis());
+            g.writeArrayFieldStart("guests");
+            for (HarnessReport.GuestResult gr : r.guests()) {
+                g.writeStartObject();
+                g.writeStringField("name", gr.name());
+                g.writeBooleanField("passed", gr.passed());
+                if (gr.error() != null) {
+                    g.writeStringField("error", gr.error());
+                }
+                g.writeArrayFieldStart("devices");
+                for (HarnessReport.DeviceResult d : gr.devices()) {
+                    g.writeStartObject();
+                    g.writeStringField("host", d.host());
+                    g.writeStringField("guest", d.guest());
+                    if (d.vendorDevice() != null) {
+                        g.writeStringField("vendorDevice", d.vendorDevice());
+                    }
+                    g.writeStringField("chip", d.chip());
+                    g.writeNumberField("vectors", d.vectors());
+                    g.writeNumberField("fired", d.fired());
+                    g.writeNumberField("delta", d.delta());
+                    g.writeBooleanField("passed", d.passed());
+                    if (d.failure() != null) {
+                        g.writeStringField("failure", d.failure());
+                    }
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeObjectFieldStart("workload");
+                if (gr.workload() == null || gr.workload().exitCode() == null) {
+                    g.writeNullField("exitCode");
+                } else {
+                    g.writeNumberField("exitCode", gr.workload().exitCode());
+                    g.writeNumberField("elapsedMs", gr.workload().elapsed().toMillis());
+                }
+                g.writeEndObject();
+                if (gr.consoleLog() != null) {
+                    g.writeStringField("consoleLog", gr.consoleLog().toString());
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+    }
+
+    /** One testcase per guest and device (or per guest when it has none), failures with their deltas, console attached. */
+    public static void junit(HarnessReport r, OutputStream out) throws IOException {
+        try {
+            XMLStreamWriter x = XMLOutputFactory.newFactory().createXMLStreamWriter(out, "UTF-8");
+            x.writeStartDocument("UTF-8", "1.0");
+            x.writeCharacters("\n");
+            int tests = 0;
+            int failures = 0;
+            for (HarnessReport.GuestResult g : r.guests()) {
+                int n = Math.max(1, g.devices().size());
+                tests += n;
+                failures += g.devices().isEmpty() ? 1 : (int) g.devices().stream().filter(d -> !d.passed() || !g.passed()).count();
+            }
+            x.writeStartElement("testsuite");
+            x.writeAttribute("name", "vmlaunch." + r.name());
+            x.writeAttribute("tests", Integer.toString(tests));
+            x.writeAttribute("failures", Integer.toString(failures));
+            x.writeAttribute("errors", "0");
+            x.writeAttribute("time", seconds(r.elapsed().toMillis()).replace(" s", ""));
+            x.writeCharacters("\n");
+            for (HarnessReport.GuestResult g : r.guests()) {
+                String console = readConsole(g);
+                if (g.devices().isEmpty()) {
+                    testcase(x, g.name(), "boot", g.error() == null ? "no device was judged" : g.error(), console);
+                }
+                for (HarnessReport.DeviceResult d : g.devices()) {
+                    String name = (d.host() != null ? d.host() : "emulated " + d.vendorDevice())
+                            + (d.guest() != null ? " as " + d.guest() : "");
+                    String failure = d.failure();
+                    if (failure == null && !g.passed()) {
+                        failure = g.error() != null ? g.error() : "the guest failed";
+                    }
+                    if (failure != null) {
+                        failure = failure + " [chip " + d.chip() + ", vectors " + d.vectors() + ", fired " + d.fired()
+                                + ", delta " + d.delta() + "]";
+                    }
+                    testcase(x, g.name(), name, failure, console);
+                }
+            }
+            x.writeEndElement();
+            x.writeCharacters("\n");
+            x.writeEndDocument();
+            x.flush();
+        } catch (XMLStreamException e) {
+            throw new IOException(e);
+        }
+    }
+
+    private static void testcase(XMLStreamWriter x, String cls, String name, String failure, String console)
+            throws XMLStreamException {
+        x.writeCharacters("  ");
+        x.writeStartElement("testcase");
+        x.writeAttribute("classname", cls);
+        x.writeAttribute("name", name);
+        if (failure != null) {
+            x.writeStartElement("failure");
+            x.writeAttribute("message", failure);
+            x.writeCharacters(failure);
+            x.writeEndElement();
+        }
+        if (console != null) {
+            x.writeStartElement("system-out");
+            x.writeCharacters(console);
+            x.writeEndElement();
+        }
+        x.writeEndElement();
+        x.writeCharacters("\n");
+    }
+
+    private static String readConsole(HarnessReport.GuestResult g) {
+        if (g.consoleLog() == null || !Files.isReadable(g.consoleLog())) {
+            return null;
+        }
+        try {
+            String s = new String(Files.readAllBytes(g.consoleLog()), StandardCharsets.UTF_8);
+            // XML 1.0 cannot hold most control characters; consoles print escape sequences.
+            return s.replaceAll("[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F]", "");
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String seconds(long ms) {
+        return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.vmlaunch.harness;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+class HarnessReportWriterTest {
+    @TempDir
+    Path dir;
+
+    HarnessReport report() throws Exception {
+        Path console = dir.resolve("virt2.log");
+        Files.writeString(console, "boot \u001b[0m ok <&>\n");
+        return new HarnessReport("smmute-pair", false, List.of(
+                new HarnessReport.GuestResult("virt1", true, null, List.of(new HarnessReport.DeviceResult("0000:00:03.0",
+                        "0000:00:02.0", "8086:10d3", "IR-PCI-MSI", 3, 2, 14, true, null)),
+                        new HarnessReport.Workload(0, "ok\n", Duration.ofSeconds(3)), dir.resolve("virt1.log")),
+                new HarnessReport.GuestResult("virt2", false, null, List.of(new HarnessReport.DeviceResult("0000:00:04.0",
+                        "0000:00:02.0", "8086:10d3", "IR-PCI-MSI", 3, 0, 0, false,
+                        "0 of 3 vectors fired, expected at least 1")),
+                        new HarnessReport.Workload(0, "", Duration.ofSeconds(3)), console),
+                new HarnessReport.GuestResult("virt3", false, "guest ended before its agent announced itself: exited with status 1",
+                        List.of(), null, null)), Duration.ofSeconds(95));
+    }
+
+    @Test
+    void jsonHasTheDocumentedShape() throws Exception {
+        StringWriter w = new StringWriter();
+        HarnessReportWriter.json(report(), w);
+        JsonNode j = new ObjectMapper().readTree(w.toString());
+        assertFalse(j.get("passed").asBoolean());
+        JsonNode v1 = j.get("guests").get(0);
+        assertEquals("virt1", v1.get("name").asText());
+        assertTrue(v1.get("passed").asBoolean());
+        JsonNode d = v1.get("devices").get(0);
+        assertEquals("0000:00:03.0", d.get("host").asText());
+        assertEquals("0000:00:02.0", d.get("guest").asText());
+        assertEquals("IR-PCI-MSI", d.get("chip").asText());
+        assertEquals(3, d.get("vectors").asInt());
+        assertEquals(2, d.get("fired").asInt());
+        assertEquals(14, d.get("delta").asLong());
+        assertEquals(0, v1.get("workload").get("exitCode").asInt());
+        assertEquals("0 of 3 vectors fired, expected at least 1", j.get("guests").get(1).get("devices").get(0).get("failure").asText());
+        assertTrue(j.get("guests").get(2).get("workload").get("exitCode").isNull());
+        assertTrue(j.get("guests").get(2).get("error").asText().startsWith("guest ended before"));
+    }
+
+    @Test
+    void junitHasATestcasePerGuestAndDeviceWithDeltasAndConsole() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        HarnessReportWriter.junit(report(), out);
+        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new ByteArrayInputStream(out.toByteArray()));
+        Element suite = doc.getDocumentElement();
+        assertEquals("testsuite", suite.getTagName());
+        assertEquals("3", suite.getAttribute("tests"));
+        assertEquals("2", suite.getAttribute("failures"));
+        NodeList cases = suite.getElementsByTagName("testcase");
+        assertEquals(3, cases.getLength());
+        Element c2 = (Element) cases.item(1);
+        assertEquals("virt2", c2.getAttribute("classname"));
+        assertEquals("0000:00:04.0 as 0000:00:02.0", c2.getAttribute("name"));
+        String msg = ((Element) c2.getElementsByTagName("failure").item(0)).getAttribute("message");
+        assertTrue(msg.contains("vectors 3, fired 0, delta 0"), msg);
+        assertEquals("boot [0m ok <&>\n", c2.getElementsByTagName("system-out").item(0).getTextContent());
+        assertEquals(0, ((Element) cases.item(0)).getElementsByTagName("failure").getLength());
+    }
+
+    @Test
+    void tableShowsEveryDeviceAndSaysWhy() throws Exception {
+        StringWriter w = new StringWriter();
+        HarnessReportWriter.table(report(), new PrintWriter(w));
+        String t = w.toString();
+        assertTrue(t.lines().findFirst().orElse("").startsWith("GUEST  HOST DEVICE   GUEST DEVICE  CHIP"), t);
+        assertTrue(t.contains("virt2: 0000:00:02.0: 0 of 3 vectors fired, expected at least 1"), t);
+        assertTrue(t.contains("virt3: guest ended before its agent announced itself"), t);
+        assertTrue(t.strip().endsWith("FAILED: smmute-pair, 3 guests, 2 devices in 95.0 s"), t);
+    }
+}
