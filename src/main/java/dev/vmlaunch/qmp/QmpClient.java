@@ -252,6 +252,30 @@ public final class QmpClient implements AutoCloseable {
         listeners.remove(listener);
     }
 
+    /**
+     * Waits until every event received so far has reached the listeners. Listeners run on their own thread, so
+     * after {@link #awaitClosed} the last events (SHUTDOWN, typically) may still be on their way to them.
+     *
+     * @return true if they were delivered within {@code timeout}
+     */
+    public boolean awaitEventsDelivered(Duration timeout) throws InterruptedException {
+        CompletableFuture<Void> marker = new CompletableFuture<>();
+        try {
+            dispatcher.execute(() -> marker.complete(null));
+        } catch (RejectedExecutionException shutDown) {
+            // The session ended: the dispatcher finishes what it has queued, then stops.
+            return dispatcher.awaitTermination(Deadline.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
+        }
+        try {
+            marker.get(Deadline.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("never completed exceptionally", e);
+        }
+    }
+
     /** Registers a wait for the next event called {@code name}; see {@link ExpectedEvent}. */
     public ExpectedEvent expectEvent(String name) {
         return expectEvent(name, event -> true);
