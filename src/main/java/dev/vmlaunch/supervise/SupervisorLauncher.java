@@ -107,15 +107,17 @@ public final class SupervisorLauncher {
         }
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JVM_FLAGS);
+        // The same class path as this JVM: the jar for ./vmlaunch (java -jar), whatever a test or IDE used otherwise.
+        String classPath = System.getProperty("java.class.path");
         Path jar = ownJar();
-        if (jar != null) {
+        if (jar != null && Path.of(classPath).toAbsolutePath().normalize().equals(jar)) {
             Path jsa = jar.resolveSibling("vmlaunch.jsa");
             if (Files.isRegularFile(jsa)) {
                 cmd.add("-XX:SharedArchiveFile=" + jsa);
             }
         }
         cmd.add("-cp");
-        cmd.add(jar != null ? jar.toString() : System.getProperty("java.class.path"));
+        cmd.add(classPath);
         cmd.add(SupervisorMain.class.getName());
         cmd.add(stateRoot.toString());
         cmd.add(Long.toString(readyTimeout.toMillis()));
