@@ -73,6 +73,7 @@ public final class Supervisor {
     }
 
     private static final Duration EVENT_DRAIN = Duration.ofSeconds(2);
+    private static final Path VFIO_CONTAINER = Path.of("/dev/vfio/vfio");
     private static final int STDERR_TAIL_LINES = 12;
 
     private final Settings s;
@@ -301,6 +302,7 @@ public final class Supervisor {
         long end = System.nanoTime() + s.readyTimeout().toNanos();
         Path sock = s.lkvmSocket();
         String last = "the socket did not appear";
+        boolean answered = false;
         while (true) {
             if (lkvmFatal.get() != null) {
                 vmm.kill();
@@ -311,20 +313,28 @@ public final class Supervisor {
             if (!process.isAlive()) {
                 throw endedBeforeReady();
             }
-            if (Files.exists(sock)) {
+            if (!answered && Files.exists(sock)) {
                 try (LkvmIpc ipc = LkvmIpc.connect(sock, Duration.ofSeconds(1))) {
                     long pid = ipc.pid();
                     if (pid != process.pid()) {
                         s.log().accept("kvmtool socket " + sock + " answers for pid " + pid + ", not " + process.pid());
                     }
-                    return;
+                    answered = true;
                 } catch (IOException e) {
                     last = String.valueOf(e.getMessage());
                 }
             }
+            // kvmtool opens its socket (base_init) before it sets up VFIO (dev_base_init), and carries on without a
+            // device it cannot open. With passthrough devices it is up only once it holds the VFIO container.
+            if (answered && (spec.passthrough().isEmpty() || OpenFiles.holds(process.pid(), VFIO_CONTAINER))) {
+                return;
+            }
+            if (answered) {
+                last = "the socket answers, but kvmtool has not opened " + VFIO_CONTAINER;
+            }
             if (System.nanoTime() - end >= 0) {
-                throw VmlaunchException.failure("kvmtool's socket " + sock + " did not answer within "
-                        + s.readyTimeout().toSeconds() + " s (" + last + ")" + stderrTail());
+                throw VmlaunchException.failure("kvmtool was not up within " + s.readyTimeout().toSeconds() + " s ("
+                        + sock + ": " + last + ")" + stderrTail());
             }
             vmm.awaitExit(Duration.ofMillis(50));
         }
