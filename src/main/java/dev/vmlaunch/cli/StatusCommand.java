@@ -69,7 +69,7 @@ public final class StatusCommand implements Callable<Integer> {
         doc.put("supervisorPid", s.supervisorPid());
         doc.put("supervised", r.supervisorAlive());
         doc.put("state", r.shown().json());
-        doc.put("since", r.shown() == s.lifecycle().orElse(null) ? s.since() : r.exit().at());
+        doc.put("since", s.since());
         doc.put("startedAt", s.startedAt());
         if (r.exit() != null && r.shown().ended()) {
             doc.set("exit", m.valueToTree(r.exit()));

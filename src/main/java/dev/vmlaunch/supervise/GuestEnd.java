@@ -40,7 +40,11 @@ public final class GuestEnd {
             }
         }
         removeSockets(dir, s);
-        next = next.withExit(exit).withLifecycle(exit.lifecycle(), Instant.now());
+        Instant now = Instant.now();
+        if (exit.at() == null) {
+            exit = new ExitRecord(exit.how(), exit.status(), exit.signal(), exit.detail(), now.toString());
+        }
+        next = next.withExit(exit).withLifecycle(exit.lifecycle(), now);
         try {
             StateFile.write(dir.stateFile(), next);
         } catch (IOException e) {

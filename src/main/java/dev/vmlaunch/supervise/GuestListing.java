@@ -65,9 +65,8 @@ public final class GuestListing {
                 note = (note == null ? "" : note + "; ") + "devices not given back"
                         + (s.restoreError() == null ? "" : ": " + s.restoreError());
             }
-            String since = r.shown() == s.lifecycle().orElse(null) ? s.since() : r.exit().at();
             out.add(new Entry(r.name(), "vmlaunch", s.vmm(), r.shown().json(), s.pid(), s.supervisorPid(),
-                    r.supervisorAlive(), since, s.startedAt(), s.devices(), r.shown().ended() ? r.exit() : null, note,
+                    r.supervisorAlive(), s.since(), s.startedAt(), s.devices(), r.shown().ended() ? r.exit() : null, note,
                     r.live()));
         }
         for (LkvmInstances.Instance i : LkvmInstances.scan(lkvmDir, lkvmTimeout)) {

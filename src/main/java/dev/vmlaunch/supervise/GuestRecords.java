@@ -6,7 +6,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -114,7 +113,8 @@ public final class GuestRecords {
                         ? "its supervisor (pid " + s.supervisorPid() + ") died before the VMM started"
                         : "the VMM (pid " + s.pid() + ") and its supervisor (pid " + s.supervisorPid()
                                 + ") are gone; nobody recorded how it ended";
-        ExitRecord lost = new ExitRecord(ExitRecord.LOST, null, null, detail, Instant.now().toString());
+        // When it ended is unknown; "since" stays the last time it was known to run.
+        ExitRecord lost = new ExitRecord(ExitRecord.LOST, null, null, detail, null);
         return new Record(dir, s, null, false, false, Lifecycle.CRASHED, lost);
     }
 }

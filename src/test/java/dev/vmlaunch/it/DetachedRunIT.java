@@ -108,6 +108,7 @@ class DetachedRunIT {
                 + "\", \"cmdline\": \"quiet vmlaunch.poweroff=1\"}");
         VmlaunchProcess run = env.vmlaunch("run", "-d", guest.toString());
         assertEquals(0, run.exitCode(), run.transcript());
+        VmlaunchProcess follow = VmlaunchProcess.start(env.env(), "logs", "-f", "hello-poweroff");
         await("the guest powers itself off").atMost(BOOT).pollInterval(Duration.ofSeconds(1))
                 .until(() -> env.state("hello-poweroff").state().equals("stopped"));
         GuestState end = env.state("hello-poweroff");
@@ -115,5 +116,10 @@ class DetachedRunIT {
         assertEquals(0, end.exit().status());
         assertTrue(end.exit().detail().contains("SHUTDOWN reason guest-shutdown"), end.exit().detail());
         assertTrue(Files.readString(env.state.resolve("hello-poweroff/console.log")).contains("guest ready"));
+        assertEquals(0, follow.waitFor(Duration.ofSeconds(30)), "logs -f ends with the guest: " + follow.transcript());
+        assertTrue(follow.stdoutText().contains("vmlaunch: guest ready"), follow.transcript());
+        assertTrue(follow.stdout().stream().anyMatch(l -> l.startsWith("[event] ") && l.contains(" SHUTDOWN ")),
+                follow.transcript());
+        assertTrue(follow.stdout().stream().anyMatch(l -> l.contains("VMLAUNCH_EXITED")), follow.transcript());
     }
 }
