@@ -35,12 +35,13 @@ public final class BindStateStore {
     }
 
     public Path folder() {
-        return stateRoot.resolve("devices");
+        // A dot folder: guest names start with a letter or digit, so no guest's folder can be this one.
+        return stateRoot.resolve(".devices");
     }
 
     private Path ensureFolder() {
-        StateRoot.ensure(stateRoot);
-        return StateRoot.ensure(folder());
+        dev.vmlaunch.supervise.StateRoot.ensureDir(stateRoot);
+        return dev.vmlaunch.supervise.StateRoot.ensureDir(folder());
     }
 
     /** Serialises binds of concurrent vmlaunch processes. */

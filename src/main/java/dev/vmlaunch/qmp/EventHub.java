@@ -71,6 +71,29 @@ final class EventHub {
         }
     }
 
+    /**
+     * Waits until every event published so far has reached the listeners (they run on the dispatcher thread).
+     *
+     * @return true if they were delivered within {@code timeout}
+     */
+    boolean awaitDelivered(java.time.Duration timeout) throws InterruptedException {
+        java.util.concurrent.CompletableFuture<Void> marker = new java.util.concurrent.CompletableFuture<>();
+        try {
+            dispatcher.execute(() -> marker.complete(null));
+        } catch (RejectedExecutionException ended) {
+            // The session ended: the dispatcher finishes what it has queued, then stops.
+            return dispatcher.awaitTermination(Deadline.saturatedNanos(timeout), java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+        try {
+            marker.get(Deadline.saturatedNanos(timeout), java.util.concurrent.TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("never completed exceptionally", e);
+        }
+    }
+
     /** Fails waits still open; events already queued for listeners are still delivered. */
     void end(QmpClosedException cause) {
         ended = cause;

@@ -249,6 +249,16 @@ public final class QmpClient implements AutoCloseable {
         events.removeListener(listener);
     }
 
+    /**
+     * Waits until every event received so far has reached the listeners. Listeners run on their own thread, so
+     * after {@link #awaitClosed} the last events (SHUTDOWN, typically) may still be on their way to them.
+     *
+     * @return true if they were delivered within {@code timeout}
+     */
+    public boolean awaitEventsDelivered(Duration timeout) throws InterruptedException {
+        return events.awaitDelivered(timeout);
+    }
+
     /** Registers a wait for the next event called {@code name}; see {@link ExpectedEvent}. */
     public ExpectedEvent expectEvent(String name) {
         return expectEvent(name, event -> true);

@@ -1,24 +1,25 @@
 package dev.vmlaunch.supervise;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * How a VMM is asked to end: a list of steps, gentlest first (qemu: system_powerdown, then quit; lkvm: IPC STOP),
- * each given part of the time budget, always ending in SIGTERM and SIGKILL so that {@link #stop} returns only when
- * the process is gone.
+ * then SIGTERM and SIGKILL, each step given {@code perStep} to work, so that {@link #stop} returns only when the
+ * process is gone (or after SIGKILL had its time, for a process stuck in the kernel).
  */
 public final class StopPolicy {
 
-    /** One way of asking; it must not block longer than it takes to send the request. */
+    /** One way of asking. */
     public interface Step {
         String name();
 
-        /** Sends the request; throws if it could not be sent (the next step follows at once). */
-        void request(ProcessHandle vmm) throws Exception;
+        /**
+         * Sends the request, within {@code budget}. Throws if it could not be sent; the next step follows at once.
+         * Returns false to say the step was skipped (nothing sent, e.g. QMP already known not to answer).
+         */
+        boolean request(VmmProcess vmm, Duration budget) throws Exception;
     }
 
     private final List<Step> gentle;
@@ -27,51 +28,53 @@ public final class StopPolicy {
         this.gentle = List.copyOf(gentle);
     }
 
+    public List<Step> steps() {
+        return gentle;
+    }
+
     /**
-     * Ends {@code vmm}: each gentle step gets {@code perStep} to work; then SIGTERM (up to 5 s) and SIGKILL.
-     * {@code log} hears what was tried. Returns the name of the step that ended the process.
+     * Ends {@code vmm}. {@code log} hears what was tried. Returns the name of the step that ended the process,
+     * {@code "already gone"}, or {@code "SIGKILL"} also when even SIGKILL did not end it in time (check
+     * {@link VmmProcess#isAlive()}).
      */
-    public String stop(ProcessHandle vmm, Duration perStep, Consumer<String> log) {
-        List<Step> steps = new ArrayList<>(gentle);
-        for (Step s : steps) {
+    public String stop(VmmProcess vmm, Duration perStep, Consumer<String> log) {
+        for (Step s : gentle) {
             if (!vmm.isAlive()) {
                 return "already gone";
             }
             try {
-                s.request(vmm);
+                if (!s.request(vmm, perStep)) {
+                    continue;
+                }
             } catch (Exception e) {
                 log.accept(s.name() + " failed: " + e.getMessage());
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
                 continue;
             }
-            if (waitFor(vmm, perStep)) {
+            if (vmm.awaitExit(perStep)) {
                 return s.name();
             }
-            log.accept(s.name() + ": still running after " + perStep.toSeconds() + " s");
+            log.accept(s.name() + ": still running after " + describe(perStep));
         }
         if (!vmm.isAlive()) {
             return "already gone";
         }
-        vmm.destroy();
-        if (waitFor(vmm, Duration.ofSeconds(5))) {
+        vmm.terminate();
+        if (vmm.awaitExit(perStep)) {
             return "SIGTERM";
         }
-        log.accept("SIGTERM: still running after 5 s, sending SIGKILL");
-        vmm.destroyForcibly();
-        waitFor(vmm, Duration.ofSeconds(10));
+        log.accept("SIGTERM: still running after " + describe(perStep) + ", sending SIGKILL");
+        vmm.kill();
+        if (!vmm.awaitExit(perStep.compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5) : perStep)) {
+            log.accept("SIGKILL: pid " + vmm.pid() + " is still there (stuck in the kernel?)");
+        }
         return "SIGKILL";
     }
 
-    static boolean waitFor(ProcessHandle p, Duration d) {
-        try {
-            p.onExit().get(d.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (java.util.concurrent.TimeoutException e) {
-            return !p.isAlive();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !p.isAlive();
-        } catch (java.util.concurrent.ExecutionException e) {
-            return !p.isAlive();
-        }
+    static String describe(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? (ms / 1000) + " s" : String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
     }
 }

@@ -111,7 +111,7 @@ class HostCommandsTest {
         Run b = run(new BindCommand(h), "--group", "01:00.0", "--owner", "lab");
         assertEquals(0, b.code(), b.err());
         assertEquals("0000:01:00.0: nvidia -> vfio-pci\n0000:01:00.1: snd_hda_intel -> vfio-pci\n"
-                + "original drivers recorded in " + tmp.resolve("state/devices") + "; 'vmlaunch unbind' restores them\n"
+                + "original drivers recorded in " + tmp.resolve("state/.devices") + "; 'vmlaunch unbind' restores them\n"
                 + "IOMMU group 1 is viable\n", b.out());
         assertEquals("lab", h.bindStore().read(PciAddress.parse("01:00.1")).orElseThrow().owner());
 

@@ -33,6 +33,11 @@ public final class VmlaunchProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(ROOT.resolve("vmlaunch").toString());
         cmd.addAll(List.of(args));
+        return startCommand(env, cmd);
+    }
+
+    /** Any command line, run like vmlaunch (from the project root, with {@code env} added). */
+    public static VmlaunchProcess startCommand(Map<String, String> env, List<String> cmd) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
         pb.environment().putAll(env);
         return new VmlaunchProcess(pb.start());
@@ -40,7 +45,15 @@ public final class VmlaunchProcess implements AutoCloseable {
 
     /** Runs to completion and returns the exit code. */
     public static VmlaunchProcess run(Map<String, String> env, String... args) throws Exception {
-        VmlaunchProcess p = start(env, args);
+        return finish(start(env, args));
+    }
+
+    /** Runs {@code cmd} to completion. */
+    public static VmlaunchProcess runCommand(Map<String, String> env, List<String> cmd) throws Exception {
+        return finish(startCommand(env, cmd));
+    }
+
+    private static VmlaunchProcess finish(VmlaunchProcess p) throws Exception {
         p.process.getOutputStream().close();
         if (!p.process.waitFor(120, TimeUnit.SECONDS)) {
             p.close();
@@ -93,6 +106,19 @@ public final class VmlaunchProcess implements AutoCloseable {
         }
         awaitPumps();
         return process.exitValue();
+    }
+
+    /** What the process reads on stdin. */
+    public java.io.OutputStream stdin() {
+        return process.getOutputStream();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public String stdoutText() {
+        return String.join("\n", out);
     }
 
     public int exitCode() {

@@ -1,0 +1,92 @@
+package dev.vmlaunch.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.lkvm.LkvmIpc;
+import dev.vmlaunch.supervise.GuestListing;
+import dev.vmlaunch.supervise.StateRoot;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"List guests: those vmlaunch started (checked against the processes that really run) and "
+                + "kvmtool guests started outside vmlaunch (~/.lkvm/*.sock, like `lkvm list`).",
+            "STATE is running, paused, starting, stopped, crashed, or broken (its state file is unreadable).",
+            "A kvmtool socket with nobody behind it is reported once and removed, as kvmtool does."})
+public final class ListCommand implements Callable<Integer> {
+    private static final Duration LKVM_TIMEOUT = Duration.ofSeconds(1);
+
+    @Option(names = "--json", description = "{\"guests\":[{\"name\",\"pid\",\"supervisorPid\",\"vmm\",\"state\",\"since\","
+            + "\"devices\",...}]}")
+    boolean json;
+
+    @Option(names = {"-a", "--all"}, description = "Also guests that have ended (stopped, crashed).")
+    boolean all;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        List<GuestListing.Entry> entries = GuestListing.collect(StateRoot.resolve(),
+                LkvmIpc.socketDir(System.getenv()), all, LKVM_TIMEOUT);
+        if (json) {
+            out.println(toJson(entries));
+        } else {
+            printTable(out, entries, Instant.now());
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    static String toJson(List<GuestListing.Entry> entries) throws Exception {
+        ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = m.createObjectNode();
+        ArrayNode guests = root.putArray("guests");
+        for (GuestListing.Entry e : entries) {
+            ObjectNode g = guests.addObject();
+            g.put("name", e.name());
+            g.put("pid", e.pid());
+            g.put("supervisorPid", e.supervisorPid());
+            g.put("vmm", e.vmm());
+            g.put("state", e.state());
+            g.put("since", e.since());
+            ArrayNode d = g.putArray("devices");
+            e.devices().forEach(d::add);
+            g.put("source", e.source());
+            g.put("supervised", e.supervised());
+            g.put("startedAt", e.startedAt());
+            if (e.exit() != null) {
+                g.set("exit", m.valueToTree(e.exit()));
+            }
+            if (e.note() != null) {
+                g.put("note", e.note());
+            }
+        }
+        return m.writeValueAsString(root);
+    }
+
+    /** {@code lkvm list}'s columns ("%5d %-20s %s"), then what vmlaunch adds. */
+    static void printTable(PrintWriter out, List<GuestListing.Entry> entries, Instant now) {
+        out.println(String.format("%7s %-20s %-5s %-8s %-8s %-14s %s", "PID", "NAME", "VMM", "STATE", "UPTIME",
+                "DEVICES", "NOTE"));
+        for (GuestListing.Entry e : entries) {
+            String pid = e.pid() == null || !e.live() ? "-" : Long.toString(e.pid());
+            String up = e.live() ? Durations.since(e.startedAt(), now) : "-";
+            String devices = e.devices().isEmpty() ? "-" : String.join(",", e.devices());
+            out.println(String.format("%7s %-20s %-5s %-8s %-8s %-14s %s", pid, e.name(),
+                    e.vmm() == null ? "-" : e.vmm(), e.state(), up, devices, e.note() == null ? "" : e.note()).stripTrailing());
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package dev.vmlaunch.cli;
+
+import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.supervise.EventLog;
+import dev.vmlaunch.supervise.GuestDir;
+import dev.vmlaunch.supervise.GuestRecords;
+import dev.vmlaunch.supervise.StateRoot;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "logs", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Print a guest's console log, then its events (QMP events and vmlaunch's lifecycle records), "
+                + "each event line starting with '[event]'.",
+            "With -f, keep printing what comes until the guest has ended (or Ctrl-C)."})
+public final class LogsCommand implements Callable<Integer> {
+    private static final long POLL_MILLIS = 200;
+
+    @Parameters(paramLabel = "NAME", description = "The guest.")
+    String name;
+
+    @Option(names = {"-f", "--follow"}, description = "Follow the logs until the guest ends.")
+    boolean follow;
+
+    @Option(names = "--console", description = "Only the console log.")
+    boolean consoleOnly;
+
+    @Option(names = "--events", description = "Only the events.")
+    boolean eventsOnly;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Path root = StateRoot.resolve();
+        Optional<GuestRecords.Record> r = GuestRecords.find(root, name);
+        if (r.isEmpty()) {
+            throw VmlaunchException.failure("no guest named \"" + name + "\" (see 'vmlaunch list --all')");
+        }
+        GuestDir dir = r.get().dir();
+        FileTail console = new FileTail(dir.consoleLog());
+        FileTail events = new FileTail(dir.eventsFile());
+        boolean wantConsole = !eventsOnly;
+        boolean wantEvents = !consoleOnly;
+        if (wantConsole) {
+            out.print(console.readNew());
+        }
+        if (wantEvents) {
+            printEvents(out, events.readNew(), wantConsole);
+        }
+        out.flush();
+        if (!follow) {
+            return ExitCodes.OK;
+        }
+        long checkEvery = 5;
+        for (long round = 0; ; round++) {
+            Thread.sleep(POLL_MILLIS);
+            boolean ended = round % checkEvery == 0
+                    && GuestRecords.find(root, name).map(x -> !x.live()).orElse(true);
+            if (wantConsole) {
+                out.print(console.readNew());
+            }
+            if (wantEvents) {
+                printEvents(out, events.readNew(), wantConsole);
+            }
+            out.flush();
+            if (ended) {
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    /** Whole lines only: the supervisor may be in the middle of appending the last one. */
+    private final StringBuilder eventText = new StringBuilder();
+
+    private void printEvents(PrintWriter out, String text, boolean afterConsole) {
+        eventText.append(text);
+        int nl;
+        while ((nl = eventText.indexOf("\n")) >= 0) {
+            EventLog.Entry e = parse(eventText.substring(0, nl));
+            eventText.delete(0, nl + 1);
+            if (e != null) {
+                out.println((afterConsole ? "[event] " : "") + e.format());
+            }
+        }
+    }
+
+    private static EventLog.Entry parse(String line) {
+        return line.isBlank() ? null : EventLog.parseLine(line).orElse(null);
+    }
+
+    /** Reads what was appended to a file since the last call; UTF-8 split across reads is kept for the next. */
+    static final class FileTail {
+        private final Path file;
+        private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+        private long pos;
+        private ByteBuffer pending = ByteBuffer.allocate(0);
+
+        FileTail(Path file) {
+            this.file = file;
+        }
+
+        String readNew() {
+            byte[] fresh;
+            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+                long len = f.length();
+                if (len < pos) {
+                    // Truncated: a new run of the same name started.
+                    pos = 0;
+                }
+                if (len == pos) {
+                    return "";
+                }
+                fresh = new byte[(int) Math.min(len - pos, 8 << 20)];
+                f.seek(pos);
+                f.readFully(fresh);
+                pos += fresh.length;
+            } catch (IOException e) {
+                return "";
+            }
+            ByteBuffer in = ByteBuffer.allocate(pending.remaining() + fresh.length);
+            in.put(pending).put(fresh).flip();
+            CharBuffer chars = CharBuffer.allocate(in.remaining() + 1);
+            decoder.decode(in, chars, false);
+            pending = in.slice();
+            return chars.flip().toString();
+        }
+    }
+}

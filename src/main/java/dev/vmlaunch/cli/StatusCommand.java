@@ -1,0 +1,208 @@
+package dev.vmlaunch.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.lkvm.LkvmIpc;
+import dev.vmlaunch.qmp.QmpClient;
+import dev.vmlaunch.qmp.QmpStatus;
+import dev.vmlaunch.supervise.EventLog;
+import dev.vmlaunch.supervise.GuestPciAddresses;
+import dev.vmlaunch.supervise.GuestRecords;
+import dev.vmlaunch.supervise.GuestState;
+import dev.vmlaunch.supervise.StateRoot;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Show one guest: its recorded state, what QEMU says (QMP query-status) or kvmtool says (VMSTATE), "
+                + "where its passthrough devices sit inside the guest (QMP query-pci), and its recent events.",
+            "Exit status: 0 when the guest is known, 1 when there is no such guest."})
+public final class StatusCommand implements Callable<Integer> {
+    private static final int RECENT_EVENTS = 10;
+
+    @Parameters(paramLabel = "NAME", description = "The guest.")
+    String name;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "5",
+            description = "How long QEMU or kvmtool may take to answer (default: ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Path root = StateRoot.resolve();
+        GuestRecords.Record r = GuestRecords.find(root, name).orElseThrow(() -> VmlaunchException.failure(
+                "no guest named \"" + name + "\" (see 'vmlaunch list --all')"));
+        ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode doc = m.createObjectNode();
+        doc.put("name", name);
+        if (r.isBroken()) {
+            doc.put("state", "broken");
+            doc.put("error", r.broken());
+            print(out, m, doc);
+            return ExitCodes.OK;
+        }
+        GuestState s = r.state();
+        doc.put("vmm", s.vmm());
+        doc.put("pid", s.pid());
+        doc.put("supervisorPid", s.supervisorPid());
+        doc.put("supervised", r.supervisorAlive());
+        doc.put("state", r.shown().json());
+        doc.put("since", s.since());
+        doc.put("startedAt", s.startedAt());
+        if (r.exit() != null && r.shown().ended()) {
+            doc.set("exit", m.valueToTree(r.exit()));
+        }
+        ArrayNode devices = doc.putArray("devices");
+        s.devices().forEach(d -> devices.addObject().put("host", d).put("managed", s.managedDevices().contains(d)));
+        Duration timeout = Duration.ofSeconds(timeoutSeconds);
+        if (r.vmmAlive()) {
+            if ("qemu".equals(s.vmm())) {
+                queryQemu(Path.of(s.qmpCliSocket()), timeout, doc, devices);
+            } else {
+                queryLkvm(Path.of(s.lkvmSocket()), timeout, doc);
+            }
+        }
+        if (s.consoleSocket() != null && r.vmmAlive()) {
+            doc.put("console", s.consoleSocket());
+        }
+        doc.put("consoleLog", r.dir().consoleLog().toString());
+        ArrayNode ev = doc.putArray("events");
+        for (EventLog.Entry e : EventLog.tail(r.dir().eventsFile(), RECENT_EVENTS)) {
+            ev.addObject().put("ts", e.ts()).put("event", e.event()).put("source", e.source()).set("data", e.data());
+        }
+        print(out, m, doc);
+        return ExitCodes.OK;
+    }
+
+    private static void queryQemu(Path socket, Duration timeout, ObjectNode doc, ArrayNode devices) {
+        ObjectNode q = doc.putObject("qmp");
+        try (QmpClient qmp = QmpClient.connect(socket, timeout)) {
+            QmpStatus st = qmp.queryStatus(timeout);
+            q.put("status", st.status()).put("running", st.running());
+            JsonNode pci;
+            try {
+                pci = qmp.queryPci(timeout);
+            } catch (dev.vmlaunch.qmp.QmpErrorException noPci) {
+                // "-machine none" and friends have no PCI bus.
+                pci = null;
+            }
+            for (GuestPciAddresses.Found f : GuestPciAddresses.fromQueryPci(pci)) {
+                String host = qomHost(qmp, f.id(), timeout);
+                ObjectNode d = matching(devices, host);
+                d.put("id", f.id()).put("guest", f.guestAddress());
+            }
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            q.put("error", String.valueOf(e.getMessage()));
+        }
+    }
+
+    /** vfio-pci's "host" property says which host device a guest device is. */
+    private static String qomHost(QmpClient qmp, String id, Duration timeout) {
+        try {
+            return qmp.execute("qom-get", Map.of("path", "/machine/peripheral/" + id, "property", "host"), timeout)
+                    .asText(null);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }
+    }
+
+    private static ObjectNode matching(ArrayNode devices, String host) {
+        for (JsonNode d : devices) {
+            if (host != null && d.path("host").asText().equals(host)) {
+                return (ObjectNode) d;
+            }
+        }
+        return devices.addObject().put("host", host);
+    }
+
+    private static void queryLkvm(Path socket, Duration timeout, ObjectNode doc) {
+        ObjectNode k = doc.putObject("lkvm");
+        try (LkvmIpc ipc = LkvmIpc.connect(socket, timeout)) {
+            k.put("pid", ipc.pid());
+            k.put("vmstate", ipc.vmState().json());
+        } catch (Exception e) {
+            k.put("error", String.valueOf(e.getMessage()));
+        }
+    }
+
+    private void print(PrintWriter out, ObjectMapper m, ObjectNode doc) throws Exception {
+        if (json) {
+            out.println(m.writeValueAsString(doc));
+        } else {
+            printText(out, doc);
+        }
+        out.flush();
+    }
+
+    private static void printText(PrintWriter out, ObjectNode d) {
+        out.println("name:      " + d.path("name").asText());
+        if (d.has("error")) {
+            out.println("state:     broken: " + d.path("error").asText());
+            return;
+        }
+        String state = d.path("state").asText();
+        boolean live = d.has("qmp") || d.has("lkvm") || state.equals("running") || state.equals("paused");
+        out.println("state:     " + state + " since " + d.path("since").asText()
+                + (live ? " (up " + Durations.since(d.path("startedAt").asText(null), Instant.now()) + ")" : ""));
+        if (d.has("exit")) {
+            out.println("ended:     " + d.path("exit").path("how").asText() + ": " + d.path("exit").path("detail").asText());
+        }
+        out.println("vmm:       " + d.path("vmm").asText() + (d.path("pid").isNull() ? "" : " pid " + d.path("pid").asLong())
+                + ", supervisor pid " + d.path("supervisorPid").asLong()
+                + (d.path("supervised").asBoolean() ? "" : " (not running)"));
+        if (d.has("qmp")) {
+            JsonNode q = d.path("qmp");
+            out.println("qemu says: " + (q.has("error") ? "no answer: " + q.path("error").asText()
+                    : q.path("status").asText() + " (query-status)"));
+        }
+        if (d.has("lkvm")) {
+            JsonNode k = d.path("lkvm");
+            out.println("lkvm says: " + (k.has("error") ? "no answer: " + k.path("error").asText()
+                    : k.path("vmstate").asText() + ", pid " + k.path("pid").asLong()));
+        }
+        List<String> devs = new java.util.ArrayList<>();
+        for (JsonNode dev : d.path("devices")) {
+            devs.add(dev.path("host").asText("?") + (dev.has("guest") ? " -> guest " + dev.path("guest").asText() : "")
+                    + (dev.path("managed").asBoolean() ? " (managed)" : ""));
+        }
+        out.println("devices:   " + (devs.isEmpty() ? "none" : String.join(", ", devs)));
+        if (d.has("console")) {
+            out.println("console:   vmlaunch console " + d.path("name").asText() + " (" + d.path("console").asText() + ")");
+        }
+        out.println("log:       " + d.path("consoleLog").asText());
+        out.println("events:");
+        for (JsonNode e : d.path("events")) {
+            JsonNode data = e.path("data");
+            out.println("  " + e.path("ts").asText() + " " + e.path("event").asText()
+                    + (data.isEmpty() ? "" : " " + data));
+        }
+    }
+}

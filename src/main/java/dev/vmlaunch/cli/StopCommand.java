@@ -1,0 +1,136 @@
+package dev.vmlaunch.cli;
+
+import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.lkvm.LkvmInstances;
+import dev.vmlaunch.lkvm.LkvmIpc;
+import dev.vmlaunch.supervise.DeviceCustody;
+import dev.vmlaunch.supervise.GuestRecords;
+import dev.vmlaunch.supervise.GuestStop;
+import dev.vmlaunch.supervise.StateRoot;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "stop", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Stop guests and wait until their VMM is gone and their managed devices are back on their drivers.",
+            "qemu: system_powerdown (the guest's power button), wait for it to shut down, then QMP quit, SIGTERM, SIGKILL.",
+            "lkvm: kvmtool's IPC STOP, then SIGTERM, SIGKILL. Each step gets --timeout seconds.",
+            "Works also when the guest's supervisor is gone (QEMU's second QMP socket; signals only after checking "
+                + "pid and start time).",
+            "Exit status: 0 when every guest named is stopped, 1 otherwise."})
+public final class StopCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "NAME", arity = "0..*", description = "Guests to stop.")
+    List<String> names = new ArrayList<>();
+
+    @Option(names = {"-a", "--all"}, description = "Stop every running guest.")
+    boolean all;
+
+    @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "30",
+            description = "How long each step may take (default: ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+
+    @Option(names = {"-f", "--force"}, description = "Skip the power button (qemu: quit at once; lkvm: signals). "
+            + "Also clears a guest folder whose state file is unreadable.")
+    boolean force;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (names.isEmpty() == !all) {
+            throw VmlaunchException.usage("name the guests to stop, or give --all (not both)");
+        }
+        if (timeoutSeconds < 1) {
+            throw VmlaunchException.usage("--timeout must be at least 1 second");
+        }
+        Path root = StateRoot.resolve();
+        Path lkvmDir = LkvmIpc.socketDir(System.getenv());
+        GuestStop stopper = new GuestStop(Duration.ofSeconds(timeoutSeconds), force, DeviceCustody.forStateRoot(root),
+                m -> {
+                    synchronized (err) {
+                        err.println("vmlaunch: " + m);
+                        err.flush();
+                    }
+                });
+        List<Supplier<GuestStop.Outcome>> jobs = new ArrayList<>();
+        boolean unknown = false;
+        if (all) {
+            for (GuestRecords.Record r : GuestRecords.scan(root)) {
+                if (!r.isBroken() && (r.live() || r.needsFinishing())) {
+                    jobs.add(() -> stopper.stop(r));
+                }
+            }
+            for (LkvmInstances.Instance i : LkvmInstances.scan(lkvmDir, Duration.ofSeconds(1))) {
+                if (i.answered() && !ours(root, i.name())) {
+                    jobs.add(() -> stopper.stopForeignLkvm(i));
+                }
+            }
+        } else {
+            for (String name : names) {
+                Optional<GuestRecords.Record> r = GuestRecords.find(root, name);
+                Path sock = LkvmIpc.socketOf(lkvmDir, name);
+                if (r.isPresent()) {
+                    jobs.add(() -> stopper.stop(r.get()));
+                } else if (Files.exists(sock)) {
+                    LkvmInstances.Instance i = LkvmInstances.query(sock, Duration.ofSeconds(1));
+                    jobs.add(() -> i.dead() ? new GuestStop.Outcome(name, true, "is not running (" + i.error() + ")")
+                            : stopper.stopForeignLkvm(i));
+                } else {
+                    err.println("vmlaunch: no guest named \"" + name + "\" (see 'vmlaunch list --all')");
+                    unknown = true;
+                }
+            }
+        }
+        boolean ok = !unknown;
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(jobs.size(), 32)), r -> {
+            Thread t = new Thread(r, "vmlaunch-stop");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<CompletableFuture<GuestStop.Outcome>> running = jobs.stream()
+                    .map(j -> CompletableFuture.supplyAsync(j, pool)).toList();
+            for (CompletableFuture<GuestStop.Outcome> f : running) {
+                GuestStop.Outcome o = f.join();
+                if (o.ok()) {
+                    out.println(o.name() + ": " + o.message());
+                    out.flush();
+                } else {
+                    ok = false;
+                    err.println("vmlaunch: " + o.name() + ": " + o.message());
+                    err.flush();
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+        return ok ? ExitCodes.OK : ExitCodes.FAILURE;
+    }
+
+    private static boolean ours(Path root, String name) {
+        try {
+            return GuestRecords.find(root, name).map(GuestRecords.Record::live).orElse(false);
+        } catch (VmlaunchException e) {
+            return false;
+        }
+    }
+}

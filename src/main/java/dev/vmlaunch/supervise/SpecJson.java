@@ -1,0 +1,44 @@
+package dev.vmlaunch.supervise;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.config.JsonEnum;
+import dev.vmlaunch.config.PciAddress;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code spec.json}: the guest as vmlaunch ran it (the validated spec with every default filled in and every path
+ * absolute) and the exact VMM argv. For people and tools to read; nothing loads it back.
+ */
+final class SpecJson {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .registerModule(new SimpleModule("vmlaunch-spec")
+                    .addSerializer(Path.class, ToStringSerializer.instance)
+                    .addSerializer(PciAddress.class, ToStringSerializer.instance)
+                    .addSerializer(JsonEnum.class, new JsonSerializer<JsonEnum>() {
+                        @Override
+                        public void serialize(JsonEnum value, JsonGenerator gen, SerializerProvider serializers)
+                                throws IOException {
+                            gen.writeString(value.json());
+                        }
+                    }));
+
+    private SpecJson() {
+    }
+
+    static byte[] render(GuestSpec spec, List<String> argv) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.set("spec", JSON.valueToTree(spec));
+        root.set("argv", JSON.valueToTree(argv));
+        return JSON.writeValueAsBytes(root);
+    }
+}

@@ -1,0 +1,134 @@
+package dev.vmlaunch.supervise;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Reading and writing {@code state.json}. A write goes to a temp file that is synced and renamed over the old one,
+ * so a reader (or a crash) sees the old state or the new one, never half. Reading never throws: an unreadable file
+ * is a {@link Read#broken} result that {@code list} shows as such.
+ */
+public final class StateFile {
+    static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** What reading found: a state, nothing, or a file that is not a valid state (with the reason). */
+    public record Read(GuestState state, String brokenReason) {
+        public static Read missing() {
+            return new Read(null, null);
+        }
+
+        public boolean present() {
+            return state != null;
+        }
+
+        public boolean broken() {
+            return brokenReason != null;
+        }
+    }
+
+    private StateFile() {
+    }
+
+    public static void write(Path file, GuestState state) throws IOException {
+        writeAtomically(file, JSON.writeValueAsBytes(state));
+    }
+
+    /** temp file in the same folder, fsync, rename over {@code file}, fsync the folder. */
+    public static void writeAtomically(Path file, byte[] content) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = dir.resolve("." + file.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-"
+                + Thread.currentThread().getId());
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.wrap(content);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        syncDirectory(dir);
+    }
+
+    /** The rename itself is durable only once the folder is synced; best effort where the JDK cannot open it. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // tmpfs (/run) needs no sync; other filesystems keep the file, at worst under the old state.
+        }
+    }
+
+    public static Read read(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return Read.missing();
+        } catch (IOException e) {
+            return new Read(null, "cannot read " + file.getFileName() + ": " + e.getMessage());
+        }
+        if (bytes.length == 0) {
+            return new Read(null, file.getFileName() + " is empty");
+        }
+        GuestState s;
+        try {
+            s = JSON.readValue(bytes, GuestState.class);
+        } catch (JsonProcessingException e) {
+            return new Read(null, file.getFileName() + " is not valid: " + firstLine(e.getOriginalMessage()));
+        } catch (IOException | RuntimeException e) {
+            return new Read(null, file.getFileName() + " is not valid: " + firstLine(String.valueOf(e.getMessage())));
+        }
+        String problem = validate(s);
+        return problem == null ? new Read(s, null) : new Read(null, file.getFileName() + " " + problem);
+    }
+
+    /** Fields everything else relies on; a file without them is as broken as a truncated one. */
+    private static String validate(GuestState s) {
+        if (s == null) {
+            return "holds null";
+        }
+        if (s.name() == null || s.name().isEmpty()) {
+            return "has no name";
+        }
+        if (!"qemu".equals(s.vmm()) && !"lkvm".equals(s.vmm())) {
+            return "has an unknown vmm: " + s.vmm();
+        }
+        if (s.lifecycle().isEmpty()) {
+            return "has an unknown state: " + s.state();
+        }
+        if (s.since() == null) {
+            return "has no 'since'";
+        }
+        if ((s.pid() == null) != (s.pidStart() == null)) {
+            return "has a pid without its start time";
+        }
+        return null;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

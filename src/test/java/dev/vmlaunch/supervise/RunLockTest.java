@@ -1,0 +1,47 @@
+package dev.vmlaunch.supervise;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vmlaunch.VmlaunchException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunLockTest {
+    @TempDir
+    Path dir;
+
+    /** Asks another process whether the lock file is locked (POSIX record lock, as the JDK takes it). */
+    boolean lockedForOthers() throws Exception {
+        Process p = new ProcessBuilder(List.of("python3", "-c",
+                "import fcntl,sys\nf=open(sys.argv[1],'r+')\ntry:\n fcntl.lockf(f,fcntl.LOCK_EX|fcntl.LOCK_NB)\n"
+                        + " print('free')\nexcept OSError:\n print('locked')", dir.resolve("lock").toString()))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        p.waitFor(10, TimeUnit.SECONDS);
+        return out.equals("locked");
+    }
+
+    @Test
+    void aSecondAttemptInTheSameProcessFailsWithoutDroppingTheFirstLock() throws Exception {
+        try (RunLock first = RunLock.acquire(dir, "g1")) {
+            assertTrue(lockedForOthers());
+            assertTrue(RunLock.tryAcquire(dir).isEmpty());
+            VmlaunchException e = assertThrows(VmlaunchException.class, () -> RunLock.acquire(dir, "g1"));
+            assertEquals(2, e.exitCode());
+            assertTrue(e.getMessage().contains("a guest named \"g1\" is already running (supervisor pid "
+                    + ProcessHandle.current().pid() + ")"), e.getMessage());
+            assertTrue(lockedForOthers(), "a POSIX lock is lost when any descriptor of its file is closed");
+        }
+        assertFalse(lockedForOthers());
+        assertTrue(RunLock.tryAcquire(dir).map(l -> {
+            l.close();
+            return true;
+        }).orElse(false));
+    }
+}
