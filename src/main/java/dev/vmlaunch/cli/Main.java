@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
             StatusCommand.class,
             ConsoleCommand.class,
             LogsCommand.class,
+            TestCommand.class,
             InterruptsCommand.class,
             VfioProbeCommand.class,
             GroupsCommand.class,

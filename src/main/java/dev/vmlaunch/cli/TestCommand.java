@@ -1,0 +1,90 @@
+package dev.vmlaunch.cli;
+
+import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.config.ConfigError;
+import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.harness.Harness;
+import dev.vmlaunch.harness.HarnessLoader;
+import dev.vmlaunch.harness.HarnessReport;
+import dev.vmlaunch.harness.HarnessReportWriter;
+import dev.vmlaunch.harness.HarnessSpec;
+import dev.vmlaunch.host.HostRoots;
+import dev.vmlaunch.supervise.StateRoot;
+import dev.vmlaunch.supervise.SupervisedLauncher;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+
+@Command(name = "test", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a harness: boot its guests in parallel, run the workload in each through the guest agent "
+            + "(9p share), and check that every device's MSI / ITS interrupts fired, judged by its msi_irqs.",
+            "Guests are stopped and devices given back whatever happens, Ctrl-C included.",
+            "Exit 0 when every expectation holds, 1 otherwise, 2 for a bad harness file, 3 when the host is not ready."})
+public final class TestCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "HARNESS_JSON", description = "The harness file (see docs/harness-json.md).")
+    Path file;
+
+    @Option(names = "--json", description = "Print the report as JSON on stdout (progress still goes to stderr).")
+    boolean json;
+
+    @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report.")
+    Path junit;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        HarnessLoader.Loaded loaded = HarnessLoader.load(file);
+        loaded.warnings().stream().map(ConfigError::format).forEach(err::println);
+        HarnessSpec h = loaded.spec();
+        for (GuestSpec g : h.guests()) {
+            Readiness.assess(g, g.source().toString(), System.getenv()).throwIfNotReady();
+        }
+        Instant t0 = Instant.now();
+        java.util.function.Consumer<String> progress = line -> {
+            synchronized (err) {
+                err.printf(Locale.ROOT, "[%5.1f s] %s%n", Duration.between(t0, Instant.now()).toMillis() / 1000.0, line);
+                err.flush();
+            }
+        };
+        SupervisedLauncher launcher = new SupervisedLauncher(StateRoot.resolve(), h.bootTimeout(), System.getenv(), progress);
+        Harness harness = new Harness(h, launcher, Harness.HostDevices.sysfs(HostRoots.fromEnvironment().sysfs()), progress);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        Signal.handle(new Signal("INT"), sig -> {
+            if (interrupted.compareAndSet(false, true)) {
+                progress.accept("interrupted: stopping every guest and giving their devices back");
+                Thread t = new Thread(harness::cancel, "vmlaunch-cancel");
+                t.setDaemon(true);
+                t.start();
+            }
+        });
+        HarnessReport report = harness.run();
+        if (junit != null) {
+            java.io.ByteArrayOutputStream xml = new java.io.ByteArrayOutputStream();
+            HarnessReportWriter.junit(report, xml);
+            AtomicFile.write(junit, xml.toByteArray());
+        }
+        if (json) {
+            HarnessReportWriter.json(report, out);
+            out.println();
+        } else {
+            HarnessReportWriter.table(report, out);
+        }
+        out.flush();
+        return report.passed() ? ExitCodes.OK : ExitCodes.FAILURE;
+    }
+}

@@ -1,0 +1,87 @@
+package dev.vmlaunch.supervise;
+
+import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.harness.GuestLauncher;
+import dev.vmlaunch.lkvm.LkvmIpc;
+import dev.vmlaunch.vmm.RunLayout;
+import dev.vmlaunch.vmm.VmmCommand;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * Guests for the harness (and the lab), each under a {@link Supervisor} in this process with its console on a
+ * socket and in its log: they show in {@code vmlaunch list}, their managed devices are bound and given back, and
+ * whatever ends them is recorded like any other guest's.
+ */
+public final class SupervisedLauncher implements GuestLauncher {
+    private final Path stateRoot;
+    private final Duration readyTimeout;
+    private final Map<String, String> env;
+    private final Consumer<String> log;
+
+    public SupervisedLauncher(Path stateRoot, Duration readyTimeout, Map<String, String> env, Consumer<String> log) {
+        this.stateRoot = StateRoot.ensureDir(stateRoot);
+        this.readyTimeout = readyTimeout;
+        this.env = env;
+        this.log = log;
+    }
+
+    @Override
+    public RunningGuest start(GuestSpec spec) {
+        GuestDir dir = GuestDir.of(stateRoot, spec.name());
+        RunLayout layout = dir.layout(RunLayout.ConsoleMode.SOCKET);
+        List<String> argv = VmmCommand.build(spec, layout);
+        Supervisor sup = new Supervisor(new Supervisor.Settings(spec, dir, RunLayout.ConsoleMode.SOCKET, argv,
+                DeviceCustody.forStateRoot(stateRoot), readyTimeout, LkvmIpc.socketOf(LkvmIpc.socketDir(env), spec.name()),
+                () -> { }, m -> log.accept(spec.name() + ": " + m)));
+        sup.start();
+        AtomicReference<VmmExit> ended = new AtomicReference<>();
+        Thread watcher = new Thread(() -> ended.set(sup.awaitEnd()), "vmlaunch-guest-" + spec.name());
+        watcher.setDaemon(true);
+        watcher.start();
+        return new RunningGuest() {
+            @Override
+            public String name() {
+                return spec.name();
+            }
+
+            @Override
+            public boolean isAlive() {
+                return ended.get() == null && sup.vmm().map(VmmProcess::isAlive).orElse(false);
+            }
+
+            @Override
+            public Optional<String> ended() {
+                VmmExit e = ended.get();
+                if (e != null) {
+                    return Optional.of(argv.get(0) + " " + e.describe());
+                }
+                return isAlive() ? Optional.empty() : Optional.of(argv.get(0) + " ended");
+            }
+
+            @Override
+            public synchronized void stop(Duration timeout) {
+                sup.vmm().filter(VmmProcess::isAlive).ifPresent(v -> {
+                    sup.requestStop();
+                    sup.stopPolicy(false).stop(v, timeout, m -> log.accept(spec.name() + ": " + m));
+                });
+                try {
+                    // The supervisor records the end and gives the devices back once it sees the VMM go.
+                    watcher.join(timeout.toMillis() + 10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public Path consoleLog() {
+                return dir.consoleLog();
+            }
+        };
+    }
+}
