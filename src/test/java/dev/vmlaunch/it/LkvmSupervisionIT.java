@@ -42,11 +42,15 @@ class LkvmSupervisionIT {
         env.close();
     }
 
-    Path lkvmGuest(String name, String params, String... unmanagedDevices) throws Exception {
+    /**
+     * A guest of the fake kvmtool. Its devices are managed (the recording custody "binds" them), so that run's host
+     * checks pass as on a ready host; what these tests watch is kvmtool's side.
+     */
+    Path lkvmGuest(String name, String params, String... devices) throws Exception {
         StringBuilder pt = new StringBuilder();
-        for (String d : unmanagedDevices) {
-            Files.createDirectories(env.sysfs.resolve(d));
-            pt.append(pt.length() == 0 ? "" : ", ").append("{\"host\": \"").append(d).append("\", \"managed\": false}");
+        for (String d : devices) {
+            env.hostDevice(d);
+            pt.append(pt.length() == 0 ? "" : ", ").append("{\"host\": \"").append(d).append("\", \"managed\": true}");
         }
         return env.writeGuest(name, "{\"name\": \"" + name + "\", \"vmm\": \"lkvm\", \"binary\": \""
                 + SupervisionEnv.FAKES.resolve("fake-lkvm") + "\", \"kernel\": \""
@@ -88,7 +92,7 @@ class LkvmSupervisionIT {
 
     @Test
     void kvmtoolsVfioErrorFailsTheStartInsteadOfBootingWithoutTheDevice() throws Exception {
-        VmlaunchProcess run = env.vmlaunch("run", "-d",
+        VmlaunchProcess run = env.cli("run", "-d",
                 lkvmGuest("novfio", "fake-lkvm.vfio-error", "0000:06:00.0").toString());
         assertEquals(3, run.exitCode(), run.transcript());
         assertTrue(run.stderrText().contains("Error: Failed to open /dev/vfio/vfio"), run.transcript());
@@ -101,7 +105,7 @@ class LkvmSupervisionIT {
 
     @Test
     void withPassthroughDevicesTheSocketAloneIsNotReady() throws Exception {
-        VmlaunchProcess run = env.vmlaunch("run", "-d", "--ready-timeout", "2",
+        VmlaunchProcess run = env.cli("run", "-d", "--ready-timeout", "2",
                 lkvmGuest("novfio2", null, "0000:06:00.0").toString());
         assertEquals(1, run.exitCode(), run.transcript());
         assertTrue(run.stderrText().contains("the socket answers, but kvmtool has not opened /dev/vfio/vfio"),

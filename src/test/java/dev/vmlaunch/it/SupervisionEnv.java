@@ -29,11 +29,16 @@ final class SupervisionEnv implements AutoCloseable {
     final Path home;
     final Path sysfs;
     final Path guests;
+    /** Laid out like the kernel's, so that run's host checks see real-looking devices: one group each, on e1000e. */
+    final dev.vmlaunch.host.FakeSysfs fakeSysfs;
+    private int nextGroup = 1;
 
     SupervisionEnv(Path tmp) throws IOException {
         state = Files.createDirectories(tmp.resolve("state"));
         home = Files.createDirectories(tmp.resolve("home"));
-        sysfs = Files.createDirectories(tmp.resolve("sys/bus/pci/devices"));
+        fakeSysfs = new dev.vmlaunch.host.FakeSysfs(tmp.resolve("sys"));
+        fakeSysfs.driver("e1000e");
+        sysfs = tmp.resolve("sys/bus/pci/devices");
         guests = Files.createDirectories(tmp.resolve("guests"));
     }
 
@@ -46,12 +51,19 @@ final class SupervisionEnv implements AutoCloseable {
     Path noneGuest(String name, String... managedDevices) throws IOException {
         List<String> pt = new ArrayList<>();
         for (String d : managedDevices) {
-            Files.createDirectories(sysfs.resolve(d));
+            hostDevice(d);
             pt.add("{\"host\": \"" + d + "\", \"managed\": true}");
         }
         return writeGuest(name, "{\"name\": \"" + name + "\", \"vmm\": \"qemu\", \"accel\": \"tcg\", \"memory\": \"16M\","
                 + " \"binary\": \"" + FAKES.resolve("qemu-machine-none") + "\", \"passthrough\": ["
                 + String.join(", ", pt) + "]}");
+    }
+
+    /** A host PCI device in the fake sysfs: an e1000e alone in its IOMMU group. */
+    void hostDevice(String bdf) {
+        if (!Files.exists(sysfs.resolve(bdf))) {
+            fakeSysfs.device(bdf).vendor("8086").device("10d3").cls("020000").driver("e1000e").group(nextGroup++);
+        }
     }
 
     Path writeGuest(String name, String json) throws IOException {
