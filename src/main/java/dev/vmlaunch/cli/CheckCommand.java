@@ -1,5 +1,7 @@
 package dev.vmlaunch.cli;
 
+import dev.vmlaunch.host.GuestReadiness;
+
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.host.Problem;
 import java.io.PrintWriter;
@@ -27,7 +29,7 @@ public final class CheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         GuestSpec guest = GuestArgs.load(file, err).spec();
-        Readiness.Report report = Readiness.assess(guest, file.toString(), System.getenv());
+        GuestReadiness.Report report = GuestReadiness.assess(guest, file.toString(), System.getenv());
         report.summary().forEach(out::println);
         out.flush();
         for (Problem w : report.warnings()) {

@@ -34,6 +34,8 @@ import picocli.CommandLine.Spec;
             ConsoleCommand.class,
             LogsCommand.class,
             TestCommand.class,
+            LabCommand.class,
+            LabInsideCommand.class,
             InterruptsCommand.class,
             VfioProbeCommand.class,
             GroupsCommand.class,

@@ -1,5 +1,7 @@
 package dev.vmlaunch.cli;
 
+import dev.vmlaunch.host.GuestReadiness;
+
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.lkvm.LkvmIpc;
@@ -57,7 +59,7 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         GuestSpec guest = GuestArgs.load(file, err).spec();
-        Readiness.assess(guest, file.toString(), System.getenv()).throwIfNotReady();
+        GuestReadiness.assess(guest, file.toString(), System.getenv()).throwIfNotReady();
         Path state = StateRoot.ensureDir(StateRoot.resolve());
         GuestDir dir = GuestDir.of(state, guest.name());
         Duration readyTimeout = Duration.ofSeconds(readyTimeoutSeconds);

@@ -1,5 +1,7 @@
 package dev.vmlaunch.cli;
 
+import dev.vmlaunch.host.GuestReadiness;
+
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.config.ConfigError;
 import dev.vmlaunch.config.GuestSpec;
@@ -52,7 +54,7 @@ public final class TestCommand implements Callable<Integer> {
         loaded.warnings().stream().map(ConfigError::format).forEach(err::println);
         HarnessSpec h = loaded.spec();
         for (GuestSpec g : h.guests()) {
-            Readiness.assess(g, g.source().toString(), System.getenv()).throwIfNotReady();
+            GuestReadiness.assess(g, g.source().toString(), System.getenv()).throwIfNotReady();
         }
         Instant t0 = Instant.now();
         java.util.function.Consumer<String> progress = line -> {

@@ -92,4 +92,17 @@ class HarnessReportWriterTest {
         assertTrue(t.contains("virt3: guest ended before its agent announced itself"), t);
         assertTrue(t.strip().endsWith("FAILED: smmute-pair, 3 guests, 2 devices in 95.0 s"), t);
     }
+
+    @Test
+    void jsonReadsBackToTheSameReport() throws Exception {
+        HarnessReport r = report();
+        StringWriter w = new StringWriter();
+        HarnessReportWriter.json(r, w);
+        HarnessReport back = HarnessReportReader.read(new ObjectMapper().readTree(w.toString()));
+        assertEquals(r.passed(), back.passed());
+        assertEquals(r.elapsed(), back.elapsed());
+        assertEquals(r.guests().get(1).devices(), back.guests().get(1).devices());
+        assertEquals(r.guests().get(2).error(), back.guests().get(2).error());
+        assertEquals(r.guests().get(0).workload().exitCode(), back.guests().get(0).workload().exitCode());
+    }
 }

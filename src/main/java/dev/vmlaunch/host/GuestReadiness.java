@@ -1,4 +1,4 @@
-package dev.vmlaunch.cli;
+package dev.vmlaunch.host;
 
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
@@ -7,9 +7,6 @@ import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestFiles;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.Vmm;
-import dev.vmlaunch.host.Host;
-import dev.vmlaunch.host.HostRoots;
-import dev.vmlaunch.host.Problem;
 import dev.vmlaunch.vmm.Executables;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,24 +18,24 @@ import java.util.Map;
  * /dev/vfio exists, memlock (exit 3). kvmtool boots a guest WITHOUT a device it cannot open, so a missing device
  * must stop us here.
  */
-final class Readiness {
-    private Readiness() {
+public final class GuestReadiness {
+    private GuestReadiness() {
     }
 
     /**
      * @param summary one line per passthrough device: its group and the other members (printed by check)
      */
-    record Report(List<String> configProblems, List<Problem> hostProblems, List<String> summary) {
-        boolean ok() {
+    public record Report(List<String> configProblems, List<Problem> hostProblems, List<String> summary) {
+        public boolean ok() {
             return configProblems.isEmpty() && hostProblems.stream().noneMatch(Problem::isError);
         }
 
-        List<Problem> warnings() {
+        public List<Problem> warnings() {
             return hostProblems.stream().filter(p -> !p.isError()).toList();
         }
 
         /** Throws with every problem listed, config ones first; exit 2 for config problems, else 3. */
-        void throwIfNotReady() {
+        public void throwIfNotReady() {
             if (ok()) {
                 return;
             }
@@ -50,7 +47,7 @@ final class Readiness {
         }
     }
 
-    static Report assess(GuestSpec spec, String display, Map<String, String> env) {
+    public static Report assess(GuestSpec spec, String display, Map<String, String> env) {
         List<String> config = GuestFiles.problems(spec, display);
         List<Problem> host = new ArrayList<>();
         String binary = spec.binaryOrDefault();

@@ -1,6 +1,5 @@
-package dev.vmlaunch.cli;
+package dev.vmlaunch.host;
 
-import dev.vmlaunch.host.VfioProof;
 import dev.vmlaunch.vfio.VfioException;
 import dev.vmlaunch.vfio.VfioProbe;
 import dev.vmlaunch.vfio.VfioReport;
@@ -12,11 +11,11 @@ import java.util.Optional;
  * The host checks' VFIO proof, backed by the real ioctls. Only offered when {@code /dev/vfio/vfio} exists; jnr-ffi
  * is loaded on the first {@code prove}, never by merely building this.
  */
-final class VfioProofs {
+public final class VfioProofs {
     private VfioProofs() {
     }
 
-    static Optional<VfioProof> system(Path devRoot) {
+    public static Optional<VfioProof> system(Path devRoot) {
         if (!Files.exists(devRoot.resolve("vfio/vfio"))) {
             return Optional.empty();
         }

@@ -1,0 +1,84 @@
+package dev.vmlaunch.cli;
+
+import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.config.Arch;
+import dev.vmlaunch.harness.HarnessReportWriter;
+import dev.vmlaunch.lab.Lab;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+
+@Command(name = "lab", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"The virtual passthrough lab: PCIe passthrough end to end on any Linux machine with QEMU.",
+            "x86_64: boots a q35 lab host under TCG with an emulated intel IOMMU and two e1000e NICs; inside it this same "
+                + "jar runs host check, groups, bind (real sysfs), vfio-probe (real VFIO ioctls) and a two-guest harness "
+                + "in which each nested guest gets one NIC through vfio-pci and must show its MSI-X interrupts firing.",
+            "aarch64: a GICv3-ITS guest with SMMUv3 and an emulated e1000e, judged on its ITS-MSI interrupts.",
+            "Exit 0 when every expectation holds, 1 otherwise, 3 when QEMU or the test images are missing."})
+public final class LabCommand implements Callable<Integer> {
+
+    @Option(names = "--arch", paramLabel = "ARCH", defaultValue = "x86_64",
+            description = "x86_64 (nested VFIO lab) or aarch64 (GICv3 ITS guest); default: ${DEFAULT-VALUE}.")
+    String arch;
+
+    @Option(names = "--json", description = "Print the harness report as JSON on stdout.")
+    boolean json;
+
+    @Option(names = "--keep", description = "Keep the lab's folder (guest files, logs, reports) even when it passes.")
+    boolean keep;
+
+    @Option(names = "--images", paramLabel = "DIR", description = "The test images (default: test-images/out of this checkout).")
+    Path images;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Arch a = dev.vmlaunch.config.JsonEnum.parse(Arch.class, arch).orElseThrow(() ->
+                new picocli.CommandLine.ParameterException(spec.commandLine(), "--arch: \"" + arch
+                        + "\" is not allowed (one of: x86_64, aarch64)"));
+        Lab lab = new Lab(a, images != null ? images.toAbsolutePath() : Lab.defaultImages(), System.getenv(), err);
+        AtomicBoolean once = new AtomicBoolean();
+        Signal.handle(new Signal("INT"), sig -> {
+            if (once.compareAndSet(false, true)) {
+                Thread t = new Thread(lab::interrupt, "vmlaunch-lab-interrupt");
+                t.setDaemon(true);
+                t.start();
+            }
+        });
+        Lab.Outcome o = lab.run();
+        if (json) {
+            HarnessReportWriter.json(o.report(), out);
+            out.println();
+        } else {
+            HarnessReportWriter.table(o.report(), out);
+        }
+        out.flush();
+        if (keep || !o.report().passed()) {
+            err.println("vmlaunch: lab files kept in " + o.folder());
+        } else {
+            deleteQuietly(o.folder());
+        }
+        err.flush();
+        return o.report().passed() ? ExitCodes.OK : ExitCodes.FAILURE;
+    }
+
+    private static void deleteQuietly(Path folder) {
+        try (var s = java.nio.file.Files.walk(folder)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        } catch (java.io.IOException e) {
+            // A leftover lab folder is harmless; the next lab run clears it.
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.vmlaunch.cli;
+
+import dev.vmlaunch.lab.LabInside;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** What `vmlaunch lab` runs inside its lab host; hidden because nobody types it. */
+@Command(name = "lab-inside", hidden = true, description = "Run the lab's steps inside the lab host.")
+public final class LabInsideCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "LAB_DIR")
+    Path dir;
+
+    @Parameters(index = "1", paramLabel = "IMAGES")
+    Path images;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        return LabInside.run(dir, images, spec.commandLine().getOut());
+    }
+}

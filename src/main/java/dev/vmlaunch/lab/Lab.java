@@ -1,0 +1,236 @@
+package dev.vmlaunch.lab;
+
+import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.config.Arch;
+import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.config.GuestSpecLoader;
+import dev.vmlaunch.harness.GuestLauncher;
+import dev.vmlaunch.harness.Harness;
+import dev.vmlaunch.harness.HarnessLoader;
+import dev.vmlaunch.harness.HarnessReport;
+import dev.vmlaunch.harness.HarnessReportReader;
+import dev.vmlaunch.host.GuestReadiness;
+import dev.vmlaunch.supervise.StateRoot;
+import dev.vmlaunch.supervise.SupervisedLauncher;
+import dev.vmlaunch.vmm.Executables;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The virtual passthrough lab: the seed's flow on any Linux machine with QEMU.
+ *
+ * <p>x86_64: a q35 "lab host" under TCG with an emulated intel IOMMU (interrupt remapping, caching mode) and two
+ * e1000e NICs, booted from the test image with this machine's / as its root over 9p, so the same jar runs inside it
+ * against a real kernel: real IOMMU groups, real sysfs binds, real VFIO ioctls, and two nested guests that each get
+ * one NIC through vfio-pci and must show its MSI-X interrupts firing. aarch64: one GICv3-ITS guest with SMMUv3 and an
+ * emulated e1000e, judged on its ITS-MSI vectors.
+ */
+public final class Lab {
+    private static final Duration LAB_HOST_LIMIT = Duration.ofMinutes(20);
+
+    private final Arch arch;
+    private final Path images;
+    private final Map<String, String> env;
+    private final LabProgress progress;
+    private final Instant t0 = Instant.now();
+    private volatile GuestLauncher.RunningGuest labHost;
+    private volatile Harness harness;
+    private volatile boolean interrupted;
+
+    public Lab(Arch arch, Path images, Map<String, String> env, java.io.PrintWriter err) {
+        this.arch = arch;
+        this.images = images;
+        this.env = env;
+        this.progress = new LabProgress(t0, err, null);
+    }
+
+    /** The lab's outcome: the harness report (from inside the lab host for x86_64), and where its files are. */
+    public record Outcome(HarnessReport report, Path folder) {
+    }
+
+    /** Runs the lab; throws with exit 3 when QEMU or the images are missing, 1 when the lab itself broke. */
+    public Outcome run() throws Exception {
+        preflight();
+        Path state = StateRoot.ensureDir(StateRoot.resolve(env));
+        Path folder = state.resolve("lab-" + arch.json());
+        deleteTree(folder);
+        StateRoot.ensureDir(folder);
+        return arch == Arch.X86_64 ? nested(state, folder) : its(state, folder);
+    }
+
+    /** Ctrl-C: stop whatever runs; {@link #run} then ends with a failure. */
+    public void interrupt() {
+        interrupted = true;
+        progress.accept("interrupted: stopping the lab");
+        GuestLauncher.RunningGuest h = labHost;
+        if (h != null) {
+            h.stop(Duration.ofSeconds(5));
+        }
+        Harness hs = harness;
+        if (hs != null) {
+            hs.cancel();
+        }
+    }
+
+    private void preflight() {
+        String qemu = "qemu-system-" + arch.json();
+        if (Executables.find(qemu, env.get("PATH")).isEmpty()) {
+            throw VmlaunchException.hostNotReady(qemu + " not found on PATH: " + Executables.installHint(qemu));
+        }
+        List<Path> need = arch == Arch.X86_64
+                ? List.of(images.resolve("x86_64/vmlinuz"), images.resolve("x86_64/initramfs.gz"))
+                : List.of(images.resolve("aarch64/Image"), images.resolve("aarch64/initramfs.gz"));
+        for (Path p : need) {
+            if (!Files.isRegularFile(p)) {
+                throw VmlaunchException.hostNotReady("test image missing: " + p + " (build it: test-images/build "
+                        + arch.json() + ", or run ./dev demo)");
+            }
+        }
+    }
+
+    private Outcome nested(Path state, Path folder) throws Exception {
+        Path jar = runningJar();
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        for (Path p : List.of(jar, java, images)) {
+            if (p.toString().matches(".*\\s.*")) {
+                throw VmlaunchException.usage("the lab passes " + p + " on the lab host's kernel command line, which "
+                        + "cannot hold spaces: move it to a path without any");
+            }
+        }
+        Path hostFile = folder.resolve("lab-host.json");
+        Files.writeString(hostFile, LabPlan.labHost(images, folder, java, jar));
+        GuestSpec spec = GuestSpecLoader.load(hostFile).spec();
+        GuestReadiness.assess(spec, hostFile.toString(), env).throwIfNotReady();
+        progress.accept("booting the lab host: q35 under TCG, intel-iommu (intremap=on, caching-mode=on), "
+                + "kernel-irqchip=split, 2 x e1000e, this machine's / read-only over 9p");
+        SupervisedLauncher launcher = new SupervisedLauncher(state, Duration.ofMinutes(2), env, progress);
+        labHost = launcher.start(spec);
+        if (interrupted) {
+            labHost.stop(Duration.ofSeconds(5));
+        }
+        Path log = folder.resolve("progress.log");
+        long seen = 0;
+        Instant lastNote = Instant.now();
+        boolean heard = false;
+        Instant deadline = Instant.now().plus(LAB_HOST_LIMIT);
+        while (labHost.isAlive() && Instant.now().isBefore(deadline)) {
+            long before = seen;
+            seen = relay(log, seen);
+            heard |= seen > before;
+            if (!heard && Duration.between(lastNote, Instant.now()).toSeconds() >= 10) {
+                progress.accept("booting lab host ... " + Duration.between(t0, Instant.now()).toSeconds() + " s");
+                lastNote = Instant.now();
+            }
+            Thread.sleep(250);
+        }
+        if (labHost.isAlive()) {
+            progress.accept("the lab host is still running after " + LAB_HOST_LIMIT.toMinutes() + " min: stopping it");
+        }
+        labHost.stop(Duration.ofSeconds(10));
+        relay(log, seen);
+        Path report = folder.resolve("report.json");
+        if (interrupted) {
+            throw new VmlaunchException(ExitCodes.FAILURE, "lab interrupted; its files are in " + folder);
+        }
+        if (!Files.isRegularFile(report) || Files.size(report) == 0) {
+            throw VmlaunchException.failure("the lab host ended without a report (" + labHost.ended().orElse("?")
+                    + "); last console lines:" + System.lineSeparator() + tail(labHost.consoleLog(), 25)
+                    + System.lineSeparator() + "lab files: " + folder);
+        }
+        return new Outcome(HarnessReportReader.read(report), folder);
+    }
+
+    private Outcome its(Path state, Path folder) throws Exception {
+        Path share = StateRoot.ensureDir(folder.resolve("share"));
+        Path guest = folder.resolve("its-guest.json");
+        Files.writeString(guest, LabPlan.itsGuest(images, share));
+        Path hfile = folder.resolve("harness.json");
+        Files.writeString(hfile, LabPlan.harness("lab-aarch64", List.of(guest.toString()), "ITS-MSI", List.of(LabPlan.NIC), 300));
+        var h = HarnessLoader.load(hfile).spec();
+        for (GuestSpec g : h.guests()) {
+            GuestReadiness.assess(g, g.source().toString(), env).throwIfNotReady();
+        }
+        progress.accept("booting a GICv3-ITS guest (virt, its=on, iommu=smmuv3) with an emulated e1000e under TCG");
+        harness = new Harness(h, new SupervisedLauncher(state, h.bootTimeout(), env, progress), a -> Optional.empty(),
+                progress);
+        if (interrupted) {
+            harness.cancel();
+        }
+        HarnessReport r = harness.run();
+        if (interrupted) {
+            throw new VmlaunchException(ExitCodes.FAILURE, "lab interrupted; its files are in " + folder);
+        }
+        return new Outcome(r, folder);
+    }
+
+    /** Prints the lines of the lab host's progress log past {@code seen} bytes; returns the new position. */
+    private long relay(Path log, long seen) throws IOException {
+        if (!Files.isRegularFile(log)) {
+            return seen;
+        }
+        byte[] all = Files.readAllBytes(log);
+        int end = all.length;
+        while (end > seen && all[end - 1] != '\n') {
+            end--;
+        }
+        if (end <= seen) {
+            return seen;
+        }
+        new String(all, (int) seen, (int) (end - seen), StandardCharsets.UTF_8).lines().forEach(progress);
+        return end;
+    }
+
+    private static String tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
+            return String.join(System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | RuntimeException e) {
+            return "(no console log)";
+        }
+    }
+
+    /** The jar this code runs from: the lab host runs the very same one. */
+    static Path runningJar() {
+        try {
+            Path p = Path.of(Lab.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (!Files.isRegularFile(p) || !p.toString().endsWith(".jar")) {
+                throw VmlaunchException.usage("the lab runs vmlaunch's packaged jar inside the lab host; start it "
+                        + "through ./vmlaunch (this is " + p + ")");
+            }
+            return p.toAbsolutePath();
+        } catch (java.net.URISyntaxException e) {
+            throw VmlaunchException.failure("cannot tell where vmlaunch's jar is: " + e.getMessage());
+        }
+    }
+
+    /** The test images next to the running jar's project: ROOT/test-images/out (the jar is ROOT/target/vmlaunch.jar). */
+    public static Path defaultImages() {
+        try {
+            Path jar = runningJar();
+            return jar.getParent().getParent().resolve("test-images/out");
+        } catch (VmlaunchException e) {
+            return Path.of("test-images/out").toAbsolutePath();
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(x);
+            }
+        }
+    }
+}
