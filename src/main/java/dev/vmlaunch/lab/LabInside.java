@@ -86,7 +86,7 @@ public final class LabInside {
             guestFiles.add(f.toString());
         }
         Path harness = work.resolve("harness.json");
-        Files.writeString(harness, LabPlan.harness("lab-x86_64", guestFiles, null, List.of(), 900));
+        Files.writeString(harness, LabPlan.harness("lab-x86_64", guestFiles, "PCI-MSI", List.of(), 900));
         Files.copy(harness, dir.resolve("harness.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         progress.accept("starting two nested guests, each with one NIC through vfio-pci (TCG inside TCG: a minute or two)");
         StringWriter json = new StringWriter();

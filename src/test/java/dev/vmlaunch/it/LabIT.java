@@ -1,0 +1,75 @@
+package dev.vmlaunch.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Both labs, run as a user runs the demo. The x86_64 one is the real VFIO path end to end: a kernel with an IOMMU,
+ * sysfs binds, VFIO ioctls, and nested QEMUs with -device vfio-pci whose guests' NICs raise MSI-X interrupts.
+ */
+class LabIT {
+    @TempDir
+    Path state;
+
+    Map<String, String> env() {
+        return Map.of("VMLAUNCH_STATE", state.toString());
+    }
+
+    @Test
+    void aarch64LabJudgesTheNicOnItsMsi() throws Exception {
+        VmlaunchProcess p = VmlaunchProcess.start(env(), "lab", "--arch", "aarch64", "--json");
+        assertEquals(0, p.waitFor(Duration.ofMinutes(5)), p.transcript());
+        JsonNode r = new ObjectMapper().readTree(String.join("\n", p.stdout()));
+        assertTrue(r.get("passed").asBoolean());
+        JsonNode d = r.get("guests").get(0).get("devices").get(0);
+        assertEquals("ITS-MSI", d.get("chip").asText());
+        assertTrue(d.get("fired").asInt() >= 1, d.toString());
+        assertFalse(Files.exists(state.resolve("lab-aarch64")), "a passing lab cleans up after itself");
+    }
+
+    @Test
+    void x86LabPassesTwoNicsThroughVfioIntoNestedGuests() throws Exception {
+        VmlaunchProcess p = VmlaunchProcess.start(env(), "lab", "--json", "--keep");
+        assertEquals(0, p.waitFor(Duration.ofMinutes(15)), p.transcript());
+        String progress = p.stderrText();
+        for (String step : new String[] {"booting the lab host", "lab host up: kernel", "$ vmlaunch host check",
+            "PASS  interrupt-remapping", "$ vmlaunch groups", "binding 0000:00:03.0 to vfio-pci",
+            "0000:00:03.0: e1000e -> vfio-pci", "VFIO API version 0", "MSI vectors 1, MSI-X vectors 5", "all VFIO fds closed",
+            "0000:00:03.0: vfio-pci -> e1000e", "0000:00:04.0: vfio-pci -> e1000e"}) {
+            assertTrue(progress.contains(step), "missing \"" + step + "\" in:\n" + progress);
+        }
+        JsonNode r = new ObjectMapper().readTree(String.join("\n", p.stdout()));
+        assertTrue(r.get("passed").asBoolean(), r.toPrettyString());
+        assertEquals(2, r.get("guests").size());
+        for (JsonNode g : r.get("guests")) {
+            JsonNode d = g.get("devices").get(0);
+            assertTrue(d.get("host").asText().matches("0000:00:0[34]\\.0"), d.toString());
+            assertEquals("PCI-MSI", d.get("chip").asText());
+            assertTrue(d.get("fired").asInt() >= 1 && d.get("delta").asLong() >= 1, d.toString());
+        }
+        Path folder = state.resolve("lab-x86_64");
+        assertTrue(Files.readString(folder.resolve("junit.xml")).contains("failures=\"0\""));
+        assertTrue(Files.readString(folder.resolve("bind.txt")).contains("IOMMU group 3 is viable"));
+        boolean leftover = ProcessHandle.allProcesses().anyMatch(ph -> ph.info().commandLine()
+                .map(c -> c.contains(state.toString()) && c.contains("qemu-system")).orElse(false));
+        assertFalse(leftover, "the lab host is gone");
+    }
+
+    @Test
+    void missingImagesAreExplainedWithExit3(@TempDir Path empty) throws Exception {
+        VmlaunchProcess p = VmlaunchProcess.run(env(), "lab", "--images", empty.toString());
+        assertEquals(3, p.exitCode(), p.transcript());
+        assertTrue(p.stderrText().contains("test image missing: " + empty.resolve("x86_64/vmlinuz")
+                + " (build it: test-images/build x86_64, or run ./dev demo)"), p.transcript());
+    }
+}
