@@ -66,6 +66,19 @@ class LabIT {
     }
 
     @Test
+    void ctrlCStopsTheLabAndLeavesNothingRunning() throws Exception {
+        try (VmlaunchProcess p = VmlaunchProcess.start(env(), "lab")) {
+            p.awaitOutputLine("binding 0000:00:03.0 to vfio-pci", Duration.ofMinutes(5));
+            p.signal("INT");
+            assertEquals(1, p.waitFor(Duration.ofMinutes(2)), p.transcript());
+            assertTrue(p.stderrText().contains("interrupted: stopping the lab"), p.transcript());
+        }
+        boolean leftover = ProcessHandle.allProcesses().anyMatch(ph -> ph.info().commandLine()
+                .map(c -> c.contains(state.toString()) && c.contains("qemu-system")).orElse(false));
+        assertFalse(leftover, "the lab host is gone");
+    }
+
+    @Test
     void missingImagesAreExplainedWithExit3(@TempDir Path empty) throws Exception {
         VmlaunchProcess p = VmlaunchProcess.run(env(), "lab", "--images", empty.toString());
         assertEquals(3, p.exitCode(), p.transcript());
