@@ -56,29 +56,13 @@ public final class LabCommand implements Callable<Integer> {
             }
         });
         Lab.Outcome o = lab.run();
-        if (json) {
-            HarnessReportWriter.json(o.report(), out);
-            out.println();
-        } else {
-            HarnessReportWriter.table(o.report(), out);
-        }
-        out.flush();
+        HarnessReportWriter.print(o.report(), json, out);
         if (keep || !o.report().passed()) {
             err.println("vmlaunch: lab files kept in " + o.folder());
         } else {
-            deleteQuietly(o.folder());
+            Lab.deleteTree(o.folder());
         }
         err.flush();
         return o.report().passed() ? ExitCodes.OK : ExitCodes.FAILURE;
-    }
-
-    private static void deleteQuietly(Path folder) {
-        try (var s = java.nio.file.Files.walk(folder)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.deleteIfExists(p);
-            }
-        } catch (java.io.IOException e) {
-            // A leftover lab folder is harmless; the next lab run clears it.
-        }
     }
 }

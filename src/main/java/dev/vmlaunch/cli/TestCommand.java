@@ -10,6 +10,7 @@ import dev.vmlaunch.harness.HarnessLoader;
 import dev.vmlaunch.harness.HarnessReport;
 import dev.vmlaunch.harness.HarnessReportWriter;
 import dev.vmlaunch.harness.HarnessSpec;
+import dev.vmlaunch.harness.ProgressLog;
 import dev.vmlaunch.host.HostRoots;
 import dev.vmlaunch.supervise.StateRoot;
 import dev.vmlaunch.supervise.SupervisedLauncher;
@@ -57,12 +58,7 @@ public final class TestCommand implements Callable<Integer> {
             GuestReadiness.assess(g, g.source().toString(), System.getenv()).throwIfNotReady();
         }
         Instant t0 = Instant.now();
-        java.util.function.Consumer<String> progress = line -> {
-            synchronized (err) {
-                err.printf(Locale.ROOT, "[%5.1f s] %s%n", Duration.between(t0, Instant.now()).toMillis() / 1000.0, line);
-                err.flush();
-            }
-        };
+        ProgressLog progress = new ProgressLog(t0, err, null);
         SupervisedLauncher launcher = new SupervisedLauncher(StateRoot.resolve(), h.bootTimeout(), System.getenv(), progress);
         Harness harness = new Harness(h, launcher, Harness.HostDevices.sysfs(HostRoots.fromEnvironment().sysfs()), progress);
         AtomicBoolean interrupted = new AtomicBoolean();
@@ -80,13 +76,7 @@ public final class TestCommand implements Callable<Integer> {
             HarnessReportWriter.junit(report, xml);
             AtomicFile.write(junit, xml.toByteArray());
         }
-        if (json) {
-            HarnessReportWriter.json(report, out);
-            out.println();
-        } else {
-            HarnessReportWriter.table(report, out);
-        }
-        out.flush();
+        HarnessReportWriter.print(report, json, out);
         return report.passed() ? ExitCodes.OK : ExitCodes.FAILURE;
     }
 }

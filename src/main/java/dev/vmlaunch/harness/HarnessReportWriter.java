@@ -20,6 +20,17 @@ public final class HarnessReportWriter {
     private HarnessReportWriter() {
     }
 
+    /** The report as a terminal table, or as JSON. */
+    public static void print(HarnessReport r, boolean json, PrintWriter out) throws IOException {
+        if (json) {
+            json(r, out);
+            out.println();
+        } else {
+            table(r, out);
+        }
+        out.flush();
+    }
+
     public static void table(HarnessReport r, PrintWriter out) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"GUEST", "HOST DEVICE", "GUEST DEVICE", "CHIP", "VECTORS", "FIRED", "DELTA", "RESULT"});

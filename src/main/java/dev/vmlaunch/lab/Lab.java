@@ -1,5 +1,7 @@
 package dev.vmlaunch.lab;
 
+import dev.vmlaunch.harness.ProgressLog;
+
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.Arch;
@@ -41,7 +43,7 @@ public final class Lab {
     private final Arch arch;
     private final Path images;
     private final Map<String, String> env;
-    private final LabProgress progress;
+    private final ProgressLog progress;
     private final Instant t0 = Instant.now();
     private volatile GuestLauncher.RunningGuest labHost;
     private volatile Harness harness;
@@ -51,7 +53,7 @@ public final class Lab {
         this.arch = arch;
         this.images = images;
         this.env = env;
-        this.progress = new LabProgress(t0, err, null);
+        this.progress = new ProgressLog(t0, err, null);
     }
 
     /** The lab's outcome: the harness report (from inside the lab host for x86_64), and where its files are. */
@@ -223,7 +225,8 @@ public final class Lab {
         }
     }
 
-    private static void deleteTree(Path p) throws IOException {
+    /** Removes a lab folder (a leftover one is harmless: the next run clears it). */
+    public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
         }

@@ -1,5 +1,7 @@
 package dev.vmlaunch.lab;
 
+import dev.vmlaunch.harness.ProgressLog;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmlaunch.cli.Main;
@@ -24,12 +26,12 @@ import java.util.List;
 public final class LabInside {
     private final Path dir;
     private final Path images;
-    private final LabProgress progress;
+    private final ProgressLog progress;
 
     LabInside(Path dir, Path images, PrintWriter console) {
         this.dir = dir;
         this.images = images;
-        this.progress = new LabProgress(Instant.now(), console, dir.resolve("progress.log"));
+        this.progress = new ProgressLog(Instant.now(), console, dir.resolve("progress.log"));
     }
 
     /** Runs the lab inside; returns the harness's exit code (0: every NIC's interrupts fired in its nested guest). */
@@ -130,10 +132,10 @@ public final class LabInside {
 
     /** Turns what a command writes into progress lines. */
     private static final class LineWriter extends Writer {
-        private final LabProgress progress;
+        private final ProgressLog progress;
         private final StringBuilder line = new StringBuilder();
 
-        LineWriter(LabProgress progress) {
+        LineWriter(ProgressLog progress) {
             this.progress = progress;
         }
 

@@ -1,4 +1,4 @@
-package dev.vmlaunch.lab;
+package dev.vmlaunch.harness;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -11,13 +11,14 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.function.Consumer;
 
-/** Progress lines with the time since the lab started, on the terminal and (inside the lab host) in a file. */
-final class LabProgress implements Consumer<String> {
+/** Progress lines stamped with the time since the run started, on the terminal and (inside the lab host) in a file. */
+public final class ProgressLog implements Consumer<String> {
     private final Instant t0;
     private final PrintWriter out;
     private final Path file;
 
-    LabProgress(Instant t0, PrintWriter out, Path file) {
+    /** {@code out} or {@code file} may be null. */
+    public ProgressLog(Instant t0, PrintWriter out, Path file) {
         this.t0 = t0;
         this.out = out;
         this.file = file;
