@@ -103,7 +103,7 @@ public final class Lab {
     private Outcome nested(Path state, Path folder) throws Exception {
         Path jar = runningJar();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        for (Path p : List.of(jar, java, images)) {
+        for (Path p : List.of(jar.getFileName(), java)) {
             if (p.toString().matches(".*\\s.*")) {
                 throw VmlaunchException.usage("the lab passes " + p + " on the lab host's kernel command line, which "
                         + "cannot hold spaces: move it to a path without any");

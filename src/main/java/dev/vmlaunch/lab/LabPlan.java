@@ -16,22 +16,36 @@ final class LabPlan {
     private LabPlan() {
     }
 
-    /** The x86_64 lab host: q35 under TCG with the intel vIOMMU, two e1000e, the host's / read-only plus the lab folder. */
+    /** Where the lab host sees the jar's folder, the test images and the lab folder (its own shares, read-only but the last). */
+    static final String JAR_MOUNT = "/mnt/vmlaunch";
+    static final String IMAGES_MOUNT = "/mnt/images";
+    static final String LAB_MOUNT = "/mnt/lab";
+
+    /**
+     * The x86_64 lab host: q35 under TCG with the intel vIOMMU, two e1000e, the host's / read-only as its root, and the
+     * jar, the images and the lab folder as shares of their own: the lab host mounts fresh tmpfs on /tmp, /run and /mnt,
+     * so a checkout under /tmp would be out of its sight otherwise.
+     */
     static String labHost(Path images, Path labDir, Path java, Path jar) {
-        String exec = java + " -- -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -jar " + jar
-                + " lab-inside /mnt/lab " + images;
+        String exec = java + " -- -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -jar " + JAR_MOUNT + "/"
+                + jar.getFileName() + " lab-inside " + LAB_MOUNT + " " + IMAGES_MOUNT;
         return "{\n"
                 + "  \"name\": \"vmlaunch-lab\",\n"
                 + "  \"vmm\": \"qemu\", \"arch\": \"x86_64\", \"accel\": \"tcg\", \"machine\": \"q35\", \"viommu\": \"intel\",\n"
                 + "  \"cpus\": 2, \"memory\": \"4G\",\n"
                 + "  \"kernel\": " + q(images.resolve("x86_64/vmlinuz")) + ",\n"
                 + "  \"initrd\": " + q(images.resolve("x86_64/initramfs.gz")) + ",\n"
-                + "  \"cmdline\": " + q("intel_iommu=on quiet vmlaunch.root=hostroot vmlaunch.9p=lab:/mnt/lab vmlaunch.exec=" + exec) + ",\n"
-                + "  \"shares\": [{\"path\": \"/\", \"tag\": \"hostroot\", \"readonly\": true}, {\"path\": " + q(labDir)
-                + ", \"tag\": \"lab\"}],\n"
+                + "  \"cmdline\": " + q("intel_iommu=on quiet vmlaunch.root=hostroot vmlaunch.9p=labjar:" + JAR_MOUNT
+                        + ",labimg:" + IMAGES_MOUNT + ",lab:" + LAB_MOUNT + " vmlaunch.exec=" + exec) + ",\n"
+                + "  \"shares\": [\n"
+                + "    {\"path\": \"/\", \"tag\": \"hostroot\", \"readonly\": true},\n"
+                + "    {\"path\": " + q(jar.getParent()) + ", \"tag\": \"labjar\", \"readonly\": true},\n"
+                + "    {\"path\": " + q(images) + ", \"tag\": \"labimg\", \"readonly\": true},\n"
+                + "    {\"path\": " + q(labDir) + ", \"tag\": \"lab\"}\n"
+                + "  ],\n"
                 + "  \"devices\": [\n"
-                + "    {\"model\": \"e1000e\", \"id\": \"labnic0\", \"netdev\": \"user\", \"props\": {\"addr\": \"0x3\"}},\n"
-                + "    {\"model\": \"e1000e\", \"id\": \"labnic1\", \"netdev\": \"user\", \"props\": {\"addr\": \"0x4\"}}\n"
+                + "    {\"model\": \"e1000e\", \"id\": \"labnic0\", \"netdev\": \"user\", \"props\": {\"addr\": \"0x5\"}},\n"
+                + "    {\"model\": \"e1000e\", \"id\": \"labnic1\", \"netdev\": \"user\", \"props\": {\"addr\": \"0x6\"}}\n"
                 + "  ]\n"
                 + "}\n";
     }
