@@ -2,7 +2,6 @@ package dev.vmlaunch.harness;
 
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.PciAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,7 +11,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -34,18 +32,11 @@ public final class Harness {
     public interface HostDevices {
         Optional<String> vendorDevice(PciAddress address);
 
-        /** Reads sysfs under {@code sysfsRoot} (the real one is /sys). */
+        /** Reads sysfs under {@code sysfsRoot} (the real one is /sys), through the host package's reader. */
         static HostDevices sysfs(Path sysfsRoot) {
-            return a -> {
-                Path dir = sysfsRoot.resolve("bus/pci/devices").resolve(a.toString());
-                try {
-                    String v = Files.readString(dir.resolve("vendor")).trim().replace("0x", "");
-                    String d = Files.readString(dir.resolve("device")).trim().replace("0x", "");
-                    return Optional.of((v + ":" + d).toLowerCase(Locale.ROOT));
-                } catch (java.io.IOException e) {
-                    return Optional.empty();
-                }
-            };
+            dev.vmlaunch.host.Sysfs sysfs = new dev.vmlaunch.host.Sysfs(sysfsRoot);
+            return a -> sysfs.device(a).filter(d -> !d.ids().contains("?"))
+                    .map(dev.vmlaunch.host.PciDevice::ids);
         }
     }
 
