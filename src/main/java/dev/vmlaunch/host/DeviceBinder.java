@@ -100,7 +100,8 @@ public final class DeviceBinder {
             throw VmlaunchException.hostNotReady(String.join("\n  ", withHeader("nothing was changed:", problems)));
         }
 
-        BindStateStore.Lock lock = store.lock();
+        BindStateStore.Lock lock = store.lock("binding " + targets.stream().map(t -> t.address().toString())
+                .collect(java.util.stream.Collectors.joining(" ")) + (owner == null ? "" : " for " + owner));
         try {
             ensureVfioPci();
             List<BindResult.Change> changes = new ArrayList<>();
@@ -133,7 +134,8 @@ public final class DeviceBinder {
     public RestoreResult restore(List<PciAddress> devices) {
         List<BindResult.Change> done = new ArrayList<>();
         List<RestoreResult.Failure> failures = new ArrayList<>();
-        BindStateStore.Lock lock = store.lock();
+        BindStateStore.Lock lock = store.lock("restoring " + devices.stream().map(PciAddress::toString)
+                .collect(java.util.stream.Collectors.joining(" ")));
         try {
             for (PciAddress a : new LinkedHashSet<>(devices)) {
                 try {
