@@ -218,6 +218,21 @@ class GuestSpecLoaderTest {
     }
 
     @Test
+    void anUnknownShareSecurityModelIsAnErrorWithItsPosition() {
+        assertEquals("guest.json:1:72: $.shares[0].security: \"mapped\" is not allowed (one of: mapped-xattr, "
+                + "mapped-file, passthrough, none)",
+                onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"shares\":[{\"path\":\"/tmp\",\"tag\":\"t\",\"security\":\"mapped\"}]}"));
+    }
+
+    @Test
+    void lkvmSharesHaveNoSecurityModelButNoneAndAreRecordedAsNone() throws IOException {
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"lkvm\",\"shares\":[{\"path\":\"/tmp\",\"tag\":\"t\","
+                + "\"security\":\"mapped-xattr\"}]}").contains("$.shares[0].security: lkvm's --9p has no security model"));
+        GuestSpec s = load("{\"name\":\"g\",\"vmm\":\"lkvm\",\"shares\":[{\"path\":\"/tmp\",\"tag\":\"t\"}]}").spec();
+        assertEquals(ShareSecurity.NONE, s.shares().get(0).security());
+    }
+
+    @Test
     void shareTagsAreLimitedTo31Characters() {
         assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"shares\":[{\"path\":\"/tmp\",\"tag\":\"" + "t".repeat(32) + "\"}]}")
                 .contains("$.shares[0].tag: "));
