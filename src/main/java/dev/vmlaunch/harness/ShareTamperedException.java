@@ -30,6 +30,9 @@ public final class ShareTamperedException extends VmlaunchException {
 
     /** The one line for a report: {@code guest virt1 made .vmlaunch/virt1/stop a symlink}. */
     public String byGuest(String guest) {
+        if (what.startsWith("gone")) {
+            return "guest " + guest + " removed " + relative + " from its share";
+        }
         return "guest " + guest + " made " + relative + " " + what + "; the host does not follow or open it";
     }
 }

@@ -218,6 +218,14 @@ class GuestSpecLoaderTest {
     }
 
     @Test
+    void aGuestFileThatIsADeviceIsRefusedWithoutReadingIt() {
+        ConfigException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                        () -> GuestSpecLoader.load(java.nio.file.Path.of("/dev/zero"))));
+        assertEquals("/dev/zero: not a regular file (expected a JSON file)", e.getMessage());
+    }
+
+    @Test
     void anUnknownShareSecurityModelIsAnErrorWithItsPosition() {
         assertEquals("guest.json:1:72: $.shares[0].security: \"mapped\" is not allowed (one of: mapped-xattr, "
                 + "mapped-file, passthrough, none)",
