@@ -59,7 +59,9 @@ final class LabPlan {
                 + "  \"kernel\": " + q(images.resolve("x86_64/vmlinuz")) + ",\n"
                 + "  \"initrd\": " + q(images.resolve("x86_64/initramfs.gz")) + ",\n"
                 + "  \"cmdline\": \"quiet\",\n"
-                + "  \"shares\": [{\"path\": " + q(share) + ", \"tag\": \"hostshare\"}],\n"
+                // The share is on the lab host's tmpfs, which has no user xattrs before Linux 6.6 (the lab host runs
+                // 6.1): mapped-file keeps the guest's links and modes in .virtfs_metadata files instead.
+                + "  \"shares\": [{\"path\": " + q(share) + ", \"tag\": \"hostshare\", \"security\": \"mapped-file\"}],\n"
                 + "  \"passthrough\": [{\"host\": " + q(bdf) + ", \"managed\": false}]\n"
                 + "}\n";
     }
