@@ -178,18 +178,11 @@ public final class GuestStop {
         }
     }
 
-    /** A kvmtool guest started outside vmlaunch: IPC STOP, then signals to the pid it reported. */
+    /**
+     * A kvmtool guest started outside vmlaunch: IPC STOP, then signals only to a pid proven to be the kvmtool behind
+     * the socket ({@link ForeignLkvmStop}).
+     */
     public Outcome stopForeignLkvm(LkvmInstances.Instance inst) {
-        if (!inst.answered()) {
-            return new Outcome(inst.name(), false, "kvmtool socket " + inst.socket() + ": " + inst.error());
-        }
-        Optional<ProcessIdentity> id = ProcessIdentity.of(inst.pid());
-        if (id.isEmpty()) {
-            return new Outcome(inst.name(), true, "is not running");
-        }
-        VmmProcess vmm = VmmProcess.recorded(id.get());
-        String how = StopPolicies.lkvm(inst.socket(), force).stop(vmm, perStep, m -> log.accept(inst.name() + ": " + m));
-        return vmm.isAlive() ? new Outcome(inst.name(), false, "pid " + inst.pid() + " is still running after SIGKILL")
-                : new Outcome(inst.name(), true, "stopped (" + how + ")");
+        return new ForeignLkvmStop(perStep, force, LkvmProcessProof.system(), log).stop(inst);
     }
 }
