@@ -1,5 +1,6 @@
 package dev.vmlaunch.supervise;
 
+import dev.vmlaunch.config.PciAddress;
 import dev.vmlaunch.lkvm.LkvmInstances;
 import dev.vmlaunch.qmp.QmpClient;
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -167,6 +169,19 @@ public final class GuestStop {
                     quit = "; no QEMU answered on " + cli.getFileName();
                 }
             }
+            // The state is gone, but the bind records still say which devices this guest holds.
+            String given = "";
+            List<PciAddress> owned = List.of();
+            try {
+                owned = custody.heldFor(dir.name());
+                if (!owned.isEmpty()) {
+                    custody.restore(dir.name(), owned);
+                    given = "; gave back " + owned;
+                }
+            } catch (RuntimeException e) {
+                return new Outcome(dir.name(), false, "its state is unreadable and its devices " + owned
+                        + " could not be given back: " + e.getMessage() + quit);
+            }
             GuestEnd.removeSockets(dir, null);
             Path aside = dir.root().resolve("state.json.broken-" + Instant.now().toEpochMilli());
             try {
@@ -174,7 +189,7 @@ public final class GuestStop {
             } catch (IOException e) {
                 return new Outcome(dir.name(), false, "cannot set the unreadable state aside: " + e.getMessage());
             }
-            return new Outcome(dir.name(), true, "cleared (unreadable state kept as " + aside.getFileName() + quit + ")");
+            return new Outcome(dir.name(), true, "cleared (unreadable state kept as " + aside.getFileName() + quit + given + ")");
         }
     }
 

@@ -39,7 +39,7 @@ class DeviceBinderTest {
         FakeSysfs.write(proc.resolve("self/mountinfo"), "22 27 0:21 / /proc rw,relatime - proc proc rw\n");
         Sysfs sysfs = new Sysfs(fs.root());
         HostUsage usage = new HostUsage(sysfs, proc, i -> addresses.getOrDefault(i, List.of()));
-        return new DeviceBinder(sysfs, kernel, kernel, store, usage, Duration.ZERO);
+        return new DeviceBinder(sysfs, kernel, kernel, store, usage, new VfioHolders(proc, tmp.resolve("dev")), Duration.ZERO);
     }
 
     private String driver(String bdf) {
