@@ -29,22 +29,20 @@ public final class GuestEnd {
         EventLog events = new EventLog(dir.eventsFile());
         GuestState next = s;
         Set<String> owed = new LinkedHashSet<>(s.devicesOwed() ? s.managedDevices() : List.of());
-        String unreadable = null;
         try {
             custody.heldFor(s.name()).forEach(a -> owed.add(a.toString()));
         } catch (RuntimeException e) {
-            unreadable = "cannot read the bind records: " + e.getMessage();
+            // One bad record must not keep the devices the state names from going back.
+            log.accept("cannot read the bind records (" + e.getMessage() + "): devices bound for \"" + s.name()
+                    + "\" that its state does not name may still be on vfio-pci");
         }
-        if (!owed.isEmpty() || unreadable != null) {
+        if (!owed.isEmpty()) {
             // Devices bound before the state named them (supervisor killed while binding) are owed too.
             Set<String> all = new LinkedHashSet<>(s.managedDevices());
             all.addAll(owed);
             next = next.withManagedDevices(List.copyOf(all));
             List<PciAddress> devices = owed.stream().map(PciAddress::parse).toList();
             try {
-                if (unreadable != null) {
-                    throw dev.vmlaunch.VmlaunchException.failure(unreadable);
-                }
                 custody.restore(s.name(), devices);
                 next = next.withRestore(true, null);
                 events.vmlaunch("VMLAUNCH_DEVICES_RESTORED", Map.of("devices", List.copyOf(owed)));

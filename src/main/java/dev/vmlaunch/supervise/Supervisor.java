@@ -184,7 +184,14 @@ public final class Supervisor {
      * state was lost) are dealt with before it takes anything: given back, or the start is refused.
      */
     private void giveBackLeftovers() {
-        List<PciAddress> left = s.custody().heldFor(spec.name());
+        List<PciAddress> left;
+        try {
+            left = s.custody().heldFor(spec.name());
+        } catch (VmlaunchException e) {
+            // A bad record of some device: the bind checks its own devices' records and refuses precisely.
+            s.log().accept("cannot read the bind records: " + e.getMessage());
+            return;
+        }
         if (left.isEmpty()) {
             return;
         }
