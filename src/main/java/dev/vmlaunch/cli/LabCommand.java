@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import sun.misc.Signal;
+import dev.vmlaunch.supervise.StopSignals;
 
 @Command(name = "lab", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"The virtual passthrough lab: PCIe passthrough end to end on any Linux machine with QEMU.",
@@ -48,7 +48,7 @@ public final class LabCommand implements Callable<Integer> {
                         + "\" is not allowed (one of: x86_64, aarch64)"));
         Lab lab = new Lab(a, images != null ? images.toAbsolutePath() : Lab.defaultImages(), System.getenv(), err);
         AtomicBoolean once = new AtomicBoolean();
-        Signal.handle(new Signal("INT"), sig -> {
+        StopSignals.handle(sig -> {
             if (once.compareAndSet(false, true)) {
                 Thread t = new Thread(lab::interrupt, "vmlaunch-lab-interrupt");
                 t.setDaemon(true);

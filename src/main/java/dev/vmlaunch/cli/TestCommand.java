@@ -24,7 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import sun.misc.Signal;
+import dev.vmlaunch.supervise.StopSignals;
 
 @Command(name = "test", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a harness: boot its guests in parallel, run the workload in each through the guest agent "
@@ -60,7 +60,7 @@ public final class TestCommand implements Callable<Integer> {
         SupervisedLauncher launcher = new SupervisedLauncher(StateRoot.resolve(), h.bootTimeout(), System.getenv(), progress);
         Harness harness = new Harness(h, launcher, Harness.HostDevices.sysfs(HostRoots.fromEnvironment().sysfs()), progress);
         AtomicBoolean interrupted = new AtomicBoolean();
-        Signal.handle(new Signal("INT"), sig -> {
+        StopSignals.handle(sig -> {
             if (interrupted.compareAndSet(false, true)) {
                 progress.accept("interrupted: stopping every guest and giving their devices back");
                 Thread t = new Thread(harness::cancel, "vmlaunch-cancel");

@@ -2,13 +2,16 @@ package dev.vmlaunch.cli;
 
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.PciAddress;
 import dev.vmlaunch.host.BindRecord;
 import dev.vmlaunch.host.BindResult;
 import dev.vmlaunch.host.Host;
 import dev.vmlaunch.host.RestoreResult;
+import dev.vmlaunch.supervise.GuestRecords;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,6 +30,10 @@ public final class UnbindCommand implements Callable<Integer> {
     @Option(names = "--all", description = "Every device vmlaunch has bound and not restored yet.")
     boolean all;
 
+    @Option(names = "--owner", paramLabel = "NAME", description = "Every device bound for guest NAME (its bind "
+            + "records name it), e.g. what a killed supervisor left bound. Refused while NAME runs.")
+    String owner;
+
     @Spec
     CommandSpec spec;
 
@@ -41,13 +48,27 @@ public final class UnbindCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (all == !devices.isEmpty()) {
-            throw VmlaunchException.usage("name the devices to restore, or use --all (not both)");
+        int ways = (all ? 1 : 0) + (devices.isEmpty() ? 0 : 1) + (owner == null ? 0 : 1);
+        if (ways != 1) {
+            throw VmlaunchException.usage("name the devices to restore, or use --all, or --owner NAME (one of them)");
+        }
+        if (owner != null && !owner.matches(GuestSpec.NAME_PATTERN)) {
+            throw VmlaunchException.usage("--owner: \"" + owner.replaceAll("[^\\x20-\\x7e]", "?")
+                    + "\" is not a guest name (expected " + GuestSpec.NAME_PATTERN + ")");
         }
         List<PciAddress> addresses = HostCli.addresses(devices);
         Host h = host != null ? host : Host.system();
         if (all) {
             addresses = h.binder().records().stream().map(BindRecord::address).map(PciAddress::parse).toList();
+        }
+        if (owner != null) {
+            Optional<GuestRecords.Record> g = GuestRecords.find(h.stateRoot(), owner);
+            if (g.isPresent() && g.get().live()) {
+                throw VmlaunchException.failure("guest \"" + owner + "\" is running; 'vmlaunch stop " + owner
+                        + "' stops it and gives its devices back");
+            }
+            addresses = h.binder().records().stream().filter(r -> owner.equals(r.owner())).map(BindRecord::address)
+                    .map(PciAddress::parse).toList();
         }
         RestoreResult r = h.binder().restore(addresses);
         PrintWriter out = spec.commandLine().getOut();
@@ -61,6 +82,9 @@ public final class UnbindCommand implements Callable<Integer> {
         }
         if (all && addresses.isEmpty()) {
             out.println("no devices bound by vmlaunch");
+        }
+        if (owner != null && addresses.isEmpty()) {
+            out.println("no devices bound for \"" + owner + "\"");
         }
         return r.ok() ? ExitCodes.OK : ExitCodes.FAILURE;
     }

@@ -26,19 +26,23 @@ public final class DeviceBinder {
     private final ModuleLoader modules;
     private final BindStateStore store;
     private final HostUsage usage;
+    private final VfioHolders holders;
     private final Duration settle;
 
-    public DeviceBinder(Sysfs sysfs, PciBus bus, ModuleLoader modules, BindStateStore store, HostUsage usage) {
-        this(sysfs, bus, modules, store, usage, SETTLE);
+    public DeviceBinder(Sysfs sysfs, PciBus bus, ModuleLoader modules, BindStateStore store, HostUsage usage,
+            VfioHolders holders) {
+        this(sysfs, bus, modules, store, usage, holders, SETTLE);
     }
 
     /** {@code settle}: how long to wait for a driver link to change after a write (the kernel is quick). */
-    DeviceBinder(Sysfs sysfs, PciBus bus, ModuleLoader modules, BindStateStore store, HostUsage usage, Duration settle) {
+    DeviceBinder(Sysfs sysfs, PciBus bus, ModuleLoader modules, BindStateStore store, HostUsage usage,
+            VfioHolders holders, Duration settle) {
         this.sysfs = sysfs;
         this.bus = bus;
         this.modules = modules;
         this.store = store;
         this.usage = usage;
+        this.holders = holders;
         this.settle = settle;
     }
 
@@ -143,6 +147,11 @@ public final class DeviceBinder {
                         failures.add(new RestoreResult.Failure(a, "no PCI device " + a + " on this host"));
                         continue;
                     }
+                    Optional<String> held = heldOpen(a);
+                    if (held.isPresent()) {
+                        failures.add(new RestoreResult.Failure(a, held.get()));
+                        continue;
+                    }
                     Optional<BindRecord> r = store.read(a);
                     done.add(r.isPresent() ? restoreOne(a, r.get()) : reattach(a));
                 } catch (IOException | RuntimeException e) {
@@ -153,6 +162,23 @@ public final class DeviceBinder {
             lock.close();
         }
         return new RestoreResult(done, failures);
+    }
+
+    /**
+     * Why {@code a} must stay on vfio-pci for now: its group's node is open in a live process (a VMM still using it;
+     * the kernel's unbind would block until it lets go).
+     */
+    private Optional<String> heldOpen(PciAddress a) {
+        PciDevice d = sysfs.requireDevice(a);
+        if (!Viability.VFIO_PCI.equals(d.driver()) || d.iommuGroup() == null) {
+            return Optional.empty();
+        }
+        List<String> who = holders.of(d.iommuGroup().toString());
+        if (who.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("refusing to take " + a + " from vfio-pci: /dev/vfio/" + d.iommuGroup() + " is open in "
+                + String.join(", ", who) + "; stop that process first (the record stays, to retry)");
     }
 
     /** Restores every device whose record names {@code owner}: for a supervisor cleaning up after a crash. */

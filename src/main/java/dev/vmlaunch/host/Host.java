@@ -44,7 +44,7 @@ public record Host(HostRoots roots, Path stateRoot, boolean root, String arch, P
     }
 
     public DeviceBinder binder() {
-        return new DeviceBinder(sysfs(), bus, modules, bindStore(), usage());
+        return new DeviceBinder(sysfs(), bus, modules, bindStore(), usage(), new VfioHolders(roots.proc(), roots.dev()));
     }
 
     public PassthroughCheck passthroughCheck() {

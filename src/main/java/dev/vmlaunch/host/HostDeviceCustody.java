@@ -43,6 +43,12 @@ public final class HostDeviceCustody implements DeviceCustody {
     }
 
     @Override
+    public List<PciAddress> heldFor(String guest) {
+        return binder.records().stream().filter(r -> guest.equals(r.owner())).map(r -> PciAddress.parse(r.address()))
+                .toList();
+    }
+
+    @Override
     public void restore(String guest, List<PciAddress> devices) {
         RestoreResult r = binder.restore(devices);
         if (!r.ok()) {

@@ -35,6 +35,15 @@ public interface DeviceCustody {
      */
     void restore(String guest, List<PciAddress> devices);
 
+    /**
+     * The devices that bind records say are still bound for {@code guest}, whether or not its state file names them:
+     * a supervisor killed while binding (some bound, records written, state not yet updated) leaves them behind, and
+     * so does a restore that failed. Whoever finishes the guest, or starts it again, gives these back first.
+     */
+    default List<PciAddress> heldFor(String guest) {
+        return List.of();
+    }
+
     /** Makes the custody for one state directory (where bind records survive a crash). */
     interface Provider {
         DeviceCustody open(Path stateRoot);

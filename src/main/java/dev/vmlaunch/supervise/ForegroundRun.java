@@ -5,11 +5,11 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import sun.misc.Signal;
 
 /**
- * A guest in the foreground: the {@link Supervisor} in this process, the VMM on this terminal. Ctrl-C asks the
- * guest to power down (a second Ctrl-C sends SIGTERM, a third SIGKILL), and the VMM never outlives us.
+ * A guest in the foreground: the {@link Supervisor} in this process, the VMM on this terminal. Ctrl-C, SIGTERM or
+ * SIGHUP ({@link StopSignals}) ask the guest to power down (a second one sends SIGTERM to the VMM, a third SIGKILL),
+ * and the VMM never outlives us.
  *
  * <p>The VMM runs in its own session, so the terminal's SIGINT reaches only vmlaunch, which then stops the guest
  * through its {@link StopPolicy} instead of QEMU dying mid-write.
@@ -37,7 +37,7 @@ public final class ForegroundRun {
      */
     public VmmExit run() {
         Supervisor sup = new Supervisor(settings);
-        Signal.handle(new Signal("INT"), sig -> onInterrupt(sup));
+        StopSignals.handle(sig -> onInterrupt(sup, sig));
         Thread hook = new Thread(() -> sup.vmm().filter(VmmProcess::isAlive).ifPresent(v -> {
             sup.requestStop();
             sup.stopPolicy(false).stop(v, STOP_AT_EXIT, m -> { });
@@ -71,11 +71,12 @@ public final class ForegroundRun {
         }
     }
 
-    private void onInterrupt(Supervisor sup) {
+    private void onInterrupt(Supervisor sup, String signal) {
         int count = interrupts.incrementAndGet();
         if (count == 1) {
             err.println();
-            err.println("vmlaunch: stopping guest \"" + settings.spec().name() + "\" (Ctrl-C again to stop it at once)");
+            err.println("vmlaunch: " + StopSignals.describe(signal) + ": stopping guest \"" + settings.spec().name()
+                    + "\" (Ctrl-C again to stop it at once)");
             err.flush();
             if (sup.vmm().isPresent()) {
                 startStop(sup);

@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -26,16 +28,28 @@ public final class GuestEnd {
             Consumer<String> log) {
         EventLog events = new EventLog(dir.eventsFile());
         GuestState next = s;
-        if (s.devicesOwed()) {
-            List<PciAddress> devices = s.managedDevices().stream().map(PciAddress::parse).toList();
+        Set<String> owed = new LinkedHashSet<>(s.devicesOwed() ? s.managedDevices() : List.of());
+        try {
+            custody.heldFor(s.name()).forEach(a -> owed.add(a.toString()));
+        } catch (RuntimeException e) {
+            // One bad record must not keep the devices the state names from going back.
+            log.accept("cannot read the bind records (" + e.getMessage() + "): devices bound for \"" + s.name()
+                    + "\" that its state does not name may still be on vfio-pci");
+        }
+        if (!owed.isEmpty()) {
+            // Devices bound before the state named them (supervisor killed while binding) are owed too.
+            Set<String> all = new LinkedHashSet<>(s.managedDevices());
+            all.addAll(owed);
+            next = next.withManagedDevices(List.copyOf(all));
+            List<PciAddress> devices = owed.stream().map(PciAddress::parse).toList();
             try {
                 custody.restore(s.name(), devices);
                 next = next.withRestore(true, null);
-                events.vmlaunch("VMLAUNCH_DEVICES_RESTORED", Map.of("devices", s.managedDevices()));
+                events.vmlaunch("VMLAUNCH_DEVICES_RESTORED", Map.of("devices", List.copyOf(owed)));
             } catch (RuntimeException e) {
                 next = next.withRestore(false, String.valueOf(e.getMessage()));
                 log.accept("could not give " + devices + " back to their drivers: " + e.getMessage());
-                events.vmlaunch("VMLAUNCH_DEVICES_NOT_RESTORED", Map.of("devices", s.managedDevices(),
+                events.vmlaunch("VMLAUNCH_DEVICES_NOT_RESTORED", Map.of("devices", List.copyOf(owed),
                         "error", String.valueOf(e.getMessage())));
             }
         }

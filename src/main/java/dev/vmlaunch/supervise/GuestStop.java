@@ -1,5 +1,6 @@
 package dev.vmlaunch.supervise;
 
+import dev.vmlaunch.config.PciAddress;
 import dev.vmlaunch.lkvm.LkvmInstances;
 import dev.vmlaunch.qmp.QmpClient;
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -167,6 +169,19 @@ public final class GuestStop {
                     quit = "; no QEMU answered on " + cli.getFileName();
                 }
             }
+            // The state is gone, but the bind records still say which devices this guest holds.
+            String given = "";
+            List<PciAddress> owned = List.of();
+            try {
+                owned = custody.heldFor(dir.name());
+                if (!owned.isEmpty()) {
+                    custody.restore(dir.name(), owned);
+                    given = "; gave back " + owned;
+                }
+            } catch (RuntimeException e) {
+                return new Outcome(dir.name(), false, "its state is unreadable and its devices " + owned
+                        + " could not be given back: " + e.getMessage() + quit);
+            }
             GuestEnd.removeSockets(dir, null);
             Path aside = dir.root().resolve("state.json.broken-" + Instant.now().toEpochMilli());
             try {
@@ -174,22 +189,15 @@ public final class GuestStop {
             } catch (IOException e) {
                 return new Outcome(dir.name(), false, "cannot set the unreadable state aside: " + e.getMessage());
             }
-            return new Outcome(dir.name(), true, "cleared (unreadable state kept as " + aside.getFileName() + quit + ")");
+            return new Outcome(dir.name(), true, "cleared (unreadable state kept as " + aside.getFileName() + quit + given + ")");
         }
     }
 
-    /** A kvmtool guest started outside vmlaunch: IPC STOP, then signals to the pid it reported. */
+    /**
+     * A kvmtool guest started outside vmlaunch: IPC STOP, then signals only to a pid proven to be the kvmtool behind
+     * the socket ({@link ForeignLkvmStop}).
+     */
     public Outcome stopForeignLkvm(LkvmInstances.Instance inst) {
-        if (!inst.answered()) {
-            return new Outcome(inst.name(), false, "kvmtool socket " + inst.socket() + ": " + inst.error());
-        }
-        Optional<ProcessIdentity> id = ProcessIdentity.of(inst.pid());
-        if (id.isEmpty()) {
-            return new Outcome(inst.name(), true, "is not running");
-        }
-        VmmProcess vmm = VmmProcess.recorded(id.get());
-        String how = StopPolicies.lkvm(inst.socket(), force).stop(vmm, perStep, m -> log.accept(inst.name() + ": " + m));
-        return vmm.isAlive() ? new Outcome(inst.name(), false, "pid " + inst.pid() + " is still running after SIGKILL")
-                : new Outcome(inst.name(), true, "stopped (" + how + ")");
+        return new ForeignLkvmStop(perStep, force, LkvmProcessProof.system(), log).stop(inst);
     }
 }

@@ -162,17 +162,51 @@ public final class Supervisor {
                         + "first with 'vmlaunch stop " + spec.name() + "', or choose another name");
             }
             if (prev.needsFinishing()) {
-                GuestEnd.finish(dir, prev.state(), prev.exit(), s.custody(), s.log());
+                GuestState done = GuestEnd.finish(dir, prev.state(), prev.exit(), s.custody(), s.log());
+                if (done.devicesOwed()) {
+                    throw leftBehind(done.managedDevices().stream().map(PciAddress::parse).toList(), done.restoreError());
+                }
             } else if (prev.isBroken()) {
                 s.log().accept("replacing the unreadable state of an earlier \"" + spec.name() + "\": " + prev.broken());
             }
         }
+        giveBackLeftovers();
         GuestEnd.removeSockets(dir, null);
         deleteQuietly(dir.stopRequest());
         truncate(dir.eventsFile());
         if (!foreground) {
             truncate(dir.vmmLog());
         }
+    }
+
+    /**
+     * Bind records that still name this guest (its supervisor was killed while binding, or a restore failed and the
+     * state was lost) are dealt with before it takes anything: given back, or the start is refused.
+     */
+    private void giveBackLeftovers() {
+        List<PciAddress> left;
+        try {
+            left = s.custody().heldFor(spec.name());
+        } catch (VmlaunchException e) {
+            // A bad record of some device: the bind checks its own devices' records and refuses precisely.
+            s.log().accept("cannot read the bind records: " + e.getMessage());
+            return;
+        }
+        if (left.isEmpty()) {
+            return;
+        }
+        try {
+            s.custody().restore(spec.name(), left);
+        } catch (VmlaunchException e) {
+            throw leftBehind(left, e.getMessage());
+        }
+        s.log().accept("gave back " + left + ", left bound to vfio-pci by an earlier run of \"" + spec.name() + "\"");
+    }
+
+    private VmlaunchException leftBehind(List<PciAddress> devices, String why) {
+        return VmlaunchException.hostNotReady("an earlier run of \"" + spec.name() + "\" left " + devices
+                + " bound to vfio-pci and they could not be given back: " + why + "; nothing was started (fix that,"
+                + " then 'vmlaunch unbind --owner " + spec.name() + "' gives them back)");
     }
 
     private void startLocked() {

@@ -37,9 +37,12 @@ class DeviceBinderTest {
         this.proc = tmp.resolve("proc");
         FakeSysfs.mkdirs(proc.resolve("self"));
         FakeSysfs.write(proc.resolve("self/mountinfo"), "22 27 0:21 / /proc rw,relatime - proc proc rw\n");
+        // A host without swap or routes: the header lines alone, as the kernel prints them then.
+        FakeSysfs.write(proc.resolve("swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+        FakeSysfs.write(proc.resolve("net/route"), "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n");
         Sysfs sysfs = new Sysfs(fs.root());
         HostUsage usage = new HostUsage(sysfs, proc, i -> addresses.getOrDefault(i, List.of()));
-        return new DeviceBinder(sysfs, kernel, kernel, store, usage, Duration.ZERO);
+        return new DeviceBinder(sysfs, kernel, kernel, store, usage, new VfioHolders(proc, tmp.resolve("dev")), Duration.ZERO);
     }
 
     private String driver(String bdf) {

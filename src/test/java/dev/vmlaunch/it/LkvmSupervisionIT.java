@@ -121,7 +121,7 @@ class LkvmSupervisionIT {
         try (ServerSocketChannel ss = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             ss.bind(UnixDomainSocketAddress.of(dir.resolve("ghost.sock")));
         }
-        // The outside kvmtool reports a real process of ours as its pid, so stop's signals have a target to end.
+        // The "kvmtool" outside reports the pid of an unrelated live process: stop must not signal it.
         Process stand = new ProcessBuilder("sleep", "300").start();
         try (FakeLkvmServer outside = FakeLkvmServer.start(dir.resolve("outside.sock"), (int) stand.pid())) {
             VmlaunchProcess table = env.vmlaunch("list");
@@ -137,10 +137,11 @@ class LkvmSupervisionIT {
             assertFalse(listed.containsKey("ghost"));
 
             VmlaunchProcess stop = env.vmlaunch("stop", "--timeout", "1", "outside");
-            assertEquals(0, stop.exitCode(), stop.transcript());
-            assertTrue(outside.stopped(), "IPC STOP was sent first");
-            assertEquals("outside: stopped (SIGTERM)", stop.stdout().get(0), "the fake does not exit on STOP");
-            assertFalse(stand.isAlive());
+            assertEquals(1, stop.exitCode(), stop.transcript());
+            assertTrue(outside.stopped(), "IPC STOP was sent");
+            assertTrue(stop.stderrText().contains("outside: sent IPC STOP, but") && stop.stderrText().contains(
+                    "no signal sent: pid " + stand.pid() + " (sleep) runs"), stop.transcript());
+            assertTrue(stand.isAlive(), "the process the socket named is not ours to signal");
         } finally {
             stand.destroyForcibly();
         }

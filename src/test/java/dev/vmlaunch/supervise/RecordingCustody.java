@@ -16,13 +16,22 @@ import java.util.stream.Collectors;
  * A {@link DeviceCustody} for tests, registered through META-INF/services on the test class path (so also in
  * supervisor JVMs a test starts with that class path). It changes nothing on the host and appends one line per call
  * to {@code STATE/custody.log} — {@code bind NAME DEVS pid=PID} / {@code restore NAME DEVS pid=PID} — so that
- * tests can see who gave the devices back, and when, across processes.
+ * tests can see who gave the devices back, and when, across processes. Like the host's bind records, the log says
+ * what each guest still holds ({@link #heldFor}: bound and not restored since).
+ *
+ * <p>Faults on demand, by files in STATE: {@code custody.hold-bind} makes a bind wait (after logging it, as the
+ * host's records are written before the first change) until the file is gone, so that a test can kill the
+ * supervisor mid-bind; {@code custody.fail-restore} makes every restore fail (logged as {@code restore-failed}).
  */
 public final class RecordingCustody implements DeviceCustody {
     private final Path log;
+    private final Path holdBind;
+    private final Path failRestore;
 
     RecordingCustody(Path stateRoot) {
         this.log = stateRoot.resolve("custody.log");
+        this.holdBind = stateRoot.resolve("custody.hold-bind");
+        this.failRestore = stateRoot.resolve("custody.fail-restore");
     }
 
     public static final class Provider implements DeviceCustody.Provider {
@@ -37,13 +46,47 @@ public final class RecordingCustody implements DeviceCustody {
         List<PciAddress> managed = DeviceCustody.managedDevices(spec);
         if (!managed.isEmpty()) {
             record("bind", spec.name(), managed);
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(5);
+            while (Files.exists(holdBind) && System.nanoTime() < end) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
         }
         return managed;
     }
 
     @Override
     public void restore(String guest, List<PciAddress> devices) {
+        if (Files.exists(failRestore)) {
+            record("restore-failed", guest, devices);
+            throw dev.vmlaunch.VmlaunchException.failure("could not give back " + devices + " (injected failure)");
+        }
         record("restore", guest, devices);
+    }
+
+    @Override
+    public List<PciAddress> heldFor(String guest) {
+        java.util.Set<String> held = new java.util.LinkedHashSet<>();
+        try {
+            for (String line : calls(log.getParent())) {
+                String[] f = line.split(" ");
+                if (f.length >= 3 && f[1].equals(guest) && !f[2].startsWith("pid=")) {
+                    List<String> devs = List.of(f[2].split(","));
+                    if (f[0].equals("bind")) {
+                        held.addAll(devs);
+                    } else if (f[0].equals("restore")) {
+                        devs.forEach(held::remove);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return held.stream().map(PciAddress::parse).toList();
     }
 
     private synchronized void record(String what, String guest, List<PciAddress> devices) {
