@@ -51,7 +51,7 @@ public final class LogsCommand implements Callable<Integer> {
         Path root = StateRoot.resolve();
         Optional<GuestRecords.Record> r = GuestRecords.find(root, name);
         if (r.isEmpty()) {
-            throw VmlaunchException.failure("no guest named \"" + name + "\" (see 'vmlaunch list --all')");
+            throw VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list --all')");
         }
         GuestDir dir = r.get().dir();
         FileTail console = new FileTail(dir.consoleLog());
