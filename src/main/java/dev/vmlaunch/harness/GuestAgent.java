@@ -107,8 +107,8 @@ public final class GuestAgent {
         waitFor(r.resolve("exit"), timeout, guestAlive, "command " + n + " in guest \"" + name + "\" did not finish");
         try {
             return new CommandResult(n, Integer.parseInt(Files.readString(r.resolve("exit")).trim()),
-                    Files.readString(r.resolve("output")), Files.readString(r.resolve("interrupts.before")),
-                    Files.readString(r.resolve("interrupts.after")), msi(r.resolve("msi.before")),
+                    Files.readString(r.resolve("output")), ProcInterrupts.readCapped(r.resolve("interrupts.before")),
+                    ProcInterrupts.readCapped(r.resolve("interrupts.after")), msi(r.resolve("msi.before")),
                     msi(r.resolve("msi.after")));
         } catch (IOException | NumberFormatException e) {
             throw VmlaunchException.failure("unreadable result of command " + n + " in guest \"" + name + "\": " + e.getMessage());
