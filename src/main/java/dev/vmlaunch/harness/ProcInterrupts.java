@@ -69,6 +69,10 @@ public final class ProcInterrupts {
      * Does not follow a symlink in the last component: the file may sit in a guest's share.
      */
     public static String readCapped(Path file) throws IOException {
+        // A FIFO would block the open forever, a device could be endless: regular files only.
+        if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(file + ": not a regular file");
+        }
         try (java.io.InputStream in = Files.newInputStream(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             byte[] b = in.readNBytes(MAX_BYTES + 1);
             if (b.length > MAX_BYTES) {
