@@ -70,6 +70,9 @@ public final class ProcInterrupts {
      */
     public static String readCapped(Path file) throws IOException {
         // A FIFO would block the open forever, a device could be endless: regular files only.
+        if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new java.nio.file.NoSuchFileException(file.toString());
+        }
         if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException(file + ": not a regular file");
         }
