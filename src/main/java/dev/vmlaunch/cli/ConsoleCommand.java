@@ -40,7 +40,7 @@ public final class ConsoleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         GuestRecords.Record r = GuestRecords.find(StateRoot.resolve(), name).orElseThrow(() ->
-                VmlaunchException.failure("no guest named \"" + name + "\" (see 'vmlaunch list')"));
+                VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list')"));
         if (r.isBroken()) {
             throw VmlaunchException.failure("guest \"" + name + "\": " + r.broken());
         }

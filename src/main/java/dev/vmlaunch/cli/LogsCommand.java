@@ -5,6 +5,7 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.supervise.EventLog;
 import dev.vmlaunch.supervise.GuestDir;
 import dev.vmlaunch.supervise.GuestRecords;
+import dev.vmlaunch.supervise.LogRotation;
 import dev.vmlaunch.supervise.StateRoot;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -51,7 +52,7 @@ public final class LogsCommand implements Callable<Integer> {
         Path root = StateRoot.resolve();
         Optional<GuestRecords.Record> r = GuestRecords.find(root, name);
         if (r.isEmpty()) {
-            throw VmlaunchException.failure("no guest named \"" + name + "\" (see 'vmlaunch list --all')");
+            throw VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list --all')");
         }
         GuestDir dir = r.get().dir();
         FileTail console = new FileTail(dir.consoleLog());
@@ -105,42 +106,84 @@ public final class LogsCommand implements Callable<Integer> {
         return line.isBlank() ? null : EventLog.parseLine(line).orElse(null);
     }
 
-    /** Reads what was appended to a file since the last call; UTF-8 split across reads is kept for the next. */
+    /**
+     * Reads what was appended to a file since the last call; UTF-8 split across reads is kept for the next. Follows
+     * the supervisor's rotation ({@link LogRotation}): when {@code NAME.1} is a new file since the last call, the
+     * rest of what we were reading is in it, and the file itself starts again.
+     */
     static final class FileTail {
+        /** At most this much per call, so that a reader never holds a whole log (twice) in memory. */
+        private static final int MAX_READ = 8 << 20;
         private final Path file;
+        private final Path rotated;
         private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
         private long pos;
+        private Object rotatedSeen;
+        private boolean started;
         private ByteBuffer pending = ByteBuffer.allocate(0);
 
         FileTail(Path file) {
             this.file = file;
+            this.rotated = LogRotation.rotated(file);
         }
 
         String readNew() {
-            byte[] fresh;
-            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-                long len = f.length();
-                if (len < pos) {
-                    // Truncated: a new run of the same name started.
-                    pos = 0;
-                }
-                if (len == pos) {
-                    return "";
-                }
-                fresh = new byte[(int) Math.min(len - pos, 8 << 20)];
-                f.seek(pos);
-                f.readFully(fresh);
-                pos += fresh.length;
-            } catch (IOException e) {
-                return "";
+            java.io.ByteArrayOutputStream fresh = new java.io.ByteArrayOutputStream();
+            Object key = fileKey(rotated);
+            if (key != null && !key.equals(rotatedSeen)) {
+                rotatedSeen = key;
+                long rotatedSize = read(rotated, pos, fresh);
+                // Truncated already: start over. Not yet (the copy is renamed into place first): what follows the
+                // copied part is new, and the truncate will show as the file shrinking.
+                pos = !started || length(file) < rotatedSize ? 0 : rotatedSize;
             }
-            ByteBuffer in = ByteBuffer.allocate(pending.remaining() + fresh.length);
-            in.put(pending).put(fresh).flip();
+            started = true;
+            if (length(file) < pos) {
+                // Truncated: a new run of the same name started.
+                pos = 0;
+            }
+            pos = read(file, pos, fresh);
+            ByteBuffer in = ByteBuffer.allocate(pending.remaining() + fresh.size());
+            in.put(pending).put(fresh.toByteArray()).flip();
             CharBuffer chars = CharBuffer.allocate(in.remaining() + 1);
             decoder.decode(in, chars, false);
             pending = in.slice();
             return chars.flip().toString();
+        }
+
+        /** Appends {@code f} from {@code from} on (at most {@link #MAX_READ}) to {@code out}; returns where it stopped. */
+        private static long read(Path f, long from, java.io.ByteArrayOutputStream out) {
+            try (RandomAccessFile r = new RandomAccessFile(f.toFile(), "r")) {
+                long len = r.length();
+                if (len <= from) {
+                    return len < from ? from : len;
+                }
+                byte[] b = new byte[(int) Math.min(len - from, MAX_READ)];
+                r.seek(from);
+                r.readFully(b);
+                out.write(b, 0, b.length);
+                return from + b.length;
+            } catch (IOException e) {
+                return from;
+            }
+        }
+
+        private static long length(Path f) {
+            try {
+                return java.nio.file.Files.size(f);
+            } catch (IOException e) {
+                return 0;
+            }
+        }
+
+        private static Object fileKey(Path f) {
+            try {
+                return java.nio.file.Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+            } catch (IOException e) {
+                return null;
+            }
         }
     }
 }

@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Show one guest: its recorded state, what QEMU says (QMP query-status) or kvmtool says (VMSTATE), "
                 + "where its passthrough devices sit inside the guest (QMP query-pci), and its recent events.",
-            "Exit status: 0 when the guest is known, 1 when there is no such guest."})
+            "Exit status: 0 when the guest is known, 2 when there is no such guest."})
 public final class StatusCommand implements Callable<Integer> {
     private static final int RECENT_EVENTS = 10;
 
@@ -52,7 +52,7 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path root = StateRoot.resolve();
-        GuestRecords.Record r = GuestRecords.find(root, name).orElseThrow(() -> VmlaunchException.failure(
+        GuestRecords.Record r = GuestRecords.find(root, name).orElseThrow(() -> VmlaunchException.usage(
                 "no guest named \"" + name + "\" (see 'vmlaunch list --all')"));
         ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode doc = m.createObjectNode();

@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
             "lkvm: kvmtool's IPC STOP, then SIGTERM, SIGKILL. Each step gets --timeout seconds.",
             "Works also when the guest's supervisor is gone (QEMU's second QMP socket; signals only after checking "
                 + "pid and start time).",
-            "Exit status: 0 when every guest named is stopped, 1 otherwise."})
+            "Exit status: 0 when every guest named is stopped, 1 otherwise, 2 when a name is no guest (nothing is stopped then)."})
 public final class StopCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "NAME", arity = "0..*", description = "Guests to stop.")
@@ -72,7 +72,6 @@ public final class StopCommand implements Callable<Integer> {
                     }
                 });
         List<Supplier<GuestStop.Outcome>> jobs = new ArrayList<>();
-        boolean unknown = false;
         if (all) {
             for (GuestRecords.Record r : GuestRecords.scan(root)) {
                 if (!r.isBroken() && (r.live() || r.needsFinishing())) {
@@ -85,6 +84,15 @@ public final class StopCommand implements Callable<Integer> {
                 }
             }
         } else {
+            // A name that is no guest is a usage error (exit 2), found before anything is stopped.
+            List<String> unknownNames = names.stream()
+                    .filter(n -> GuestRecords.find(root, n).isEmpty() && !Files.exists(LkvmIpc.socketOf(lkvmDir, n)))
+                    .toList();
+            if (!unknownNames.isEmpty()) {
+                throw VmlaunchException.usage("no guest named " + unknownNames.stream().map(n -> "\"" + n + "\"")
+                        .collect(java.util.stream.Collectors.joining(", ")) + " (see 'vmlaunch list --all'); "
+                        + "nothing was stopped");
+            }
             for (String name : names) {
                 Optional<GuestRecords.Record> r = GuestRecords.find(root, name);
                 Path sock = LkvmIpc.socketOf(lkvmDir, name);
@@ -95,12 +103,12 @@ public final class StopCommand implements Callable<Integer> {
                     jobs.add(() -> i.dead() ? new GuestStop.Outcome(name, true, "is not running (" + i.error() + ")")
                             : stopper.stopForeignLkvm(i));
                 } else {
-                    err.println("vmlaunch: no guest named \"" + name + "\" (see 'vmlaunch list --all')");
-                    unknown = true;
+                    // Gone between the check above and now: it has stopped already, by someone else.
+                    jobs.add(() -> new GuestStop.Outcome(name, true, "is not running"));
                 }
             }
         }
-        boolean ok = !unknown;
+        boolean ok = true;
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(jobs.size(), 32)), r -> {
             Thread t = new Thread(r, "vmlaunch-stop");
             t.setDaemon(true);

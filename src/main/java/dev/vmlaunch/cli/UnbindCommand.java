@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "unbind", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Give devices back to the drivers they had before 'vmlaunch bind' (from its records).",
             "A device on vfio-pci without a record is reprobed, as libvirt's reattach does."},
-        footer = {"Exit 1 when a device could not be restored (its record stays, to retry)."})
+        footer = {"Exit 1 when a device could not be restored (its record stays, to retry); 3 when a device named is not "
+            + "on this host (nothing is changed then)."})
 public final class UnbindCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "BDF", description = "PCI addresses.")
     List<String> devices = List.of();
@@ -69,6 +70,15 @@ public final class UnbindCommand implements Callable<Integer> {
             }
             addresses = h.binder().records().stream().filter(r -> owner.equals(r.owner())).map(BindRecord::address)
                     .map(PciAddress::parse).toList();
+        }
+        if (!all && owner == null) {
+            // README: a missing device means the host is not ready (exit 3), and nothing is changed then.
+            List<PciAddress> missing = addresses.stream().filter(a -> !h.sysfs().exists(a)).toList();
+            if (!missing.isEmpty()) {
+                throw VmlaunchException.hostNotReady("nothing was changed: no PCI device " + missing.stream()
+                        .map(PciAddress::toString).collect(java.util.stream.Collectors.joining(", "))
+                        + " on this host (see 'vmlaunch groups' or 'lspci -D')");
+            }
         }
         RestoreResult r = h.binder().restore(addresses);
         PrintWriter out = spec.commandLine().getOut();

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -42,18 +43,36 @@ public final class Harness {
 
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
+    /**
+     * Bounds on the parts that have no timeout of their own: starting a guest (the supervisor's ready wait), and
+     * what is allowed beyond every timeout before a guest's run is given up on.
+     */
+    record Deadlines(Duration start, Duration stop, Duration grace) {
+        static final Deadlines DEFAULT = new Deadlines(Duration.ofMinutes(3), STOP_TIMEOUT, Duration.ofSeconds(15));
+    }
+
     private final HarnessSpec spec;
     private final GuestLauncher launcher;
     private final HostDevices hostDevices;
     private final Consumer<String> progress;
     private final List<GuestLauncher.RunningGuest> started = Collections.synchronizedList(new ArrayList<>());
+    private final Deadlines deadlines;
+    /** What each guest's run is doing, for the message when it is given up on. */
+    private final Map<String, String> phase = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean cancelled;
+    private volatile long cancelledAt;
 
     public Harness(HarnessSpec spec, GuestLauncher launcher, HostDevices hostDevices, Consumer<String> progress) {
+        this(spec, launcher, hostDevices, progress, Deadlines.DEFAULT);
+    }
+
+    Harness(HarnessSpec spec, GuestLauncher launcher, HostDevices hostDevices, Consumer<String> progress,
+            Deadlines deadlines) {
         this.spec = spec;
         this.launcher = launcher;
         this.hostDevices = hostDevices;
         this.progress = progress;
+        this.deadlines = deadlines;
     }
 
     /** Runs the whole flow; guest failures are in the report, not thrown. */
@@ -70,12 +89,22 @@ public final class Harness {
             for (GuestSpec g : spec.guests()) {
                 futures.add(pool.submit(() -> runGuest(g)));
             }
+            // Every guest's run has its own timeouts; this deadline catches a part that hangs anyway (a launcher or
+            // a share that never answers), and Ctrl-C shortens it to the time a stop may take.
+            long deadline = System.nanoTime() + deadlines.start().plus(spec.bootTimeout()).plus(spec.workloadTimeout())
+                    .plus(deadlines.stop()).plus(deadlines.grace()).toNanos();
             for (int i = 0; i < futures.size(); i++) {
+                String name = spec.guests().get(i).name();
                 try {
-                    results.add(futures.get(i).get());
+                    results.add(awaitGuest(futures.get(i), deadline));
                 } catch (java.util.concurrent.ExecutionException e) {
                     Throwable c = e.getCause();
-                    results.add(failed(spec.guests().get(i).name(), message(c), null));
+                    results.add(failed(name, message(c), null));
+                } catch (java.util.concurrent.TimeoutException e) {
+                    futures.get(i).cancel(true);
+                    results.add(failed(name, (cancelled ? "cancelled; " : "") + "gave up on guest " + name
+                            + " while " + phase.getOrDefault(name, "starting") + ": it did not end within its "
+                            + "timeouts", null));
                 }
             }
         } finally {
@@ -86,8 +115,27 @@ public final class Harness {
         return new HarnessReport(spec.name(), passed, results, Duration.between(t0, Instant.now()));
     }
 
+    private HarnessReport.GuestResult awaitGuest(Future<HarnessReport.GuestResult> f, long deadline)
+            throws InterruptedException, java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
+        while (true) {
+            long end = cancelled ? Math.min(deadline, cancelledAt + deadlines.stop().plus(deadlines.grace()).toNanos())
+                    : deadline;
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                throw new java.util.concurrent.TimeoutException();
+            }
+            try {
+                // In slices, so that a Ctrl-C meanwhile shortens the wait.
+                return f.get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                // Look again.
+            }
+        }
+    }
+
     /** Stops every guest now (Ctrl-C); {@link #run()} then returns a failed report. */
     public void cancel() {
+        cancelledAt = System.nanoTime();
         cancelled = true;
         stopAll();
     }
@@ -101,6 +149,7 @@ public final class Harness {
             if (cancelled) {
                 return failed(name, "cancelled", null);
             }
+            phase.put(name, "starting");
             progress.accept("booting guest " + name + " (" + g.vmm().json() + ", " + g.arch().json() + ")");
             Instant boot = Instant.now();
             rg = launcher.start(withAgent);
@@ -110,6 +159,7 @@ public final class Harness {
             }
             GuestLauncher.RunningGuest running = rg;
             GuestAgent.Announcement a;
+            phase.put(name, "waiting for its agent");
             try {
                 a = agent.awaitAnnouncement(spec.bootTimeout(), running::isAlive);
             } catch (RuntimeException e) {
@@ -122,6 +172,7 @@ public final class Harness {
             List<Target> targets = targets(g, a);
             progress.accept("running the workload in " + name + ": " + spec.workload());
             Instant w0 = Instant.now();
+            phase.put(name, "running the workload");
             GuestAgent.CommandResult r;
             try {
                 r = agent.run(spec.workload(), spec.workloadTimeout(), running::isAlive);
@@ -250,13 +301,34 @@ public final class Harness {
         synchronized (started) {
             all = new ArrayList<>(started);
         }
-        all.parallelStream().forEach(g -> {
+        // Each stop on its own thread, waited for with a deadline: a stop that hangs must not hang the run (or the
+        // Ctrl-C that asked for it).
+        List<Thread> stopping = new ArrayList<>();
+        for (GuestLauncher.RunningGuest g : all) {
+            Thread t = new Thread(() -> {
+                try {
+                    g.stop(deadlines.stop());
+                } catch (RuntimeException e) {
+                    progress.accept("could not stop guest " + g.name() + ": " + e.getMessage());
+                }
+            }, "vmlaunch-harness-stop");
+            t.setDaemon(true);
+            t.start();
+            stopping.add(t);
+        }
+        long end = System.nanoTime() + deadlines.stop().plus(deadlines.grace()).toNanos();
+        for (int i = 0; i < stopping.size(); i++) {
             try {
-                g.stop(STOP_TIMEOUT);
-            } catch (RuntimeException e) {
-                progress.accept("could not stop guest " + g.name() + ": " + e.getMessage());
+                stopping.get(i).join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
-        });
+            if (stopping.get(i).isAlive()) {
+                progress.accept("guest " + all.get(i).name() + " did not stop within "
+                        + deadlines.stop().plus(deadlines.grace()).toSeconds() + " s; left it");
+            }
+        }
     }
 
     private static String message(Throwable t) {

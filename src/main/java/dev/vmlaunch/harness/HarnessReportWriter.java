@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -189,12 +187,12 @@ public final class HarnessReportWriter {
             throws XMLStreamException {
         x.writeCharacters("  ");
         x.writeStartElement("testcase");
-        x.writeAttribute("classname", cls);
-        x.writeAttribute("name", name);
+        x.writeAttribute("classname", ConsoleTail.xmlSafe(cls));
+        x.writeAttribute("name", ConsoleTail.xmlSafe(name));
         if (failure != null) {
             x.writeStartElement("failure");
-            x.writeAttribute("message", failure);
-            x.writeCharacters(failure);
+            x.writeAttribute("message", ConsoleTail.xmlSafe(failure));
+            x.writeCharacters(ConsoleTail.xmlSafe(failure));
             x.writeEndElement();
         }
         if (console != null) {
@@ -206,17 +204,9 @@ public final class HarnessReportWriter {
         x.writeCharacters("\n");
     }
 
+    /** A bounded, XML-safe tail (ConsoleTail): a guest decides how much its console holds and what bytes. */
     private static String readConsole(HarnessReport.GuestResult g) {
-        if (g.consoleLog() == null || !Files.isReadable(g.consoleLog())) {
-            return null;
-        }
-        try {
-            String s = new String(Files.readAllBytes(g.consoleLog()), StandardCharsets.UTF_8);
-            // XML 1.0 cannot hold most control characters; consoles print escape sequences.
-            return s.replaceAll("[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F]", "");
-        } catch (IOException e) {
-            return null;
-        }
+        return g.consoleLog() == null ? null : ConsoleTail.read(g.consoleLog()).orElse(null);
     }
 
     private static String seconds(long ms) {

@@ -40,12 +40,23 @@ public final class ProcInterrupts {
     /** Chip names may hold spaces (powerpc's "CPM PIC"); look this far for the hwirq/trigger column. */
     private static final int MAX_CHIP_WORDS = 3;
 
+    /**
+     * The kernel's own limit: CONFIG_NR_CPUS is at most 8192 (x86 MAXSMP, powerpc, sparc; arm64 stops at 4096).
+     * A header with more columns is not a /proc/interrupts, and a guest could write one to make us work.
+     */
+    public static final int MAX_CPUS = 8192;
+    /**
+     * A real file is rows × CPUs × ~11 bytes: a 256-CPU machine with 1000 IRQs is about 3 MiB. The snapshots
+     * come from a guest's share, so they are cut off here, before anything is parsed.
+     */
+    public static final int MAX_BYTES = 32 * 1024 * 1024;
+
     private ProcInterrupts() {
     }
 
-    /** Reads and parses a file; format errors name the file. */
+    /** Reads (at most {@link #MAX_BYTES}) and parses a file; format errors name the file. */
     public static InterruptTable read(Path file) throws IOException, InterruptFormatException {
-        String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        String text = readCapped(file);
         try {
             return parse(text);
         } catch (InterruptFormatException e) {
@@ -53,7 +64,33 @@ public final class ProcInterrupts {
         }
     }
 
+    /**
+     * A snapshot's text, refused when it is larger than {@link #MAX_BYTES} (without reading more than that).
+     * Does not follow a symlink in the last component: the file may sit in a guest's share.
+     */
+    public static String readCapped(Path file) throws IOException {
+        // A FIFO would block the open forever, a device could be endless: regular files only.
+        if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new java.nio.file.NoSuchFileException(file.toString());
+        }
+        if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(file + ": not a regular file");
+        }
+        try (java.io.InputStream in = Files.newInputStream(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            byte[] b = in.readNBytes(MAX_BYTES + 1);
+            if (b.length > MAX_BYTES) {
+                throw new IOException(file + ": larger than " + (MAX_BYTES >> 20) + " MiB, not a /proc/interrupts "
+                        + "snapshot");
+            }
+            return new String(b, StandardCharsets.UTF_8);
+        }
+    }
+
     public static InterruptTable parse(String text) throws InterruptFormatException {
+        if (text.length() > MAX_BYTES) {
+            throw new InterruptFormatException(null, 1, "larger than " + (MAX_BYTES >> 20) + " MiB, not a "
+                    + "/proc/interrupts snapshot");
+        }
         String[] lines = text.split("\n", -1);
         List<Integer> cpus = null;
         List<InterruptRow> rows = new ArrayList<>();
@@ -82,14 +119,19 @@ public final class ProcInterrupts {
 
     private static List<Integer> header(String line, int lineNo) throws InterruptFormatException {
         List<Integer> cpus = new ArrayList<>();
+        Set<Integer> seen = new HashSet<>();
         for (String token : line.strip().split("\\s+")) {
+            if (cpus.size() == MAX_CPUS) {
+                throw new InterruptFormatException(null, lineNo, "the CPU header lists more than " + MAX_CPUS
+                        + " CPUs (the kernel's limit): not a /proc/interrupts");
+            }
             Matcher m = HEADER_CPU.matcher(token);
             if (!m.matches() || m.group(1).length() > 9) {
                 throw new InterruptFormatException(null, lineNo,
                         "expected the CPU header (CPU0 CPU1 ...), found '" + abbreviate(line.strip()) + "'");
             }
             int cpu = Integer.parseInt(m.group(1));
-            if (cpus.contains(cpu)) {
+            if (!seen.add(cpu)) {
                 throw new InterruptFormatException(null, lineNo, "CPU" + cpu + " appears twice in the header");
             }
             cpus.add(cpu);

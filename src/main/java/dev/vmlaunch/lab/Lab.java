@@ -64,9 +64,7 @@ public final class Lab {
     public Outcome run() throws Exception {
         preflight();
         Path state = StateRoot.ensureDir(StateRoot.resolve(env));
-        Path folder = state.resolve("lab-" + arch.json());
-        deleteTree(folder);
-        StateRoot.ensureDir(folder);
+        Path folder = LabFolder.clear(state, "lab-" + arch.json());
         return arch == Arch.X86_64 ? nested(state, folder) : its(state, folder);
     }
 

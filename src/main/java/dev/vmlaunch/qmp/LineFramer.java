@@ -58,10 +58,15 @@ final class LineFramer {
 
     private void append(ByteBuffer chunk, int from, int length) throws QmpException {
         if (partial.size() + length > maxLineBytes) {
-            throw new QmpException("QMP peer sent a line longer than " + maxLineBytes + " bytes");
+            throw new QmpException("QMP peer sent a line longer than " + maxLineBytes + " bytes (not QMP, or hostile)");
         }
-        for (int i = from; i < from + length; i++) {
-            partial.write(chunk.get(i));
+        // One bulk copy per chunk: the cost is linear in the bytes received, whatever the line length.
+        if (chunk.hasArray()) {
+            partial.write(chunk.array(), chunk.arrayOffset() + from, length);
+        } else {
+            byte[] copy = new byte[length];
+            chunk.get(from, copy);
+            partial.write(copy, 0, length);
         }
     }
 

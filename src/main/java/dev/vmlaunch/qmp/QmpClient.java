@@ -46,8 +46,13 @@ import java.util.function.Predicate;
 public final class QmpClient implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(QmpClient.class.getName());
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    /** query-pci of a big machine is tens of KiB; anything near this is a broken or hostile peer. */
-    private static final int MAX_LINE_BYTES = 16 * 1024 * 1024;
+    /**
+     * The longest reply we ask for (query-pci, query-qom-tree of a big machine) is tens of KiB. A guest can make
+     * QEMU's output longer (device names, serial numbers, the strings it reports back through its devices), so
+     * a line over 1 MiB is a broken or hostile peer: the connection is dropped with that reason rather than kept
+     * growing in a root process's memory.
+     */
+    static final int MAX_LINE_BYTES = 1024 * 1024;
 
     private final Path socket;
     private final SocketChannel channel;

@@ -22,7 +22,8 @@ import java.util.Map;
  * {@code events.jsonl}: one JSON object a line, {@code {"ts", "event", "source", "data"}}. {@code source} is
  * {@code qmp} for QEMU's events (with QEMU's own timestamp) and {@code vmlaunch} for the supervisor's lifecycle
  * records ({@code VMLAUNCH_STARTED}, {@code VMLAUNCH_READY}, {@code VMLAUNCH_EXITED}, ...). Appends are whole lines
- * in one write, so readers never see half a record except at the very end while it is written.
+ * in one write, so readers never see half a record except at the very end while it is written. At
+ * {@link LogRotation#CAP} the file moves to {@code events.jsonl.1} (replacing the one before) and starts anew.
  */
 public final class EventLog {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,9 +37,16 @@ public final class EventLog {
     }
 
     private final Path file;
+    private final long cap;
 
     public EventLog(Path file) {
+        this(file, LogRotation.CAP);
+    }
+
+    /** @param cap the size at which the log moves to {@code events.jsonl.1} and starts anew */
+    public EventLog(Path file, long cap) {
         this.file = file;
+        this.cap = cap;
     }
 
     public void qmp(QmpEvent e) {
@@ -53,8 +61,14 @@ public final class EventLog {
     public synchronized void append(Instant ts, String event, String source, JsonNode data) {
         ObjectNode line = JSON.createObjectNode().put("ts", ts.toString()).put("event", event).put("source", source);
         line.set("data", data == null ? JsonNodeFactory.instance.objectNode() : data);
+        try {
+            // Before the write, so that a record is never split between the two files.
+            LogRotation.renameIfOver(file, cap);
+        } catch (IOException e) {
+            // Not rotated this time; the next append tries again.
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
+                StandardOpenOption.APPEND, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             byte[] bytes = (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
             ByteBuffer b = ByteBuffer.wrap(bytes);
             while (b.hasRemaining()) {
@@ -65,19 +79,24 @@ public final class EventLog {
         }
     }
 
-    /** Every readable record; lines that are not records (a torn last line) are skipped. */
+    /**
+     * Every readable record, those rotated to {@code events.jsonl.1} first; lines that are not records (a torn last
+     * line) are skipped.
+     */
     public static List<Entry> read(Path file) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return List.of();
-        } catch (IOException e) {
-            return List.of();
-        }
         List<Entry> out = new ArrayList<>();
-        for (String l : lines) {
-            parseLine(l).ifPresent(out::add);
+        for (Path f : List.of(LogRotation.rotated(file), file)) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                continue;
+            } catch (IOException e) {
+                continue;
+            }
+            for (String l : lines) {
+                parseLine(l).ifPresent(out::add);
+            }
         }
         return out;
     }

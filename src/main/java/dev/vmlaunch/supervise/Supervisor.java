@@ -177,6 +177,11 @@ public final class Supervisor {
         if (!foreground) {
             truncate(dir.vmmLog());
         }
+        // QEMU appends to console.log (logappend=on, for LogRotation), so a new run starts it here.
+        truncate(dir.consoleLog());
+        for (Path log : List.of(dir.eventsFile(), dir.vmmLog(), dir.consoleLog())) {
+            LogRotation.removeRotated(log);
+        }
     }
 
     /**
@@ -290,6 +295,8 @@ public final class Supervisor {
             throw VmlaunchException.hostNotReady("cannot start " + s.argv().get(0) + ": " + e.getMessage());
         }
         vmm = VmmProcess.child(process);
+        LogRotation.watch(foreground ? List.of(dir.consoleLog()) : List.of(dir.consoleLog(), dir.vmmLog()),
+                LogRotation.CAP, process.onExit(), s.log());
         if (lkvm) {
             stderrWatcher = foreground ? pumpStderr() : tailStderr();
         }

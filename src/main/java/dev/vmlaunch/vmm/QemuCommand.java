@@ -164,7 +164,9 @@ public final class QemuCommand implements VmmCommand {
                 ? QemuOpts.of("stdio").add("id", "vml-console")
                 : QemuOpts.of("socket").add("id", "vml-console").add("path", layout.consoleSocket())
                         .on("server").add("wait", "off");
-        chardev.add("logfile", layout.consoleLog());
+        // Appending (O_APPEND), so that the supervisor's copy-and-truncate rotation of console.log (LogRotation)
+        // makes QEMU write at the new end rather than at its old offset into a hole.
+        chardev.add("logfile", layout.consoleLog()).on("logappend");
         add(a, "-chardev", chardev.toString());
         if (s.console() == Console.SERIAL) {
             add(a, "-serial", "chardev:vml-console");

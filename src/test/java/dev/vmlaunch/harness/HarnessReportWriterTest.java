@@ -10,6 +10,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,5 +105,60 @@ class HarnessReportWriterTest {
         assertEquals(r.guests().get(1).devices(), back.guests().get(1).devices());
         assertEquals(r.guests().get(2).error(), back.guests().get(2).error());
         assertEquals(r.guests().get(0).workload().exitCode(), back.guests().get(0).workload().exitCode());
+    }
+
+    private static Element only(Document doc, String guest) {
+        NodeList cases = doc.getDocumentElement().getElementsByTagName("testcase");
+        for (int i = 0; i < cases.getLength(); i++) {
+            Element c = (Element) cases.item(i);
+            if (c.getAttribute("classname").equals(guest)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no testcase for " + guest);
+    }
+
+    @Test
+    void junitAttachesABoundedTailOfAHugeConsoleThatIsValidXml() throws Exception {
+        HarnessReport report = report();
+        Path console = dir.resolve("virt2.log");
+        try (var out = Files.newOutputStream(console)) {
+            for (int i = 0; i < 200_000; i++) {
+                out.write(("line " + i + " \u001b[31m\u0007\u0000 bell\n").getBytes(StandardCharsets.UTF_8));
+            }
+            // Invalid UTF-8 (a lone continuation byte, a cut sequence) and a byte that decodes to nothing XML allows.
+            out.write(new byte[] {'e', 'n', 'd', ' ', (byte) 0x80, (byte) 0xE2, (byte) 0x82, 0x01, '\n'});
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        HarnessReportWriter.junit(report, out);
+        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(out.toByteArray()));
+        String text = only(doc, "virt2").getElementsByTagName("system-out").item(0).getTextContent();
+        assertTrue(text.startsWith("[... earlier console output left out; the whole log: " + console + "]\n"),
+                text.substring(0, Math.min(100, text.length())) + "|" + text.length());
+        assertTrue(text.getBytes(StandardCharsets.UTF_8).length <= ConsoleTail.MAX_BYTES + 200, "" + text.length());
+        assertTrue(text.lines().count() <= ConsoleTail.MAX_LINES + 1, "" + text.lines().count());
+        assertTrue(text.contains("line 199999 [31m bell\n"), "the newest lines, cleaned");
+        assertTrue(text.endsWith("end \ufffd\ufffd\n"), "invalid UTF-8 shown as U+FFFD");
+        assertTrue(out.size() < 4 * ConsoleTail.MAX_BYTES, "report size " + out.size());
+    }
+
+    @Test
+    void consoleTailKeepsTheLastLinesAndTakesTheRestFromTheRotatedLog() throws Exception {
+        Path log = dir.resolve("console.log");
+        Files.writeString(dir.resolve("console.log.1"), "a\nb\nc\n");
+        Files.writeString(log, "d\ne\n");
+        assertEquals("a\nb\nc\nd\ne\n", ConsoleTail.read(log, 1000, 10).orElseThrow());
+        assertEquals("[... earlier console output left out; the whole log: " + log + "]\nc\nd\ne\n",
+                ConsoleTail.read(log, 1000, 3).orElseThrow());
+        assertEquals("[... earlier console output left out; the whole log: " + log + "]\ne\n",
+                ConsoleTail.read(log, 4, 10).orElseThrow(), "bytes bound it too, a cut line dropped");
+    }
+
+    @Test
+    void consoleTailDoesNotFollowASymlink() throws Exception {
+        Path log = dir.resolve("console.log");
+        Files.createSymbolicLink(log, Path.of("/etc/passwd"));
+        assertTrue(ConsoleTail.read(log).isEmpty());
     }
 }

@@ -274,4 +274,52 @@ class ProcInterruptsTest {
                 t.rowsForIrqs(java.util.Set.of(21, 23, 99)).stream().map(InterruptRow::irq).toList());
         assertNull(t.row("99").orElse(null));
     }
+
+    @Test
+    void aMillionCpuHeaderIsRefusedInOneLineWithoutQuadraticWork() {
+        String header = IntStream.range(0, 1_000_000).mapToObj(i -> "CPU" + i)
+                .collect(java.util.stream.Collectors.joining(" "));
+        // Guards against a hang only (the old duplicate check was quadratic: hours for this header).
+        InterruptFormatException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(60),
+                () -> assertThrows(InterruptFormatException.class, () -> ProcInterrupts.parse(header + "\n")));
+        assertEquals("line 1: the CPU header lists more than 8192 CPUs (the kernel's limit): not a /proc/interrupts",
+                e.getMessage());
+    }
+
+    @Test
+    void theKernelsLargestCpuCountStillParses() throws Exception {
+        int n = ProcInterrupts.MAX_CPUS;
+        String header = IntStream.range(0, n).mapToObj(i -> "CPU" + i).collect(java.util.stream.Collectors.joining(" "));
+        String counts = IntStream.range(0, n).mapToObj(i -> "1").collect(java.util.stream.Collectors.joining(" "));
+        InterruptTable t = ProcInterrupts.parse(header + "\n 24: " + counts + " PCI-MSIX-0000:00:02.0 0-edge eth0\n");
+        assertEquals(n, t.cpus().size());
+        assertEquals(n, t.row("24").orElseThrow().counts().size());
+    }
+
+    @Test
+    void aSnapshotLargerThanTheCapIsRefusedBeforeParsing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path f = dir.resolve("interrupts.after");
+        try (var out = java.nio.file.Files.newOutputStream(f)) {
+            byte[] line = "           CPU0\n".getBytes(StandardCharsets.US_ASCII);
+            out.write(line);
+            byte[] pad = new byte[1 << 20];
+            java.util.Arrays.fill(pad, (byte) ' ');
+            for (int i = 0; i <= ProcInterrupts.MAX_BYTES >> 20; i++) {
+                out.write(pad);
+            }
+        }
+        IOException e = assertThrows(IOException.class, () -> ProcInterrupts.readCapped(f));
+        assertEquals(f + ": larger than 32 MiB, not a /proc/interrupts snapshot", e.getMessage());
+        assertThrows(IOException.class, () -> ProcInterrupts.read(f));
+    }
+
+    @Test
+    void aSnapshotThatIsASymlinkIsNotFollowed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path f = dir.resolve("interrupts.before");
+        java.nio.file.Files.createSymbolicLink(f, java.nio.file.Path.of("/proc/interrupts"));
+        assertThrows(IOException.class, () -> ProcInterrupts.readCapped(f));
+    }
 }

@@ -15,6 +15,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,6 +89,31 @@ class LkvmSupervisionIT {
         assertFalse(Files.exists(sock));
         assertTrue(Files.readString(env.state.resolve("lk/console.log")).contains("lkvm run --name lk"),
                 "kvmtool's console (its stdout) is the guest's console.log");
+    }
+
+    @Test
+    void aGuestThatFloodsItsConsoleKeepsConsoleLogUnderItsCapAndLogsShowsTheNewestOutput() throws Exception {
+        VmlaunchProcess run = env.vmlaunch("run", "-d", lkvmGuest("flood", "fake-lkvm.flood=12").toString());
+        assertEquals(0, run.exitCode(), run.transcript());
+        Path log = env.state.resolve("flood/console.log");
+        Path rotated = env.state.resolve("flood/console.log.1");
+        long cap = dev.vmlaunch.supervise.LogRotation.CAP;
+        await("the flood to end, rotated").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                .until(() -> (Files.exists(log) && Files.readString(log).contains("flood done")
+                        || Files.exists(rotated) && Files.readString(rotated).contains("flood done"))
+                        && Files.size(log) < cap);
+        assertTrue(Files.exists(rotated), "console.log.1 holds the output before");
+        assertTrue(Files.size(log) + Files.size(rotated) < 12L << 20, "the oldest output was dropped");
+
+        VmlaunchProcess logs = env.vmlaunch("logs", "--console", "flood");
+        assertEquals(0, logs.exitCode(), logs.transcript());
+        List<String> lines = logs.stdout();
+        assertEquals("flood done", lines.get(lines.size() - 1));
+        assertFalse(lines.get(0).contains("flood line 0000000"), "starts after the dropped part: " + lines.get(0));
+        assertTrue(lines.size() < 12 * 16384, "lines " + lines.size());
+
+        VmlaunchProcess stop = env.vmlaunch("stop", "flood");
+        assertEquals(0, stop.exitCode(), stop.transcript());
     }
 
     @Test

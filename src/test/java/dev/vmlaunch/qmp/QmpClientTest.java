@@ -205,6 +205,25 @@ class QmpClientTest {
     }
 
     @Test
+    void aFifteenMebibyteLineDropsTheConnectionWithOneLineSayingWhy() throws Exception {
+        Future<JsonNode> pending = background.submit(() -> client.execute("query-pci", TIMEOUT));
+        JsonNode request = peer.request();
+        // A well-formed reply, just huge: what a guest could provoke through names QEMU echoes back.
+        String huge = "{\"return\": \"" + "x".repeat(15 << 20) + "\", \"id\": " + request.path("id") + "}";
+        Future<?> sending = background.submit(() -> {
+            peer.sendLine(huge);
+            return null;
+        });
+
+        QmpClosedException closed = assertInstanceOf(QmpClosedException.class, causeOf(pending));
+        assertTrue(closed.getMessage().contains("sent a line longer than " + (1 << 20) + " bytes"), closed.getMessage());
+        assertFalse(closed.getMessage().contains("\n"), closed.getMessage());
+        assertFalse(client.isOpen());
+        assertTrue(assertThrows(java.util.concurrent.ExecutionException.class, sending::get).getCause()
+                instanceof java.io.IOException, "the client stopped reading and hung up");
+    }
+
+    @Test
     void commandsAfterTheServerHungUpFailAsClosed() throws Exception {
         peer.hangUp();
         assertTrue(client.awaitClosed(TIMEOUT));

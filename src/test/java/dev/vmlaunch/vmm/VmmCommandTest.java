@@ -148,7 +148,7 @@ class VmmCommandTest {
     void detachedConsoleGoesToASocketAndIsLogged() throws IOException {
         List<String> argv = VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\"}"),
                 new RunLayout(Path.of("/s/g"), RunLayout.ConsoleMode.SOCKET));
-        assertPair(argv, "-chardev", "socket,id=vml-console,path=/s/g/console.sock,server=on,wait=off,logfile=/s/g/console.log");
+        assertPair(argv, "-chardev", "socket,id=vml-console,path=/s/g/console.sock,server=on,wait=off,logfile=/s/g/console.log,logappend=on");
         assertPair(argv, "-serial", "chardev:vml-console");
     }
 

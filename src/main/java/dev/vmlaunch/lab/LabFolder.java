@@ -1,0 +1,63 @@
+package dev.vmlaunch.lab;
+
+import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.supervise.GuestRecords;
+import dev.vmlaunch.supervise.StateRoot;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The lab's own folder, {@code STATE/lab-ARCH}, cleared at the start of a run. It lives among the guests' folders
+ * and is removed recursively as root, so it is checked first: not a symlink, not a guest's state folder (a guest may
+ * be named {@code lab-x86_64}), and not in use by a guest that still runs (an earlier lab's guests share files from
+ * it). Any of these refuses the run with exit 2 and touches nothing.
+ */
+final class LabFolder {
+    private LabFolder() {
+    }
+
+    static Path clear(Path state, String name) throws IOException {
+        Path folder = state.resolve(name);
+        if (Files.isSymbolicLink(folder)) {
+            throw VmlaunchException.usage(folder + " is a symbolic link, not the lab's folder; remove it yourself "
+                    + "if it is stale (the lab does not follow it)");
+        }
+        if (Files.exists(folder.resolve("state.json"), LinkOption.NOFOLLOW_LINKS)
+                || Files.exists(folder.resolve("lock"), LinkOption.NOFOLLOW_LINKS)) {
+            throw VmlaunchException.usage(folder + " is the state folder of a guest named \"" + name + "\", not the "
+                    + "lab's; the lab needs that name: 'vmlaunch stop " + name + "' and remove the folder, or use "
+                    + "another VMLAUNCH_STATE");
+        }
+        Optional<String> user = runningUser(state, folder);
+        if (user.isPresent()) {
+            throw VmlaunchException.usage("guest \"" + user.get() + "\" still runs with files from " + folder
+                    + " (an earlier lab's guest?): 'vmlaunch stop " + user.get() + "' first");
+        }
+        Lab.deleteTree(folder);
+        return StateRoot.ensureDir(folder);
+    }
+
+    /** A live guest whose recorded spec (argv included) names a path inside {@code folder}. */
+    private static Optional<String> runningUser(Path state, Path folder) {
+        String inside = folder.toAbsolutePath().normalize() + "/";
+        for (GuestRecords.Record r : GuestRecords.scan(state)) {
+            if (r.isBroken() || !r.live()) {
+                continue;
+            }
+            Path spec = r.dir().specFile();
+            try {
+                if (Files.isRegularFile(spec, LinkOption.NOFOLLOW_LINKS) && Files.size(spec) < (1 << 20)
+                        && new String(Files.readAllBytes(spec), StandardCharsets.UTF_8).contains(inside)) {
+                    return Optional.of(r.name());
+                }
+            } catch (IOException e) {
+                // Unreadable: not evidence either way; the name checks above still hold.
+            }
+        }
+        return Optional.empty();
+    }
+}
