@@ -24,79 +24,188 @@ import java.util.List;
  * output, report.json, junit.xml.
  */
 public final class LabInside {
+    private static final Path KVM = Path.of("/dev/kvm");
+
     private final Path dir;
     private final Path images;
+    private final LabPlan.Mode mode;
     private final ProgressLog progress;
 
-    LabInside(Path dir, Path images, PrintWriter console) {
+    LabInside(Path dir, Path images, LabPlan.Mode mode, PrintWriter console) {
         this.dir = dir;
         this.images = images;
+        this.mode = mode;
         this.progress = new ProgressLog(Instant.now(), console, dir.resolve("progress.log"));
     }
 
     /** Runs the lab inside; returns the harness's exit code (0: every NIC's interrupts fired in its nested guest). */
-    public static int run(Path dir, Path images, PrintWriter console) throws IOException {
-        return new LabInside(dir, images, console).run();
+    public static int run(Path dir, Path images, String mode, PrintWriter console) throws IOException {
+        return new LabInside(dir, images, LabPlan.Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), console).run();
     }
 
     int run() throws IOException {
         String kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
         progress.accept("lab host up: kernel " + kernel + ", " + Runtime.getRuntime().availableProcessors()
                 + " CPUs; running vmlaunch inside it");
+        if (mode == LabPlan.Mode.KVM) {
+            String why = LabKvm.unusable(KVM);
+            if (why != null) {
+                // The outer lab turns this file into its exit-3 message.
+                Files.writeString(dir.resolve(LabKvm.UNUSABLE_FILE), why + System.lineSeparator(), StandardCharsets.UTF_8);
+                progress.accept("the lab host has no usable /dev/kvm: " + why);
+                return 3;
+            }
+        }
         command("host-check.txt", "host check", "host", "check");
         Result groups = command("groups.json", null, "groups", "--json");
         List<String[]> nics = nics(groups.out());
         command("groups.txt", "groups", "groups");
-        if (nics.size() < 2) {
+        if (nics.size() < LabPlan.NESTED_GUESTS) {
             progress.accept("expected two e1000e NICs (" + LabPlan.NIC + ") in the lab host, found " + nics.size());
             return 1;
         }
         List<String> bdfs = nics.stream().map(n -> n[0]).toList();
+        // bind, vfio-probe and unbind by hand first: the real VFIO ioctls, and proof that unbind gives the NICs back.
         for (String[] n : nics) {
             progress.accept("binding " + n[0] + " to vfio-pci (IOMMU group " + n[1] + ", now on " + n[2] + ")");
         }
         List<String> bind = new ArrayList<>(List.of("bind", "--owner", "lab"));
         bind.addAll(bdfs);
-        if (command("bind.txt", "bind", bind.toArray(String[]::new)).code() != 0) {
+        int bound = command("bind.txt", "bind", bind.toArray(String[]::new)).code();
+        if (bound == 0) {
+            for (String[] n : nics) {
+                command("vfio-" + n[0].replace(':', '_') + ".txt", "VFIO " + n[0], "vfio-probe", n[1], n[0]);
+            }
+        }
+        List<String> unbind = new ArrayList<>(List.of("unbind"));
+        unbind.addAll(bdfs);
+        int unbound = command("unbind.txt", "unbind", unbind.toArray(String[]::new)).code();
+        if (bound != 0 || unbound != 0) {
             return 1;
         }
-        for (String[] n : nics) {
-            command("vfio-" + n[0].replace(':', '_') + ".txt", "VFIO " + n[0], "vfio-probe", n[1], n[0]);
-        }
-        int code;
-        try {
-            code = harness(bdfs);
-        } finally {
-            List<String> unbind = new ArrayList<>(List.of("unbind"));
-            unbind.addAll(bdfs);
-            command("unbind.txt", "unbind", unbind.toArray(String[]::new));
-        }
-        progress.accept("lab host done (exit " + code + ")");
-        return code;
-    }
-
-    private int harness(List<String> bdfs) throws IOException {
-        // The nested guests' share lives on the lab host's own tmpfs: the agent's files never cross 9p twice.
         Path work = Files.createDirectories(Path.of("/run/vmlaunch-lab"));
         Path share = Files.createDirectories(work.resolve("share"));
-        List<String> guestFiles = new ArrayList<>();
+        List<Path> guests = new ArrayList<>();
         for (int i = 0; i < bdfs.size(); i++) {
             String name = "lab-virt" + (i + 1);
-            Path f = work.resolve(name + ".json");
-            Files.writeString(f, LabPlan.nestedGuest(name, images, share, bdfs.get(i)));
-            Files.copy(f, dir.resolve(name + ".json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            guestFiles.add(f.toString());
+            guests.add(plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdfs.get(i), mode,
+                    LabPinning.vmmOnCpu(work, i, mode))));
         }
-        Path harness = work.resolve("harness.json");
-        Files.writeString(harness, LabPlan.harness("lab-x86_64", guestFiles, "PCI-MSI", List.of(), 900));
-        Files.copy(harness, dir.resolve("harness.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        progress.accept("starting two nested guests, each with one NIC through vfio-pci (TCG inside TCG: a minute or two)");
+        int code = harness(work, guests);
+        boolean restored = driversAre(bdfs, "e1000e", "after the harness");
+        boolean detached = detached(work, share, bdfs.get(0));
+        int exit = code != 0 ? code : !restored || !detached ? 1 : 0;
+        LabChecks.write(dir, exit, restored, detached);
+        progress.accept("lab host done (exit " + exit + ")");
+        return exit;
+    }
+
+    /** Writes a guest or harness file to the lab host's tmpfs, with a copy in the lab folder for the user to read. */
+    private Path plan(Path work, String file, String json) throws IOException {
+        Path f = work.resolve(file);
+        Files.writeString(f, json);
+        Files.copy(f, dir.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return f;
+    }
+
+    private int harness(Path work, List<Path> guests) throws IOException {
+        // The nested guests' share lives on the lab host's own tmpfs: the agent's files never cross 9p twice.
+        Path harness = plan(work, "harness.json", LabPlan.harness("lab-x86_64", guests.stream().map(Path::toString).toList(),
+                "PCI-MSI", List.of(), 900));
+        progress.accept("starting " + guests.size() + " nested guests (" + mode.accel + "), each with one managed NIC "
+                + "through vfio-pci" + (mode == LabPlan.Mode.KVM ? ", each VMM on a lab-host CPU of its own"
+                        : " (TCG inside TCG: a minute or two)"));
         StringWriter json = new StringWriter();
         Writer progressErr = new LineWriter(progress);
         int code = Main.execute(new String[] {"test", harness.toString(), "--json", "--junit", dir.resolve("junit.xml").toString()},
                 new PrintWriter(json, true), new PrintWriter(progressErr, true));
         Files.writeString(dir.resolve("report.json"), json.toString(), StandardCharsets.UTF_8);
         return code;
+    }
+
+    /**
+     * The flow a user types: {@code run -d} of one guest with a managed NIC, {@code list}, {@code status},
+     * {@code stop}; then the NIC must be back on e1000e. True when every step did what it should.
+     */
+    private boolean detached(Path work, Path share, String bdf) throws IOException {
+        String name = "lab-detached";
+        Path guest = plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdf, mode,
+                LabPinning.vmmOnCpu(work, 0, mode)));
+        progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status, stop");
+        int failures = 0;
+        if (command("detached-run.txt", "run -d", "run", "-d", guest.toString()).code() != 0) {
+            keepSupervisorLogs(name);
+            return false;
+        }
+        try {
+            Result list = command("detached-list.txt", "list", "list");
+            if (list.code() != 0 || !list.out().lines().anyMatch(l -> l.contains(name) && l.contains(bdf))) {
+                progress.accept("FAIL: list does not show " + name + " with " + bdf);
+                failures++;
+            }
+            Result status = command("detached-status.txt", "status", "status", name);
+            if (status.code() != 0 || !status.out().contains("state:     running")) {
+                progress.accept("FAIL: status does not say " + name + " is running");
+                failures++;
+            }
+            // A power button pressed before the guest's acpid listens is lost; stop would then wait out its timeout.
+            LabConsole.awaitReady(dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(),
+                    java.time.Duration.ofMinutes(mode == LabPlan.Mode.KVM ? 2 : 6), progress);
+        } finally {
+            if (command("detached-stop.txt", "stop", "stop", name).code() != 0) {
+                failures++;
+            }
+        }
+        if (!driversAre(List.of(bdf), "e1000e", "after stop")) {
+            failures++;
+        }
+        if (failures > 0) {
+            keepSupervisorLogs(name);
+        }
+        return failures == 0;
+    }
+
+    /** Copies what the supervisor of {@code name} wrote into the lab folder: the lab host's /run goes with it. */
+    private void keepSupervisorLogs(String name) {
+        Path root = stateRoot();
+        List<Path> logs = new ArrayList<>();
+        try (var s = Files.newDirectoryStream(root, ".supervisor-" + name + "-*.log")) {
+            s.forEach(logs::add);
+        } catch (IOException e) {
+            // None written.
+        }
+        Path gd = root.resolve(name);
+        for (String f : List.of("supervisor.log", "vmm.log", "console.log", "events.jsonl")) {
+            logs.add(gd.resolve(f));
+        }
+        for (Path log : logs) {
+            try {
+                if (Files.isRegularFile(log, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.copy(log, dir.resolve("detached-" + log.getFileName().toString().replaceFirst("^\\.", "")),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (IOException e) {
+                progress.accept("could not keep " + log + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static Path stateRoot() {
+        return dev.vmlaunch.supervise.StateRoot.resolve(System.getenv());
+    }
+
+    /** Checks (and reports) that each device is bound to {@code driver} now, as sysfs says. */
+    private boolean driversAre(List<String> bdfs, String driver, String when) {
+        dev.vmlaunch.host.Sysfs sysfs = new dev.vmlaunch.host.Sysfs(Path.of("/sys"));
+        boolean all = true;
+        for (String bdf : bdfs) {
+            String now = sysfs.device(dev.vmlaunch.config.PciAddress.parse(bdf)).map(d -> d.driver()).orElse(null);
+            boolean ok = driver.equals(now);
+            all &= ok;
+            progress.accept((ok ? "" : "FAIL: ") + when + ": " + bdf + " is on " + (now == null ? "no driver" : now)
+                    + (ok ? " again" : ", expected " + driver));
+        }
+        return all;
     }
 
     /** [address, group, driver] of each e1000e, from `groups --json`. */
