@@ -153,7 +153,8 @@ public final class CpuList {
         return cpus.toLongArray();
     }
 
-    /** The canonical cpulist: ascending, ranges joined ({@code "0-3,6"}), as the kernel prints it. */
+    /** The canonical cpulist: ascending, ranges joined ({@code "0-3,6"}), as the kernel prints it (and spec.json). */
+    @com.fasterxml.jackson.annotation.JsonValue
     @Override
     public String toString() {
         StringBuilder out = new StringBuilder();
