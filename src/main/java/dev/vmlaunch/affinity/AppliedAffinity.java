@@ -9,6 +9,7 @@ import java.util.List;
  * Recorded as {@code affinity.json} in the guest's state folder.
  *
  * @param asked   what guest.json asked for, in words
+ * @param askedProcess the asked cpuAffinity, null when not set
  * @param process the main thread's Cpus_allowed_list (null when it could not be read)
  * @param threads how many threads the VMM had, and how many of them ran outside {@code cpuAffinity}
  * @param vcpus   each pinned vCPU's thread and its mask
@@ -16,6 +17,7 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AppliedAffinity(
         @JsonProperty("asked") String asked,
+        @JsonProperty("askedProcess") String askedProcess,
         @JsonProperty("process") String process,
         @JsonProperty("threads") int threads,
         @JsonProperty("threadsOutsideProcessMask") List<Long> threadsOutsideProcessMask,

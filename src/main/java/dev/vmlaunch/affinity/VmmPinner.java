@@ -4,11 +4,9 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.Affinity;
 import dev.vmlaunch.config.CpuList;
 import dev.vmlaunch.vfio.Errno;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /** Applies masks to a VMM's threads and reads back what the kernel made of them. */
@@ -66,20 +64,7 @@ public final class VmmPinner {
 
     /** The pinning as /proc shows it now. */
     public AppliedAffinity readBack(long pid, Affinity asked, Map<Integer, Long> vcpuThreads) {
-        List<Long> all = tasks.tasks(pid);
-        Optional<CpuList> main = tasks.allowed(pid, pid);
-        List<Long> outside = new ArrayList<>();
-        if (asked.process() != null) {
-            for (long tid : all) {
-                tasks.allowed(pid, tid).filter(m -> !m.isWithin(asked.process())).ifPresent(m -> outside.add(tid));
-            }
-        }
-        List<AppliedAffinity.Vcpu> vcpus = new ArrayList<>();
-        vcpuThreads.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> vcpus.add(
-                new AppliedAffinity.Vcpu(e.getKey(), e.getValue(),
-                        tasks.allowed(pid, e.getValue()).map(CpuList::toString).orElse(null))));
-        return new AppliedAffinity(asked.describe(), main.map(CpuList::toString).orElse(null), all.size(), outside,
-                vcpus);
+        return AffinityReadBack.read(tasks, pid, asked.describe(), asked.process(), vcpuThreads);
     }
 
     private static VmlaunchException refused(String what, CpuList cpus, int r) {
