@@ -88,8 +88,7 @@ public final class LabInside {
         List<Path> guests = new ArrayList<>();
         for (int i = 0; i < bdfs.size(); i++) {
             String name = "lab-virt" + (i + 1);
-            guests.add(plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdfs.get(i), mode,
-                    LabPinning.vmmOnCpu(work, i, mode))));
+            guests.add(plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdfs.get(i), mode, i)));
         }
         int code = harness(work, guests);
         boolean restored = driversAre(bdfs, "e1000e", "after the harness");
@@ -129,8 +128,7 @@ public final class LabInside {
      */
     private boolean detached(Path work, Path share, String bdf) throws IOException {
         String name = "lab-detached";
-        Path guest = plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdf, mode,
-                LabPinning.vmmOnCpu(work, 0, mode)));
+        Path guest = plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdf, mode, 0));
         progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status, stop");
         int failures = 0;
         if (command("detached-run.txt", "run -d", "run", "-d", guest.toString()).code() != 0) {

@@ -79,17 +79,18 @@ final class LabPlan {
 
     /**
      * A nested guest inside the lab host with one NIC passed through, managed: its supervisor binds the NIC to vfio-pci
-     * and gives it back, as for a user. {@code binary} is the VMM to run (null: qemu-system-x86_64 on PATH).
+     * and gives it back, as for a user. Under KVM the whole VMM stays on lab-host CPU {@code cpu} (guest.json
+     * {@code cpuAffinity}): two nested KVM guests sharing the lab host's CPUs crash or hang QEMU 7.2's SVM emulation.
      */
-    static String nestedGuest(String name, Path images, Path share, String bdf, Mode mode, String binary) {
+    static String nestedGuest(String name, Path images, Path share, String bdf, Mode mode, int cpu) {
         ObjectNode g = JSON.createObjectNode();
         g.put("name", name);
         g.put("vmm", "qemu").put("arch", "x86_64");
-        if (binary != null) {
-            g.put("binary", binary);
-        }
         g.put("accel", mode.accel).put("machine", "q35");
         g.put("cpus", 1).put("memory", mode == Mode.KVM ? "256M" : "320M");
+        if (mode == Mode.KVM) {
+            g.put("cpuAffinity", Integer.toString(cpu));
+        }
         g.put("kernel", images.resolve("x86_64/vmlinuz").toString());
         g.put("initrd", images.resolve("x86_64/initramfs.gz").toString());
         g.put("cmdline", "quiet");

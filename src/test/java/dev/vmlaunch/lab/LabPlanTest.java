@@ -28,23 +28,21 @@ class LabPlanTest {
     }
 
     @Test
-    void nestedKvmGuestsGetTheirNicManagedAndRunThroughTheGivenVmm() throws Exception {
-        GuestSpec g = load(LabPlan.nestedGuest("lab-virt1", dir, dir.resolve("share"), "0000:00:05.0", LabPlan.Mode.KVM,
-                "/run/vmlaunch-lab/qemu-on-cpu0"));
-        assertEquals("lab-virt1", g.name());
+    void nestedKvmGuestsGetTheirNicManagedAndALabHostCpuOfTheirOwn() throws Exception {
+        GuestSpec g = load(LabPlan.nestedGuest("lab-virt2", dir, dir.resolve("share"), "0000:00:05.0", LabPlan.Mode.KVM, 1));
+        assertEquals("lab-virt2", g.name());
         assertEquals(Accel.KVM, g.accel());
-        assertEquals("/run/vmlaunch-lab/qemu-on-cpu0", g.binary());
+        assertEquals(dev.vmlaunch.config.CpuList.of(1), g.affinity().process(), g.toString());
         assertEquals(1, g.passthrough().size());
         assertEquals("0000:00:05.0", g.passthrough().get(0).host().toString());
         assertTrue(g.passthrough().get(0).managed(), "the supervisor binds and restores it, as for a user");
     }
 
     @Test
-    void tcgNestedGuestsRunTheDefaultQemuUnderTcg() throws Exception {
-        GuestSpec g = load(LabPlan.nestedGuest("lab-virt2", dir, dir.resolve("share"), "0000:00:06.0", LabPlan.Mode.TCG,
-                null));
+    void tcgNestedGuestsAreNotPinned() throws Exception {
+        GuestSpec g = load(LabPlan.nestedGuest("lab-virt2", dir, dir.resolve("share"), "0000:00:06.0", LabPlan.Mode.TCG, 1));
         assertEquals(Accel.TCG, g.accel());
-        assertNull(g.binary());
+        assertNull(g.affinity().process());
         assertTrue(g.passthrough().get(0).managed());
     }
 
@@ -75,7 +73,7 @@ class LabPlanTest {
     void theHarnessListsTheGuestsAndTheExpectation() throws Exception {
         Path guest = dir.resolve("g.json");
         Files.writeString(guest, LabPlan.nestedGuest("lab-virt1", dir, dir.resolve("share"), "0000:00:05.0",
-                LabPlan.Mode.KVM, null));
+                LabPlan.Mode.KVM, 0));
         Path h = dir.resolve("h.json");
         Files.writeString(h, LabPlan.harness("lab-x86_64", List.of(guest.toString()), "PCI-MSI", List.of(), 900));
         HarnessSpec spec = HarnessLoader.load(h).spec();
