@@ -45,8 +45,12 @@ public final class LabInside {
 
     int run() throws IOException {
         String kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
+        // Where the lab host's start went: its kernel's uptime includes this JVM's start.
+        String uptime = Files.readString(Path.of("/proc/uptime")).split(" ")[0];
+        long jvm = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
         progress.accept("lab host up: kernel " + kernel + ", " + Runtime.getRuntime().availableProcessors()
-                + " CPUs; running vmlaunch inside it");
+                + " CPUs, up " + uptime + " s of which this JVM " + String.format(java.util.Locale.ROOT, "%.1f", jvm / 1000.0)
+                + " s; running vmlaunch inside it");
         if (mode == LabPlan.Mode.KVM) {
             String why = LabKvm.unusable(KVM);
             if (why != null) {
@@ -131,8 +135,12 @@ public final class LabInside {
         Path guest = plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdf, mode, 0));
         progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status, stop");
         int failures = 0;
-        if (command("detached-run.txt", "run -d", "run", "-d", guest.toString()).code() != 0) {
+        // The ready timeout is generous: the supervisor's own JVM starts first, and inside a TCG lab host on a busy
+        // machine that alone took 40 s.
+        if (command("detached-run.txt", "run -d", "run", "-d", "--ready-timeout", "600", guest.toString()).code() != 0) {
             keepSupervisorLogs(name);
+            // A supervisor that was only slow may still start the guest: stop whatever there is.
+            command("detached-stop.txt", "stop", "stop", "--force", name);
             return false;
         }
         try {
