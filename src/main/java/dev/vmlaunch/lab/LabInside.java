@@ -95,6 +95,11 @@ public final class LabInside {
             guests.add(plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdfs.get(i), mode, i)));
         }
         int code = harness(work, guests);
+        if (code != 0) {
+            for (Path g : guests) {
+                keepSupervisorLogs(g.getFileName().toString().replaceFirst("\\.json$", ""));
+            }
+        }
         boolean restored = driversAre(bdfs, "e1000e", "after the harness");
         boolean detached = detached(work, share, bdfs.get(0));
         int exit = code != 0 ? code : !restored || !detached ? 1 : 0;
@@ -114,7 +119,7 @@ public final class LabInside {
     private int harness(Path work, List<Path> guests) throws IOException {
         // The nested guests' share lives on the lab host's own tmpfs: the agent's files never cross 9p twice.
         Path harness = plan(work, "harness.json", LabPlan.harness("lab-x86_64", guests.stream().map(Path::toString).toList(),
-                "PCI-MSI", List.of(), 900));
+                "PCI-MSI", List.of(), mode == LabPlan.Mode.KVM ? 420 : 900));
         progress.accept("starting " + guests.size() + " nested guests (" + mode.accel + "), each with one managed NIC "
                 + "through vfio-pci" + (mode == LabPlan.Mode.KVM ? ", each VMM on a lab-host CPU of its own"
                         : " (TCG inside TCG: a minute or two)"));
@@ -171,7 +176,7 @@ public final class LabInside {
         return failures == 0;
     }
 
-    /** Copies what the supervisor of {@code name} wrote into the lab folder: the lab host's /run goes with it. */
+    /** Copies what the supervisor of {@code name} and its VMM wrote into the lab folder: the lab host's /run goes with it. */
     private void keepSupervisorLogs(String name) {
         Path root = stateRoot();
         List<Path> logs = new ArrayList<>();
@@ -185,14 +190,26 @@ public final class LabInside {
             logs.add(gd.resolve(f));
         }
         for (Path log : logs) {
-            try {
-                if (Files.isRegularFile(log, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    Files.copy(log, dir.resolve("detached-" + log.getFileName().toString().replaceFirst("^\\.", "")),
-                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                }
-            } catch (IOException e) {
-                progress.accept("could not keep " + log + ": " + e.getMessage());
+            String file = log.getFileName().toString();
+            keepTail(log, dir.resolve(name + "-" + (file.startsWith(".") ? file.substring(1) : file)));
+        }
+    }
+
+    /** At most the last MiB of {@code from} (a guest wrote it: never followed as a link, never read whole). */
+    private void keepTail(Path from, Path to) {
+        final long max = 1 << 20;
+        try (var c = java.nio.channels.FileChannel.open(from, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            long size = c.size();
+            c.position(Math.max(0, size - max));
+            try (var out = java.nio.channels.FileChannel.open(to, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                out.transferFrom(c, 0, max);
             }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // That file was never written.
+        } catch (IOException e) {
+            progress.accept("could not keep " + from + ": " + e.getMessage());
         }
     }
 
