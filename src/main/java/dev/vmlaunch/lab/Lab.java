@@ -172,7 +172,10 @@ public final class Lab {
                     + System.lineSeparator() + "lab files: " + folder);
         }
         LabChecks checks = LabChecks.read(folder);
-        if (!checks.passed()) {
+        if (!Files.isRegularFile(folder.resolve(LabChecks.FILE), LinkOption.NOFOLLOW_LINKS)) {
+            progress.accept("FAIL: the lab host did not finish its own checks (no " + LabChecks.FILE + ": it was stopped "
+                    + "or failed before; see " + folder.resolve("progress.log") + ")");
+        } else if (!checks.passed()) {
             progress.accept("FAIL: the lab host's own checks: " + (checks.nicsRestored() ? "" : "NICs not back on e1000e; ")
                     + (checks.detachedFlow() ? "" : "the detached flow (run -d, list, status, stop) failed; ")
                     + "exit " + checks.exit() + " (see " + folder.resolve("progress.log") + ")");
