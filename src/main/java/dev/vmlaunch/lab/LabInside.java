@@ -140,6 +140,28 @@ public final class LabInside {
         Path guest = plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdf, mode, 0));
         progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status, stop");
         int failures = 0;
+        // If run -d hangs, the lab host is stopped at its time limit and its /run is lost: keep the logs before that.
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Thread watchdog = new Thread(() -> {
+            try {
+                if (!done.await(4, java.util.concurrent.TimeUnit.MINUTES)) {
+                    progress.accept("run -d " + name + " still runs after 4 min; its logs go to the lab folder as " + name + "-*");
+                    keepSupervisorLogs(name);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "vmlaunch-lab-detached-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        try {
+            return detachedSteps(work, guest, name, bdf, failures);
+        } finally {
+            done.countDown();
+        }
+    }
+
+    private boolean detachedSteps(Path work, Path guest, String name, String bdf, int failures) throws IOException {
         // The ready timeout is generous: the supervisor's own JVM starts first, and inside a TCG lab host on a busy
         // machine that alone took 40 s.
         if (command("detached-run.txt", "run -d", "run", "-d", "--ready-timeout", "600", guest.toString()).code() != 0) {
