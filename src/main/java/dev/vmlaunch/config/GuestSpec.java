@@ -87,8 +87,11 @@ public record GuestSpec(
     public record Disk(Path path, boolean readonly, String format) {
     }
 
-    /** A host folder shared over 9p under {@code tag}. */
-    public record Share(Path path, String tag, boolean readonly) {
+    /** A host folder shared over 9p under {@code tag}, with QEMU's 9p {@code security} model. */
+    public record Share(Path path, String tag, boolean readonly, ShareSecurity security) {
+        public Share {
+            java.util.Objects.requireNonNull(security, "security");
+        }
     }
 
     /**

@@ -31,7 +31,7 @@ public final class GuestSpecLoader {
             AffinityFields.CPU_AFFINITY, AffinityFields.VCPU_PIN));
     private static final Set<String> CPU_FIELDS = Set.of("model", "hideHypervisor", "hypervVendorId");
     private static final Set<String> DISK_FIELDS = Set.of("path", "readonly", "format");
-    private static final Set<String> SHARE_FIELDS = Set.of("path", "tag", "readonly");
+    private static final Set<String> SHARE_FIELDS = Set.of("path", "tag", "readonly", "security");
     private static final Set<String> DEVICE_FIELDS = Set.of("model", "id", "netdev", "props");
     private static final Set<String> PASSTHROUGH_FIELDS =
             Set.of("host", "managed", "multifunction", "xVga", "romfile", "rombar", "minMsiVectors");
@@ -192,6 +192,10 @@ public final class GuestSpecLoader {
             if (p.hasErrors()) {
                 return null;
             }
+            if (vmm == Vmm.LKVM) {
+                // What kvmtool does, whatever the default for qemu would be: the record says what the host gets.
+                shares = shares.stream().map(s -> new Share(s.path(), s.tag(), s.readonly(), ShareSecurity.NONE)).toList();
+            }
             return new GuestSpec(source, name, vmm, arch, binary, accel, machine, cpus, memory, kernel, initrd, cmdline,
                     firmware, console, irqchip, viommu, mte, cpu, vga, disks, cdrom, shares, network, devices, passthrough,
                     extraArgs, affinity);
@@ -243,6 +247,10 @@ public final class GuestSpecLoader {
                 }
                 if (s.path().toString().contains(",")) {
                     f.itemError("shares", i, "path", "lkvm cannot take a path containing ',' (it splits --9p on commas)");
+                }
+                if (shareSecurityGiven(f, i) && s.security() != ShareSecurity.NONE) {
+                    f.itemError("shares", i, "security", "lkvm's --9p has no security model: the guest's links and "
+                            + "nodes are real ones on the host (remove \"security\" or use qemu)");
                 }
             }
             for (int i = 0; i < passthrough.size(); i++) {
@@ -427,6 +435,13 @@ public final class GuestSpecLoader {
             });
         }
 
+        /** Whether shares[i] names a security model itself (lkvm accepts only "none", which is what it does). */
+        private static boolean shareSecurityGiven(Fields f, int i) {
+            return f.node("shares").flatMap(n -> n instanceof Json.Arr a && i < a.items().size()
+                    ? Optional.of(a.items().get(i)) : Optional.empty())
+                    .filter(item -> item instanceof Json.Obj o && o.members().containsKey("security")).isPresent();
+        }
+
         private Optional<Share> share(Json node, String path) {
             return Fields.of(node, path, p, SHARE_FIELDS).flatMap(s -> {
                 s.require("path", "the host folder to share");
@@ -435,7 +450,9 @@ public final class GuestSpecLoader {
                 String tag = s.text("tag").filter(t -> matches(s, "tag", t, TAG,
                         "must be 1 to 31 letters, digits, '_', '.' or '-' (a 9p mount tag)")).orElse(null);
                 boolean ro = s.bool("readonly").orElse(false);
-                return dir == null || tag == null ? Optional.empty() : Optional.of(new Share(dir, tag, ro));
+                ShareSecurity security = s.enumValue("security", ShareSecurity.class)
+                        .orElse(ShareSecurity.defaultFor(ro));
+                return dir == null || tag == null ? Optional.empty() : Optional.of(new Share(dir, tag, ro, security));
             });
         }
 

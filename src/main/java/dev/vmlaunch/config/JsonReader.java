@@ -28,6 +28,9 @@ public final class JsonReader {
 
     private final String displayName;
 
+    /** The largest config file read; real ones are a few KiB. */
+    static final long MAX_BYTES = 1 << 20;
+
     private JsonReader(String displayName) {
         this.displayName = displayName;
     }
@@ -36,6 +39,15 @@ public final class JsonReader {
     public static Json read(Path file, String displayName) {
         String text;
         try {
+            // A guest file named in a harness can be anything: never read a FIFO, a device or a huge file whole.
+            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file,
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            if (!a.isRegularFile()) {
+                throw error(displayName, 0, 0, "", "not a regular file (expected a JSON file)");
+            }
+            if (a.size() > MAX_BYTES) {
+                throw error(displayName, 0, 0, "", "larger than " + (MAX_BYTES >> 20) + " MiB (expected a JSON file)");
+            }
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw error(displayName, 0, 0, "", "no such file");

@@ -4,11 +4,8 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.GuestSpec;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The host side of the guest agent: installs {@code agent.sh} in the guest's folder of the share, waits for its
@@ -27,48 +23,67 @@ import java.util.stream.Stream;
 public final class GuestAgent {
     private static final Pattern NAME = Pattern.compile(GuestSpec.NAME_PATTERN);
     private static final Duration POLL = Duration.ofMillis(100);
+    private static final String TOP = ".vmlaunch";
+    /** The files of one result, each named with its SHA-256 in the authenticated {@code exit} file. */
+    static final List<String> RESULT_FILES = List.of("output", "interrupts.before", "interrupts.after", "msi.before",
+            "msi.after");
 
     private final String name;
-    private final Path dir;
+    private final Path share;
+    private final String token;
     private int next = 1;
 
-    private GuestAgent(Path share, String name) {
+    private GuestAgent(Path share, String name, String token) {
         this.name = name;
-        this.dir = share.resolve(".vmlaunch").resolve(name);
+        this.share = share;
+        this.token = token;
     }
 
     /**
-     * Writes a fresh agent into {@code share/.vmlaunch/NAME/}, removing what an earlier run left there. Call before
-     * the guest boots.
+     * Writes a fresh agent into {@code share/.vmlaunch/NAME/}, removing what an earlier run left there (links are
+     * removed, never followed). Call before the guest boots.
      */
     public static GuestAgent install(Path share, String guestName) {
         if (!NAME.matcher(guestName).matches()) {
             throw VmlaunchException.usage("not a guest name: " + guestName);
         }
-        GuestAgent a = new GuestAgent(share, guestName);
-        try {
-            deleteTree(a.dir);
-            Files.createDirectories(a.dir.resolve("cmd"));
-            Files.createDirectories(a.dir.resolve("res"));
-            try (InputStream in = GuestAgent.class.getResourceAsStream("agent.sh")) {
-                if (in == null) {
-                    throw new IllegalStateException("agent.sh missing from the jar");
+        GuestAgent a = new GuestAgent(share, guestName, AgentToken.fresh());
+        try (ConfinedDir root = ConfinedDir.open(share); ConfinedDir top = root.ensureSubdir(TOP)) {
+            top.deleteTree(guestName);
+            try (ConfinedDir d = top.ensureSubdir(guestName)) {
+                d.ensureSubdir("cmd").close();
+                d.ensureSubdir("res").close();
+                try (InputStream in = GuestAgent.class.getResourceAsStream("agent.sh")) {
+                    if (in == null) {
+                        throw new IllegalStateException("agent.sh missing from the jar");
+                    }
+                    d.writeAtomically("agent.sh", in.readAllBytes());
                 }
-                writeAtomically(a.dir.resolve("agent.sh"), in.readAllBytes());
             }
+        } catch (ShareTamperedException e) {
+            throw VmlaunchException.failure("cannot install the guest agent in " + a.folder() + ": " + e.getMessage()
+                    + " (the host does not follow links in a share)");
         } catch (IOException e) {
-            throw VmlaunchException.failure("cannot install the guest agent in " + a.dir + ": " + e.getMessage());
+            throw VmlaunchException.failure("cannot install the guest agent in " + a.folder() + ": " + e.getMessage());
         }
         return a;
     }
 
-    /** What to add to the guest's kernel command line so that its init starts the agent. */
+    /**
+     * What to add to the guest's kernel command line so that its init starts the agent. The token is this run's
+     * secret for this guest: only the guest's kernel command line carries it, so only its agent can sign results.
+     */
     public String kernelArgs(String shareTag) {
-        return "vmlaunch.name=" + name + " vmlaunch.share=" + shareTag;
+        return "vmlaunch.name=" + name + " vmlaunch.share=" + shareTag + " vmlaunch.token=" + token;
+    }
+
+    /** The per-run secret the agent signs with (tests that run agent.sh by hand pass it as VMLAUNCH_TOKEN). */
+    public String token() {
+        return token;
     }
 
     public Path folder() {
-        return dir;
+        return share.resolve(TOP).resolve(name);
     }
 
     /** Waits for the agent's announcement. */
@@ -79,13 +94,9 @@ public final class GuestAgent {
     /** Waits for the agent's announcement, giving up at once when {@code guestAlive} turns false. */
     public Announcement awaitAnnouncement(Duration timeout, java.util.function.BooleanSupplier guestAlive)
             throws InterruptedException {
-        Path f = dir.resolve("announce");
-        waitFor(f, timeout, guestAlive, "the agent of guest \"" + name + "\" did not announce itself");
-        try {
-            return Announcement.parse(Files.readAllLines(f, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        waitFor(List.of("announce"), timeout, guestAlive, "the agent of guest \"" + name + "\" did not announce itself");
+        byte[] bytes = confined(() -> readIn(List.of(), "announce"));
+        return Announcement.parse(Signed.verify(bytes, token, "the announcement of guest \"" + name + "\""));
     }
 
     /** Hands {@code script} to the agent, waits for it to finish, and returns what it left. */
@@ -97,35 +108,130 @@ public final class GuestAgent {
     public CommandResult run(String script, Duration timeout, java.util.function.BooleanSupplier guestAlive)
             throws InterruptedException {
         int n = next++;
-        Path cmdFile = dir.resolve("cmd").resolve(n + ".sh");
-        try {
-            writeAtomically(cmdFile, script.getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw VmlaunchException.failure("cannot hand command " + n + " to guest \"" + name + "\": " + e.getMessage());
+        confined(() -> {
+            try (ConfinedDir d = agentDir(); ConfinedDir cmd = d.subdir("cmd").orElseThrow(() -> missing("cmd"))) {
+                cmd.writeAtomically(n + ".sh", script.getBytes(StandardCharsets.UTF_8));
+            }
+            return null;
+        });
+        List<String> res = List.of("res", Integer.toString(n));
+        waitFor(List.of("res", Integer.toString(n), "exit"), timeout, guestAlive,
+                "command " + n + " in guest \"" + name + "\" did not finish");
+        String what = "the result of command " + n + " in guest \"" + name + "\"";
+        ResultManifest m = ResultManifest.parse(Signed.verify(confined(() -> readIn(res, "exit")), token, what), what);
+        Map<String, String> files = new LinkedHashMap<>();
+        for (String f : RESULT_FILES) {
+            byte[] b = confined(() -> readIn(res, f));
+            if (!m.sha256().get(f).equals(Signed.sha256Hex(b))) {
+                throw VmlaunchException.failure(what + " was changed after its agent wrote it: res/" + n + "/" + f
+                        + " does not match its SHA-256 (another guest sharing the folder?)");
+            }
+            files.put(f, new String(b, StandardCharsets.UTF_8));
         }
-        Path r = dir.resolve("res").resolve(Integer.toString(n));
-        waitFor(r.resolve("exit"), timeout, guestAlive, "command " + n + " in guest \"" + name + "\" did not finish");
+        return new CommandResult(n, m.exitCode(), files.get("output"), files.get("interrupts.before"),
+                files.get("interrupts.after"), msi(files.get("msi.before"), what), msi(files.get("msi.after"), what));
+    }
+
+    /**
+     * Asks the agent to exit (it checks between commands). The host never wrote a stop file before, so one that is
+     * already there was made by the guest: that is tampering, reported after the stop file replaced it.
+     */
+    public void stop() {
+        Optional<String> planted = confined(() -> {
+            try (ConfinedDir d = agentDir()) {
+                Optional<String> p = d.stat("stop").map(a -> d.shown("stop") + " " + ConfinedDir.kind(a));
+                d.writeAtomically("stop", new byte[0]);
+                return p;
+            }
+        });
+        planted.ifPresent(p -> {
+            throw VmlaunchException.failure("guest " + name + " made " + p + " before the host asked it to stop; "
+                    + "the host replaced it without following it");
+        });
+    }
+
+    private interface ShareIo<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs share I/O, turning tampering and I/O errors into one line that names the guest. */
+    private <T> T confined(ShareIo<T> io) {
         try {
-            return new CommandResult(n, Integer.parseInt(Files.readString(r.resolve("exit")).trim()),
-                    Files.readString(r.resolve("output")), Files.readString(r.resolve("interrupts.before")),
-                    Files.readString(r.resolve("interrupts.after")), msi(r.resolve("msi.before")),
-                    msi(r.resolve("msi.after")));
-        } catch (IOException | NumberFormatException e) {
-            throw VmlaunchException.failure("unreadable result of command " + n + " in guest \"" + name + "\": " + e.getMessage());
+            return io.run();
+        } catch (ShareTamperedException e) {
+            throw VmlaunchException.failure(e.byGuest(name));
+        } catch (IOException e) {
+            throw VmlaunchException.failure("cannot use the share of guest \"" + name + "\" (" + folder() + "): "
+                    + e.getMessage());
         }
     }
 
-    /** Asks the agent to exit (it checks between commands). */
-    public void stop() {
+    private ConfinedDir agentDir() throws IOException {
+        ConfinedDir root = ConfinedDir.open(share);
+        try (root; ConfinedDir top = root.subdir(TOP).orElseThrow(() -> missing(""))) {
+            return top.subdir(name).orElseThrow(() -> missing(name));
+        }
+    }
+
+    private ShareTamperedException missing(String what) {
+        return new ShareTamperedException(TOP + (what.isEmpty() ? "" : "/" + name + (what.equals(name) ? "" : "/" + what)),
+                "gone (removed from the share)");
+    }
+
+    /** The file {@code file} in the agent's subfolder {@code dirs}; a missing one is an error. */
+    private byte[] readIn(List<String> dirs, String file) throws IOException {
+        return readOptional(dirs, file).orElseThrow(() -> missing(String.join("/", dirs) + (dirs.isEmpty() ? "" : "/") + file));
+    }
+
+    private Optional<byte[]> readOptional(List<String> dirs, String file) throws IOException {
+        List<ConfinedDir> open = new ArrayList<>();
         try {
-            Files.writeString(dir.resolve("stop"), "");
-        } catch (IOException e) {
-            // The guest is going away anyway.
+            ConfinedDir d = agentDir();
+            open.add(d);
+            for (String s : dirs) {
+                Optional<ConfinedDir> sub = d.subdir(s);
+                if (sub.isEmpty()) {
+                    return Optional.empty();
+                }
+                d = sub.get();
+                open.add(d);
+            }
+            return d.read(file);
+        } finally {
+            for (ConfinedDir d : open) {
+                d.close();
+            }
+        }
+    }
+
+    private boolean present(List<String> rel) throws IOException {
+        List<ConfinedDir> open = new ArrayList<>();
+        try {
+            ConfinedDir d = agentDir();
+            open.add(d);
+            for (String s : rel.subList(0, rel.size() - 1)) {
+                Optional<ConfinedDir> sub = d.subdir(s);
+                if (sub.isEmpty()) {
+                    return false;
+                }
+                d = sub.get();
+                open.add(d);
+            }
+            return d.exists(rel.get(rel.size() - 1));
+        } finally {
+            for (ConfinedDir d : open) {
+                d.close();
+            }
         }
     }
 
     /** What the agent found at start. */
     public record Announcement(String kernel, String arch, int cpus, List<PciDevice> devices) {
+        /** Parses the (already authenticated) announcement; anything malformed is a one-line failure. */
+        static Announcement parse(String text) {
+            return parse(List.of(text.split("\n")));
+        }
+
         static Announcement parse(List<String> lines) {
             Map<String, String> kv = new LinkedHashMap<>();
             List<PciDevice> devices = new ArrayList<>();
@@ -142,8 +248,9 @@ public final class GuestAgent {
                     kv.put(key, value);
                 }
             }
-            if (!"1".equals(kv.get("version"))) {
-                throw VmlaunchException.failure("the guest agent speaks protocol version " + kv.get("version") + ", expected 1");
+            if (!AgentToken.PROTOCOL.equals(kv.get("version"))) {
+                throw VmlaunchException.failure("the guest agent speaks protocol version "
+                        + Irqs.clip(String.valueOf(kv.get("version"))) + ", expected " + AgentToken.PROTOCOL);
             }
             int cpus;
             try {
@@ -164,16 +271,20 @@ public final class GuestAgent {
     /** A PCI device as the guest sees it. {@code driver} is null when none is bound. */
     public record PciDevice(String address, String vendor, String device, String classCode, String driver,
             List<Integer> msiIrqs) {
+        /** One {@code device=} value; a line that is not one (a stray or hostile line) is skipped. */
         static Optional<PciDevice> parse(String v) {
             String[] f = v.trim().split("\\s+");
-            if (f.length != 5 || !f[1].contains(":")) {
+            if (f.length != 5) {
                 return Optional.empty();
             }
-            String[] vd = f[1].split(":");
+            String[] vd = f[1].split(":", -1);
+            if (vd.length != 2 || vd[0].isEmpty() || vd[1].isEmpty()) {
+                return Optional.empty();
+            }
             List<Integer> irqs = new ArrayList<>();
             if (!f[4].equals("-")) {
-                for (String s : f[4].split(",")) {
-                    irqs.add(Integer.parseInt(s));
+                for (String s : f[4].split(",", -1)) {
+                    irqs.add(Irqs.parse(s, "the announcement: device line \"" + Irqs.clip(v) + "\""));
                 }
             }
             return Optional.of(new PciDevice(f[0], vd[0], vd[1], f[2], f[3].equals("-") ? null : f[3], List.copyOf(irqs)));
@@ -188,51 +299,36 @@ public final class GuestAgent {
             Map<String, List<Integer>> msiBefore, Map<String, List<Integer>> msiAfter) {
     }
 
-    static Map<String, List<Integer>> msi(Path f) throws IOException {
+    /** {@code BDF irq irq ...} lines, as agent.sh's msi_snapshot writes them. */
+    static Map<String, List<Integer>> msi(String text, String what) {
         Map<String, List<Integer>> m = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+        for (String line : text.split("\n")) {
             String[] w = line.trim().split("\\s+");
             if (w.length == 0 || w[0].isEmpty()) {
                 continue;
             }
             List<Integer> irqs = new ArrayList<>();
             for (int i = 1; i < w.length; i++) {
-                irqs.add(Integer.parseInt(w[i]));
+                irqs.add(Irqs.parse(w[i], what + ": MSI line \"" + Irqs.clip(line) + "\""));
             }
             m.put(w[0], List.copyOf(irqs));
         }
         return m;
     }
 
-    private void waitFor(Path f, Duration timeout, java.util.function.BooleanSupplier alive, String what)
+    private void waitFor(List<String> rel, Duration timeout, java.util.function.BooleanSupplier alive, String what)
             throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
-        while (!Files.exists(f)) {
+        while (!confined(() -> present(rel))) {
             if (!alive.getAsBoolean()) {
                 throw VmlaunchException.failure("guest \"" + name + "\" ended before " + what.replace(
                         "the agent of guest \"" + name + "\" did not announce itself", "its agent announced itself"));
             }
             if (Instant.now().isAfter(deadline)) {
-                throw VmlaunchException.failure(what + " within " + timeout.toSeconds() + " s (no " + f + ")");
+                throw VmlaunchException.failure(what + " within " + timeout.toSeconds() + " s (no "
+                        + folder().resolve(String.join("/", rel)) + ")");
             }
             Thread.sleep(POLL.toMillis());
-        }
-    }
-
-    static void writeAtomically(Path target, byte[] content) throws IOException {
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        Files.write(tmp, content);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(x);
-            }
         }
     }
 }

@@ -94,7 +94,9 @@ final class LabPlan {
         g.put("kernel", images.resolve("x86_64/vmlinuz").toString());
         g.put("initrd", images.resolve("x86_64/initramfs.gz").toString());
         g.put("cmdline", "quiet");
-        g.putArray("shares").addObject().put("path", share.toString()).put("tag", "hostshare");
+        // The share is on the lab host's tmpfs, which has no user xattrs before Linux 6.6 (the lab host runs 6.1):
+        // mapped-file keeps the guest's links and modes in .virtfs_metadata files instead.
+        g.putArray("shares").addObject().put("path", share.toString()).put("tag", "hostshare").put("security", "mapped-file");
         g.putArray("passthrough").addObject().put("host", bdf).put("managed", true);
         return write(g);
     }

@@ -415,8 +415,8 @@ public final class QmpClient implements AutoCloseable {
         if (isBlank(line)) {
             return;
         }
-        JsonNode message = parse(line);
         if (!greeting.isDone()) {
+            JsonNode message = parse(line);
             if (message != null && message.path("QMP").isObject()) {
                 greeting.complete(message.get("QMP"));
                 return;
@@ -426,16 +426,29 @@ public final class QmpClient implements AutoCloseable {
             greeting.completeExceptionally(notQmp);
             throw notQmp;
         }
+        Object m = classify(line, Instant.now());
+        if (m instanceof QmpEvent e) {
+            events.publish(e);
+        } else if (m instanceof JsonNode message && (message.has("return") || message.has("error"))) {
+            onReply(message);
+        } else if (m != null) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "ignoring unknown QMP message from " + socket + ": " + m);
+        }
+    }
+
+    /**
+     * A line after the greeting, parsed as the reader thread dispatches it: null when blank, a {@link QmpEvent}, or
+     * the message object (a reply or something unknown). Anything that is not a JSON object is a QmpException.
+     */
+    static Object classify(byte[] line, Instant receivedAt) throws QmpException {
+        if (isBlank(line)) {
+            return null;
+        }
+        JsonNode message = parse(line);
         if (message == null || !message.isObject()) {
             throw new QmpException("QEMU sent something that is not a JSON object: " + preview(line));
         }
-        if (message.has("event")) {
-            events.publish(QmpEvent.fromMessage(message, Instant.now()));
-        } else if (message.has("return") || message.has("error")) {
-            onReply(message);
-        } else {
-            LOG.log(System.Logger.Level.DEBUG, () -> "ignoring unknown QMP message from " + socket + ": " + message);
-        }
+        return message.has("event") ? QmpEvent.fromMessage(message, receivedAt) : message;
     }
 
     /**

@@ -30,7 +30,8 @@ public record QmpEvent(String name, JsonNode data, Instant timestamp) {
         if (ts.path("seconds").canConvertToLong() && ts.path("microseconds").canConvertToLong()) {
             long seconds = ts.path("seconds").asLong();
             long micros = ts.path("microseconds").asLong();
-            if (seconds >= 0 && micros >= 0 && micros < 1_000_000) {
+            // A timestamp past Instant.MAX threw from the reader thread and dropped the session (found by fuzzing).
+            if (seconds >= 0 && seconds <= Instant.MAX.getEpochSecond() && micros >= 0 && micros < 1_000_000) {
                 when = Instant.ofEpochSecond(seconds, micros * 1_000);
             }
         }

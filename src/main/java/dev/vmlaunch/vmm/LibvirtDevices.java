@@ -134,7 +134,7 @@ final class LibvirtDevices {
 
     private void shares() {
         for (Share s : spec.shares()) {
-            XmlElement fs = XmlElement.of("filesystem").attr("type", "mount").attr("accessmode", "passthrough")
+            XmlElement fs = XmlElement.of("filesystem").attr("type", "mount").attr("accessmode", accessMode(s))
                     .attr("multidevs", "remap");
             fs.add("source").attr("dir", s.path().toString());
             fs.add("target").attr("dir", s.tag());
@@ -143,6 +143,20 @@ final class LibvirtDevices {
             }
             filesystems.add(fs);
         }
+    }
+
+    /** libvirt's name for the 9p security model; it has no mapped-file, so that one is exported as mapped. */
+    private String accessMode(Share s) {
+        return switch (s.security()) {
+            case PASSTHROUGH -> "passthrough";
+            case NONE -> "squash";
+            case MAPPED_XATTR -> "mapped";
+            case MAPPED_FILE -> {
+                warnings.add("share \"" + s.tag() + "\": libvirt has no mapped-file 9p model; exported as "
+                        + "accessmode='mapped' (mapped-xattr)");
+                yield "mapped";
+            }
+        };
     }
 
     private void network() {

@@ -212,7 +212,8 @@ public final class QemuCommand implements VmmCommand {
         for (int i = 0; i < s.shares().size(); i++) {
             GuestSpec.Share sh = s.shares().get(i);
             String id = "vml-fs" + i;
-            QemuOpts fs = QemuOpts.of("local").add("id", id).add("path", sh.path()).add("security_model", "none");
+            QemuOpts fs = QemuOpts.of("local").add("id", id).add("path", sh.path())
+                    .add("security_model", sh.security().json());
             if (sh.readonly()) {
                 fs.on("readonly");
             }

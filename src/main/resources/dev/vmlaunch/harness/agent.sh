@@ -2,14 +2,34 @@
 # working directory and this file as $0: .vmlaunch/NAME/agent.sh. Everything is plain files in the share, so it
 # works the same under lkvm and qemu, and guests sharing one folder each keep to their own .vmlaunch/NAME/.
 #
-#   announce           written once at start (then atomically renamed): kernel, arch, cpus, PCI devices
+#   announce           written once at start (then atomically renamed): kernel, arch, cpus, PCI devices, mac
 #   cmd/N.sh           written by the host (atomically), N = 1, 2, ...; run in order, cwd = the share
-#   res/N/             interrupts.before, msi.before, output, interrupts.after, msi.after, then exit (last)
+#   res/N/             interrupts.before, msi.before, output, interrupts.after, msi.after, then exit (last):
+#                      code=N and each file's SHA-256, then mac
 #   stop               written by the host: the agent exits
+# Every guest that mounts the folder can write every file in it, so announce and exit end with
+# "mac=SHA-256(body + token + newline)": the token is this run's secret for this guest, on its kernel command line
+# only (vmlaunch.token=; VMLAUNCH_TOKEN overrides it for tests), and the host accepts only what it signed.
 dir=${0%/agent.sh}
 cmd=$dir/cmd
 res=$dir/res
 mkdir -p "$cmd" "$res"
+
+token=${VMLAUNCH_TOKEN:-}
+if [ -z "$token" ]; then
+    set -f
+    for w in $(cat /proc/cmdline); do
+        case $w in vmlaunch.token=*) token=${w#vmlaunch.token=} ;; esac
+    done
+    set +f
+fi
+[ -n "$token" ] || echo "vmlaunch-agent: no vmlaunch.token on the kernel command line; the host will refuse my files"
+
+sha() { sha256sum | cut -d' ' -f1; }
+# Appends the mac line to file $1.
+sign() {
+    m=$({ cat "$1"; echo "$token"; } | sha) && echo "mac=$m" >>"$1"
+}
 
 # One line per PCI device that has MSI/MSI-X vectors: "BDF irq irq ...".
 msi_snapshot() {
@@ -23,7 +43,7 @@ msi_snapshot() {
 announce() {
     tmp=$dir/announce.tmp
     {
-        echo "version=1"
+        echo "version=2"
         echo "kernel=$(uname -r)"
         echo "arch=$(uname -m)"
         echo "cpus=$(grep -c '^processor' /proc/cpuinfo)"
@@ -38,7 +58,7 @@ announce() {
             msi=${msi%,}
             echo "device=${d##*/} ${vendor#0x}:${device#0x} ${class#0x} $driver ${msi:--}"
         done
-    } >"$tmp" && mv "$tmp" "$dir/announce"
+    } >"$tmp" && sign "$tmp" && mv "$tmp" "$dir/announce"
 }
 
 announce
@@ -54,7 +74,12 @@ while [ ! -e "$dir/stop" ]; do
         code=$?
         cat /proc/interrupts >"$r/interrupts.after"
         msi_snapshot >"$r/msi.after"
-        echo "$code" >"$r/exit.tmp" && mv "$r/exit.tmp" "$r/exit"
+        {
+            echo "code=$code"
+            for f in output interrupts.before interrupts.after msi.before msi.after; do
+                echo "$f=$(sha <"$r/$f")"
+            done
+        } >"$r/exit.tmp" && sign "$r/exit.tmp" && mv "$r/exit.tmp" "$r/exit"
         echo "vmlaunch-agent: command $n exited with $code"
         n=$((n + 1))
     else

@@ -218,6 +218,29 @@ class GuestSpecLoaderTest {
     }
 
     @Test
+    void aGuestFileThatIsADeviceIsRefusedWithoutReadingIt() {
+        ConfigException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                        () -> GuestSpecLoader.load(java.nio.file.Path.of("/dev/zero"))));
+        assertEquals("/dev/zero: not a regular file (expected a JSON file)", e.getMessage());
+    }
+
+    @Test
+    void anUnknownShareSecurityModelIsAnErrorWithItsPosition() {
+        assertEquals("guest.json:1:72: $.shares[0].security: \"mapped\" is not allowed (one of: mapped-xattr, "
+                + "mapped-file, passthrough, none)",
+                onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"shares\":[{\"path\":\"/tmp\",\"tag\":\"t\",\"security\":\"mapped\"}]}"));
+    }
+
+    @Test
+    void lkvmSharesHaveNoSecurityModelButNoneAndAreRecordedAsNone() throws IOException {
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"lkvm\",\"shares\":[{\"path\":\"/tmp\",\"tag\":\"t\","
+                + "\"security\":\"mapped-xattr\"}]}").contains("$.shares[0].security: lkvm's --9p has no security model"));
+        GuestSpec s = load("{\"name\":\"g\",\"vmm\":\"lkvm\",\"shares\":[{\"path\":\"/tmp\",\"tag\":\"t\"}]}").spec();
+        assertEquals(ShareSecurity.NONE, s.shares().get(0).security());
+    }
+
+    @Test
     void shareTagsAreLimitedTo31Characters() {
         assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"shares\":[{\"path\":\"/tmp\",\"tag\":\"" + "t".repeat(32) + "\"}]}")
                 .contains("$.shares[0].tag: "));

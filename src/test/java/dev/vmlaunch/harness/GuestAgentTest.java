@@ -24,18 +24,21 @@ class GuestAgentTest {
     @TempDir
     Path share;
 
-    Process startAgent(String shell, String name) throws Exception {
+    /** Runs agent.sh as a guest's init would, with the token its kernel command line would carry. */
+    Process startAgent(String shell, GuestAgent agent, String name) throws Exception {
         List<String> cmd = shell.equals("busybox") ? List.of("busybox", "sh", ".vmlaunch/" + name + "/agent.sh")
                 : List.of(shell, ".vmlaunch/" + name + "/agent.sh");
-        return new ProcessBuilder(cmd).directory(share.toFile()).redirectErrorStream(true)
-                .redirectOutput(share.resolve(name + ".log").toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(share.toFile()).redirectErrorStream(true)
+                .redirectOutput(share.resolve(name + ".log").toFile());
+        pb.environment().put("VMLAUNCH_TOKEN", agent.token());
+        return pb.start();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"sh", "busybox"})
     void announcesRunsCommandsInOrderAndStops(String shell) throws Exception {
         GuestAgent agent = GuestAgent.install(share, "g1");
-        Process p = startAgent(shell, "g1");
+        Process p = startAgent(shell, agent, "g1");
         try {
             GuestAgent.Announcement a = agent.awaitAnnouncement(Duration.ofSeconds(20));
             assertEquals(System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch"), a.arch());
@@ -65,8 +68,8 @@ class GuestAgentTest {
     void twoGuestsInOneShareKeepToTheirOwnFolders() throws Exception {
         GuestAgent a = GuestAgent.install(share, "virt1");
         GuestAgent b = GuestAgent.install(share, "virt2");
-        Process pa = startAgent("sh", "virt1");
-        Process pb = startAgent("sh", "virt2");
+        Process pa = startAgent("sh", a, "virt1");
+        Process pb = startAgent("sh", b, "virt2");
         try {
             assertEquals("a\n", a.run("echo a", Duration.ofSeconds(20)).output());
             assertEquals("b\n", b.run("echo b", Duration.ofSeconds(20)).output());
@@ -84,7 +87,7 @@ class GuestAgentTest {
     @Test
     void installClearsWhatAnEarlierRunLeft() throws Exception {
         GuestAgent.install(share, "g");
-        Files.writeString(share.resolve(".vmlaunch/g/announce"), "version=1\n");
+        Files.writeString(share.resolve(".vmlaunch/g/announce"), "version=2\n");
         Files.createDirectories(share.resolve(".vmlaunch/g/res/1"));
         GuestAgent.install(share, "g");
         assertFalse(Files.exists(share.resolve(".vmlaunch/g/announce")));
@@ -106,7 +109,7 @@ class GuestAgentTest {
 
     @Test
     void parsesDeviceLines() {
-        GuestAgent.Announcement a = GuestAgent.Announcement.parse(List.of("version=1", "kernel=6.1", "arch=aarch64", "cpus=4",
+        GuestAgent.Announcement a = GuestAgent.Announcement.parse(List.of("version=2", "kernel=6.1", "arch=aarch64", "cpus=4",
                 "device=0000:00:02.0 8086:10d3 020000 e1000e 24,25,26", "device=0000:00:00.0 1b36:0008 060000 - -"));
         assertEquals(2, a.devices().size());
         assertEquals(List.of(24, 25, 26), a.find("8086", "10d3").get(0).msiIrqs());

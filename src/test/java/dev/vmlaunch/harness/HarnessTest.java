@@ -65,8 +65,13 @@ class HarnessTest {
                 : spec.name().startsWith("mute") ? List.of("sleep", "300")
                 : List.of("sh", ".vmlaunch/" + spec.name() + "/agent.sh");
         assertTrue(spec.cmdline().contains("vmlaunch.name=" + spec.name() + " vmlaunch.share=work"), spec.cmdline());
-        Process p = new ProcessBuilder(cmd).directory(shareDir.toFile()).redirectErrorStream(true)
-                .redirectOutput(shareDir.resolve(spec.name() + ".console").toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(shareDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(shareDir.resolve(spec.name() + ".console").toFile());
+        // A real guest's agent reads its token from /proc/cmdline; this host's is not the guest's.
+        java.util.regex.Matcher token = java.util.regex.Pattern.compile("vmlaunch\\.token=(\\S+)").matcher(spec.cmdline());
+        assertTrue(token.find(), spec.cmdline());
+        pb.environment().put("VMLAUNCH_TOKEN", token.group(1));
+        Process p = pb.start();
         return new GuestLauncher.RunningGuest() {
             public String name() {
                 return spec.name();

@@ -115,7 +115,8 @@ class LibvirtSeedScenariosTest {
         assertEquals(0, x.count("/domain/devices/iommu/driver"));
         assertEquals("maximum", x.text("/domain/cpu/@mode"));
 
-        assertEquals(2, x.count("/domain/devices/filesystem[@type='mount'][@accessmode='passthrough']"));
+        assertEquals(List.of("squash", "mapped"), x.all("/domain/devices/filesystem[@type='mount']/@accessmode"),
+                "a read-only share defaults to none (squash), a writable one to mapped-xattr (mapped)");
         assertEquals(List.of("agent", "out"), x.all("/domain/devices/filesystem/target/@dir"));
         assertEquals(List.of("/srv/share/agent", "/srv/share/out"), x.all("/domain/devices/filesystem/source/@dir"));
         assertEquals(1, x.count("/domain/devices/filesystem[target/@dir='agent']/readonly"));

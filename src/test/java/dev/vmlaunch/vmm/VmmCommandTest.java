@@ -153,10 +153,22 @@ class VmmCommandTest {
     }
 
     @Test
+    void aWritableShareIsMappedByDefaultAReadOnlyOneIsNotAndAnExplicitModelWins() throws IOException {
+        List<String> argv = VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"shares\":["
+                + "{\"path\":\"/w\",\"tag\":\"w\"},{\"path\":\"/r\",\"tag\":\"r\",\"readonly\":true},"
+                + "{\"path\":\"/f\",\"tag\":\"f\",\"security\":\"mapped-file\"},"
+                + "{\"path\":\"/p\",\"tag\":\"p\",\"security\":\"passthrough\",\"readonly\":true}]}"), LAYOUT);
+        assertPair(argv, "-fsdev", "local,id=vml-fs0,path=/w,security_model=mapped-xattr,multidevs=remap");
+        assertPair(argv, "-fsdev", "local,id=vml-fs1,path=/r,security_model=none,readonly=on,multidevs=remap");
+        assertPair(argv, "-fsdev", "local,id=vml-fs2,path=/f,security_model=mapped-file,multidevs=remap");
+        assertPair(argv, "-fsdev", "local,id=vml-fs3,path=/p,security_model=passthrough,readonly=on,multidevs=remap");
+    }
+
+    @Test
     void commasInPathsAreDoubledForQemusOptionParser() throws IOException {
         List<String> argv = VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"shares\":[{\"path\":\"/data/a,b\",\"tag\":\"t\"}],"
                 + "\"disks\":[{\"path\":\"/img/x,y.qcow2\"}]}"), LAYOUT);
-        assertPair(argv, "-fsdev", "local,id=vml-fs0,path=/data/a,,b,security_model=none,multidevs=remap");
+        assertPair(argv, "-fsdev", "local,id=vml-fs0,path=/data/a,,b,security_model=mapped-xattr,multidevs=remap");
         assertPair(argv, "-drive", "file=/img/x,,y.qcow2,if=none,id=vml-disk0,format=qcow2");
     }
 
