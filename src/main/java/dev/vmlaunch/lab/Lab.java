@@ -142,6 +142,12 @@ public final class Lab {
         boolean heard = false;
         Instant deadline = Instant.now().plus(LAB_HOST_LIMIT);
         while (labHost.isAlive() && Instant.now().isBefore(deadline)) {
+            String panic = LabConsole.panic(labHost.consoleLog());
+            if (panic != null) {
+                labHost.stop(Duration.ofSeconds(5));
+                throw VmlaunchException.failure("the lab host's kernel panicked: " + panic + " (console: "
+                        + labHost.consoleLog() + "; lab files: " + folder + ")");
+            }
             long before = seen;
             seen = relay(log, seen);
             heard |= seen > before;

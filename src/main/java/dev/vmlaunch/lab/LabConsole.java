@@ -35,6 +35,21 @@ final class LabConsole {
         return false;
     }
 
+    /** The kernel's panic line in the first MiB of {@code log} ("Kernel panic - not syncing: ..."), or null. */
+    static String panic(Path log) {
+        try (var in = Files.newInputStream(log, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            String text = new String(in.readNBytes(MAX_BYTES), StandardCharsets.ISO_8859_1);
+            int at = text.indexOf("Kernel panic - not syncing");
+            if (at < 0) {
+                return null;
+            }
+            int end = text.indexOf('\n', at);
+            return text.substring(at, end < 0 ? text.length() : end).strip();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** The first line of a small file the lab host wrote (at most 4 KiB read), or "?". */
     static String firstLine(Path file) {
         try (var in = Files.newInputStream(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {

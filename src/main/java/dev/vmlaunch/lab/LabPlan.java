@@ -61,7 +61,9 @@ final class LabPlan {
         g.put("cpus", cpus).put("memory", "4G");
         g.put("kernel", images.resolve("x86_64/vmlinuz").toString());
         g.put("initrd", images.resolve("x86_64/initramfs.gz").toString());
-        g.put("cmdline", "intel_iommu=on quiet" + (mode == Mode.KVM ? " vmlaunch.modules=kvm" : "")
+        // no_timer_check: on a busy machine the TCG lab host's boot-time IO-APIC timer check can fail and panic the
+        // kernel ("timer doesn't work through Interrupt-remapped IO-APIC"); the check is meant for broken hardware.
+        g.put("cmdline", "intel_iommu=on quiet no_timer_check" + (mode == Mode.KVM ? " vmlaunch.modules=kvm" : "")
                 + " vmlaunch.root=hostroot vmlaunch.9p=labjar:" + JAR_MOUNT + ",labimg:" + IMAGES_MOUNT + ",lab:"
                 + LAB_MOUNT + " vmlaunch.exec=" + exec);
         ArrayNode shares = g.putArray("shares");

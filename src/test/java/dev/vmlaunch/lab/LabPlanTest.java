@@ -51,6 +51,7 @@ class LabPlanTest {
         Path jar = dir.resolve("target/vmlaunch.jar");
         GuestSpec kvm = load(LabPlan.labHost(dir, dir.resolve("lab"), Path.of("/usr/bin/java"), jar, LabPlan.Mode.KVM, 2));
         assertTrue(kvm.cmdline().contains(" vmlaunch.modules=kvm "), kvm.cmdline());
+        assertTrue(kvm.cmdline().contains(" no_timer_check "), kvm.cmdline());
         assertTrue(kvm.cmdline().endsWith("lab-inside /mnt/lab /mnt/images --mode kvm"), kvm.cmdline());
         assertEquals(Accel.TCG, kvm.accel());
         assertEquals(2, kvm.cpus());
