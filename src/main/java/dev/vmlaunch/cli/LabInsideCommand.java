@@ -18,11 +18,14 @@ public final class LabInsideCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "IMAGES")
     Path images;
 
+    @picocli.CommandLine.Option(names = "--mode", paramLabel = "kvm|tcg", defaultValue = "kvm")
+    String mode;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        return LabInside.run(dir, images, spec.commandLine().getOut());
+        return LabInside.run(dir, images, mode, spec.commandLine().getOut());
     }
 }

@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "print", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Print the exact command `run` would execute, shell-quoted for copy and paste.",
+            "With cpuAffinity/vcpuPin a comment line (--json: an object {argv, affinity}) says what run also applies.",
             "Missing files are warnings here; config errors are errors (exit 2)."})
 public final class PrintCommand implements Callable<Integer> {
 
@@ -51,17 +52,34 @@ public final class PrintCommand implements Callable<Integer> {
         if (json) {
             try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
                 g.useDefaultPrettyPrinter();
-                g.writeStartArray();
-                for (String a : argv) {
-                    g.writeString(a);
+                if (guest.affinity().any()) {
+                    // A pinned guest is more than its argv (a -S qemu would wait forever): a consumer that only
+                    // knows the plain array must fail on this object rather than run the guest unpinned.
+                    g.writeStartObject();
+                    g.writeFieldName("argv");
+                    writeArgv(g, argv);
+                    PrintedAffinity.write(g, guest);
+                    g.writeEndObject();
+                } else {
+                    writeArgv(g, argv);
                 }
-                g.writeEndArray();
             }
             out.println();
         } else {
+            if (guest.affinity().any()) {
+                out.println(PrintedAffinity.comment(guest));
+            }
             out.println(ShellQuote.multiline(argv));
         }
         out.flush();
         return 0;
+    }
+
+    private static void writeArgv(JsonGenerator g, List<String> argv) throws IOException {
+        g.writeStartArray();
+        for (String a : argv) {
+            g.writeString(a);
+        }
+        g.writeEndArray();
     }
 }

@@ -7,7 +7,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.affinity.AffinityReadBack;
+import dev.vmlaunch.affinity.ProcTasks;
+import dev.vmlaunch.host.HostRoots;
 import dev.vmlaunch.lkvm.LkvmIpc;
+import dev.vmlaunch.supervise.AffinityStep;
 import dev.vmlaunch.qmp.QmpClient;
 import dev.vmlaunch.qmp.QmpStatus;
 import dev.vmlaunch.supervise.EventLog;
@@ -83,6 +87,10 @@ public final class StatusCommand implements Callable<Integer> {
             } else {
                 queryLkvm(Path.of(s.lkvmSocket()), timeout, doc);
             }
+        }
+        if (r.vmmAlive() && s.pid() != null) {
+            AffinityStep.recorded(r.dir()).ifPresent(rec -> doc.set("affinity", m.valueToTree(AffinityReadBack.again(
+                    new ProcTasks(HostRoots.fromEnvironment().proc()), s.pid(), rec))));
         }
         if (s.consoleSocket() != null && r.vmmAlive()) {
             doc.put("console", s.consoleSocket());
@@ -162,6 +170,14 @@ public final class StatusCommand implements Callable<Integer> {
         out.flush();
     }
 
+    private static String describeAffinity(JsonNode a) {
+        try {
+            return new ObjectMapper().treeToValue(a, dev.vmlaunch.affinity.AppliedAffinity.class).describe();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return a.toString();
+        }
+    }
+
     private static void printText(PrintWriter out, ObjectNode d) {
         out.println("name:      " + d.path("name").asText());
         if (d.has("error")) {
@@ -187,6 +203,9 @@ public final class StatusCommand implements Callable<Integer> {
             JsonNode k = d.path("lkvm");
             out.println("lkvm says: " + (k.has("error") ? "no answer: " + k.path("error").asText()
                     : k.path("vmstate").asText() + ", pid " + k.path("pid").asLong()));
+        }
+        if (d.has("affinity")) {
+            out.println("affinity:  " + describeAffinity(d.path("affinity")));
         }
         List<String> devs = new java.util.ArrayList<>();
         for (JsonNode dev : d.path("devices")) {

@@ -16,6 +16,7 @@ import java.util.Map;
  * @param irqchip    null when the VMM's default is used
  * @param mte        null when not set (lkvm's default)
  * @param network    null when not set: lkvm's default; for qemu the same as {@link Network#NONE}
+ * @param affinity   host CPUs of the VMM and its vCPU threads; {@link Affinity#NONE} when not set
  */
 public record GuestSpec(
         Path source,
@@ -43,7 +44,8 @@ public record GuestSpec(
         Network network,
         List<Device> devices,
         List<Passthrough> passthrough,
-        List<String> extraArgs) {
+        List<String> extraArgs,
+        Affinity affinity) {
 
     public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
 
@@ -53,6 +55,7 @@ public record GuestSpec(
         devices = List.copyOf(devices);
         passthrough = List.copyOf(passthrough);
         extraArgs = List.copyOf(extraArgs);
+        affinity = affinity == null ? Affinity.NONE : affinity;
     }
 
     /** The executable to run: {@code binary}, or {@code lkvm} / {@code qemu-system-<arch>}. */
@@ -67,7 +70,8 @@ public record GuestSpec(
     public GuestSpec withCmdlineAppended(String extra) {
         String c = cmdline == null || cmdline.isBlank() ? extra : cmdline + " " + extra;
         return new GuestSpec(source, name, vmm, arch, binary, accel, machine, cpus, memoryMiB, kernel, initrd, c, firmware,
-                console, irqchip, viommu, mte, cpu, vga, disks, cdrom, shares, network, devices, passthrough, extraArgs);
+                console, irqchip, viommu, mte, cpu, vga, disks, cdrom, shares, network, devices, passthrough, extraArgs,
+                affinity);
     }
 
     /** Firmware: a single image for {@code -bios} / lkvm {@code --firmware}, or an OVMF/AAVMF pflash pair. */

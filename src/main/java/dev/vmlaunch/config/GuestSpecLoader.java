@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
 public final class GuestSpecLoader {
     static final Set<String> FIELDS = new LinkedHashSet<>(List.of("name", "vmm", "arch", "binary", "accel", "machine",
             "cpus", "memory", "kernel", "initrd", "cmdline", "firmware", "console", "irqchip", "viommu", "mte", "cpu",
-            "vga", "disks", "cdrom", "shares", "network", "devices", "passthrough", "extraArgs"));
+            "vga", "disks", "cdrom", "shares", "network", "devices", "passthrough", "extraArgs",
+            AffinityFields.CPU_AFFINITY, AffinityFields.VCPU_PIN));
     private static final Set<String> CPU_FIELDS = Set.of("model", "hideHypervisor", "hypervVendorId");
     private static final Set<String> DISK_FIELDS = Set.of("path", "readonly", "format");
     private static final Set<String> SHARE_FIELDS = Set.of("path", "tag", "readonly", "security");
@@ -170,6 +171,7 @@ public final class GuestSpecLoader {
             List<Device> devices = f.list("devices", this::device);
             List<Passthrough> passthrough = f.list("passthrough", this::passthrough);
             List<String> extraArgs = f.list("extraArgs", this::extraArg);
+            Affinity affinity = AffinityFields.read(f, cpus);
 
             if (f.has("initrd") && !f.has("kernel")) {
                 f.error("initrd", "an initrd needs a kernel (set \"kernel\")");
@@ -196,7 +198,7 @@ public final class GuestSpecLoader {
             }
             return new GuestSpec(source, name, vmm, arch, binary, accel, machine, cpus, memory, kernel, initrd, cmdline,
                     firmware, console, irqchip, viommu, mte, cpu, vga, disks, cdrom, shares, network, devices, passthrough,
-                    extraArgs);
+                    extraArgs, affinity);
         }
 
         private record Defaults(Accel accel, Machine machine, IrqChip irqchip) {

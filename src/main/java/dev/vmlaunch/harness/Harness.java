@@ -33,11 +33,25 @@ public final class Harness {
     public interface HostDevices {
         Optional<String> vendorDevice(PciAddress address);
 
+        /** The driver the device is bound to now; empty when none (or when this view cannot tell). */
+        default Optional<String> driver(PciAddress address) {
+            return Optional.empty();
+        }
+
         /** Reads sysfs under {@code sysfsRoot} (the real one is /sys), through the host package's reader. */
         static HostDevices sysfs(Path sysfsRoot) {
             dev.vmlaunch.host.Sysfs sysfs = new dev.vmlaunch.host.Sysfs(sysfsRoot);
-            return a -> sysfs.device(a).filter(d -> !d.ids().contains("?"))
-                    .map(dev.vmlaunch.host.PciDevice::ids);
+            return new HostDevices() {
+                @Override
+                public Optional<String> vendorDevice(PciAddress a) {
+                    return sysfs.device(a).filter(d -> !d.ids().contains("?")).map(dev.vmlaunch.host.PciDevice::ids);
+                }
+
+                @Override
+                public Optional<String> driver(PciAddress a) {
+                    return sysfs.device(a).map(dev.vmlaunch.host.PciDevice::driver);
+                }
+            };
         }
     }
 
@@ -110,6 +124,10 @@ public final class Harness {
         } finally {
             stopAll();
             pool.shutdownNow();
+        }
+        // Only now, with every guest stopped and its managed devices given back, can the report say where they went.
+        for (int i = 0; i < results.size(); i++) {
+            results.set(i, describeRun(spec.guests().get(i), results.get(i)));
         }
         boolean passed = !cancelled && results.stream().allMatch(HarnessReport.GuestResult::passed);
         return new HarnessReport(spec.name(), passed, results, Duration.between(t0, Instant.now()));
@@ -200,6 +218,20 @@ public final class Harness {
         } catch (Exception e) {
             return failed(name, cancelled ? "cancelled" : message(e), rg == null ? null : rg.consoleLog());
         }
+    }
+
+    /** Adds what ran the guest (vmm, accel) and, per host device, whether it was managed and which driver has it now. */
+    private HarnessReport.GuestResult describeRun(GuestSpec g, HarnessReport.GuestResult r) {
+        Map<String, Boolean> managed = new LinkedHashMap<>();
+        for (GuestSpec.Passthrough p : g.passthrough()) {
+            managed.put(p.host().toString(), p.managed());
+        }
+        List<HarnessReport.DeviceResult> devices = r.devices().stream().map(d -> {
+            Boolean m = d.host() == null ? null : managed.get(d.host());
+            String restored = Boolean.TRUE.equals(m) ? hostDevices.driver(PciAddress.parse(d.host())).orElse(null) : null;
+            return d.withCustody(m, restored);
+        }).toList();
+        return r.withRun(g.vmm().json(), g.vmm() == dev.vmlaunch.config.Vmm.QEMU ? g.accel().json() : "kvm", devices);
     }
 
     /** A device to judge: its host address (null if emulated), vendor:device, and where the guest has it. */

@@ -24,7 +24,8 @@ public final class HarnessReportReader {
             for (JsonNode d : g.path("devices")) {
                 devices.add(new HarnessReport.DeviceResult(text(d, "host"), text(d, "guest"), text(d, "vendorDevice"),
                         text(d, "chip"), d.path("vectors").asInt(), d.path("fired").asInt(), d.path("delta").asLong(),
-                        d.path("passed").asBoolean(), text(d, "failure")));
+                        d.path("passed").asBoolean(), text(d, "failure"),
+                        d.path("managed").isBoolean() ? d.get("managed").asBoolean() : null, text(d, "restoredDriver")));
             }
             JsonNode w = g.path("workload");
             HarnessReport.Workload workload = w.path("exitCode").isNumber()
@@ -32,7 +33,7 @@ public final class HarnessReportReader {
                     : null;
             String console = text(g, "consoleLog");
             guests.add(new HarnessReport.GuestResult(text(g, "name"), g.path("passed").asBoolean(), text(g, "error"), devices,
-                    workload, console == null ? null : Path.of(console)));
+                    workload, console == null ? null : Path.of(console), text(g, "vmm"), text(g, "accel")));
         }
         return new HarnessReport(text(j, "name"), j.path("passed").asBoolean(), guests,
                 Duration.ofMillis(j.path("elapsedMs").asLong()));

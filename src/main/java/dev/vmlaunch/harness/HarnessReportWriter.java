@@ -82,7 +82,10 @@ public final class HarnessReportWriter {
         out.flush();
     }
 
-    /** {"passed":..,"guests":[{"name","passed","devices":[{"host","guest","chip","vectors","fired","delta"}],"workload":{"exitCode"}}]} */
+    /**
+     * {"passed":..,"guests":[{"name","passed","vmm","accel","devices":[{"host","guest","chip","vectors","fired","delta",
+     * "managed","restoredDriver"}],"workload":{"exitCode"}}]}; docs/harness-json.md has every field.
+     */
     public static void json(HarnessReport r, Writer out) throws IOException {
         try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
             g.useDefaultPrettyPrinter();
@@ -97,6 +100,12 @@ public final class HarnessReportWriter {
                 g.writeBooleanField("passed", gr.passed());
                 if (gr.error() != null) {
                     g.writeStringField("error", gr.error());
+                }
+                if (gr.vmm() != null) {
+                    g.writeStringField("vmm", gr.vmm());
+                }
+                if (gr.accel() != null) {
+                    g.writeStringField("accel", gr.accel());
                 }
                 g.writeArrayFieldStart("devices");
                 for (HarnessReport.DeviceResult d : gr.devices()) {
@@ -113,6 +122,12 @@ public final class HarnessReportWriter {
                     g.writeBooleanField("passed", d.passed());
                     if (d.failure() != null) {
                         g.writeStringField("failure", d.failure());
+                    }
+                    if (d.managed() != null) {
+                        g.writeBooleanField("managed", d.managed());
+                        if (d.managed()) {
+                            g.writeStringField("restoredDriver", d.restoredDriver());
+                        }
                     }
                     g.writeEndObject();
                 }

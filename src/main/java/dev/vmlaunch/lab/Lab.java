@@ -19,6 +19,7 @@ import dev.vmlaunch.vmm.Executables;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,25 +40,39 @@ import java.util.stream.Stream;
  */
 public final class Lab {
     private static final Duration LAB_HOST_LIMIT = Duration.ofMinutes(20);
+    /**
+     * The lab host's vCPUs: under KVM one per nested guest (each VMM is pinned to its own), which also carry the lab's
+     * JVM; a third vCPU on this 2-core machine only adds a TCG thread competing for the same cores.
+     */
+    static final int LAB_HOST_CPUS = LabPlan.NESTED_GUESTS;
 
     private final Arch arch;
     private final Path images;
     private final Map<String, String> env;
     private final ProgressLog progress;
+    private final LabPlan.Mode mode;
     private final Instant t0 = Instant.now();
     private volatile GuestLauncher.RunningGuest labHost;
     private volatile Harness harness;
     private volatile boolean interrupted;
 
-    public Lab(Arch arch, Path images, Map<String, String> env, java.io.PrintWriter err) {
+    /** {@code tcg}: the nested guests run under TCG inside the TCG lab host (for hosts where nested KVM fails). */
+    public Lab(Arch arch, Path images, Map<String, String> env, java.io.PrintWriter err, boolean tcg) {
         this.arch = arch;
+        this.mode = tcg ? LabPlan.Mode.TCG : LabPlan.Mode.KVM;
         this.images = images;
         this.env = env;
         this.progress = new ProgressLog(t0, err, null);
     }
 
-    /** The lab's outcome: the harness report (from inside the lab host for x86_64), and where its files are. */
-    public record Outcome(HarnessReport report, Path folder) {
+    /**
+     * The lab's outcome: the harness report (from inside the lab host for x86_64), where its files are, and whether
+     * everything else the lab checked held (x86_64: NICs given back, the detached flow).
+     */
+    public record Outcome(HarnessReport report, Path folder, boolean checksPassed) {
+        public boolean passed() {
+            return report.passed() && checksPassed;
+        }
     }
 
     /** Runs the lab; throws with exit 3 when QEMU or the images are missing, 1 when the lab itself broke. */
@@ -108,11 +123,12 @@ public final class Lab {
             }
         }
         Path hostFile = folder.resolve("lab-host.json");
-        Files.writeString(hostFile, LabPlan.labHost(images, folder, java, jar));
+        Files.writeString(hostFile, LabPlan.labHost(images, folder, java, jar, mode, LAB_HOST_CPUS));
         GuestSpec spec = GuestSpecLoader.load(hostFile).spec();
         GuestReadiness.assess(spec, hostFile.toString(), env).throwIfNotReady();
         progress.accept("booting the lab host: q35 under TCG, intel-iommu (intremap=on, caching-mode=on), "
-                + "kernel-irqchip=split, 2 x e1000e, this machine's / read-only over 9p");
+                + "kernel-irqchip=split, 2 x e1000e, this machine's / read-only over 9p; nested guests under "
+                + (mode == LabPlan.Mode.KVM ? "KVM (kvm_amd in the lab host)" : "TCG (--tcg)"));
         SupervisedLauncher launcher = new SupervisedLauncher(state, Duration.ofMinutes(2), env, progress);
         labHost = launcher.start(spec);
         if (interrupted) {
@@ -124,6 +140,12 @@ public final class Lab {
         boolean heard = false;
         Instant deadline = Instant.now().plus(LAB_HOST_LIMIT);
         while (labHost.isAlive() && Instant.now().isBefore(deadline)) {
+            String panic = LabConsole.panic(labHost.consoleLog());
+            if (panic != null) {
+                labHost.stop(Duration.ofSeconds(5));
+                throw VmlaunchException.failure("the lab host's kernel panicked: " + panic + " (console: "
+                        + labHost.consoleLog() + "; lab files: " + folder + ")");
+            }
             long before = seen;
             seen = relay(log, seen);
             heard |= seen > before;
@@ -142,12 +164,27 @@ public final class Lab {
         if (interrupted) {
             throw new VmlaunchException(ExitCodes.FAILURE, "lab interrupted; its files are in " + folder);
         }
+        Path noKvm = folder.resolve(LabKvm.UNUSABLE_FILE);
+        if (Files.isRegularFile(noKvm, LinkOption.NOFOLLOW_LINKS)) {
+            throw VmlaunchException.hostNotReady("the lab host has no usable /dev/kvm for its nested guests: "
+                    + LabConsole.firstLine(noKvm) + "; 'vmlaunch lab --tcg' runs them under TCG instead (slower); "
+                    + "lab files: " + folder);
+        }
         if (!Files.isRegularFile(report) || Files.size(report) == 0) {
             throw VmlaunchException.failure("the lab host ended without a report (" + labHost.ended().orElse("?")
                     + "); last console lines:" + System.lineSeparator() + tail(labHost.consoleLog(), 25)
                     + System.lineSeparator() + "lab files: " + folder);
         }
-        return new Outcome(HarnessReportReader.read(report), folder);
+        LabChecks checks = LabChecks.read(folder);
+        if (!Files.isRegularFile(folder.resolve(LabChecks.FILE), LinkOption.NOFOLLOW_LINKS)) {
+            progress.accept("FAIL: the lab host did not finish its own checks (no " + LabChecks.FILE + ": it was stopped "
+                    + "or failed before; see " + folder.resolve("progress.log") + ")");
+        } else if (!checks.passed()) {
+            progress.accept("FAIL: the lab host's own checks: " + (checks.nicsRestored() ? "" : "NICs not back on e1000e; ")
+                    + (checks.detachedFlow() ? "" : "the detached flow (run -d, list, status, stop) failed; ")
+                    + "exit " + checks.exit() + " (see " + folder.resolve("progress.log") + ")");
+        }
+        return new Outcome(HarnessReportReader.read(report), folder, checks.passed());
     }
 
     private Outcome its(Path state, Path folder) throws Exception {
@@ -170,7 +207,7 @@ public final class Lab {
         if (interrupted) {
             throw new VmlaunchException(ExitCodes.FAILURE, "lab interrupted; its files are in " + folder);
         }
-        return new Outcome(r, folder);
+        return new Outcome(r, folder, true);
     }
 
     /** Prints the lines of the lab host's progress log past {@code seen} bytes; returns the new position. */

@@ -24,79 +24,233 @@ import java.util.List;
  * output, report.json, junit.xml.
  */
 public final class LabInside {
+    private static final Path KVM = Path.of("/dev/kvm");
+
     private final Path dir;
     private final Path images;
+    private final LabPlan.Mode mode;
     private final ProgressLog progress;
 
-    LabInside(Path dir, Path images, PrintWriter console) {
+    LabInside(Path dir, Path images, LabPlan.Mode mode, PrintWriter console) {
         this.dir = dir;
         this.images = images;
+        this.mode = mode;
         this.progress = new ProgressLog(Instant.now(), console, dir.resolve("progress.log"));
     }
 
     /** Runs the lab inside; returns the harness's exit code (0: every NIC's interrupts fired in its nested guest). */
-    public static int run(Path dir, Path images, PrintWriter console) throws IOException {
-        return new LabInside(dir, images, console).run();
+    public static int run(Path dir, Path images, String mode, PrintWriter console) throws IOException {
+        return new LabInside(dir, images, LabPlan.Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), console).run();
     }
 
     int run() throws IOException {
         String kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
+        // Where the lab host's start went: its kernel's uptime includes this JVM's start.
+        String uptime = Files.readString(Path.of("/proc/uptime")).split(" ")[0];
+        long jvm = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
         progress.accept("lab host up: kernel " + kernel + ", " + Runtime.getRuntime().availableProcessors()
-                + " CPUs; running vmlaunch inside it");
+                + " CPUs, up " + uptime + " s of which this JVM " + String.format(java.util.Locale.ROOT, "%.1f", jvm / 1000.0)
+                + " s; running vmlaunch inside it");
+        if (mode == LabPlan.Mode.KVM) {
+            String why = LabKvm.unusable(KVM);
+            if (why != null) {
+                // The outer lab turns this file into its exit-3 message.
+                Files.writeString(dir.resolve(LabKvm.UNUSABLE_FILE), why + System.lineSeparator(), StandardCharsets.UTF_8);
+                progress.accept("the lab host has no usable /dev/kvm: " + why);
+                return 3;
+            }
+        }
         command("host-check.txt", "host check", "host", "check");
         Result groups = command("groups.json", null, "groups", "--json");
         List<String[]> nics = nics(groups.out());
         command("groups.txt", "groups", "groups");
-        if (nics.size() < 2) {
+        if (nics.size() < LabPlan.NESTED_GUESTS) {
             progress.accept("expected two e1000e NICs (" + LabPlan.NIC + ") in the lab host, found " + nics.size());
             return 1;
         }
         List<String> bdfs = nics.stream().map(n -> n[0]).toList();
+        // bind, vfio-probe and unbind by hand first: the real VFIO ioctls, and proof that unbind gives the NICs back.
         for (String[] n : nics) {
             progress.accept("binding " + n[0] + " to vfio-pci (IOMMU group " + n[1] + ", now on " + n[2] + ")");
         }
         List<String> bind = new ArrayList<>(List.of("bind", "--owner", "lab"));
         bind.addAll(bdfs);
-        if (command("bind.txt", "bind", bind.toArray(String[]::new)).code() != 0) {
+        int bound = command("bind.txt", "bind", bind.toArray(String[]::new)).code();
+        if (bound == 0) {
+            for (String[] n : nics) {
+                command("vfio-" + n[0].replace(':', '_') + ".txt", "VFIO " + n[0], "vfio-probe", n[1], n[0]);
+            }
+        }
+        List<String> unbind = new ArrayList<>(List.of("unbind"));
+        unbind.addAll(bdfs);
+        int unbound = command("unbind.txt", "unbind", unbind.toArray(String[]::new)).code();
+        if (bound != 0 || unbound != 0) {
             return 1;
         }
-        for (String[] n : nics) {
-            command("vfio-" + n[0].replace(':', '_') + ".txt", "VFIO " + n[0], "vfio-probe", n[1], n[0]);
-        }
-        int code;
-        try {
-            code = harness(bdfs);
-        } finally {
-            List<String> unbind = new ArrayList<>(List.of("unbind"));
-            unbind.addAll(bdfs);
-            command("unbind.txt", "unbind", unbind.toArray(String[]::new));
-        }
-        progress.accept("lab host done (exit " + code + ")");
-        return code;
-    }
-
-    private int harness(List<String> bdfs) throws IOException {
-        // The nested guests' share lives on the lab host's own tmpfs: the agent's files never cross 9p twice.
         Path work = Files.createDirectories(Path.of("/run/vmlaunch-lab"));
         Path share = Files.createDirectories(work.resolve("share"));
-        List<String> guestFiles = new ArrayList<>();
+        List<Path> guests = new ArrayList<>();
         for (int i = 0; i < bdfs.size(); i++) {
             String name = "lab-virt" + (i + 1);
-            Path f = work.resolve(name + ".json");
-            Files.writeString(f, LabPlan.nestedGuest(name, images, share, bdfs.get(i)));
-            Files.copy(f, dir.resolve(name + ".json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            guestFiles.add(f.toString());
+            guests.add(plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdfs.get(i), mode, i)));
         }
-        Path harness = work.resolve("harness.json");
-        Files.writeString(harness, LabPlan.harness("lab-x86_64", guestFiles, "PCI-MSI", List.of(), 900));
-        Files.copy(harness, dir.resolve("harness.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        progress.accept("starting two nested guests, each with one NIC through vfio-pci (TCG inside TCG: a minute or two)");
+        int code = harness(work, guests);
+        if (code != 0) {
+            for (Path g : guests) {
+                keepSupervisorLogs(g.getFileName().toString().replaceFirst("\\.json$", ""));
+            }
+        }
+        boolean restored = driversAre(bdfs, "e1000e", "after the harness");
+        boolean detached = detached(work, share, bdfs.get(0));
+        int exit = code != 0 ? code : !restored || !detached ? 1 : 0;
+        LabChecks.write(dir, exit, restored, detached);
+        progress.accept("lab host done (exit " + exit + ")");
+        return exit;
+    }
+
+    /** Writes a guest or harness file to the lab host's tmpfs, with a copy in the lab folder for the user to read. */
+    private Path plan(Path work, String file, String json) throws IOException {
+        Path f = work.resolve(file);
+        Files.writeString(f, json);
+        Files.copy(f, dir.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return f;
+    }
+
+    private int harness(Path work, List<Path> guests) throws IOException {
+        // The nested guests' share lives on the lab host's own tmpfs: the agent's files never cross 9p twice.
+        Path harness = plan(work, "harness.json", LabPlan.harness("lab-x86_64", guests.stream().map(Path::toString).toList(),
+                "PCI-MSI", List.of(), mode == LabPlan.Mode.KVM ? 420 : 900));
+        progress.accept("starting " + guests.size() + " nested guests (" + mode.accel + "), each with one managed NIC "
+                + "through vfio-pci" + (mode == LabPlan.Mode.KVM ? ", each VMM on a lab-host CPU of its own"
+                        : " (TCG inside TCG: a minute or two)"));
         StringWriter json = new StringWriter();
         Writer progressErr = new LineWriter(progress);
         int code = Main.execute(new String[] {"test", harness.toString(), "--json", "--junit", dir.resolve("junit.xml").toString()},
                 new PrintWriter(json, true), new PrintWriter(progressErr, true));
         Files.writeString(dir.resolve("report.json"), json.toString(), StandardCharsets.UTF_8);
         return code;
+    }
+
+    /**
+     * The flow a user types: {@code run -d} of one guest with a managed NIC, {@code list}, {@code status},
+     * {@code stop}; then the NIC must be back on e1000e. True when every step did what it should.
+     */
+    private boolean detached(Path work, Path share, String bdf) throws IOException {
+        String name = "lab-detached";
+        Path guest = plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdf, mode, 0));
+        progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status, stop");
+        int failures = 0;
+        // If run -d hangs, the lab host is stopped at its time limit and its /run is lost: keep the logs before that.
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Thread watchdog = new Thread(() -> {
+            try {
+                if (!done.await(4, java.util.concurrent.TimeUnit.MINUTES)) {
+                    progress.accept("run -d " + name + " still runs after 4 min; its logs go to the lab folder as " + name + "-*");
+                    keepSupervisorLogs(name);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "vmlaunch-lab-detached-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        try {
+            return detachedSteps(work, guest, name, bdf, failures);
+        } finally {
+            done.countDown();
+        }
+    }
+
+    private boolean detachedSteps(Path work, Path guest, String name, String bdf, int failures) throws IOException {
+        // The ready timeout is generous: the supervisor's own JVM starts first, and inside a TCG lab host on a busy
+        // machine that alone took 40 s.
+        if (command("detached-run.txt", "run -d", "run", "-d", "--ready-timeout", "600", guest.toString()).code() != 0) {
+            keepSupervisorLogs(name);
+            // A supervisor that was only slow may still start the guest: stop whatever there is.
+            command("detached-stop.txt", "stop", "stop", "--force", name);
+            return false;
+        }
+        try {
+            Result list = command("detached-list.txt", "list", "list");
+            if (list.code() != 0 || !list.out().lines().anyMatch(l -> l.contains(name) && l.contains(bdf))) {
+                progress.accept("FAIL: list does not show " + name + " with " + bdf);
+                failures++;
+            }
+            Result status = command("detached-status.txt", "status", "status", name);
+            if (status.code() != 0 || !status.out().contains("state:     running")) {
+                progress.accept("FAIL: status does not say " + name + " is running");
+                failures++;
+            }
+            // A power button pressed before the guest's acpid listens is lost; stop would then wait out its timeout.
+            LabConsole.awaitReady(dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(),
+                    java.time.Duration.ofMinutes(mode == LabPlan.Mode.KVM ? 2 : 6), progress);
+        } finally {
+            if (command("detached-stop.txt", "stop", "stop", name).code() != 0) {
+                failures++;
+            }
+        }
+        if (!driversAre(List.of(bdf), "e1000e", "after stop")) {
+            failures++;
+        }
+        if (failures > 0) {
+            keepSupervisorLogs(name);
+        }
+        return failures == 0;
+    }
+
+    /** Copies what the supervisor of {@code name} and its VMM wrote into the lab folder: the lab host's /run goes with it. */
+    private void keepSupervisorLogs(String name) {
+        Path root = stateRoot();
+        List<Path> logs = new ArrayList<>();
+        try (var s = Files.newDirectoryStream(root, ".supervisor-" + name + "-*.log")) {
+            s.forEach(logs::add);
+        } catch (IOException e) {
+            // None written.
+        }
+        Path gd = root.resolve(name);
+        for (String f : List.of("supervisor.log", "vmm.log", "console.log", "events.jsonl")) {
+            logs.add(gd.resolve(f));
+        }
+        for (Path log : logs) {
+            String file = log.getFileName().toString();
+            keepTail(log, dir.resolve(name + "-" + (file.startsWith(".") ? file.substring(1) : file)));
+        }
+    }
+
+    /** At most the last MiB of {@code from} (a guest wrote it: never followed as a link, never read whole). */
+    private void keepTail(Path from, Path to) {
+        final long max = 1 << 20;
+        try (var c = java.nio.channels.FileChannel.open(from, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            long size = c.size();
+            c.position(Math.max(0, size - max));
+            try (var out = java.nio.channels.FileChannel.open(to, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                out.transferFrom(c, 0, max);
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // That file was never written.
+        } catch (IOException e) {
+            progress.accept("could not keep " + from + ": " + e.getMessage());
+        }
+    }
+
+    private static Path stateRoot() {
+        return dev.vmlaunch.supervise.StateRoot.resolve(System.getenv());
+    }
+
+    /** Checks (and reports) that each device is bound to {@code driver} now, as sysfs says. */
+    private boolean driversAre(List<String> bdfs, String driver, String when) {
+        dev.vmlaunch.host.Sysfs sysfs = new dev.vmlaunch.host.Sysfs(Path.of("/sys"));
+        boolean all = true;
+        for (String bdf : bdfs) {
+            String now = sysfs.device(dev.vmlaunch.config.PciAddress.parse(bdf)).map(d -> d.driver()).orElse(null);
+            boolean ok = driver.equals(now);
+            all &= ok;
+            progress.accept((ok ? "" : "FAIL: ") + when + ": " + bdf + " is on " + (now == null ? "no driver" : now)
+                    + (ok ? " again" : ", expected " + driver));
+        }
+        return all;
     }
 
     /** [address, group, driver] of each e1000e, from `groups --json`. */

@@ -1,11 +1,17 @@
 package dev.vmlaunch.lab;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The guests and harness of a lab run, as guest.json / harness.json text, so that what the lab ran can be read
- * (and re-run by hand) from its folder. Values here are paths and addresses vmlaunch made itself.
+ * The guests and harness of a lab run, as guest.json / harness.json text built with Jackson, so that what the lab ran
+ * can be read (and re-run by hand) from its folder. Values here are paths and addresses vmlaunch made itself.
  */
 final class LabPlan {
     static final String NIC = "8086:10d3";
@@ -13,94 +19,129 @@ final class LabPlan {
     static final String WORKLOAD = "ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && sleep 2 "
             + "&& ping -c 5 -W 3 10.0.2.2";
 
-    private LabPlan() {
-    }
-
     /** Where the lab host sees the jar's folder, the test images and the lab folder (its own shares, read-only but the last). */
     static final String JAR_MOUNT = "/mnt/vmlaunch";
     static final String IMAGES_MOUNT = "/mnt/images";
     static final String LAB_MOUNT = "/mnt/lab";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private LabPlan() {
+    }
+
+    /**
+     * How the nested guests run. KVM: the lab host loads kvm + kvm_amd (TCG's {@code -cpu max} has AMD-V) and each
+     * nested guest gets a lab-host CPU of its own, since two unpinned nested KVM guests crash or hang QEMU 7.2's SVM
+     * emulation. TCG: TCG inside TCG, slow but independent of nested virtualisation.
+     */
+    enum Mode {
+        KVM("kvm"), TCG("tcg");
+
+        final String accel;
+
+        Mode(String accel) {
+            this.accel = accel;
+        }
+    }
+
+    /** Nested guests of the x86 lab: one NIC each, one lab-host CPU each. */
+    static final int NESTED_GUESTS = 2;
 
     /**
      * The x86_64 lab host: q35 under TCG with the intel vIOMMU, two e1000e, the host's / read-only as its root, and the
      * jar, the images and the lab folder as shares of their own: the lab host mounts fresh tmpfs on /tmp, /run and /mnt,
      * so a checkout under /tmp would be out of its sight otherwise.
      */
-    static String labHost(Path images, Path labDir, Path java, Path jar) {
+    static String labHost(Path images, Path labDir, Path java, Path jar, Mode mode, int cpus) {
         String exec = java + " -- -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -jar " + JAR_MOUNT + "/"
-                + jar.getFileName() + " lab-inside " + LAB_MOUNT + " " + IMAGES_MOUNT;
-        return "{\n"
-                + "  \"name\": \"vmlaunch-lab\",\n"
-                + "  \"vmm\": \"qemu\", \"arch\": \"x86_64\", \"accel\": \"tcg\", \"machine\": \"q35\", \"viommu\": \"intel\",\n"
-                + "  \"cpus\": 2, \"memory\": \"4G\",\n"
-                + "  \"kernel\": " + q(images.resolve("x86_64/vmlinuz")) + ",\n"
-                + "  \"initrd\": " + q(images.resolve("x86_64/initramfs.gz")) + ",\n"
-                + "  \"cmdline\": " + q("intel_iommu=on quiet vmlaunch.root=hostroot vmlaunch.9p=labjar:" + JAR_MOUNT
-                        + ",labimg:" + IMAGES_MOUNT + ",lab:" + LAB_MOUNT + " vmlaunch.exec=" + exec) + ",\n"
-                + "  \"shares\": [\n"
-                + "    {\"path\": \"/\", \"tag\": \"hostroot\", \"readonly\": true},\n"
-                + "    {\"path\": " + q(jar.getParent()) + ", \"tag\": \"labjar\", \"readonly\": true},\n"
-                + "    {\"path\": " + q(images) + ", \"tag\": \"labimg\", \"readonly\": true},\n"
-                + "    {\"path\": " + q(labDir) + ", \"tag\": \"lab\"}\n"
-                + "  ],\n"
-                + "  \"devices\": [\n"
-                + "    {\"model\": \"e1000e\", \"id\": \"labnic0\", \"netdev\": \"user\", \"props\": {\"addr\": \"0x5\"}},\n"
-                + "    {\"model\": \"e1000e\", \"id\": \"labnic1\", \"netdev\": \"user\", \"props\": {\"addr\": \"0x6\"}}\n"
-                + "  ]\n"
-                + "}\n";
+                + jar.getFileName() + " lab-inside " + LAB_MOUNT + " " + IMAGES_MOUNT + " --mode " + mode.accel;
+        ObjectNode g = JSON.createObjectNode();
+        g.put("name", "vmlaunch-lab");
+        g.put("vmm", "qemu").put("arch", "x86_64").put("accel", "tcg").put("machine", "q35").put("viommu", "intel");
+        g.put("cpus", cpus).put("memory", "4G");
+        g.put("kernel", images.resolve("x86_64/vmlinuz").toString());
+        g.put("initrd", images.resolve("x86_64/initramfs.gz").toString());
+        // no_timer_check: on a busy machine the TCG lab host's boot-time IO-APIC timer check can fail and panic the
+        // kernel ("timer doesn't work through Interrupt-remapped IO-APIC"); the check is meant for broken hardware.
+        g.put("cmdline", "intel_iommu=on quiet no_timer_check" + (mode == Mode.KVM ? " vmlaunch.modules=kvm" : "")
+                + " vmlaunch.root=hostroot vmlaunch.9p=labjar:" + JAR_MOUNT + ",labimg:" + IMAGES_MOUNT + ",lab:"
+                + LAB_MOUNT + " vmlaunch.exec=" + exec);
+        ArrayNode shares = g.putArray("shares");
+        shares.addObject().put("path", "/").put("tag", "hostroot").put("readonly", true);
+        shares.addObject().put("path", jar.getParent().toString()).put("tag", "labjar").put("readonly", true);
+        shares.addObject().put("path", images.toString()).put("tag", "labimg").put("readonly", true);
+        shares.addObject().put("path", labDir.toString()).put("tag", "lab");
+        ArrayNode devices = g.putArray("devices");
+        for (int i = 0; i < NESTED_GUESTS; i++) {
+            ObjectNode d = devices.addObject().put("model", "e1000e").put("id", "labnic" + i).put("netdev", "user");
+            d.putObject("props").put("addr", "0x" + (5 + i));
+        }
+        return write(g);
     }
 
-    /** A nested guest inside the lab host with one NIC passed through (already bound by the lab: not managed). */
-    static String nestedGuest(String name, Path images, Path share, String bdf) {
-        return "{\n"
-                + "  \"name\": " + q(name) + ",\n"
-                + "  \"vmm\": \"qemu\", \"arch\": \"x86_64\", \"accel\": \"tcg\", \"machine\": \"q35\",\n"
-                + "  \"cpus\": 1, \"memory\": \"320M\",\n"
-                + "  \"kernel\": " + q(images.resolve("x86_64/vmlinuz")) + ",\n"
-                + "  \"initrd\": " + q(images.resolve("x86_64/initramfs.gz")) + ",\n"
-                + "  \"cmdline\": \"quiet\",\n"
-                // The share is on the lab host's tmpfs, which has no user xattrs before Linux 6.6 (the lab host runs
-                // 6.1): mapped-file keeps the guest's links and modes in .virtfs_metadata files instead.
-                + "  \"shares\": [{\"path\": " + q(share) + ", \"tag\": \"hostshare\", \"security\": \"mapped-file\"}],\n"
-                + "  \"passthrough\": [{\"host\": " + q(bdf) + ", \"managed\": false}]\n"
-                + "}\n";
+    /**
+     * A nested guest inside the lab host with one NIC passed through, managed: its supervisor binds the NIC to vfio-pci
+     * and gives it back, as for a user. Under KVM the whole VMM stays on lab-host CPU {@code cpu} (guest.json
+     * {@code cpuAffinity}): two nested KVM guests sharing the lab host's CPUs crash or hang QEMU 7.2's SVM emulation.
+     */
+    static String nestedGuest(String name, Path images, Path share, String bdf, Mode mode, int cpu) {
+        ObjectNode g = JSON.createObjectNode();
+        g.put("name", name);
+        g.put("vmm", "qemu").put("arch", "x86_64");
+        g.put("accel", mode.accel).put("machine", "q35");
+        g.put("cpus", 1).put("memory", mode == Mode.KVM ? "256M" : "320M");
+        if (mode == Mode.KVM) {
+            g.put("cpuAffinity", Integer.toString(cpu));
+        }
+        g.put("kernel", images.resolve("x86_64/vmlinuz").toString());
+        g.put("initrd", images.resolve("x86_64/initramfs.gz").toString());
+        g.put("cmdline", "quiet");
+        // The share is on the lab host's tmpfs, which has no user xattrs before Linux 6.6 (the lab host runs 6.1):
+        // mapped-file keeps the guest's links and modes in .virtfs_metadata files instead.
+        g.putArray("shares").addObject().put("path", share.toString()).put("tag", "hostshare").put("security", "mapped-file");
+        g.putArray("passthrough").addObject().put("host", bdf).put("managed", true);
+        return write(g);
     }
 
     /** The aarch64 lab: one GICv3-ITS guest with SMMUv3 and an emulated e1000e. */
     static String itsGuest(Path images, Path share) {
-        return "{\n"
-                + "  \"name\": \"vmlaunch-lab-its\",\n"
-                + "  \"vmm\": \"qemu\", \"arch\": \"aarch64\", \"accel\": \"tcg\", \"machine\": \"virt\",\n"
-                + "  \"irqchip\": \"gicv3-its\", \"viommu\": \"smmuv3\", \"cpus\": 2, \"memory\": \"512M\",\n"
-                + "  \"kernel\": " + q(images.resolve("aarch64/Image")) + ",\n"
-                + "  \"initrd\": " + q(images.resolve("aarch64/initramfs.gz")) + ",\n"
-                + "  \"cmdline\": \"quiet\",\n"
-                + "  \"shares\": [{\"path\": " + q(share) + ", \"tag\": \"hostshare\"}],\n"
-                + "  \"devices\": [{\"model\": \"e1000e\", \"id\": \"itsnic\", \"netdev\": \"user\"}]\n"
-                + "}\n";
+        ObjectNode g = JSON.createObjectNode();
+        g.put("name", "vmlaunch-lab-its");
+        g.put("vmm", "qemu").put("arch", "aarch64").put("accel", "tcg").put("machine", "virt");
+        g.put("irqchip", "gicv3-its").put("viommu", "smmuv3").put("cpus", 2).put("memory", "512M");
+        g.put("kernel", images.resolve("aarch64/Image").toString());
+        g.put("initrd", images.resolve("aarch64/initramfs.gz").toString());
+        g.put("cmdline", "quiet");
+        g.putArray("shares").addObject().put("path", share.toString()).put("tag", "hostshare");
+        g.putArray("devices").addObject().put("model", "e1000e").put("id", "itsnic").put("netdev", "user");
+        return write(g);
     }
 
     static String harness(String name, List<String> guestFiles, String chip, List<String> devices, int bootTimeout) {
-        StringBuilder g = new StringBuilder();
-        for (String f : guestFiles) {
-            g.append(g.length() == 0 ? "" : ", ").append(q(f));
+        ObjectNode h = JSON.createObjectNode();
+        h.put("name", name);
+        ArrayNode guests = h.putArray("guests");
+        guestFiles.forEach(guests::add);
+        h.put("share", "hostshare");
+        h.put("workload", WORKLOAD);
+        h.put("bootTimeout", bootTimeout).put("workloadTimeout", 180);
+        if (!devices.isEmpty()) {
+            ArrayNode d = h.putArray("devices");
+            devices.forEach(d::add);
         }
-        StringBuilder d = new StringBuilder();
-        for (String v : devices) {
-            d.append(d.length() == 0 ? "" : ", ").append(q(v));
+        ObjectNode expect = h.putObject("expect");
+        if (chip != null) {
+            expect.put("chip", chip);
         }
-        return "{\n"
-                + "  \"name\": " + q(name) + ",\n"
-                + "  \"guests\": [" + g + "],\n"
-                + "  \"share\": \"hostshare\",\n"
-                + "  \"workload\": " + q(WORKLOAD) + ",\n"
-                + "  \"bootTimeout\": " + bootTimeout + ", \"workloadTimeout\": 180,\n"
-                + (devices.isEmpty() ? "" : "  \"devices\": [" + d + "],\n")
-                + "  \"expect\": {" + (chip == null ? "" : "\"chip\": " + q(chip) + ", ") + "\"minVectorsFired\": 1, \"minTotalDelta\": 1}\n"
-                + "}\n";
+        expect.put("minVectorsFired", 1).put("minTotalDelta", 1);
+        return write(h);
     }
 
-    private static String q(Object s) {
-        return "\"" + s.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    private static String write(ObjectNode n) {
+        try {
+            return JSON.writeValueAsString(n) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

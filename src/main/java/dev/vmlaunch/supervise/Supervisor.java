@@ -173,6 +173,7 @@ public final class Supervisor {
         giveBackLeftovers();
         GuestEnd.removeSockets(dir, null);
         deleteQuietly(dir.stopRequest());
+        AffinityStep.clear(dir);
         truncate(dir.eventsFile());
         if (!foreground) {
             truncate(dir.vmmLog());
@@ -258,6 +259,7 @@ public final class Supervisor {
         } else {
             awaitQmpReady(layout.qmpSocket());
         }
+        pinAffinity();
         for (Path socket : List.of(layout.qmpSocket(), layout.qmpCliSocket(), layout.consoleSocket())) {
             ownerOnly(socket);
         }
@@ -272,6 +274,7 @@ public final class Supervisor {
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid");
         }
+        cmd.addAll(AffinityStep.spawnPrefix(spec.affinity(), System.getenv("PATH")));
         cmd.addAll(s.argv());
         ProcessBuilder pb = new ProcessBuilder(cmd);
         if (foreground) {
@@ -390,6 +393,17 @@ public final class Supervisor {
             }
             vmm.awaitExit(Duration.ofMillis(50));
         }
+    }
+
+    /** cpuAffinity / vcpuPin: a qemu waits paused (-S) until this is done. */
+    private void pinAffinity() {
+        if (!spec.affinity().any()) {
+            return;
+        }
+        var applied = lkvm
+                ? AffinityStep.lkvm(dir, spec.affinity(), process.pid(), s.readyTimeout(), process::isAlive)
+                : AffinityStep.qemu(dir, spec.affinity(), qmp, process.pid(), s.readyTimeout());
+        events.vmlaunch("VMLAUNCH_PINNED", Map.of("affinity", applied.describe()));
     }
 
     private EndedBeforeReady endedBeforeReady() {

@@ -26,11 +26,13 @@ public final class SupervisorLauncher {
     /**
      * Flags that keep an idle supervisor small (it waits on a process and a socket): measured on JDK 17, about 53 MB
      * resident of which 32 MB private, against 60/40 MB with only -Xmx32m. -Xint would save 4 MB more but makes
-     * {@code run -d} ~50% slower. No perf data: a daemon should not leave /tmp/hsperfdata files.
+     * {@code run -d} ~50% slower. No perf data: a daemon should not leave /tmp/hsperfdata files. The JVM's own warnings
+     * go to stderr (the supervisor's log): by default they go to stdout, where the first line must be the supervisor's
+     * report — a jar moved away from its CDS archive printed "[warning][cds,dynamic] Unable to use shared archive" there.
      */
     static final List<String> JVM_FLAGS = List.of("-Xmx32m", "-Xms4m", "-Xss512k", "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m",
-            "-XX:MaxMetaspaceSize=64m", "-XX:-UsePerfData", "-Xshare:auto");
+            "-XX:MaxMetaspaceSize=64m", "-XX:-UsePerfData", "-Xshare:auto", "-Xlog:disable", "-Xlog:all=warning:stderr");
     /** On top of the ready timeout: the supervisor's JVM has to start first. */
     private static final Duration JVM_START = Duration.ofSeconds(30);
 
@@ -101,6 +103,7 @@ public final class SupervisorLauncher {
         waitQuietly(p);
         String tail = tail(stderr);
         throw VmlaunchException.failure("the supervisor of \"" + name + "\" exited without starting the guest"
+                + (line == null ? "" : " (it said: " + line.substring(0, Math.min(line.length(), 200)) + ")")
                 + (tail.isEmpty() ? "" : ": " + tail) + (Files.exists(stderr) ? " (see " + stderr + ")" : ""));
     }
 

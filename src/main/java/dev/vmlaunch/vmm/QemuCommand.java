@@ -34,6 +34,10 @@ public final class QemuCommand implements VmmCommand {
         add(a, "-cpu", cpu(s));
         add(a, "-smp", Integer.toString(s.cpus()));
         add(a, "-m", s.memoryMiB() + "M");
+        if (s.affinity().any()) {
+            // Paused until vmlaunch has pinned every thread (cpuAffinity, vcpuPin); it then sends QMP cont.
+            a.add("-S");
+        }
         // The vIOMMU must exist before the devices it translates, so it comes first.
         if (s.viommu() == Viommu.INTEL) {
             add(a, "-device", "intel-iommu,intremap=on,caching-mode=on");

@@ -161,4 +161,32 @@ class HarnessReportWriterTest {
         Files.createSymbolicLink(log, Path.of("/etc/passwd"));
         assertTrue(ConsoleTail.read(log).isEmpty());
     }
+
+    @Test
+    void jsonSaysWhatRanEachGuestAndWhereItsManagedDevicesWentBack() throws Exception {
+        HarnessReport r = new HarnessReport("lab", true, List.of(new HarnessReport.GuestResult("virt1", true, null,
+                List.of(new HarnessReport.DeviceResult("0000:00:05.0", "0000:00:02.0", "8086:10d3", "PCI-MSI", 5, 3, 40,
+                        true, null, true, "e1000e"),
+                        new HarnessReport.DeviceResult("0000:00:06.0", "0000:00:03.0", "8086:10d3", "PCI-MSI", 5, 3, 40,
+                        true, null, false, null),
+                        new HarnessReport.DeviceResult(null, "0000:00:04.0", "1af4:1042", "PCI-MSI", 2, 1, 9, true, null)),
+                new HarnessReport.Workload(0, "", Duration.ofSeconds(1)), null, "qemu", "kvm")), Duration.ofSeconds(9));
+        StringWriter w = new StringWriter();
+        HarnessReportWriter.json(r, w);
+        JsonNode g = new ObjectMapper().readTree(w.toString()).get("guests").get(0);
+        assertEquals("qemu", g.get("vmm").asText());
+        assertEquals("kvm", g.get("accel").asText());
+        JsonNode managed = g.get("devices").get(0);
+        assertTrue(managed.get("managed").asBoolean());
+        assertEquals("e1000e", managed.get("restoredDriver").asText());
+        JsonNode unmanaged = g.get("devices").get(1);
+        assertFalse(unmanaged.get("managed").asBoolean());
+        assertFalse(unmanaged.has("restoredDriver"), "vmlaunch gave nothing back: " + unmanaged);
+        JsonNode emulated = g.get("devices").get(2);
+        assertFalse(emulated.has("managed") || emulated.has("restoredDriver"), emulated.toString());
+        HarnessReport back = HarnessReportReader.read(new ObjectMapper().readTree(w.toString()));
+        assertEquals(r.guests().get(0), back.guests().get(0).withRun("qemu", "kvm", back.guests().get(0).devices()));
+        assertEquals(r.guests().get(0).devices(), back.guests().get(0).devices());
+        assertEquals("kvm", back.guests().get(0).accel());
+    }
 }

@@ -233,4 +233,25 @@ class HarnessTest {
         assertEquals("vmlaunch.name=virt1", g.withCmdlineAppended("vmlaunch.name=virt1").cmdline());
         assertEquals("vmlaunch.name=virt1 x", g.withCmdlineAppended("vmlaunch.name=virt1").withCmdlineAppended("x").cmdline());
     }
+
+    @Test
+    void theReportSaysWhatRanTheGuestAndWhichDriverHadEachManagedDeviceOnceItStopped() throws Exception {
+        // The fake host: the device is on vfio-pci until its guest is stopped (and its devices given back), then e1000e.
+        Harness.HostDevices host = new Harness.HostDevices() {
+            public Optional<String> vendorDevice(dev.vmlaunch.config.PciAddress a) {
+                return Optional.of(BLK);
+            }
+
+            public Optional<String> driver(dev.vmlaunch.config.PciAddress a) {
+                return Optional.of(stops.containsKey("virt1") ? "e1000e" : "vfio-pci");
+            }
+        };
+        HarnessReport r = new Harness(harness(DISK_IO, null, "virt1"), fake, host, progress::add).run();
+        HarnessReport.GuestResult g = r.guests().get(0);
+        assertEquals("qemu", g.vmm());
+        assertEquals("tcg", g.accel());
+        HarnessReport.DeviceResult d = g.devices().get(0);
+        assertEquals(Boolean.TRUE, d.managed(), d.toString());
+        assertEquals("e1000e", d.restoredDriver(), d.toString());
+    }
 }

@@ -38,14 +38,17 @@ class LabIT {
     }
 
     @Test
-    void x86LabPassesTwoNicsThroughVfioIntoNestedGuests() throws Exception {
+    void x86LabPassesTwoManagedNicsThroughVfioIntoNestedKvmGuests() throws Exception {
         VmlaunchProcess p = VmlaunchProcess.start(env(), "lab", "--json", "--keep");
         assertEquals(0, p.waitFor(Duration.ofMinutes(15)), p.transcript());
         String progress = p.stderrText();
         for (String step : new String[] {"booting the lab host", "lab host up: kernel", "$ vmlaunch host check",
-            "PASS  interrupt-remapping", "$ vmlaunch groups", "binding 0000:00:05.0 to vfio-pci",
+            "PASS  kvm", "PASS  interrupt-remapping", "$ vmlaunch groups", "binding 0000:00:05.0 to vfio-pci",
             "0000:00:05.0: e1000e -> vfio-pci", "VFIO API version 0", "MSI vectors 1, MSI-X vectors 5", "all VFIO fds closed",
-            "0000:00:05.0: vfio-pci -> e1000e", "0000:00:06.0: vfio-pci -> e1000e"}) {
+            "0000:00:05.0: vfio-pci -> e1000e", "0000:00:06.0: vfio-pci -> e1000e",
+            "after the harness: 0000:00:05.0 is on e1000e again", "after the harness: 0000:00:06.0 is on e1000e again",
+            "$ vmlaunch run -d", "$ vmlaunch list", "$ vmlaunch status lab-detached", "$ vmlaunch stop lab-detached",
+            "after stop: 0000:00:05.0 is on e1000e again"}) {
             assertTrue(progress.contains(step), "missing \"" + step + "\" in:\n" + progress);
         }
         JsonNode r = new ObjectMapper().readTree(String.join("\n", p.stdout()));
@@ -56,7 +59,12 @@ class LabIT {
             assertTrue(d.get("host").asText().matches("0000:00:0[56]\\.0"), d.toString());
             assertEquals("PCI-MSI", d.get("chip").asText());
             assertTrue(d.get("fired").asInt() >= 1 && d.get("delta").asLong() >= 1, d.toString());
+            assertEquals("qemu", g.get("vmm").asText(), g.toString());
+            assertEquals("kvm", g.get("accel").asText(), "nested guests run under the lab host's KVM: " + g);
+            assertTrue(d.get("managed").asBoolean(), d.toString());
+            assertEquals("e1000e", d.get("restoredDriver").asText(), d.toString());
         }
+        assertFalse(progress.contains("FAIL"), progress);
         Path folder = state.resolve("lab-x86_64");
         assertTrue(Files.readString(folder.resolve("junit.xml")).contains("failures=\"0\""));
         assertTrue(Files.readString(folder.resolve("bind.txt")).contains("IOMMU group 5 is viable"));

@@ -1,0 +1,103 @@
+package dev.vmlaunch.supervise;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.affinity.AppliedAffinity;
+import dev.vmlaunch.affinity.LkvmPinning;
+import dev.vmlaunch.affinity.ProcTasks;
+import dev.vmlaunch.affinity.QemuPinning;
+import dev.vmlaunch.affinity.ThreadAffinity;
+import dev.vmlaunch.affinity.VmmPinner;
+import dev.vmlaunch.config.Affinity;
+import dev.vmlaunch.host.HostRoots;
+import dev.vmlaunch.qmp.QmpClient;
+import dev.vmlaunch.vmm.Executables;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The supervisor's part of cpuAffinity / vcpuPin: the spawn prefix that starts the VMM under the process mask, the
+ * pinning once the VMM answers, and {@code affinity.json} in the state folder.
+ *
+ * <p>Why {@code taskset -c LIST} in front of the VMM rather than setting the supervisor thread's own mask around
+ * the spawn: the mask is then set in the child between fork and the VMM's exec, so it holds from the VMM's first
+ * instruction, whatever way the JDK spawns (posix_spawn through jspawnhelper, vfork), and no supervisor thread is
+ * ever pinned, not even for a moment and not after a failed restore. util-linux (taskset, setsid) is essential on
+ * Debian.
+ */
+public final class AffinityStep {
+    static final String FILE = "affinity.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private AffinityStep() {
+    }
+
+    /** {@code taskset -c LIST} when a process mask is asked for, else nothing. */
+    public static List<String> spawnPrefix(Affinity affinity, String pathEnv) {
+        if (affinity.process() == null) {
+            return List.of();
+        }
+        Path taskset = Executables.find("taskset", pathEnv).orElseThrow(() -> VmlaunchException.hostNotReady(
+                "taskset not found on PATH: it starts the VMM under \"cpuAffinity\" (install it: apt-get install "
+                        + "util-linux)"));
+        return List.of(taskset.toString(), "-c", affinity.process().toString());
+    }
+
+    /** Pins a qemu started with -S and lets it run; records what the kernel applied. */
+    static AppliedAffinity qemu(GuestDir dir, Affinity affinity, QmpClient qmp, long pid, Duration timeout) {
+        AppliedAffinity a = QemuPinning.apply(qmp, pid, affinity, pinner(), timeout);
+        record(dir, a);
+        return a;
+    }
+
+    /** Pins kvmtool's vCPU threads as they appear; records what the kernel applied. */
+    static AppliedAffinity lkvm(GuestDir dir, Affinity affinity, long pid, Duration timeout, BooleanSupplier alive) {
+        AppliedAffinity a = LkvmPinning.apply(pid, affinity, pinner(), timeout, alive);
+        record(dir, a);
+        return a;
+    }
+
+    private static VmmPinner pinner() {
+        return new VmmPinner(ThreadAffinity.system(), new ProcTasks(HostRoots.fromEnvironment().proc()));
+    }
+
+    private static void record(GuestDir dir, AppliedAffinity a) {
+        try {
+            StateFile.writeAtomically(dir.root().resolve(FILE), JSON.writeValueAsBytes(a));
+        } catch (IOException e) {
+            throw VmlaunchException.hostNotReady("cannot write " + dir.root().resolve(FILE) + ": " + e.getMessage());
+        }
+    }
+
+    /** The recorded pinning of a guest, if it was pinned (and the file is ours and readable). */
+    public static Optional<AppliedAffinity> recorded(GuestDir dir) {
+        Path f = dir.root().resolve(FILE);
+        if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        try {
+            if (Files.size(f) > 1 << 20) {
+                return Optional.empty();
+            }
+            return Optional.of(JSON.readValue(Files.readAllBytes(f), AppliedAffinity.class));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Removes an earlier run's record, so a guest that is not pinned shows no stale one. */
+    static void clear(GuestDir dir) {
+        try {
+            Files.deleteIfExists(dir.root().resolve(FILE));
+        } catch (IOException e) {
+            // status then shows an old record; it names its thread ids, which status re-reads live.
+        }
+    }
+}

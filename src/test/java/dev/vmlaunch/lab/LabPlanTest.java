@@ -1,0 +1,87 @@
+package dev.vmlaunch.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vmlaunch.config.Accel;
+import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.config.GuestSpecLoader;
+import dev.vmlaunch.harness.HarnessLoader;
+import dev.vmlaunch.harness.HarnessSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The lab's guest and harness files load through the same strict loaders a user's files do. */
+class LabPlanTest {
+    @TempDir
+    Path dir;
+
+    GuestSpec load(String json) throws Exception {
+        Path f = dir.resolve("g" + System.nanoTime() + ".json");
+        Files.writeString(f, json);
+        return GuestSpecLoader.load(f).spec();
+    }
+
+    @Test
+    void nestedKvmGuestsGetTheirNicManagedAndALabHostCpuOfTheirOwn() throws Exception {
+        GuestSpec g = load(LabPlan.nestedGuest("lab-virt2", dir, dir.resolve("share"), "0000:00:05.0", LabPlan.Mode.KVM, 1));
+        assertEquals("lab-virt2", g.name());
+        assertEquals(Accel.KVM, g.accel());
+        assertEquals(dev.vmlaunch.config.CpuList.of(1), g.affinity().process(), g.toString());
+        assertEquals(1, g.passthrough().size());
+        assertEquals("0000:00:05.0", g.passthrough().get(0).host().toString());
+        assertTrue(g.passthrough().get(0).managed(), "the supervisor binds and restores it, as for a user");
+    }
+
+    @Test
+    void tcgNestedGuestsAreNotPinned() throws Exception {
+        GuestSpec g = load(LabPlan.nestedGuest("lab-virt2", dir, dir.resolve("share"), "0000:00:06.0", LabPlan.Mode.TCG, 1));
+        assertEquals(Accel.TCG, g.accel());
+        assertNull(g.affinity().process());
+        assertTrue(g.passthrough().get(0).managed());
+    }
+
+    @Test
+    void theLabHostLoadsKvmOnlyWhenItsNestedGuestsUseIt() throws Exception {
+        Path jar = dir.resolve("target/vmlaunch.jar");
+        GuestSpec kvm = load(LabPlan.labHost(dir, dir.resolve("lab"), Path.of("/usr/bin/java"), jar, LabPlan.Mode.KVM, 2));
+        assertTrue(kvm.cmdline().contains(" vmlaunch.modules=kvm "), kvm.cmdline());
+        assertTrue(kvm.cmdline().contains(" no_timer_check "), kvm.cmdline());
+        assertTrue(kvm.cmdline().endsWith("lab-inside /mnt/lab /mnt/images --mode kvm"), kvm.cmdline());
+        assertEquals(Accel.TCG, kvm.accel());
+        assertEquals(2, kvm.cpus());
+        assertEquals(2, kvm.devices().size());
+        GuestSpec tcg = load(LabPlan.labHost(dir, dir.resolve("lab"), Path.of("/usr/bin/java"), jar, LabPlan.Mode.TCG, 3));
+        assertFalse(tcg.cmdline().contains("vmlaunch.modules"), tcg.cmdline());
+        assertTrue(tcg.cmdline().endsWith("--mode tcg"), tcg.cmdline());
+        assertEquals(3, tcg.cpus());
+    }
+
+    @Test
+    void pathsWithQuotesAndBackslashesReachTheFilesUnchanged() throws Exception {
+        Path odd = dir.resolve("a \"quoted\" \\ folder");
+        GuestSpec g = load(LabPlan.itsGuest(odd, odd.resolve("share")));
+        assertEquals(odd.resolve("aarch64/Image"), g.kernel());
+        assertEquals(odd.resolve("share"), g.shares().get(0).path());
+    }
+
+    @Test
+    void theHarnessListsTheGuestsAndTheExpectation() throws Exception {
+        Path guest = dir.resolve("g.json");
+        Files.writeString(guest, LabPlan.nestedGuest("lab-virt1", dir, dir.resolve("share"), "0000:00:05.0",
+                LabPlan.Mode.KVM, 0));
+        Path h = dir.resolve("h.json");
+        Files.writeString(h, LabPlan.harness("lab-x86_64", List.of(guest.toString()), "PCI-MSI", List.of(), 900));
+        HarnessSpec spec = HarnessLoader.load(h).spec();
+        assertEquals("lab-x86_64", spec.name());
+        assertEquals(List.of("lab-virt1"), spec.guests().stream().map(GuestSpec::name).toList());
+        assertEquals("PCI-MSI", spec.expect().chip());
+        assertEquals(900, spec.bootTimeout().toSeconds());
+        assertEquals(LabPlan.WORKLOAD, spec.workload());
+    }
+}

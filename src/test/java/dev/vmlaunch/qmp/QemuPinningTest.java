@@ -1,0 +1,131 @@
+package dev.vmlaunch.qmp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.affinity.AppliedAffinity;
+import dev.vmlaunch.affinity.FakeProc;
+import dev.vmlaunch.affinity.QemuPinning;
+import dev.vmlaunch.affinity.VmmPinner;
+import dev.vmlaunch.config.Affinity;
+import dev.vmlaunch.config.CpuList;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Pinning a paused (-S) qemu over QMP: every thread is pinned before cont lets the guest run. */
+class QemuPinningTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final String TWO_CPUS = "[{\"thread-id\": 202, \"qom-path\": \"/machine/unattached/device[0]\", "
+            + "\"cpu-index\": 0, \"target\": \"x86_64\"}, {\"thread-id\": 203, \"cpu-index\": 1, \"target\": \"x86_64\"}]";
+
+    @TempDir
+    Path tmp;
+
+    FakeQmpServer server;
+    QmpClient client;
+    FakeQmpServer.Peer peer;
+    FakeProc proc;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        server = FakeQmpServer.startNegotiating(tmp);
+        client = QmpClient.connect(server.socket(), TIMEOUT);
+        peer = server.peer();
+        proc = new FakeProc(tmp.resolve("proc"), 200, "0-7")
+                .thread(201, "qemu-system-x86", "0-7").thread(202, "CPU 0/TCG", "0-7").thread(203, "CPU 1/TCG", "0-7");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        client.close();
+        server.close();
+        assertNull(server.scriptFailure());
+    }
+
+    private CompletableFuture<AppliedAffinity> apply(Affinity a) {
+        return CompletableFuture.supplyAsync(() -> QemuPinning.apply(client, 200, a, new VmmPinner(proc, proc.tasks()),
+                TIMEOUT));
+    }
+
+    @Test
+    void pinsEveryThreadThenEachVcpuThenContinues() throws Exception {
+        Affinity a = new Affinity(CpuList.parseOrThrow("2-3"), Map.of(0, CpuList.of(2), 1, CpuList.of(3)));
+        CompletableFuture<AppliedAffinity> f = apply(a);
+        JsonNode q = peer.request();
+        assertEquals("query-cpus-fast", q.path("execute").asText());
+        assertEquals(List.of(new FakeProc.Call(200, "2-3"), new FakeProc.Call(201, "2-3"), new FakeProc.Call(202, "2-3"),
+                new FakeProc.Call(203, "2-3")), proc.calls(), "the process mask is on every thread before vCPUs are looked up");
+        peer.reply(q, TWO_CPUS);
+        JsonNode cont = peer.request();
+        assertEquals("cont", cont.path("execute").asText());
+        assertEquals(List.of(new FakeProc.Call(202, "2"), new FakeProc.Call(203, "3")),
+                proc.calls().subList(4, 6), "both vCPUs were pinned before cont");
+        peer.reply(cont, "{}");
+        AppliedAffinity applied = f.get(10, TimeUnit.SECONDS);
+        assertEquals("2-3", applied.process());
+        assertEquals(4, applied.threads());
+        assertEquals(List.of(), applied.threadsOutsideProcessMask());
+        assertEquals(List.of(new AppliedAffinity.Vcpu(0, 202, "2"), new AppliedAffinity.Vcpu(1, 203, "3")),
+                applied.vcpus());
+    }
+
+    @Test
+    void aProcessMaskAloneTouchesNoVcpuThreadSeparately() throws Exception {
+        CompletableFuture<AppliedAffinity> f = apply(new Affinity(CpuList.of(1), Map.of()));
+        JsonNode q = peer.request();
+        peer.reply(q, TWO_CPUS);
+        JsonNode cont = peer.request();
+        assertEquals("cont", cont.path("execute").asText());
+        peer.reply(cont, "{}");
+        assertEquals(4, f.get(10, TimeUnit.SECONDS).threads());
+        assertEquals(4, proc.calls().size());
+        assertTrue(proc.calls().stream().allMatch(c -> c.cpus().equals("1")));
+    }
+
+    @Test
+    void aVcpuQemuDoesNotListIsAnErrorAndTheGuestStaysPaused() throws Exception {
+        CompletableFuture<AppliedAffinity> f = apply(new Affinity(null, Map.of(2, CpuList.of(1))));
+        JsonNode q = peer.request();
+        peer.reply(q, TWO_CPUS);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+        assertEquals("qemu reports no vCPU 2 (query-cpus-fast lists [0, 1]): cannot pin it to CPUs 1",
+                e.getCause().getMessage());
+        assertNull(peer.pollRequest(Duration.ofMillis(300)), "no cont after a failed pin");
+    }
+
+    @Test
+    void aRefusedVcpuMaskIsHostNotReadyAndNoContIsSent() throws Exception {
+        proc.failOn(203, 22);
+        CompletableFuture<AppliedAffinity> f = apply(new Affinity(null, Map.of(1, CpuList.of(5))));
+        JsonNode q = peer.request();
+        peer.reply(q, TWO_CPUS);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+        assertEquals(3, ((VmlaunchException) e.getCause()).exitCode());
+        assertTrue(e.getCause().getMessage().startsWith("cannot pin qemu vCPU 1 (thread 203) to CPUs 5: "
+                + "sched_setaffinity: EINVAL"), e.getCause().getMessage());
+        assertNull(peer.pollRequest(Duration.ofMillis(300)), "no cont after a failed pin");
+    }
+
+    @Test
+    void aMalformedQueryCpusFastReplyIsRefused() throws Exception {
+        CompletableFuture<AppliedAffinity> f = apply(new Affinity(null, Map.of(0, CpuList.of(1))));
+        JsonNode q = peer.request();
+        peer.reply(q, "[{\"cpu-index\": 0, \"thread-id\": \"202\"}]");
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("without a valid cpu-index and thread-id"),
+                e.getCause().getMessage());
+    }
+}
