@@ -228,8 +228,15 @@ public final class LavaJob {
             }
             // At its own path: the harness's paths then mean the same files inside the lab host as on the worker.
             String at = safe(root + s.path());
-            steps.add("mkdir -p " + at + " && mount -t 9p -o " + (s.readonly() ? "ro," + NINEP + ",cache=loose" : NINEP) + " "
-                    + safe(s.tag()) + " " + at);
+            if (s.readonly()) {
+                steps.add("mkdir -p " + at + " && mount -t 9p -o ro," + NINEP + ",cache=loose " + safe(s.tag()) + " " + at);
+            } else {
+                // The writable share (the harness's folder) is copied onto the lab host's own tmpfs, as LabInside
+                // keeps the nested guests' shares there: their 9p shares must not be 9p mounts themselves.
+                String staging = "/mnt/vmlaunch-9p/" + safe(s.tag());
+                steps.add("mkdir -p " + staging + " " + at + " && mount -t 9p -o " + NINEP + " " + safe(s.tag()) + " " + staging
+                        + " && mount -t tmpfs -o mode=0755 tmpfs " + at + " && cp -a " + staging + "/. " + at + "/");
+            }
         }
         List<String> run = new ArrayList<>(List.of("chroot", root, "/usr/bin/env", "-i", "HOME=/root", "LANG=C.UTF-8",
                 "PATH=" + PATH, java.toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(),

@@ -44,10 +44,15 @@ class LavaRunIT {
         return Map.of("VMLAUNCH_STATE", dir.resolve("state").toString());
     }
 
-    /** Two nested guests, each with one of the lab host's NICs (its slots 5 and 6), bound by vmlaunch (managed). */
-    private Path labHarness() throws Exception {
+    /**
+     * Nested guests, each with one of the lab host's NICs (slots 5 and 6), bound by vmlaunch (managed). The run under
+     * LAVA has one: LabIT already runs two side by side, and a TCG guest inside the TCG lab host is the slow part.
+     */
+    private Path labHarness(int guests) throws Exception {
         Path h = Files.createDirectories(dir.resolve("harness"));
-        for (int n = 1; n <= 2; n++) {
+        List<String> files = new ArrayList<>();
+        for (int n = 1; n <= guests; n++) {
+            files.add("virt" + n + ".json");
             Files.createDirectories(h.resolve("share" + n));
             Map<String, Object> g = new LinkedHashMap<>();
             g.put("name", "lava-virt" + n);
@@ -66,7 +71,7 @@ class LavaRunIT {
         }
         Map<String, Object> harness = new LinkedHashMap<>();
         harness.put("name", "lava-lab");
-        harness.put("guests", List.of("virt1.json", "virt2.json"));
+        harness.put("guests", files);
         harness.put("share", "hostshare");
         harness.put("workload", "ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && sleep 2 && ping -c 5 -W 3 10.0.2.2");
         harness.put("bootTimeout", 900);
@@ -93,7 +98,7 @@ class LavaRunIT {
 
     @Test
     void exportedJobsPassLavasOwnStrictSchemaForTheLabHostAndTheBoardTemplate() throws Exception {
-        Path harness = labHarness();
+        Path harness = labHarness(2);
         Path job = dir.resolve("job.yaml");
         VmlaunchProcess e = VmlaunchProcess.run(env(), "export", "lava", harness.toString(), "-o", job.toString());
         assertEquals(0, e.exitCode(), e.transcript());
@@ -132,7 +137,7 @@ class LavaRunIT {
 
     @Test
     void lavaRunBootsTheLabHostAndRecordsEveryGuestAndPassthroughNicAsPassed() throws Exception {
-        Path harness = labHarness();
+        Path harness = labHarness(1);
         Path job = dir.resolve("job.yaml");
         VmlaunchProcess e = VmlaunchProcess.run(env(), "export", "lava", harness.toString(), "-o", job.toString());
         assertEquals(0, e.exitCode(), e.transcript());
@@ -148,11 +153,11 @@ class LavaRunIT {
             String story = results.values() + "\n" + tailOfLog(run.stdout());
             assertEquals(0, code, story);
             assertEquals("pass", results.get("lava/job").get("result").asText(), story);
-            for (String id : List.of("vmlaunch-exit", "lava-virt1", "lava-virt1.workload", "lava-virt2", "lava-virt2.workload")) {
+            for (String id : List.of("vmlaunch-exit", "lava-virt1", "lava-virt1.workload")) {
                 JsonNode r = results.get("0_vmlaunch/" + id);
                 assertTrue(r != null && "pass".equals(r.get("result").asText()), id + ": " + story);
             }
-            for (String id : List.of("lava-virt1.0000_00_05.0", "lava-virt2.0000_00_06.0")) {
+            for (String id : List.of("lava-virt1.0000_00_05.0")) {
                 JsonNode r = results.get("0_vmlaunch/" + id);
                 assertTrue(r != null && "pass".equals(r.get("result").asText()), id + ": " + story);
                 assertEquals("interrupts", r.get("units").asText(), story);
@@ -165,14 +170,17 @@ class LavaRunIT {
         assertTrue(!leftover, "lava-run left a qemu behind");
     }
 
-    /** LAVA's results from lava-run's log (one JSON record a line; results have lvl "results"), by definition/case. */
+    /**
+     * LAVA's results from lava-run's log, by definition/case: one record a line, results with lvl "results". The
+     * records are YAML flow mappings (LAVA tags some values, {@code "endtc": ! "716"}), not strict JSON.
+     */
     private static Map<String, JsonNode> results(List<String> log) throws Exception {
         Map<String, JsonNode> out = new LinkedHashMap<>();
         for (String line : log) {
             if (!line.startsWith("{") || !line.contains("\"results\"")) {
                 continue;
             }
-            JsonNode rec = JSON.readTree(line);
+            JsonNode rec = YAML.readTree(line);
             if ("results".equals(rec.path("lvl").asText())) {
                 JsonNode msg = rec.get("msg");
                 out.put(msg.path("definition").asText() + "/" + msg.path("case").asText(), msg);

@@ -105,8 +105,9 @@ class LavaJobTest {
         List<String> steps = texts(def.at("/repository/run/steps"));
         assertTrue(steps.get(0).contains("hostroot /newroot"), steps.toString());
         String share = harnessFile.getParent().toString();
-        assertTrue(steps.contains("mkdir -p /newroot" + share + " && mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 lab /newroot"
-                + share), steps.toString());
+        assertTrue(steps.contains("mkdir -p /mnt/vmlaunch-9p/lab /newroot" + share + " && mount -t 9p -o "
+                + "trans=virtio,version=9p2000.L,msize=512000 lab /mnt/vmlaunch-9p/lab && mount -t tmpfs -o mode=0755 tmpfs "
+                + "/newroot" + share + " && cp -a /mnt/vmlaunch-9p/lab/. /newroot" + share + "/"), steps.toString());
         assertEquals("lava-test-case vmlaunch-exit --shell chroot /newroot /usr/bin/env -i HOME=/root LANG=C.UTF-8 "
                 + "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin " + java
                 + " -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar " + jar + " test --lava " + harnessFile, steps.get(steps.size() - 1));
