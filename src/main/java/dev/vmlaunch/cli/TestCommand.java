@@ -46,7 +46,7 @@ public final class TestCommand implements Callable<Integer> {
 
     @Option(names = "--lava", description = {"Also report one LAVA test case per guest, workload and device (the "
             + "interrupt delta as measurement): through lava-test-case when it is on PATH, else as "
-            + "<LAVA_SIGNAL_TESTCASE ...> lines on stdout (see docs/lava.md)."})
+            + "<LAVA_SIGNAL_TESTCASE ...> lines on stdout (on stderr with --json; see docs/lava.md)."})
     boolean lava;
 
     @Spec
@@ -83,7 +83,8 @@ public final class TestCommand implements Callable<Integer> {
         }
         HarnessReportWriter.print(report, json, out);
         if (lava) {
-            LavaReporter.report(LavaResults.cases(report, h.expect().exitCode()), System.getenv(), out, err);
+            // With --json stdout stays one JSON document; a LAVA console shows stderr just the same.
+            LavaReporter.report(LavaResults.cases(report, h.expect().exitCode()), System.getenv(), json ? err : out, err);
         }
         return report.passed() ? ExitCodes.OK : ExitCodes.FAILURE;
     }

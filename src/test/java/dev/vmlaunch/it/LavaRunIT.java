@@ -83,7 +83,8 @@ class LavaRunIT {
     }
 
     private static VmlaunchProcess python(String code, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("python3", "-c", code));
+        // Debian's python, where lava-common and lava-dispatcher are installed (not a pyenv or venv one on PATH).
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", "-c", code));
         cmd.addAll(List.of(args));
         return VmlaunchProcess.runCommand(Map.of(), cmd);
     }
@@ -136,6 +137,33 @@ class LavaRunIT {
     }
 
     @Test
+    void insideATestShellEachCaseGoesThroughLavasOwnLavaTestCaseScript() throws Exception {
+        // The overlay LAVA builds: its scripts, with the interpreter line LAVA writes in at deployment.
+        Path shell = Path.of("/usr/lib/python3/dist-packages/lava_dispatcher/lava_test_shell");
+        Path bin = Files.createDirectories(dir.resolve("lava-1/bin"));
+        Path resultDir = Files.createDirectories(dir.resolve("lava-1/0"));
+        Files.copy(shell.resolve("lava-common-functions"), bin.resolve("lava-common-functions"));
+        Files.writeString(bin.resolve("lava-test-case"), "#!/bin/sh\nLAVA_RESULT_DIR=" + resultDir + "\nPATH=" + bin + ":$PATH\n"
+                + Files.readString(shell.resolve("lava-test-case")));
+        bin.resolve("lava-test-case").toFile().setExecutable(true);
+        List<dev.vmlaunch.lava.LavaTestCase> cases = List.of(
+                new dev.vmlaunch.lava.LavaTestCase("lava-virt1.0000_00_05.0", true, 14L, "interrupts"),
+                new dev.vmlaunch.lava.LavaTestCase("lava-virt1.workload", false, null, null));
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        var used = dev.vmlaunch.lava.LavaReporter.report(cases, Map.of("PATH", bin.toString()),
+                new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+        assertEquals(bin.resolve("lava-test-case"), used.orElseThrow(), err.toString());
+        assertEquals("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lava-virt1.0000_00_05.0 RESULT=pass UNITS=interrupts MEASUREMENT=14>\n"
+                + "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lava-virt1.workload RESULT=fail>\n", out.toString(), err.toString());
+        Path nic = resultDir.resolve("results/lava-virt1.0000_00_05.0");
+        assertEquals("pass", Files.readString(nic.resolve("result")).trim());
+        assertEquals("14", Files.readString(nic.resolve("measurement")).trim());
+        assertEquals("interrupts", Files.readString(nic.resolve("units")).trim());
+        assertEquals("fail", Files.readString(resultDir.resolve("results/lava-virt1.workload/result")).trim());
+    }
+
+    @Test
     void lavaRunBootsTheLabHostAndRecordsEveryGuestAndPassthroughNicAsPassed() throws Exception {
         Path harness = labHarness(1);
         Path job = dir.resolve("job.yaml");
@@ -149,9 +177,11 @@ class LavaRunIT {
                 "--output-dir", dir.resolve("lava").toString(), "--device", device.toString(), job.toString()))) {
             run.stdin().close();
             int code = run.waitFor(Duration.ofMinutes(35));
-            Map<String, JsonNode> results = results(run.stdout());
-            String story = results.values() + "\n" + tailOfLog(run.stdout());
+            // lava-run logs its records on stderr.
+            Map<String, JsonNode> results = results(run.stderr());
+            String story = results.values() + "\n" + tailOfLog(run.stderr());
             assertEquals(0, code, story);
+            assertTrue(results.containsKey("lava/job"), story);
             assertEquals("pass", results.get("lava/job").get("result").asText(), story);
             for (String id : List.of("vmlaunch-exit", "lava-virt1", "lava-virt1.workload")) {
                 JsonNode r = results.get("0_vmlaunch/" + id);
