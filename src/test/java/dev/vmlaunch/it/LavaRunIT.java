@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * initramfs, and the inline test definition runs {@code vmlaunch test --lava} in the lab host, whose two nested
  * guests each get one NIC through vfio-pci. The verdict is read from LAVA's own results, not from vmlaunch's output.
  * The job and the signal lines are also checked with LAVA's own schema and signal parser (python3, lava_common and
- * lava_dispatcher). Runs when lava-dispatcher is installed ({@code ./dev setup} installs it).
+ * lava_dispatcher). Runs when lava-dispatcher is installed (./dev setup does not install it: docs/lava.md says why).
  */
 class LavaRunIT {
     private static final Path IMAGES = VmlaunchProcess.ROOT.resolve("test-images/out");
