@@ -3,6 +3,7 @@ package dev.vmlaunch.cli;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.ConfigError;
 import dev.vmlaunch.config.GuestSpecLoader;
+import dev.vmlaunch.lava.LavaExport;
 import dev.vmlaunch.vmm.LibvirtDomainXml;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -14,22 +15,32 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code vmlaunch export libvirt guest.json [-o FILE]}: the guest in another tool's format. */
+/**
+ * {@code vmlaunch export libvirt guest.json [-o FILE]}: the guest in another tool's format;
+ * {@code vmlaunch export lava harness.json [--device-type TYPE] [-o FILE]}: a LAVA job that runs the harness.
+ */
 @Command(
         name = "export",
         mixinStandardHelpOptions = true,
         description = {
-            "Write a guest.json in another tool's format.",
+            "Write a guest.json or a harness.json in another tool's format.",
             "libvirt: a domain XML for 'virsh define' (qemu guests only). Anything libvirt cannot say exactly is "
                     + "mapped as closely as it can be and reported as a warning on stderr.",
+            "lava: a LAVA job definition (YAML) for a harness.json: it boots the host that owns the devices and runs "
+                    + "'vmlaunch test --lava' there (docs/lava.md).",
         })
 public final class ExportCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "FORMAT", description = "The format to write: libvirt.")
+    @Parameters(index = "0", paramLabel = "FORMAT", description = "The format to write: libvirt, lava.")
     String format;
 
-    @Parameters(index = "1", paramLabel = "GUEST_JSON", description = "The guest to export.")
+    @Parameters(index = "1", paramLabel = "FILE", description = "The guest.json to export (libvirt), or the harness.json (lava).")
     Path guest;
+
+    @Option(names = "--device-type", paramLabel = "TYPE", defaultValue = LavaExport.QEMU,
+            description = "lava: the LAVA device type; qemu (default) boots vmlaunch's x86_64 lab host, any other "
+                    + "type gets a template for a board or FVP.")
+    String deviceType;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
             description = "Write to FILE (atomically: all or nothing) instead of standard output.")
@@ -40,8 +51,18 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if ("lava".equals(format)) {
+            PrintWriter err = spec.commandLine().getErr();
+            String yaml = LavaExport.job(guest, deviceType, err);
+            err.flush();
+            write(yaml);
+            return 0;
+        }
         if (!"libvirt".equals(format)) {
-            throw VmlaunchException.usage("unknown export format '" + format + "' (known: libvirt)");
+            throw VmlaunchException.usage("unknown export format '" + format + "' (known: libvirt, lava)");
+        }
+        if (spec.commandLine().getParseResult().hasMatchedOption("--device-type")) {
+            throw VmlaunchException.usage("--device-type belongs to 'export lava'");
         }
         GuestSpecLoader.Loaded loaded = GuestSpecLoader.load(guest);
         PrintWriter err = spec.commandLine().getErr();
@@ -53,13 +74,17 @@ public final class ExportCommand implements Callable<Integer> {
             err.println("vmlaunch: warning: " + w);
         }
         err.flush();
+        write(result.xml());
+        return 0;
+    }
+
+    private void write(String text) {
         if (output == null || output.toString().equals("-")) {
             PrintWriter out = spec.commandLine().getOut();
-            out.print(result.xml());
+            out.print(text);
             out.flush();
         } else {
-            AtomicFile.write(output, result.xml().getBytes(StandardCharsets.UTF_8));
+            AtomicFile.write(output, text.getBytes(StandardCharsets.UTF_8));
         }
-        return 0;
     }
 }

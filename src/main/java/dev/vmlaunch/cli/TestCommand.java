@@ -12,6 +12,8 @@ import dev.vmlaunch.harness.HarnessReportWriter;
 import dev.vmlaunch.harness.HarnessSpec;
 import dev.vmlaunch.harness.ProgressLog;
 import dev.vmlaunch.host.HostRoots;
+import dev.vmlaunch.lava.LavaReporter;
+import dev.vmlaunch.lava.LavaResults;
 import dev.vmlaunch.supervise.StateRoot;
 import dev.vmlaunch.supervise.SupervisedLauncher;
 import java.io.PrintWriter;
@@ -41,6 +43,11 @@ public final class TestCommand implements Callable<Integer> {
 
     @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report.")
     Path junit;
+
+    @Option(names = "--lava", description = {"Also report one LAVA test case per guest, workload and device (the "
+            + "interrupt delta as measurement): through lava-test-case when it is on PATH, else as "
+            + "<LAVA_SIGNAL_TESTCASE ...> lines on stdout (on stderr with --json; see docs/lava.md)."})
+    boolean lava;
 
     @Spec
     CommandSpec spec;
@@ -75,6 +82,10 @@ public final class TestCommand implements Callable<Integer> {
             AtomicFile.write(junit, xml.toByteArray());
         }
         HarnessReportWriter.print(report, json, out);
+        if (lava) {
+            // With --json stdout stays one JSON document; a LAVA console shows stderr just the same.
+            LavaReporter.report(LavaResults.cases(report, h.expect().exitCode()), System.getenv(), json ? err : out, err);
+        }
         return report.passed() ? ExitCodes.OK : ExitCodes.FAILURE;
     }
 }

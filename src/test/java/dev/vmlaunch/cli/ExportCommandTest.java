@@ -123,7 +123,7 @@ class ExportCommandTest {
     void unknownFormatIsAUsageError() {
         Run r = run("export", "virtualbox", qemuGuest.toString());
         assertEquals(ExitCodes.USAGE, r.code());
-        assertTrue(r.err().contains("unknown export format 'virtualbox' (known: libvirt)"), r.err());
+        assertTrue(r.err().contains("unknown export format 'virtualbox' (known: libvirt, lava)"), r.err());
     }
 
     @Test
@@ -134,6 +134,25 @@ class ExportCommandTest {
         assertEquals(ExitCodes.USAGE, r.code());
         assertTrue(r.err().contains("bad.json:1:"), r.err());
         assertTrue(r.err().contains("$.cpus"), r.err());
+    }
+
+    @Test
+    void lavaExportOfABadHarnessReportsTheLocatedErrorExitsTwoAndWritesNothing() throws IOException {
+        Path bad = dir.resolve("harness.json");
+        Files.writeString(bad, "{\"guests\": [\"guest.json\"],\n \"share\": 7, \"workload\": \"true\"}");
+        Path job = dir.resolve("job.yaml");
+        Run r = run("export", "lava", bad.toString(), "--device-type", "juno-r2", "-o", job.toString());
+        assertEquals(ExitCodes.USAGE, r.code());
+        assertTrue(r.err().contains("harness.json:2:"), r.err());
+        assertTrue(r.err().contains("$.share"), r.err());
+        assertFalse(Files.exists(job), "nothing half-done");
+    }
+
+    @Test
+    void deviceTypeIsRefusedForLibvirt() {
+        Run r = run("export", "libvirt", qemuGuest.toString(), "--device-type", "qemu");
+        assertEquals(ExitCodes.USAGE, r.code());
+        assertTrue(r.err().contains("--device-type belongs to 'export lava'"), r.err());
     }
 
     private List<Path> listDir() throws IOException {
