@@ -285,6 +285,17 @@ public final class Supervisor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (connect.isCompletedExceptionally()) {
+            // A QEMU that rejects its command line closes the QMP socket as it exits; the closed socket can win the
+            // race with the exit, and the exit status is the message the user needs.
+            try {
+                process.onExit().get(2, TimeUnit.SECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                // Still running: the QMP failure below is the story.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (!process.isAlive()) {
             connect.thenAccept(QmpClient::close);
             throw endedBeforeReady();
