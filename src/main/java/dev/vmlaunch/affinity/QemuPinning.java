@@ -35,6 +35,15 @@ public final class QemuPinning {
                     throw VmlaunchException.failure("qemu reports no vCPU " + e.getKey() + " (query-cpus-fast lists "
                             + threads.keySet() + "): cannot pin it to CPUs " + e.getValue());
                 }
+                // Single-threaded TCG runs every vCPU on one thread: two different lists cannot both hold.
+                for (Map.Entry<Integer, Long> p : pinned.entrySet()) {
+                    if (p.getValue().equals(tid) && !affinity.vcpus().get(p.getKey()).equals(e.getValue())) {
+                        throw VmlaunchException.usage("qemu runs vCPUs " + p.getKey() + " and " + e.getKey()
+                                + " on one thread (" + tid + "), so they cannot be pinned to different CPUs ("
+                                + affinity.vcpus().get(p.getKey()) + " and " + e.getValue() + "): with tcg give them "
+                                + "the same list, or run multi-threaded TCG");
+                    }
+                }
                 pinner.pinVcpu(e.getKey(), tid, e.getValue(), "qemu");
                 pinned.put(e.getKey(), tid);
             }

@@ -3,6 +3,7 @@ package dev.vmlaunch.supervise;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.affinity.AffinityProbe;
 import dev.vmlaunch.affinity.AppliedAffinity;
 import dev.vmlaunch.affinity.LkvmPinning;
 import dev.vmlaunch.affinity.ProcTasks;
@@ -37,6 +38,13 @@ public final class AffinityStep {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private AffinityStep() {
+    }
+
+    /** Refuses (exit 3) lists the kernel would refuse or narrow, before anything starts. */
+    static void probe(Affinity affinity) {
+        if (affinity.any()) {
+            AffinityProbe.check(affinity, ThreadAffinity.system());
+        }
     }
 
     /** {@code taskset -c LIST} when a process mask is asked for, else nothing. */

@@ -238,6 +238,7 @@ public final class Supervisor {
         writeState();
         events.vmlaunch("VMLAUNCH_STARTING", Map.of("supervisorPid", me.pid(), "foreground", foreground));
 
+        AffinityStep.probe(spec.affinity());
         List<PciAddress> held = s.custody().bindForGuest(spec);
         if (!held.isEmpty()) {
             update(st -> st.withManagedDevices(held.stream().map(PciAddress::toString).toList()));

@@ -52,7 +52,8 @@ public final class LibvirtDomainXml {
         domain.add("name").text(spec.name());
         domain.add("description").text("Exported by vmlaunch from " + spec.source());
         domain.add("memory").attr("unit", "MiB").text(Long.toString(spec.memoryMiB()));
-        domain.add("vcpu").attr("placement", "static").text(Integer.toString(spec.cpus()));
+        XmlElement vcpu = domain.add("vcpu").attr("placement", "static").text(Integer.toString(spec.cpus()));
+        LibvirtCputune.add(spec.affinity(), vcpu, domain);
         os(domain.add("os"));
         features(domain.add("features"));
         cpu(domain);

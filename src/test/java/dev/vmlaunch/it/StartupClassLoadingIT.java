@@ -16,7 +16,7 @@ class StartupClassLoadingIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"print --json examples/hello-x86_64.json", "print examples/gpu-passthrough-x86_64.json",
-        "--help"})
+        "print --json src/test/resources/libvirt/x86-q35-pinned.json", "--help"})
     void commandDoesNotLoadJnr(String args) throws Exception {
         Path jar = Path.of(System.getProperty("vmlaunch.jar", "target/vmlaunch.jar"));
         List<String> cmd = new ArrayList<>(List.of("java", "-verbose:class", "-jar", jar.toString()));

@@ -120,6 +120,18 @@ class QemuPinningTest {
     }
 
     @Test
+    void vcpusSharingOneThreadCannotBePinnedApart() throws Exception {
+        CompletableFuture<AppliedAffinity> f = apply(new Affinity(null, Map.of(0, CpuList.of(0), 1, CpuList.of(1))));
+        JsonNode q = peer.request();
+        peer.reply(q, "[{\"thread-id\": 202, \"cpu-index\": 0}, {\"thread-id\": 202, \"cpu-index\": 1}]");
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+        assertEquals(2, ((VmlaunchException) e.getCause()).exitCode());
+        assertTrue(e.getCause().getMessage().startsWith("qemu runs vCPUs 0 and 1 on one thread (202)"),
+                e.getCause().getMessage());
+        assertNull(peer.pollRequest(Duration.ofMillis(300)), "no cont after a failed pin");
+    }
+
+    @Test
     void aMalformedQueryCpusFastReplyIsRefused() throws Exception {
         CompletableFuture<AppliedAffinity> f = apply(new Affinity(null, Map.of(0, CpuList.of(1))));
         JsonNode q = peer.request();
