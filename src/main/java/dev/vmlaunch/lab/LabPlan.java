@@ -63,7 +63,9 @@ final class LabPlan {
         g.put("initrd", images.resolve("x86_64/initramfs.gz").toString());
         // no_timer_check: on a busy machine the TCG lab host's boot-time IO-APIC timer check can fail and panic the
         // kernel ("timer doesn't work through Interrupt-remapped IO-APIC"); the check is meant for broken hardware.
-        g.put("cmdline", "intel_iommu=on quiet no_timer_check" + (mode == Mode.KVM ? " vmlaunch.modules=kvm" : "")
+        // kvm_amd.npt=0: with nested paging, two nested KVM guests at once crashed the lab host even when pinned
+        // ("TASK stack guard page was hit" in exc_page_fault, QEMU 7.2's TCG SVM emulation); shadow paging did not.
+        g.put("cmdline", "intel_iommu=on quiet no_timer_check" + (mode == Mode.KVM ? " vmlaunch.modules=kvm kvm_amd.npt=0" : "")
                 + " vmlaunch.root=hostroot vmlaunch.9p=labjar:" + JAR_MOUNT + ",labimg:" + IMAGES_MOUNT + ",lab:"
                 + LAB_MOUNT + " vmlaunch.exec=" + exec);
         ArrayNode shares = g.putArray("shares");
