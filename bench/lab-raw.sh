@@ -2,7 +2,8 @@
 # The x86 lab's steps without vmlaunch, as a yardstick for `./vmlaunch lab` (README has both numbers): boot the same
 # TCG lab host (q35, intel-iommu, 2 x e1000e, this machine's / read-only over 9p, kvm + kvm_amd loaded), then in plain
 # busybox/sh inside it: bind both NICs to vfio-pci with the sysfs writes, start two nested `qemu -accel kvm` guests,
-# each pinned to a lab-host CPU of its own (two unpinned nested KVM guests crash QEMU 7.2's SVM emulation) with one NIC
+# each pinned to a lab-host CPU of its own and with kvm_amd.npt=0 (two nested KVM guests crash QEMU 7.2's SVM emulation
+# otherwise) with one NIC
 # through vfio-pci, ping through each NIC, check its MSI-X vectors fired, give the NICs back to e1000e.
 #   bench/lab-raw.sh               one timed run; prints PASS/FAIL and the seconds
 #   hyperfine -N --runs 3 bench/lab-raw.sh 'env VMLAUNCH_STATE=/tmp/s ./vmlaunch lab'
@@ -74,7 +75,7 @@ t0=$(date +%s.%N)
 qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$cpus" -m 4096 -M q35,kernel-irqchip=split \
     -device intel-iommu,intremap=on,caching-mode=on -nodefaults -display none -no-reboot \
     -serial "file:$work/console.log" -kernel "$images/vmlinuz" -initrd "$images/initramfs.gz" \
-    -append "console=ttyS0 intel_iommu=on quiet no_timer_check vmlaunch.modules=kvm vmlaunch.root=hostroot vmlaunch.9p=img:/mnt/images,bench:/mnt/bench vmlaunch.exec=/mnt/bench/inside.sh" \
+    -append "console=ttyS0 intel_iommu=on quiet no_timer_check vmlaunch.modules=kvm kvm_amd.npt=0 vmlaunch.root=hostroot vmlaunch.9p=img:/mnt/images,bench:/mnt/bench vmlaunch.exec=/mnt/bench/inside.sh" \
     -fsdev local,id=r,path=/,readonly=on,security_model=none,multidevs=remap -device virtio-9p-pci,fsdev=r,mount_tag=hostroot \
     -fsdev "local,id=i,path=$images,readonly=on,security_model=none" -device virtio-9p-pci,fsdev=i,mount_tag=img \
     -fsdev "local,id=b,path=$work,security_model=none" -device virtio-9p-pci,fsdev=b,mount_tag=bench \
