@@ -81,7 +81,7 @@ class LavaJobTest {
         int firstShare = extra.stream().filter(o -> o.startsWith("-device virtio-9p-pci")).findFirst().map(extra::indexOf).orElseThrow();
         assertTrue(iommu >= 0 && iommu < nic && nic < firstShare,
                 "vIOMMU, then the NICs' fixed slots, then the 9p devices: " + extra);
-        assertEquals("console=ttyS0 intel_iommu=on", host.kernelArgs());
+        assertEquals("console=ttyS0 intel_iommu=on no_timer_check vmlaunch.modules=kvm kvm_amd.npt=0", host.kernelArgs());
     }
 
     @Test
@@ -97,7 +97,7 @@ class LavaJobTest {
         assertEquals("cpio.newc", initrd.get("format").asText());
         assertTrue(initrd.at("/overlays/lava").asBoolean());
         assertEquals(images.resolve("x86_64/initramfs.gz").toUri().toString(), initrd.get("url").asText());
-        assertEquals("-kernel {kernel} -append \"console=ttyS0 intel_iommu=on\"",
+        assertEquals("-kernel {kernel} -append \"console=ttyS0 intel_iommu=on no_timer_check vmlaunch.modules=kvm kvm_amd.npt=0\"",
                 actions.get(0).at("/deploy/images/kernel/image_arg").asText());
         assertEquals("qemu", actions.get(1).at("/boot/method").asText());
         JsonNode def = actions.get(2).at("/test/definitions/0");
