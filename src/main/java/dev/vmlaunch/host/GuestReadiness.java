@@ -68,6 +68,7 @@ public final class GuestReadiness {
             host.addAll(h.problemsFor(spec));
             summary = h.passthroughCheck().summary(spec);
         }
+        host.addAll(ShareXattrCheck.problemsFor(spec));
         host.addAll(new AffinityCheck(new Sysfs(HostRoots.fromEnvironment(env).sysfs())).problemsFor(spec,
                 env.get("PATH")));
         return new Report(config, host, summary);

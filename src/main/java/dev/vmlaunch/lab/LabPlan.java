@@ -72,7 +72,9 @@ final class LabPlan {
         shares.addObject().put("path", "/").put("tag", "hostroot").put("readonly", true);
         shares.addObject().put("path", jar.getParent().toString()).put("tag", "labjar").put("readonly", true);
         shares.addObject().put("path", images.toString()).put("tag", "labimg").put("readonly", true);
-        shares.addObject().put("path", labDir.toString()).put("tag", "lab");
+        // mapped-file, not the mapped-xattr default: the lab folder sits in the state folder, on tmpfs under /run for
+        // root, and tmpfs has no user xattrs before Linux 6.6 (Debian 12 runs 6.1).
+        shares.addObject().put("path", labDir.toString()).put("tag", "lab").put("security", "mapped-file");
         ArrayNode devices = g.putArray("devices");
         for (int i = 0; i < NESTED_GUESTS; i++) {
             ObjectNode d = devices.addObject().put("model", "e1000e").put("id", "labnic" + i).put("netdev", "user");
