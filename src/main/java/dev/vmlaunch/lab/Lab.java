@@ -210,30 +210,40 @@ public final class Lab {
         return new Outcome(r, folder, true);
     }
 
+    /** The most of the lab host's progress log read in one poll (the lab host writes it: never read without bound). */
+    private static final int RELAY_CHUNK = 1 << 20;
+
     /** Prints the lines of the lab host's progress log past {@code seen} bytes; returns the new position. */
     private long relay(Path log, long seen) throws IOException {
-        if (!Files.isRegularFile(log)) {
+        if (!Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS)) {
             return seen;
         }
-        byte[] all = Files.readAllBytes(log);
-        int end = all.length;
-        while (end > seen && all[end - 1] != '\n') {
+        byte[] chunk;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(log,
+                java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) Math.min(RELAY_CHUNK, Math.max(0, ch.size() - seen)));
+            while (b.hasRemaining() && ch.read(b, seen + b.position()) > 0) {
+                // read what is there
+            }
+            chunk = java.util.Arrays.copyOf(b.array(), b.position());
+        }
+        int end = chunk.length;
+        while (end > 0 && chunk[end - 1] != '\n') {
             end--;
         }
-        if (end <= seen) {
-            return seen;
+        if (end == 0) {
+            // No whole line yet; a full chunk without one is passed on as it is rather than waited for forever.
+            if (chunk.length < RELAY_CHUNK) {
+                return seen;
+            }
+            end = chunk.length;
         }
-        new String(all, (int) seen, (int) (end - seen), StandardCharsets.UTF_8).lines().forEach(progress);
-        return end;
+        new String(chunk, 0, end, StandardCharsets.UTF_8).lines().forEach(progress);
+        return seen + end;
     }
 
     private static String tail(Path file, int lines) {
-        try {
-            List<String> all = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
-            return String.join(System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException | RuntimeException e) {
-            return "(no console log)";
-        }
+        return dev.vmlaunch.harness.ConsoleTail.read(file, 16 * 1024, lines).orElse("(no console log)");
     }
 
     /** The jar this code runs from: the lab host runs the very same one. */
