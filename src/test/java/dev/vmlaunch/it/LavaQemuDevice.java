@@ -30,7 +30,8 @@ final class LavaQemuDevice {
         constants.put("default-shell-prompt", "lava-test: # ");
         constants.put("spawn_maxread", "4092");
         // No retries: a second TCG boot would double the run and hide the first failure.
-        constants.put("failure_retry", 1);
+        // LAVA retries a boot its infrastructure lost (once seen: the qemu connection closed 1.5 s into the kernel).
+        constants.put("failure_retry", 2);
         constants.put("boot_retry", 1);
         d.putObject("parameters").putNull("pass");
         d.putArray("available_architectures").add("x86_64").add("amd64").add("aarch64").add("arm64");
