@@ -29,7 +29,6 @@ final class LavaQemuDevice {
         constants.put("kernel-start-message", "Linux version [0-9]");
         constants.put("default-shell-prompt", "lava-test: # ");
         constants.put("spawn_maxread", "4092");
-        // No retries: a second TCG boot would double the run and hide the first failure.
         // LAVA retries a boot its infrastructure lost (once seen: the qemu connection closed 1.5 s into the kernel).
         constants.put("failure_retry", 2);
         constants.put("boot_retry", 1);
