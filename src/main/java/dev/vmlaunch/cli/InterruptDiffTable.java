@@ -18,11 +18,16 @@ final class InterruptDiffTable {
 
     private final InterruptDiff diff;
     private final int changedCount;
+    private final DeviceVectors vectors;
 
-    /** @param changedCount rows with moved counters in the whole (device-filtered) diff, for the summary */
-    InterruptDiffTable(InterruptDiff diff, int changedCount) {
+    /**
+     * @param changedCount rows with moved counters in the whole (device-filtered) diff, for the summary
+     * @param vectors      the device's vector count when the diff is of one device, else null
+     */
+    InterruptDiffTable(InterruptDiff diff, int changedCount, DeviceVectors vectors) {
         this.diff = diff;
         this.changedCount = changedCount;
+        this.vectors = vectors;
     }
 
     void print(PrintWriter out) {
@@ -57,7 +62,11 @@ final class InterruptDiffTable {
     private String summary() {
         long newRows = diff.rows().stream().filter(d -> d.isNew() && d.changed()).count();
         StringBuilder s = new StringBuilder();
-        s.append(changedCount == 0 ? "no rows changed" : changedCount + (changedCount == 1 ? " row" : " rows") + " changed");
+        if (vectors != null) {
+            s.append(vectors.summary());
+        } else {
+            s.append(changedCount == 0 ? "no rows changed" : changedCount + (changedCount == 1 ? " row" : " rows") + " changed");
+        }
         s.append(", total delta ").append(diff.totalDelta());
         if (newRows > 0) {
             s.append(", ").append(newRows).append(" new");

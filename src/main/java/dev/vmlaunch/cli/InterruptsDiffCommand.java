@@ -2,6 +2,7 @@ package dev.vmlaunch.cli;
 
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.harness.InterruptDiff;
 import dev.vmlaunch.harness.InterruptDiffJson;
 import dev.vmlaunch.harness.InterruptFormatException;
@@ -28,7 +29,9 @@ import picocli.CommandLine.Spec;
         description = {
             "Show how the counters of /proc/interrupts moved between two snapshots of the same machine.",
             "Rows only in AFTER count from zero; rows only in BEFORE are listed as vanished; a counter that went"
-                    + " backwards shows as a negative delta (reset)."
+                    + " backwards shows as a negative delta (reset).",
+            "With --device every vector of that device is listed, those that never fired too, and the summary"
+                    + " says how many fired (\"7 of 8 vectors fired\")."
         })
 public final class InterruptsDiffCommand implements Callable<Integer> {
 
@@ -47,8 +50,11 @@ public final class InterruptsDiffCommand implements Callable<Integer> {
             + " chip columns, so eth0 matches eth0-rx-0 but not veth0.")
     String device;
 
-    @Option(names = "--all", description = "Show unchanged rows too.")
+    @Option(names = "--all", description = "Show unchanged rows too (the default with --device).")
     boolean all;
+
+    @Option(names = "--changed", description = "With --device: only the vectors that moved.")
+    boolean changedOnly;
 
     @Spec
     CommandSpec spec;
@@ -56,18 +62,36 @@ public final class InterruptsDiffCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         InterruptDiff diff = InterruptDiff.between(read(before), read(after));
+        if (changedOnly && device == null) {
+            throw VmlaunchException.usage("--changed needs --device (without it only changed rows are shown anyway)");
+        }
+        if (all && changedOnly) {
+            throw VmlaunchException.usage("--all and --changed exclude each other");
+        }
+        DeviceVectors vectors = null;
         if (device != null) {
             diff = diff.forDevice(device);
             if (diff.rows().isEmpty() && diff.vanished().isEmpty()) {
                 spec.commandLine().getErr().println("vmlaunch: note: no interrupt row names device '" + device + "'");
             }
+            vectors = DeviceVectors.of(device, diff);
         }
-        InterruptDiff shown = all ? diff : diff.changedOnly();
+        // A device's vectors are all shown unless asked otherwise: the one that never fired is the answer a user
+        // looks for ("7 of 8 vectors fired").
+        boolean showAll = all || (device != null && !changedOnly);
+        InterruptDiff shown = showAll ? diff : diff.changedOnly();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(InterruptDiffJson.toJson(shown));
+            ObjectNode root = InterruptDiffJson.of(shown);
+            if (vectors != null) {
+                ObjectNode d = root.putObject("device");
+                d.put("name", vectors.device());
+                d.put("vectors", vectors.total());
+                d.put("fired", vectors.fired());
+            }
+            out.println(root);
         } else {
-            new InterruptDiffTable(shown, diff.changed().size()).print(out);
+            new InterruptDiffTable(shown, diff.changed().size(), vectors).print(out);
         }
         out.flush();
         return ExitCodes.OK;

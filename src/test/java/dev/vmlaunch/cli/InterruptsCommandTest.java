@@ -104,8 +104,11 @@ class InterruptsCommandTest {
         JsonNode root = new ObjectMapper().readTree(r.out());
         assertEquals(new ObjectMapper().readTree("""
                 {"irqs":[{"irq":"20","chip":"ITS-MSI","hwirq":"0","trigger":"Edge","name":"0000:00:00.0",
-                          "counts":[1,0,0,0],"delta":1}],
-                 "vanished":[],"cpus":[0,1,2,3],"cpusAdded":[],"cpusRemoved":[]}
+                          "counts":[1,0,0,0],"delta":1},
+                         {"irq":"21","chip":"ITS-MSI","hwirq":"1","trigger":"Edge","name":"0000:00:00.0",
+                          "counts":[0,0,0,0],"delta":0}],
+                 "vanished":[],"cpus":[0,1,2,3],"cpusAdded":[],"cpusRemoved":[],
+                 "device":{"name":"0000:00:00.0","vectors":2,"fired":1}}
                 """), root);
         List<String> keys = new ArrayList<>();
         root.get("irqs").get(0).fieldNames().forEachRemaining(keys::add);
@@ -141,7 +144,45 @@ class InterruptsCommandTest {
         assertTrue(r.out().lines().anyMatch(l -> l.matches("25 .* eth0-rx-0 +-60  cpu0-60  RESET")), r.out());
         assertFalse(r.out().contains("veth0"), r.out());
         assertTrue(r.out().contains("warning: counters went backwards for IRQ 25"), r.out());
-        assertTrue(r.out().endsWith("1 row changed, total delta -60\n"), r.out());
+        assertTrue(r.out().endsWith("0 of 1 vector fired, total delta -60\n"), r.out());
+    }
+
+    @Test
+    void deviceListsEveryVectorIncludingThoseThatNeverFired() throws IOException {
+        // The seed's smmute table: eight ITS-MSI vectors of one device, vector 7 never fired.
+        StringBuilder b = new StringBuilder("   CPU0 CPU1\n");
+        StringBuilder a = new StringBuilder("   CPU0 CPU1\n");
+        for (int v = 0; v < 8; v++) {
+            b.append(' ').append(20 + v).append(": 0 0  ITS-MSI ").append(v).append(" Edge 0000:00:00.0\n");
+            a.append(' ').append(20 + v).append(": ").append(v == 7 ? 0 : 1).append(" 0  ITS-MSI ").append(v)
+                    .append(" Edge 0000:00:00.0\n");
+        }
+        b.append(" 40: 3 0  GICv3 79 Level virtio0\n");
+        a.append(" 40: 9 0  GICv3 79 Level virtio0\n");
+        String before = write("b", b.toString()).toString();
+        String after = write("a", a.toString()).toString();
+
+        Run r = run("interrupts", "diff", "--device", "0000:00:00.0", before, after);
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.stream().anyMatch(l -> l.matches("27 +ITS-MSI +7 +Edge +0000:00:00.0 +0 +- *")), r.out());
+        assertFalse(r.out().contains("virtio0"), r.out());
+        assertEquals("7 of 8 vectors fired, total delta 7", lines.get(lines.size() - 1));
+
+        Run changed = run("interrupts", "diff", "--device", "0000:00:00.0", "--changed", before, after);
+        assertEquals(0, changed.code(), changed.err());
+        assertFalse(changed.out().lines().anyMatch(l -> l.startsWith("27 ")), changed.out());
+        assertTrue(changed.out().endsWith("7 of 8 vectors fired, total delta 7\n"), changed.out());
+    }
+
+    @Test
+    void changedWithoutDeviceOrWithAllIsAUsageError() {
+        Run r = run("interrupts", "diff", "--changed", guestUp.toString(), guestTraffic.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--changed needs --device"), r.err());
+        Run both = run("interrupts", "diff", "--device", "eth0", "--all", "--changed", guestUp.toString(),
+                guestTraffic.toString());
+        assertEquals(2, both.code());
     }
 
     @Test
