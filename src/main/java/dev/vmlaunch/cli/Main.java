@@ -43,6 +43,7 @@ import picocli.CommandLine.Spec;
             UnbindCommand.class,
             HostCommand.class,
             ExportCommand.class,
+            InstallCommand.class,
             CommandLine.HelpCommand.class,
         },
         footerHeading = "%nExit codes:%n",
@@ -73,7 +74,7 @@ public final class Main implements Runnable {
     /** Runs one command line; returns the exit code. Used by main and by in-process CLI tests. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         boolean debug = debugRequested(args);
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine();
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(false);
@@ -89,6 +90,11 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** The whole command tree, as {@code execute} runs it and as the build renders man pages and completions. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main());
     }
 
     static int report(Exception ex, boolean debug, PrintWriter err) {
