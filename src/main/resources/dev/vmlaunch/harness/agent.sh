@@ -10,6 +10,8 @@
 # Every guest that mounts the folder can write every file in it, so announce and exit end with
 # "mac=SHA-256(body + token + newline)": the token is this run's secret for this guest, on its kernel command line
 # only (vmlaunch.token=; VMLAUNCH_TOKEN overrides it for tests), and the host accepts only what it signed.
+# VMLAUNCH_SYSROOT (tests only, like VMLAUNCH_TOKEN) puts a fake /proc and /sys under a folder; a guest has none.
+sysroot=${VMLAUNCH_SYSROOT:-}
 dir=${0%/agent.sh}
 cmd=$dir/cmd
 res=$dir/res
@@ -18,7 +20,7 @@ mkdir -p "$cmd" "$res"
 token=${VMLAUNCH_TOKEN:-}
 if [ -z "$token" ]; then
     set -f
-    for w in $(cat /proc/cmdline); do
+    for w in $(cat "$sysroot/proc/cmdline"); do
         case $w in vmlaunch.token=*) token=${w#vmlaunch.token=} ;; esac
     done
     set +f
@@ -33,7 +35,7 @@ sign() {
 
 # One line per PCI device that has MSI/MSI-X vectors: "BDF irq irq ...".
 msi_snapshot() {
-    for d in /sys/bus/pci/devices/*; do
+    for d in "$sysroot"/sys/bus/pci/devices/*; do
         [ -d "$d/msi_irqs" ] || continue
         irqs=$(ls "$d/msi_irqs" 2>/dev/null | sort -n | tr '\n' ' ')
         echo "${d##*/} ${irqs% }"
@@ -46,8 +48,8 @@ announce() {
         echo "version=2"
         echo "kernel=$(uname -r)"
         echo "arch=$(uname -m)"
-        echo "cpus=$(grep -c '^processor' /proc/cpuinfo)"
-        for d in /sys/bus/pci/devices/*; do
+        echo "cpus=$(grep -c '^processor' "$sysroot/proc/cpuinfo")"
+        for d in "$sysroot"/sys/bus/pci/devices/*; do
             [ -e "$d/vendor" ] || continue
             vendor=$(cat "$d/vendor")
             device=$(cat "$d/device")
@@ -68,11 +70,11 @@ while [ ! -e "$dir/stop" ]; do
     if [ -f "$cmd/$n.sh" ]; then
         r=$res/$n
         mkdir -p "$r"
-        cat /proc/interrupts >"$r/interrupts.before"
+        cat "$sysroot/proc/interrupts" >"$r/interrupts.before"
         msi_snapshot >"$r/msi.before"
         sh "$cmd/$n.sh" >"$r/output" 2>&1 </dev/null
         code=$?
-        cat /proc/interrupts >"$r/interrupts.after"
+        cat "$sysroot/proc/interrupts" >"$r/interrupts.after"
         msi_snapshot >"$r/msi.after"
         {
             echo "code=$code"

@@ -19,40 +19,42 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The harness flow against "guests" that are this very host: the fake launcher runs the real agent.sh in a shell,
- * so the agent protocol, /proc/interrupts parsing and msi_irqs judging are all real; only booting is faked. The
- * host's virtio-blk stands in for a passed-through device (disk I/O makes its MSI-X vectors fire).
+ * The harness flow against "guests" that are host processes: the fake launcher runs the real agent.sh in a shell,
+ * so the agent protocol, /proc/interrupts parsing and msi_irqs judging are all real; booting and the kernel's
+ * counters are faked. Each guest's agent reads a /proc and /sys of its own (VMLAUNCH_SYSROOT): one virtio-blk with
+ * two MSI-X vectors, and the workload {@link #FIRE} moves one of them by {@link #FIRED_DELTA}, as disk I/O would.
  */
 class HarnessTest {
     @TempDir
     Path share;
 
-    /** Where the workload writes: a disk-backed folder (not tmpfs), so that writing fires the disk's vectors. */
-    static final Path DISK_DIR = Path.of("/var/tmp");
-    static final String BLK = diskController();
+    /** The vendor:device of the fake tree's device: a virtio-blk (modern). */
+    static final String BLK = "1af4:1042";
+    static final int FIRED_DELTA = 64;
+    /** The workload that "fires" the device: the counters the agent reads next have moved. */
+    static final String FIRE = "cp $VMLAUNCH_SYSROOT/proc/interrupts.busy $VMLAUNCH_SYSROOT/proc/interrupts";
 
-    /** The vendor:device of the PCI device behind the disk holding /var/tmp (virtio-blk, NVMe, AHCI, ...). */
-    static String diskController() {
-        try {
-            long dev = ((Number) Files.getAttribute(DISK_DIR, "unix:dev")).longValue();
-            long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
-            long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
-            Path sys = Path.of("/sys/dev/block/" + major + ":" + minor).toRealPath();
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]")
-                    .matcher(sys.toString());
-            String bdf = null;
-            while (m.find()) {
-                bdf = m.group();
-            }
-            if (bdf == null) {
-                throw new AssertionError("the disk holding " + DISK_DIR + " (" + sys + ") is not a PCI device");
-            }
-            Path d = Path.of("/sys/bus/pci/devices", bdf);
-            return Files.readString(d.resolve("vendor")).trim().substring(2) + ":"
-                    + Files.readString(d.resolve("device")).trim().substring(2);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+    /** A guest's /proc and /sys as its agent reads them, before the workload. */
+    static Path fakeSysroot(Path dir) throws java.io.IOException {
+        Path dev = Files.createDirectories(dir.resolve("sys/bus/pci/devices/0000:00:04.0"));
+        Files.writeString(dev.resolve("vendor"), "0x1af4\n");
+        Files.writeString(dev.resolve("device"), "0x1042\n");
+        Files.writeString(dev.resolve("class"), "0x010000\n");
+        Files.createDirectories(dev.resolve("msi_irqs"));
+        Files.writeString(dev.resolve("msi_irqs/24"), "msix\n");
+        Files.writeString(dev.resolve("msi_irqs/25"), "msix\n");
+        Path proc = Files.createDirectories(dir.resolve("proc"));
+        Files.writeString(proc.resolve("cpuinfo"), "processor\t: 0\nprocessor\t: 1\n");
+        String table = """
+                           CPU0       CPU1
+                  1:          9          0   IO-APIC   1-edge      i8042
+                 24:          0          0   PCI-MSI 65536-edge      virtio1-config
+                 25:        %d          0   PCI-MSI 65537-edge      virtio1-req.0
+                LOC:       1000       1000   Local timer interrupts
+                """;
+        Files.writeString(proc.resolve("interrupts"), table.formatted(100));
+        Files.writeString(proc.resolve("interrupts.busy"), table.formatted(100 + FIRED_DELTA));
+        return dir;
     }
 
     final List<String> progress = new CopyOnWriteArrayList<>();
@@ -71,6 +73,7 @@ class HarnessTest {
         java.util.regex.Matcher token = java.util.regex.Pattern.compile("vmlaunch\\.token=(\\S+)").matcher(spec.cmdline());
         assertTrue(token.find(), spec.cmdline());
         pb.environment().put("VMLAUNCH_TOKEN", token.group(1));
+        pb.environment().put("VMLAUNCH_SYSROOT", fakeSysroot(shareDir.resolve("sysroot-" + spec.name())).toString());
         Process p = pb.start();
         return new GuestLauncher.RunningGuest() {
             public String name() {
@@ -115,12 +118,10 @@ class HarnessTest {
         return new Harness(spec, fake, a -> Optional.of(hostVendorDevice), progress::add).run();
     }
 
-    static final String DISK_IO = "f=" + DISK_DIR + "/vmlaunch-harness-test.$$; dd if=/dev/urandom of=$f bs=64k count=64 "
-            + "conv=fsync 2>/dev/null; sync; rm -f $f";
 
     @Test
     void twoGuestsPassWhenTheirDevicesVectorsFire() throws Exception {
-        HarnessReport r = run(harness(DISK_IO, null, "virt1", "virt2"), BLK);
+        HarnessReport r = run(harness(FIRE, null, "virt1", "virt2"), BLK);
         assertTrue(r.passed(), r.toString());
         assertEquals(List.of("virt1", "virt2"), r.guests().stream().map(HarnessReport.GuestResult::name).toList());
         for (HarnessReport.GuestResult g : r.guests()) {
@@ -128,7 +129,9 @@ class HarnessTest {
             HarnessReport.DeviceResult d = g.devices().get(0);
             assertEquals("0000:3b:00.0", d.host());
             assertTrue(d.guest().matches("[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]"), d.guest());
-            assertTrue(d.vectors() >= 1 && d.fired() >= 1 && d.delta() >= 1, d.toString());
+            assertEquals(2, d.vectors(), d.toString());
+            assertEquals(1, d.fired(), d.toString());
+            assertEquals(FIRED_DELTA, d.delta(), d.toString());
             assertNull(d.failure());
         }
         assertEquals(Map.of("virt1", 1, "virt2", 1), Map.of("virt1", stops.get("virt1").get(), "virt2", stops.get("virt2").get()),
@@ -146,8 +149,17 @@ class HarnessTest {
     }
 
     @Test
+    void aDeviceWhoseVectorsNeverMoveFails() throws Exception {
+        HarnessReport r = run(harness("true", null, "virt1"), BLK);
+        assertFalse(r.passed(), r.toString());
+        HarnessReport.DeviceResult d = r.guests().get(0).devices().get(0);
+        assertEquals(0, d.fired(), d.toString());
+        assertEquals(2, d.vectors(), d.toString());
+    }
+
+    @Test
     void vectorsOnTheWrongChipFail() throws Exception {
-        HarnessReport r = run(harness(DISK_IO, "{\"chip\":\"ITS-MSI\"}", "virt1"), BLK);
+        HarnessReport r = run(harness(FIRE, "{\"chip\":\"ITS-MSI\"}", "virt1"), BLK);
         assertFalse(r.passed());
         String f = r.guests().get(0).devices().get(0).failure();
         assertTrue(f.contains("expected ITS-MSI"), f);
@@ -172,7 +184,7 @@ class HarnessTest {
 
     @Test
     void aGuestThatNeverBootsTimesOutAndIsStopped() throws Exception {
-        HarnessReport r = run(harness(DISK_IO, null, "mute1", "virt2"), BLK);
+        HarnessReport r = run(harness(FIRE, null, "mute1", "virt2"), BLK);
         assertFalse(r.passed());
         HarnessReport.GuestResult mute = r.guests().get(0);
         assertTrue(mute.error().contains("did not announce itself within 3 s"), mute.error());
@@ -213,7 +225,7 @@ class HarnessTest {
     void emulatedDevicesListedInTheHarnessAreJudgedToo() throws Exception {
         Path f = share.resolve("e.json");
         Files.writeString(f, "{\"guests\":[{\"name\":\"arm\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"shares\":[{\"path\":\""
-                + share + "\",\"tag\":\"work\"}]}],\"share\":\"work\",\"devices\":[\"" + BLK + "\"],\"workload\":\"" + DISK_IO + "\"}");
+                + share + "\",\"tag\":\"work\"}]}],\"share\":\"work\",\"devices\":[\"" + BLK + "\"],\"workload\":\"" + FIRE + "\"}");
         HarnessReport r = new Harness(HarnessLoader.load(f).spec(), fake, a -> Optional.empty(), progress::add).run();
         assertTrue(r.passed(), r.toString());
         assertNull(r.guests().get(0).devices().get(0).host());
@@ -246,7 +258,7 @@ class HarnessTest {
                 return Optional.of(stops.containsKey("virt1") ? "e1000e" : "vfio-pci");
             }
         };
-        HarnessReport r = new Harness(harness(DISK_IO, null, "virt1"), fake, host, progress::add).run();
+        HarnessReport r = new Harness(harness(FIRE, null, "virt1"), fake, host, progress::add).run();
         HarnessReport.GuestResult g = r.guests().get(0);
         assertEquals("qemu", g.vmm());
         assertEquals("tcg", g.accel());
