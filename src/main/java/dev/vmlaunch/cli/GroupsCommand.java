@@ -77,7 +77,7 @@ public final class GroupsCommand implements Callable<Integer> {
             out.println("IOMMU group " + g.id() + ": " + (blocking == 0 ? "viable"
                     : "not viable (" + blocking + (blocking == 1 ? " device blocks" : " devices block") + " it)"));
             for (PciDevice d : g.devices()) {
-                // The lspci -nn form the seeds show: "VGA compatible controller [0300]: NVIDIA … [10de:13c2]".
+                // The lspci -nn form passthrough guides show: "VGA compatible controller [0300]: NVIDIA … [10de:13c2]".
                 String cls = d.classCode() < 0 ? "Device" : h.names().className(d.classCode() >> 8);
                 StringBuilder line = new StringBuilder("  ").append(d.address()).append("  ").append(cls)
                         .append(" [").append(d.classId()).append("]: ").append(h.names().describe(d).orElse("Device"))

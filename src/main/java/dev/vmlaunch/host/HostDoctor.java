@@ -14,7 +14,7 @@ import java.util.Optional;
 
 /**
  * {@code vmlaunch host check}: whether this host can pass devices to guests at all, each check with the remedy the
- * seeds give (firmware setting, GRUB line, modprobe.d, initramfs).
+ * passthrough guides give (firmware setting, GRUB line, modprobe.d, initramfs).
  */
 public final class HostDoctor {
     static final String GRUB = "in /etc/default/grub, then 'sudo update-grub' (or 'sudo grub-mkconfig -o "

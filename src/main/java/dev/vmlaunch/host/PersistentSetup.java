@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The boot-time setup of seeds 001, 003 and 004 for chosen devices: {@code vfio-pci.ids=} on the kernel command
+ * The boot-time setup the GPU and FPGA passthrough guides describe, for chosen devices: {@code vfio-pci.ids=} on the kernel command
  * line, {@code /etc/modprobe.d/vfio.conf}, the initramfs modules (Debian/Ubuntu and Arch), and the commands to apply
  * them. Text only: it changes nothing.
  */

@@ -8,7 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** {@link PciBus} on the real kernel: each call is one write to a sysfs file, as libvirt and seed 002 do it. */
+/** {@link PciBus} on the real kernel: each call is one write to a sysfs file, as libvirt does it and Arm's SMMU test engine guide tells users to. */
 public final class SysfsPciBus implements PciBus {
     private final Sysfs sysfs;
 

@@ -30,7 +30,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The virtual passthrough lab: the seed's flow on any Linux machine with QEMU.
+ * The virtual passthrough lab: Arm's SMMU test engine flow (bind devices to vfio-pci, boot
+ * guests with them passed through, prove their MSIs fire) on any Linux machine with QEMU.
  *
  * <p>x86_64: a q35 "lab host" under TCG with an emulated intel IOMMU (interrupt remapping, caching mode) and two
  * e1000e NICs, booted from the test image with this machine's / as its root over 9p, so the same jar runs inside it

@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-/** The stop sequence per VMM, as design.md fixes it. */
+/**
+ * The stop sequence per VMM: the gentlest request the VMM offers first (qemu's power button, kvmtool's IPC STOP),
+ * then the next step only when a step's deadline passes; signals come last (Supervisor).
+ */
 public final class StopPolicies {
 
     private StopPolicies() {

@@ -149,7 +149,7 @@ class InterruptsCommandTest {
 
     @Test
     void deviceListsEveryVectorIncludingThoseThatNeverFired() throws IOException {
-        // The seed's smmute table: eight ITS-MSI vectors of one device, vector 7 never fired.
+        // Arm's SMMU test engine guide's table: eight ITS-MSI vectors of one device, vector 7 never fired.
         StringBuilder b = new StringBuilder("   CPU0 CPU1\n");
         StringBuilder a = new StringBuilder("   CPU0 CPU1\n");
         for (int v = 0; v < 8; v++) {

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code vmlaunch unbind --owner NAME}: what a guest's bind records name, and nothing else, over the seed 003 host. */
+/** {@code vmlaunch unbind --owner NAME}: what a guest's bind records name, and nothing else, over the
+ * GTX 970 host of the Chalach/kvm passthrough guide. */
 class UnbindOwnerTest {
     @TempDir
     Path tmp;

@@ -18,7 +18,8 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The supervisor's custody of managed devices, over the seed 003 host (GPU + HDMI audio in one group). */
+/** The supervisor's custody of managed devices, over the GTX 970 host of the Chalach/kvm
+ * passthrough guide (GPU + HDMI audio in one group). */
 class HostDeviceCustodyTest {
     @TempDir
     Path tmp;

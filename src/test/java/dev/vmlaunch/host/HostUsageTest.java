@@ -26,7 +26,7 @@ class HostUsageTest {
     Path proc;
     Map<String, List<String>> addresses = Map.of();
 
-    // An AHCI controller (00:1f.2) and an NVMe controller (00:1d.0), and an Intel NIC (00:19.0), as on seed 003's host.
+    // An AHCI controller (00:1f.2) and an NVMe controller (00:1d.0), and an Intel NIC (00:19.0), as on the Chalach/kvm guide's host.
     @BeforeEach
     void host() {
         fs = SeedHosts.seed003(tmp.resolve("sys"), false);

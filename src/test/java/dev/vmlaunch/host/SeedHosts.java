@@ -8,7 +8,7 @@ public final class SeedHosts {
     }
 
     /**
-     * Seed 003 (Chalach/kvm, i7-4790k + GTX 970): group 1 is the root port with the GPU and its audio, group 10
+     * The Chalach/kvm GPU passthrough guide's host (i7-4790k + GTX 970): group 1 is the root port with the GPU and its audio, group 10
      * the chipset (LPC, SATA, SMBus). {@code gpuOnVfio}: after vfio-pci.ids took the GPU and the audio function.
      */
     public static FakeSysfs seed003(Path root, boolean gpuOnVfio) {
@@ -36,7 +36,7 @@ public final class SeedHosts {
     }
 
     /**
-     * Seed 004 (Xilinx AU200): the card's two functions are on vfio-pci, but an NVIDIA GPU and its audio function
+     * A Xilinx AU200 passthrough guide's host: the card's two functions are on vfio-pci, but an NVIDIA GPU and its audio function
      * behind the second root port share group 1.
      */
     public static FakeSysfs seed004(Path root) {

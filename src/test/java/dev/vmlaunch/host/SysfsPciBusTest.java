@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real bus writes to the files seed 002 names. In a fake tree nothing reacts, so this pins only where each
+ * The real bus writes to the files Arm's SMMU test engine guide names. In a fake tree nothing reacts, so this pins only where each
  * write lands and that nothing is ever created; the kernel's reaction is tested in the lab guest.
  */
 class SysfsPciBusTest {

@@ -71,7 +71,7 @@ class LibvirtExportIT {
         assertTrue(check.output().contains("validates"), check.output());
     }
 
-    /** Shows the validator can say no: seed 000 as written there, with {@code <iommu>} inside {@code <features>}. */
+    /** Shows the validator can say no: the AIC100 libvirt guide's domain as written there, with {@code <iommu>} inside {@code <features>}. */
     @Test
     void validatorRejectsIommuInFeaturesAsSeed000WritesIt() throws Exception {
         Path good = out.resolve("seed000-control.xml");

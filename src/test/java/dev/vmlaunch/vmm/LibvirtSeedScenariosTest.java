@@ -30,7 +30,7 @@ class LibvirtSeedScenariosTest {
         assertEquals(1, x.count("/domain/devices/iommu[@model='intel']"));
         assertEquals("on", x.text("/domain/devices/iommu/driver/@intremap"));
         assertEquals("on", x.text("/domain/devices/iommu/driver/@caching_mode"));
-        assertEquals(0, x.count("/domain/features/iommu"), "seed 000 puts <iommu> in <features>; libvirt's schema does not");
+        assertEquals(0, x.count("/domain/features/iommu"), "the AIC100 libvirt guide puts <iommu> in <features>; libvirt's schema does not");
         assertEquals("qemu", x.text("/domain/features/ioapic/@driver"));
 
         assertEquals(1, x.count("/domain/devices/hostdev"));

@@ -35,7 +35,7 @@ class VmmCommandTest {
         return GuestSpecLoader.fromJson(JsonReader.read(f, "g.json"), f, "g.json", Optional.of(Arch.X86_64)).spec();
     }
 
-    /** Splits a command as the seed's shell would (double quotes only, which is all the seed uses). */
+    /** Splits a command as the guide's shell would (double quotes only, which is all Arm's guide uses). */
     static List<String> shellWords(String cmd) {
         List<String> words = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
