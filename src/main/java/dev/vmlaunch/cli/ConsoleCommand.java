@@ -2,9 +2,9 @@ package dev.vmlaunch.cli;
 
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.supervise.GuestRecords;
 import dev.vmlaunch.supervise.GuestState;
-import dev.vmlaunch.supervise.StateRoot;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -2,11 +2,11 @@ package dev.vmlaunch.cli;
 
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.supervise.EventLog;
 import dev.vmlaunch.supervise.GuestDir;
 import dev.vmlaunch.supervise.GuestRecords;
 import dev.vmlaunch.supervise.LogRotation;
-import dev.vmlaunch.supervise.StateRoot;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;

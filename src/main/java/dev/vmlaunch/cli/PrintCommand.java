@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.vmlaunch.config.GuestFiles;
 import dev.vmlaunch.config.GuestSpec;
-import dev.vmlaunch.supervise.StateRoot;
+import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.vmm.RunLayout;
 import dev.vmlaunch.vmm.ShellQuote;
 import dev.vmlaunch.vmm.VmmCommand;

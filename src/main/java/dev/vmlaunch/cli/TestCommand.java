@@ -1,7 +1,5 @@
 package dev.vmlaunch.cli;
 
-import dev.vmlaunch.host.GuestReadiness;
-
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.config.ConfigError;
 import dev.vmlaunch.config.GuestSpec;
@@ -11,10 +9,12 @@ import dev.vmlaunch.harness.HarnessReport;
 import dev.vmlaunch.harness.HarnessReportWriter;
 import dev.vmlaunch.harness.HarnessSpec;
 import dev.vmlaunch.harness.ProgressLog;
+import dev.vmlaunch.host.GuestReadiness;
 import dev.vmlaunch.host.HostRoots;
 import dev.vmlaunch.lava.LavaReporter;
 import dev.vmlaunch.lava.LavaResults;
-import dev.vmlaunch.supervise.StateRoot;
+import dev.vmlaunch.state.StateRoot;
+import dev.vmlaunch.supervise.StopSignals;
 import dev.vmlaunch.supervise.SupervisedLauncher;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -26,7 +26,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import dev.vmlaunch.supervise.StopSignals;
 
 @Command(name = "test", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a harness: boot its guests in parallel, run the workload in each through the guest agent "

@@ -5,17 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.state.AtomicWrite;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,8 +45,8 @@ public final class BindStateStore {
     }
 
     private Path ensureFolder() {
-        dev.vmlaunch.supervise.StateRoot.ensureDir(stateRoot);
-        return dev.vmlaunch.supervise.StateRoot.ensureDir(folder());
+        dev.vmlaunch.state.StateRoot.ensureDir(stateRoot);
+        return dev.vmlaunch.state.StateRoot.ensureDir(folder());
     }
 
     /** How long a bind or restore waits for another one to finish before it gives up and names the holder. */
@@ -137,24 +136,8 @@ public final class BindStateStore {
     }
 
     public void write(BindRecord r) throws IOException {
-        Path dir = ensureFolder();
-        Path target = file(PciAddress.parse(r.address()));
-        Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
-        byte[] bytes = JSON.writeValueAsBytes(r);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            ch.force(true);
-        }
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-        syncFolder(dir);
+        ensureFolder();
+        AtomicWrite.replace(file(PciAddress.parse(r.address())), JSON.writeValueAsBytes(r));
     }
 
     public Optional<BindRecord> read(PciAddress address) {
@@ -171,7 +154,7 @@ public final class BindStateStore {
 
     public void delete(PciAddress address) throws IOException {
         Files.deleteIfExists(file(address));
-        syncFolder(folder());
+        AtomicWrite.syncFolder(folder());
     }
 
     /** Every record, by address. */
@@ -200,15 +183,6 @@ public final class BindStateStore {
                     + " with valid driver names: remove it after checking the device by hand");
         }
         return r;
-    }
-
-    private static void syncFolder(Path dir) {
-        // Makes the rename durable; Linux allows fsync on a folder opened for reading.
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // not every file system supports it; the rename itself is still atomic
-        }
     }
 
     /** A held lock on the state folder. */

@@ -23,7 +23,7 @@ public record Host(HostRoots roots, Path stateRoot, boolean root, String arch, P
     public static Host system(Optional<VfioProof> vfio) {
         HostRoots roots = HostRoots.fromEnvironment();
         Sysfs sysfs = new Sysfs(roots.sysfs());
-        return new Host(roots, dev.vmlaunch.supervise.StateRoot.resolve(), Users.isRoot(), HostDoctor.hostArch(), new SysfsPciBus(sysfs),
+        return new Host(roots, dev.vmlaunch.state.StateRoot.resolve(), Users.isRoot(), HostDoctor.hostArch(), new SysfsPciBus(sysfs),
                 new ModprobeLoader(), InterfaceAddresses.system(), vfio, PciIds.system());
     }
 

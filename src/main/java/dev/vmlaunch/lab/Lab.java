@@ -1,7 +1,5 @@
 package dev.vmlaunch.lab;
 
-import dev.vmlaunch.harness.ProgressLog;
-
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.Arch;
@@ -12,8 +10,9 @@ import dev.vmlaunch.harness.Harness;
 import dev.vmlaunch.harness.HarnessLoader;
 import dev.vmlaunch.harness.HarnessReport;
 import dev.vmlaunch.harness.HarnessReportReader;
+import dev.vmlaunch.harness.ProgressLog;
 import dev.vmlaunch.host.GuestReadiness;
-import dev.vmlaunch.supervise.StateRoot;
+import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.supervise.SupervisedLauncher;
 import dev.vmlaunch.vmm.Executables;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.vmlaunch.lab;
 
 import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.supervise.GuestRecords;
-import dev.vmlaunch.supervise.StateRoot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,10 +1,9 @@
 package dev.vmlaunch.lab;
 
-import dev.vmlaunch.harness.ProgressLog;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmlaunch.cli.Main;
+import dev.vmlaunch.harness.ProgressLog;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -236,7 +235,7 @@ public final class LabInside {
     }
 
     private static Path stateRoot() {
-        return dev.vmlaunch.supervise.StateRoot.resolve(System.getenv());
+        return dev.vmlaunch.state.StateRoot.resolve(System.getenv());
     }
 
     /** Checks (and reports) that each device is bound to {@code driver} now, as sysfs says. */

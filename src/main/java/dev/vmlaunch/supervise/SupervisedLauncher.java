@@ -3,6 +3,7 @@ package dev.vmlaunch.supervise;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.harness.GuestLauncher;
 import dev.vmlaunch.lkvm.LkvmIpc;
+import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.vmm.RunLayout;
 import dev.vmlaunch.vmm.VmmCommand;
 import java.nio.file.Path;

@@ -9,6 +9,7 @@ import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.qmp.QmpClient;
 import dev.vmlaunch.qmp.QmpEvent;
 import dev.vmlaunch.qmp.QmpException;
+import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.vmm.RunLayout;
 import java.io.BufferedReader;
 import java.io.File;

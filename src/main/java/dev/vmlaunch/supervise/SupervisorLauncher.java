@@ -2,6 +2,7 @@ package dev.vmlaunch.supervise;
 
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.state.StateRoot;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;

@@ -6,6 +6,7 @@ import dev.vmlaunch.config.ConfigException;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.lkvm.LkvmIpc;
+import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.vmm.RunLayout;
 import dev.vmlaunch.vmm.VmmCommand;
 import java.io.IOException;

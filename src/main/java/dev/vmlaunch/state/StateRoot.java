@@ -1,4 +1,4 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.state;
 
 import dev.vmlaunch.VmlaunchException;
 import java.io.IOException;
