@@ -2,10 +2,10 @@ package dev.vmlaunch.cli;
 
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.host.GuestReadiness;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
-import dev.vmlaunch.supervise.DeviceCustody;
 import dev.vmlaunch.supervise.ForegroundRun;
 import dev.vmlaunch.supervise.GuestDir;
 import dev.vmlaunch.supervise.Supervisor;

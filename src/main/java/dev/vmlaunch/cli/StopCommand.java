@@ -2,10 +2,10 @@ package dev.vmlaunch.cli;
 
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.lkvm.LkvmInstances;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
-import dev.vmlaunch.supervise.DeviceCustody;
 import dev.vmlaunch.supervise.GuestRecords;
 import dev.vmlaunch.supervise.GuestStop;
 import java.io.PrintWriter;

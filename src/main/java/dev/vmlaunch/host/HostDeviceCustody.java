@@ -3,7 +3,6 @@ package dev.vmlaunch.host;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.PciAddress;
-import dev.vmlaunch.supervise.DeviceCustody;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -20,15 +19,12 @@ public final class HostDeviceCustody implements DeviceCustody {
         this.binder = binder;
     }
 
-    /** Found by {@link java.util.ServiceLoader} (META-INF/services). */
-    public static final class Provider implements DeviceCustody.Provider {
-        @Override
-        public DeviceCustody open(Path stateRoot) {
-            Host h = Host.system(Optional.empty());
-            Host at = new Host(h.roots(), stateRoot, h.root(), h.arch(), h.bus(), h.modules(), h.addresses(), h.vfio(),
-                    h.names());
-            return new HostDeviceCustody(at.binder());
-        }
+    /** The real host's custody, with its bind records in {@code stateRoot}. */
+    public static HostDeviceCustody open(Path stateRoot) {
+        Host h = Host.system(Optional.empty());
+        Host at = new Host(h.roots(), stateRoot, h.root(), h.arch(), h.bus(), h.modules(), h.addresses(), h.vfio(),
+                h.names());
+        return new HostDeviceCustody(at.binder());
     }
 
     @Override

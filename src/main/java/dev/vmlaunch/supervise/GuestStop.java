@@ -1,6 +1,7 @@
 package dev.vmlaunch.supervise;
 
 import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.lkvm.LkvmInstances;
 import dev.vmlaunch.qmp.QmpClient;
 import java.io.IOException;

@@ -2,6 +2,7 @@ package dev.vmlaunch.supervise;
 
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.harness.GuestLauncher;
+import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.vmm.RunLayout;

@@ -5,6 +5,7 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.PciAddress;
 import dev.vmlaunch.config.Vmm;
+import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.qmp.QmpClient;
 import dev.vmlaunch.qmp.QmpEvent;

@@ -5,6 +5,7 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.ConfigException;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
+import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.vmm.RunLayout;

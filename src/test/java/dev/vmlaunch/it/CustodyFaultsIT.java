@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.supervise.GuestState;
 import dev.vmlaunch.supervise.RecordingCustody;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ class CustodyFaultsIT {
     private GuestState killSupervisorWhileBinding(String name, String... devices) throws Exception {
         Path guest = env.noneGuest(name, devices);
         Files.writeString(env.state.resolve("custody.hold-bind"), "");
-        try (VmlaunchProcess run = VmlaunchProcess.startCommand(env.env(), SupervisionEnv.cliCommand("run", "-d",
+        try (VmlaunchProcess run = VmlaunchProcess.startCommand(env.cliEnv(), SupervisionEnv.cliCommand("run", "-d",
                 guest.toString()))) {
             await("bind logged").atMost(SOON).pollInterval(Duration.ofMillis(50))
                     .until(() -> RecordingCustody.calls(env.state).stream().anyMatch(l -> l.startsWith("bind " + name)));

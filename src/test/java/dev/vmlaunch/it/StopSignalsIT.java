@@ -42,7 +42,7 @@ class StopSignalsIT {
     void aSignalToAForegroundRunStopsTheGuestAndGivesItsDevicesBack(String signal) throws Exception {
         String name = "sig" + signal.toLowerCase();
         Path guest = env.noneGuest(name, "0000:03:00.0");
-        try (VmlaunchProcess run = VmlaunchProcess.startCommand(env.env(), SupervisionEnv.cliCommand("run",
+        try (VmlaunchProcess run = VmlaunchProcess.startCommand(env.cliEnv(), SupervisionEnv.cliCommand("run",
                 "--stop-timeout", "2", guest.toString()))) {
             await("running").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
                     .until(() -> env.stateIfReadable(name).map(s -> s.state().equals("running")).orElse(false));

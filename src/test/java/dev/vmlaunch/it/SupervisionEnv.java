@@ -2,6 +2,7 @@ package dev.vmlaunch.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.supervise.GuestState;
 import dev.vmlaunch.supervise.ProcessIdentity;
 import dev.vmlaunch.supervise.StateFile;
@@ -77,9 +78,16 @@ final class SupervisionEnv implements AutoCloseable {
         return VmlaunchProcess.run(env(), args);
     }
 
+    /** The environment of the CLI on the test class path: env() with the recording custody chosen. */
+    Map<String, String> cliEnv() {
+        Map<String, String> e = new java.util.HashMap<>(env());
+        e.put(dev.vmlaunch.host.DeviceCustody.PROVIDER_ENV, dev.vmlaunch.supervise.RecordingCustody.Provider.class.getName());
+        return e;
+    }
+
     /** The CLI on the test class path (with RecordingCustody), to completion. */
     VmlaunchProcess cli(String... args) throws Exception {
-        return VmlaunchProcess.runCommand(env(), cliCommand(args));
+        return VmlaunchProcess.runCommand(cliEnv(), cliCommand(args));
     }
 
     static List<String> cliCommand(String... args) {
@@ -134,7 +142,7 @@ final class SupervisionEnv implements AutoCloseable {
     /** Stops every guest still running here, then kills any VMM or supervisor that survived that. */
     @Override
     public void close() throws Exception {
-        VmlaunchProcess.runCommand(env(), cliCommand("stop", "--all", "--force", "--timeout", "2"));
+        VmlaunchProcess.runCommand(cliEnv(), cliCommand("stop", "--all", "--force", "--timeout", "2"));
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(state)) {
             for (Path d : ds) {
                 GuestState s = StateFile.read(d.resolve("state.json")).state();

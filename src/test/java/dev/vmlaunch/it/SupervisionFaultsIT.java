@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.supervise.GuestState;
 import dev.vmlaunch.supervise.ProcessIdentity;
 import dev.vmlaunch.supervise.RecordingCustody;

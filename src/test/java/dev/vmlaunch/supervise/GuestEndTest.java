@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.host.DeviceCustody;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

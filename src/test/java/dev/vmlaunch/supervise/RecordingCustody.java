@@ -2,6 +2,7 @@ package dev.vmlaunch.supervise;
 
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.host.DeviceCustody;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,8 +14,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A {@link DeviceCustody} for tests, registered through META-INF/services on the test class path (so also in
- * supervisor JVMs a test starts with that class path). It changes nothing on the host and appends one line per call
+ * A {@link DeviceCustody} for tests, chosen with {@code VMLAUNCH_CUSTODY_PROVIDER} (SupervisionEnv.cliEnv: the CLI
+ * on the test class path and the supervisor JVMs it starts, which inherit the variable). It changes nothing on the host and appends one line per call
  * to {@code STATE/custody.log} — {@code bind NAME DEVS pid=PID} / {@code restore NAME DEVS pid=PID} — so that
  * tests can see who gave the devices back, and when, across processes. Like the host's bind records, the log says
  * what each guest still holds ({@link #heldFor}: bound and not restored since).

@@ -1,21 +1,16 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.host;
 
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.PciAddress;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
-import java.util.ServiceLoader;
 
 /**
  * Who holds a guest's {@code managed} passthrough devices: they go to vfio-pci before the VMM starts and back to
  * their original drivers once it has ended, whichever way it ended and whoever sees it end (the supervisor, or
- * {@code vmlaunch stop} when the supervisor is gone). The sysfs work lives in the host package; supervise only
- * decides when.
- *
- * <p>Implementations are found with {@link ServiceLoader} ({@link Provider}); without one, guests with managed
- * devices are refused before anything starts.
+ * {@code vmlaunch stop} when the supervisor is gone). {@link HostDeviceCustody} does the sysfs work; supervise only
+ * decides when, with the custody its caller put in {@code Supervisor.Settings}.
  */
 public interface DeviceCustody {
 
@@ -49,35 +44,28 @@ public interface DeviceCustody {
         DeviceCustody open(Path stateRoot);
     }
 
-    /** The first {@link Provider} on the class path, else {@link #unavailable()}. */
+    /**
+     * The host's custody for one state folder. {@value #PROVIDER_ENV} may name another {@link Provider} class on the
+     * class path instead: the tests' seam (their supervisors record calls and inject faults instead of touching
+     * sysfs), chosen explicitly and inherited by the supervisor processes they start.
+     */
     static DeviceCustody forStateRoot(Path stateRoot) {
-        Iterator<Provider> it = ServiceLoader.load(Provider.class, DeviceCustody.class.getClassLoader()).iterator();
-        return it.hasNext() ? it.next().open(stateRoot) : unavailable();
+        String chosen = System.getenv(PROVIDER_ENV);
+        if (chosen == null || chosen.isEmpty()) {
+            return HostDeviceCustody.open(stateRoot);
+        }
+        try {
+            Class<?> c = Class.forName(chosen, true, DeviceCustody.class.getClassLoader());
+            if (!Provider.class.isAssignableFrom(c)) {
+                throw VmlaunchException.usage(PROVIDER_ENV + "=" + chosen + " is not a DeviceCustody.Provider");
+            }
+            return ((Provider) c.getConstructor().newInstance()).open(stateRoot);
+        } catch (ReflectiveOperationException e) {
+            throw VmlaunchException.usage(PROVIDER_ENV + "=" + chosen + ": cannot load it (" + e + ")");
+        }
     }
 
-    /** No host support built in: unmanaged devices are fine (the user bound them), managed ones are refused. */
-    static DeviceCustody unavailable() {
-        return new DeviceCustody() {
-            @Override
-            public List<PciAddress> bindForGuest(GuestSpec spec) {
-                List<PciAddress> managed = managedDevices(spec);
-                if (!managed.isEmpty()) {
-                    throw VmlaunchException.hostNotReady("cannot bind managed passthrough device(s) " + managed
-                            + ": this vmlaunch has no host device support; bind them to vfio-pci yourself and set "
-                            + "\"managed\": false");
-                }
-                return List.of();
-            }
-
-            @Override
-            public void restore(String guest, List<PciAddress> devices) {
-                if (!devices.isEmpty()) {
-                    throw VmlaunchException.failure("cannot give " + devices + " back to their drivers: this "
-                            + "vmlaunch has no host device support");
-                }
-            }
-        };
-    }
+    String PROVIDER_ENV = "VMLAUNCH_CUSTODY_PROVIDER";
 
     static List<PciAddress> managedDevices(GuestSpec spec) {
         return spec.passthrough().stream().filter(GuestSpec.Passthrough::managed).map(GuestSpec.Passthrough::host)
