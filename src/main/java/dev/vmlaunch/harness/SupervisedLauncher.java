@@ -1,10 +1,13 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.harness;
 
 import dev.vmlaunch.config.GuestSpec;
-import dev.vmlaunch.harness.GuestLauncher;
 import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
+import dev.vmlaunch.supervise.GuestDir;
+import dev.vmlaunch.supervise.Supervisor;
+import dev.vmlaunch.supervise.VmmExit;
+import dev.vmlaunch.supervise.VmmProcess;
 import dev.vmlaunch.vmm.RunLayout;
 import dev.vmlaunch.vmm.VmmCommand;
 import java.nio.file.Path;
