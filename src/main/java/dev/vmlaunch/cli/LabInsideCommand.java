@@ -26,6 +26,6 @@ public final class LabInsideCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return LabInside.run(dir, images, mode, spec.commandLine().getOut());
+        return LabInside.run(dir, images, mode, spec.commandLine().getOut(), Main::execute);
     }
 }

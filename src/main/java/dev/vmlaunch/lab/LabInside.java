@@ -2,7 +2,6 @@ package dev.vmlaunch.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vmlaunch.cli.Main;
 import dev.vmlaunch.harness.ProgressLog;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -29,8 +28,10 @@ public final class LabInside {
     private final Path images;
     private final LabPlan.Mode mode;
     private final ProgressLog progress;
+    private final CommandLineRunner cli;
 
-    LabInside(Path dir, Path images, LabPlan.Mode mode, PrintWriter console) {
+    LabInside(Path dir, Path images, LabPlan.Mode mode, PrintWriter console, CommandLineRunner cli) {
+        this.cli = cli;
         this.dir = dir;
         this.images = images;
         this.mode = mode;
@@ -38,8 +39,10 @@ public final class LabInside {
     }
 
     /** Runs the lab inside; returns the harness's exit code (0: every NIC's interrupts fired in its nested guest). */
-    public static int run(Path dir, Path images, String mode, PrintWriter console) throws IOException {
-        return new LabInside(dir, images, LabPlan.Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), console).run();
+    public static int run(Path dir, Path images, String mode, PrintWriter console, CommandLineRunner cli)
+            throws IOException {
+        return new LabInside(dir, images, LabPlan.Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), console, cli)
+                .run();
     }
 
     int run() throws IOException {
@@ -124,7 +127,7 @@ public final class LabInside {
                         : " (TCG inside TCG: a minute or two)"));
         StringWriter json = new StringWriter();
         Writer progressErr = new LineWriter(progress);
-        int code = Main.execute(new String[] {"test", harness.toString(), "--json", "--junit", dir.resolve("junit.xml").toString()},
+        int code = cli.execute(new String[] {"test", harness.toString(), "--json", "--junit", dir.resolve("junit.xml").toString()},
                 new PrintWriter(json, true), new PrintWriter(progressErr, true));
         Files.writeString(dir.resolve("report.json"), json.toString(), StandardCharsets.UTF_8);
         return code;
@@ -274,7 +277,7 @@ public final class LabInside {
     private Result command(String file, String label, String... args) throws IOException {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        int code = cli.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
         Files.writeString(dir.resolve(file), out + err.toString(), StandardCharsets.UTF_8);
         if (label != null) {
             progress.accept("$ vmlaunch " + String.join(" ", args) + "   (exit " + code + ")");
