@@ -4,6 +4,7 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.Affinity;
 import dev.vmlaunch.config.CpuList;
 import dev.vmlaunch.vfio.Errno;
+import dev.vmlaunch.vfio.ThreadAffinity;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,5 @@
 package dev.vmlaunch.vfio;
 
-import dev.vmlaunch.affinity.ThreadAffinity;
 import dev.vmlaunch.config.CpuList;
 import java.util.BitSet;
 import jnr.ffi.LastError;

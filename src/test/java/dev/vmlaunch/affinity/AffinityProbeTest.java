@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.Affinity;
 import dev.vmlaunch.config.CpuList;
+import dev.vmlaunch.vfio.ThreadAffinity;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,7 @@
 package dev.vmlaunch.affinity;
 
 import dev.vmlaunch.config.CpuList;
+import dev.vmlaunch.vfio.ThreadAffinity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -3,7 +3,6 @@ package dev.vmlaunch.vfio;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.vmlaunch.affinity.ThreadAffinity;
 import dev.vmlaunch.config.CpuList;
 import java.nio.file.Files;
 import java.nio.file.Path;

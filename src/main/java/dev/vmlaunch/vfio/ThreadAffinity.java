@@ -1,4 +1,4 @@
-package dev.vmlaunch.affinity;
+package dev.vmlaunch.vfio;
 
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.CpuList;
@@ -7,7 +7,7 @@ import java.lang.reflect.InvocationTargetException;
 /**
  * sched_setaffinity(2) / sched_getaffinity(2) on one thread (a task id from /proc/PID/task). Results follow the
  * kernel's convention: 0 (or the mask) on success, {@code -errno} on failure. The real one is jnr-ffi over libc,
- * which lives in dev.vmlaunch.vfio with the project's other native calls; tests use a fake.
+ * here with the project's other native calls (JnrThreadAffinity); tests use a fake.
  */
 public interface ThreadAffinity {
 
@@ -24,7 +24,7 @@ public interface ThreadAffinity {
     /** libc's, loaded by name so that commands which never pin (list, print) never load jnr. */
     static ThreadAffinity system() {
         try {
-            Class<?> impl = Class.forName("dev.vmlaunch.vfio.JnrThreadAffinity");
+            Class<?> impl = Class.forName(ThreadAffinity.class.getPackageName() + ".JnrThreadAffinity");
             return (ThreadAffinity) impl.getConstructor().newInstance();
         } catch (InvocationTargetException e) {
             throw VmlaunchException.hostNotReady("cannot reach sched_setaffinity through libc: " + e.getCause());
