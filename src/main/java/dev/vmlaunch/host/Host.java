@@ -1,5 +1,6 @@
 package dev.vmlaunch.host;
 
+import dev.vmlaunch.Users;
 import dev.vmlaunch.config.GuestSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;

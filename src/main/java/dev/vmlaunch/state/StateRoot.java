@@ -1,5 +1,6 @@
 package dev.vmlaunch.state;
 
+import dev.vmlaunch.Users;
 import dev.vmlaunch.VmlaunchException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,7 +21,7 @@ public final class StateRoot {
     }
 
     public static Path resolve(Map<String, String> env) {
-        return resolve(env, uid());
+        return resolve(env, Users.uid());
     }
 
     /** The state root for a process with {@code env} and user id {@code uid} (not created). */
@@ -60,7 +61,7 @@ public final class StateRoot {
                 throw VmlaunchException.hostNotReady("state folder " + dir + " is not a folder (a symlink or a file is in the way)");
             }
             Object owner = Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            if (((Number) owner).longValue() != uid()) {
+            if (((Number) owner).longValue() != Users.uid()) {
                 throw VmlaunchException.hostNotReady("state folder " + dir + " belongs to another user (uid " + owner
                         + "); set VMLAUNCH_STATE to a folder of yours");
             }
@@ -80,14 +81,6 @@ public final class StateRoot {
         if (len > MAX_SOCKET_PATH) {
             throw VmlaunchException.usage("socket path too long (" + len + " > " + MAX_SOCKET_PATH + " bytes): "
                     + socket + " (set VMLAUNCH_STATE to a shorter folder)");
-        }
-    }
-
-    static int uid() {
-        try {
-            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return -1;
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.vmlaunch.host;
+package dev.vmlaunch;
 
 import java.io.IOException;
 import java.nio.file.Files;
