@@ -14,7 +14,8 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * Entry point. Parsing and printing only; each subcommand is one class in this package.
+ * Entry point. Parsing and printing only; each subcommand is one class in this package ({@link Subcommands}: only
+ * the one a command line names is built).
  * Errors reach the user as one line and an exit code (see {@link ExitCodes}); stack traces only with --debug.
  */
 @Command(
@@ -24,27 +25,6 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = "Launch kvmtool (lkvm) and QEMU guests with VFIO PCI passthrough from one guest.json.",
-        subcommands = {
-            PrintCommand.class,
-            CheckCommand.class,
-            RunCommand.class,
-            ListCommand.class,
-            StopCommand.class,
-            StatusCommand.class,
-            ConsoleCommand.class,
-            LogsCommand.class,
-            TestCommand.class,
-            LabCommand.class,
-            LabInsideCommand.class,
-            InterruptsCommand.class,
-            VfioProbeCommand.class,
-            GroupsCommand.class,
-            BindCommand.class,
-            UnbindCommand.class,
-            HostCommand.class,
-            ExportCommand.class,
-            CommandLine.HelpCommand.class,
-        },
         footerHeading = "%nExit codes:%n",
         footer = {
             "  0  ok",
@@ -74,6 +54,7 @@ public final class Main implements Runnable {
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         boolean debug = debugRequested(args);
         CommandLine cl = new CommandLine(new Main());
+        Subcommands.register(cl, args);
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(false);
