@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmlaunch.JvmFlags;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,7 +54,7 @@ final class LabPlan {
      * so a checkout under /tmp would be out of its sight otherwise.
      */
     static String labHost(Path images, Path labDir, Path java, Path jar, Mode mode, int cpus) {
-        String exec = java + " -- -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -jar " + JAR_MOUNT + "/"
+        String exec = java + " -- " + String.join(" ", JvmFlags.cli()) + " -jar " + JAR_MOUNT + "/"
                 + jar.getFileName() + " lab-inside " + LAB_MOUNT + " " + IMAGES_MOUNT + " --mode " + mode.accel;
         ObjectNode g = JSON.createObjectNode();
         g.put("name", "vmlaunch-lab");
