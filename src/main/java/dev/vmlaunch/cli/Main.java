@@ -58,18 +58,32 @@ public final class Main implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(false);
-        cl.setParameterExceptionHandler((ex, a) -> {
+        cl.setParameterExceptionHandler(new UsageErrors(err));
+        cl.setExecutionExceptionHandler(new ExecutionErrors(debug, err));
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    // Named classes rather than lambdas: a lambda for one of picocli's (Java 5) interfaces gets picocli's classes
+    // linked while the CDS archive is dumped, which then leaves CommandLine itself out of the archive.
+    private record UsageErrors(PrintWriter err) implements CommandLine.IParameterExceptionHandler {
+        @Override
+        public int handleParseException(ParameterException ex, String[] args) {
             CommandLine cmd = ex.getCommandLine();
             err.println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
             err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
             err.flush();
             return ExitCodes.USAGE;
-        });
-        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> report(ex, debug, err));
-        int code = cl.execute(args);
-        out.flush();
-        err.flush();
-        return code;
+        }
+    }
+
+    private record ExecutionErrors(boolean debug, PrintWriter err) implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
+            return report(ex, debug, err);
+        }
     }
 
     static int report(Exception ex, boolean debug, PrintWriter err) {
