@@ -18,6 +18,8 @@ import java.util.Optional;
 public final class JvmFlags {
     /** The CDS archive {@code ./vmlaunch} makes beside {@code vmlaunch.jar} from the commands people run most. */
     public static final String ARCHIVE = "vmlaunch.jsa";
+    /** The detached supervisor's own archive: only the classes it loads, since each one it maps is resident memory. */
+    public static final String SUPERVISOR_ARCHIVE = "vmlaunch-supervisor.jsa";
 
     private JvmFlags() {
     }
@@ -39,7 +41,16 @@ public final class JvmFlags {
      * from this very jar (path, size, time) and from this JVM, and quietly runs without it otherwise.
      */
     public static Optional<String> archiveFlag(Path jar) {
-        Path jsa = jar.resolveSibling(ARCHIVE);
+        return archiveFlag(jar, ARCHIVE);
+    }
+
+    /** {@link #archiveFlag(Path)} for the supervisor's archive. */
+    public static Optional<String> supervisorArchiveFlag(Path jar) {
+        return archiveFlag(jar, SUPERVISOR_ARCHIVE);
+    }
+
+    private static Optional<String> archiveFlag(Path jar, String name) {
+        Path jsa = jar.resolveSibling(name);
         return Files.isRegularFile(jsa) ? Optional.of("-XX:SharedArchiveFile=" + jsa) : Optional.empty();
     }
 

@@ -111,7 +111,7 @@ public final class SupervisorLauncher {
         String classPath = System.getProperty("java.class.path");
         Path jar = ownJar();
         if (jar != null && Path.of(classPath).toAbsolutePath().normalize().equals(jar)) {
-            JvmFlags.archiveFlag(jar).ifPresent(cmd::add);
+            JvmFlags.supervisorArchiveFlag(jar).ifPresent(cmd::add);
         }
         cmd.add("-cp");
         cmd.add(classPath);
