@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vmlaunch.JvmFlags;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,8 +53,9 @@ final class LabPlan {
      * so a checkout under /tmp would be out of its sight otherwise.
      */
     static String labHost(Path images, Path labDir, Path java, Path jar, Mode mode, int cpus) {
-        String exec = java + " -- " + String.join(" ", JvmFlags.cli()) + " -jar " + JAR_MOUNT + "/"
-                + jar.getFileName() + " lab-inside " + LAB_MOUNT + " " + IMAGES_MOUNT + " --mode " + mode.accel;
+        LabHostJar inside = LabHostJar.of(jar, Path.of(JAR_MOUNT));
+        String exec = java + " -- " + String.join(" ", inside.javaFlags()) + " -jar " + inside.path() + " lab-inside "
+                + LAB_MOUNT + " " + IMAGES_MOUNT + " --mode " + mode.accel;
         ObjectNode g = JSON.createObjectNode();
         g.put("name", "vmlaunch-lab");
         g.put("vmm", "qemu").put("arch", "x86_64").put("accel", "tcg").put("machine", "q35").put("viommu", "intel");

@@ -53,6 +53,7 @@ class LabPlanTest {
         assertTrue(kvm.cmdline().contains(" vmlaunch.modules=kvm "), kvm.cmdline());
         assertTrue(kvm.cmdline().contains(" no_timer_check "), kvm.cmdline());
         assertTrue(kvm.cmdline().endsWith("lab-inside /mnt/lab /mnt/images --mode kvm"), kvm.cmdline());
+        assertTrue(kvm.cmdline().contains(" -jar " + LabHostJar.of(jar, Path.of(LabPlan.JAR_MOUNT)).path() + " "), kvm.cmdline());
         assertEquals(Accel.TCG, kvm.accel());
         assertEquals(2, kvm.cpus());
         assertEquals(2, kvm.devices().size());
