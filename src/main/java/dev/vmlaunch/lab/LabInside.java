@@ -50,7 +50,7 @@ public final class LabInside {
         long jvm = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
         progress.accept("lab host up: kernel " + kernel + ", " + Runtime.getRuntime().availableProcessors()
                 + " CPUs, up " + uptime + " s of which this JVM " + String.format(java.util.Locale.ROOT, "%.1f", jvm / 1000.0)
-                + " s; running vmlaunch inside it");
+                + " s (" + ClassDataSharing.describe() + "); running vmlaunch inside it");
         if (mode == LabPlan.Mode.KVM) {
             String why = LabKvm.unusable(KVM);
             if (why != null) {
