@@ -48,7 +48,7 @@ public final class PrintCommand implements Callable<Integer> {
         err.flush();
         RunLayout layout = new RunLayout(StateRoot.resolve().resolve(guest.name()),
                 detach ? RunLayout.ConsoleMode.SOCKET : RunLayout.ConsoleMode.STDIO);
-        List<String> argv = VmmCommand.build(guest, layout);
+        List<String> argv = VmmCommand.build(guest, layout, dev.vmlaunch.host.DeviceDiagnosis.rootPortReserve(guest));
         if (json) {
             try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
                 g.useDefaultPrettyPrinter();

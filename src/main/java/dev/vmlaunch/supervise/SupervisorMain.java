@@ -45,7 +45,7 @@ public final class SupervisorMain {
         try {
             GuestSpec spec = GuestSpecLoader.load(guestJson).spec();
             GuestDir dir = GuestDir.of(StateRoot.ensureDir(stateRoot), spec.name());
-            List<String> argv = VmmCommand.build(spec, dir.layout(RunLayout.ConsoleMode.SOCKET));
+            List<String> argv = VmmCommand.build(spec, dir.layout(RunLayout.ConsoleMode.SOCKET), dev.vmlaunch.host.DeviceDiagnosis.rootPortReserve(spec));
             Path lkvmSocket = LkvmIpc.socketOf(LkvmIpc.socketDir(System.getenv()), spec.name());
             Supervisor sup = new Supervisor(new Supervisor.Settings(spec, dir, RunLayout.ConsoleMode.SOCKET, argv,
                     DeviceCustody.forStateRoot(stateRoot), readyTimeout, lkvmSocket,
