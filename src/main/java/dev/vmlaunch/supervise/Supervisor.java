@@ -275,6 +275,8 @@ public final class Supervisor {
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid");
         }
+        cmd.addAll(MemlockStep.spawnPrefix(spec, dev.vmlaunch.host.Users.isRoot(), dev.vmlaunch.host.HostRoots.fromEnvironment(),
+                System.getenv("PATH")));
         cmd.addAll(AffinityStep.spawnPrefix(spec.affinity(), System.getenv("PATH")));
         cmd.addAll(s.argv());
         ProcessBuilder pb = new ProcessBuilder(cmd);
