@@ -17,10 +17,19 @@ import java.util.Optional;
 public final class DeviceDiagnosis {
     private final Sysfs sysfs;
     private final Path proc;
+    private final HostRoots roots;
+    private final boolean arm;
 
-    public DeviceDiagnosis(Sysfs sysfs, Path proc) {
-        this.sysfs = sysfs;
-        this.proc = proc;
+    public DeviceDiagnosis(HostRoots roots, boolean arm) {
+        this.roots = roots;
+        this.sysfs = new Sysfs(roots.sysfs());
+        this.proc = roots.proc();
+        this.arm = arm;
+    }
+
+    /** An x86_64 host over these trees (tests). */
+    DeviceDiagnosis(Sysfs sysfs, Path proc) {
+        this(new HostRoots(sysfs.root(), proc.resolveSibling("dev"), proc), false);
     }
 
     /** Reset, BARs and boot framebuffer of one device; empty when the device does not exist. */
@@ -52,7 +61,16 @@ public final class DeviceDiagnosis {
             }));
         }
         out.addAll(MmioWindow.check(spec, bars, evidence));
+        out.addAll(InterruptIsolation.verdicts(spec, InterruptIsolation.assess(roots, arm), arm));
         return out;
+    }
+
+    /** The root port reservations for {@code spec} on this host (VMLAUNCH_SYSFS moves sysfs). */
+    public static dev.vmlaunch.vmm.RootPortReserve rootPortReserve(GuestSpec spec) {
+        if (spec.passthrough().isEmpty() || spec.machine() == dev.vmlaunch.config.Machine.PC) {
+            return dev.vmlaunch.vmm.RootPortReserve.NONE;
+        }
+        return new dev.vmlaunch.vmm.RootPortReserve(new DeviceDiagnosis(HostRoots.fromEnvironment(), false).pref64Reserve(spec));
     }
 
     /** What root port reservation each passthrough slot needs (for the qemu argv); absent when none. */

@@ -74,8 +74,10 @@ public final class GuestReadiness {
             verdicts = devices.verdicts();
         }
         host.addAll(ShareXattrCheck.problemsFor(spec));
-        host.addAll(new AffinityCheck(new Sysfs(HostRoots.fromEnvironment(env).sysfs())).problemsFor(spec,
-                env.get("PATH")));
-        return new Report(config, host, summary, verdicts);
+        AffinityCheck affinity = new AffinityCheck(new Sysfs(HostRoots.fromEnvironment(env).sysfs()));
+        host.addAll(affinity.problemsFor(spec, env.get("PATH")));
+        List<DeviceVerdict> all = new ArrayList<>(verdicts);
+        all.addAll(affinity.numaVerdicts(spec));
+        return new Report(config, host, summary, all);
     }
 }

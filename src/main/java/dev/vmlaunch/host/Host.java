@@ -52,7 +52,7 @@ public record Host(HostRoots roots, Path stateRoot, boolean root, String arch, P
     }
 
     public DeviceDiagnosis diagnosis() {
-        return new DeviceDiagnosis(sysfs(), roots.proc());
+        return new DeviceDiagnosis(roots, arch.equals("aarch64"));
     }
 
     public HostPreflight preflight() {

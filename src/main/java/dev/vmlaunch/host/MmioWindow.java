@@ -89,7 +89,7 @@ public final class MmioWindow {
                 long reserve = pref64Reserve(e.getValue());
                 out.add(DeviceVerdict.pass(ID, e.getKey(), reserve == 0 ? "qemu maps its BARs (no large 64-bit BAR)"
                         : "its 64-bit prefetchable BARs need " + PciBars.human(reserve) + ": its root port gets "
-                                + "pref64-reserve=" + qemuSize(reserve), ev));
+                                + "pref64-reserve=" + dev.vmlaunch.vmm.QemuCommand.qemuSize(reserve), ev));
             }
         }
         return out;
@@ -111,11 +111,6 @@ public final class MmioWindow {
         }
         long p = Long.highestOneBit(sum);
         return p == sum ? p : p << 1;
-    }
-
-    /** A size as QEMU's size properties take it: "8G", "512M". */
-    public static String qemuSize(long bytes) {
-        return bytes % (1L << 30) == 0 ? bytes / (1L << 30) + "G" : bytes / PciBars.MIB + "M";
     }
 
     private static String shrinkRemedy(List<PciBars.Bar> bars) {

@@ -167,8 +167,7 @@ public final class PassthroughCheck {
                 out.add(Problem.error(a + " is on vfio-pci but " + groupNode + " does not exist",
                         "reload vfio-pci ('vmlaunch unbind " + a + "' then 'vmlaunch bind " + a + "')"));
             } else if (!Files.isReadable(groupNode) || !Files.isWritable(groupNode)) {
-                out.add(Problem.error("this user cannot open " + groupNode, "run as root, or give it to this user: "
-                        + "'sudo chown $USER " + groupNode + "' (for good: a udev rule SUBSYSTEM==\"vfio\", OWNER=\"$USER\")"));
+                out.add(VfioAccess.problem(groupNode, groupId, System.getProperty("user.name", "USER")));
             } else if (proof.isPresent()) {
                 VfioProof.Result r = proof.get().prove(groupId, a);
                 if (r.failure() != null) {
