@@ -57,7 +57,33 @@ public final class HostDoctor {
         }
         out.add(unsafeInterrupts());
         out.add(vfioModules());
+        out.add(memlock());
         out.add(hugepages());
+        out.addAll(vfioDevices());
+        return out;
+    }
+
+    /** The limits VFIO pins guest memory against; a guest's own budget is compared by 'vmlaunch check'. */
+    private DoctorCheck memlock() {
+        MemlockBudget.Limits l = MemlockBudget.Limits.of(roots.proc());
+        String soft = l.soft().isEmpty() ? "unlimited" : HostPreflight.human(l.soft().getAsLong());
+        String hard = l.hard().isEmpty() ? "unlimited" : HostPreflight.human(l.hard().getAsLong());
+        String entries = Sysfs.attribute(roots.sysfs().resolve("module/vfio_iommu_type1/parameters"), "dma_entry_limit")
+                .map(v -> "; vfio_iommu_type1.dma_entry_limit=" + v).orElse("");
+        return DoctorCheck.pass("memlock", "RLIMIT_MEMLOCK soft " + soft + ", hard " + hard + " (" + l.evidence() + ")"
+                + entries + "; root is not limited, and the supervisor raises a VMM's soft limit to its guest's budget "
+                + "with prlimit ('vmlaunch check GUEST' compares)");
+    }
+
+    /** The before-launch verdicts of every device already on vfio-pci: what a guest would get. */
+    private List<DoctorCheck> vfioDevices() {
+        List<DoctorCheck> out = new ArrayList<>();
+        DeviceDiagnosis diagnosis = new DeviceDiagnosis(roots, arch.equals("aarch64"));
+        for (PciDevice d : sysfs.devices()) {
+            if (Viability.VFIO_PCI.equals(d.driver())) {
+                diagnosis.device(d.address(), Optional.empty()).forEach(v -> out.add(v.doctorCheck()));
+            }
+        }
         return out;
     }
 
