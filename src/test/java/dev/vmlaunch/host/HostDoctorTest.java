@@ -139,7 +139,7 @@ class HostDoctorTest {
         Files.writeString(dev.resolve("kvm"), "");
         Map<String, DoctorCheck> c = run("aarch64");
         assertEquals(List.of("cpu-virtualization", "kvm", "iommu", "smmuv3", "gic-its", "unsafe-interrupts",
-                "vfio-modules", "hugepages"), List.copyOf(c.keySet()));
+                "vfio-modules", "memlock", "hugepages"), List.copyOf(c.keySet()));
         assertEquals(DoctorCheck.Status.FAIL, c.get("smmuv3").status());
         assertEquals(DoctorCheck.Status.FAIL, c.get("gic-its").status());
         assertTrue(c.get("gic-its").remedy().contains("gic-version=3,its=on"));
