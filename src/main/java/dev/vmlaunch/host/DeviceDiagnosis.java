@@ -1,5 +1,7 @@
 package dev.vmlaunch.host;
 
+import dev.vmlaunch.config.Machine;
+import dev.vmlaunch.vmm.RootPortReserve;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.PciAddress;
 import java.nio.file.Path;
@@ -66,11 +68,11 @@ public final class DeviceDiagnosis {
     }
 
     /** The root port reservations for {@code spec} on this host (VMLAUNCH_SYSFS moves sysfs). */
-    public static dev.vmlaunch.vmm.RootPortReserve rootPortReserve(GuestSpec spec) {
-        if (spec.passthrough().isEmpty() || spec.machine() == dev.vmlaunch.config.Machine.PC) {
-            return dev.vmlaunch.vmm.RootPortReserve.NONE;
+    public static RootPortReserve rootPortReserve(GuestSpec spec) {
+        if (spec.passthrough().isEmpty() || spec.machine() == Machine.PC) {
+            return RootPortReserve.NONE;
         }
-        return new dev.vmlaunch.vmm.RootPortReserve(new DeviceDiagnosis(HostRoots.fromEnvironment(), false).pref64Reserve(spec));
+        return new RootPortReserve(new DeviceDiagnosis(HostRoots.fromEnvironment(), false).pref64Reserve(spec));
     }
 
     /** What root port reservation each passthrough slot needs (for the qemu argv); absent when none. */

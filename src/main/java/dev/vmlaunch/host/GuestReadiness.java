@@ -77,7 +77,11 @@ public final class GuestReadiness {
         AffinityCheck affinity = new AffinityCheck(new Sysfs(HostRoots.fromEnvironment(env).sysfs()));
         host.addAll(affinity.problemsFor(spec, env.get("PATH")));
         List<DeviceVerdict> all = new ArrayList<>(verdicts);
-        all.addAll(affinity.numaVerdicts(spec));
-        return new Report(config, host, summary, all);
+        List<String> lines = new ArrayList<>(summary);
+        for (DeviceVerdict v : affinity.numaVerdicts(spec)) {
+            all.add(v);
+            lines.add("  " + v.status() + " " + v.device() + " " + v.line());
+        }
+        return new Report(config, host, lines, all);
     }
 }

@@ -1,5 +1,6 @@
 package dev.vmlaunch.host;
 
+import dev.vmlaunch.vmm.QemuCommand;
 import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.PciAddress;
@@ -89,7 +90,7 @@ public final class MmioWindow {
                 long reserve = pref64Reserve(e.getValue());
                 out.add(DeviceVerdict.pass(ID, e.getKey(), reserve == 0 ? "qemu maps its BARs (no large 64-bit BAR)"
                         : "its 64-bit prefetchable BARs need " + PciBars.human(reserve) + ": its root port gets "
-                                + "pref64-reserve=" + dev.vmlaunch.vmm.QemuCommand.qemuSize(reserve), ev));
+                                + "pref64-reserve=" + QemuCommand.qemuSize(reserve), ev));
             }
         }
         return out;
