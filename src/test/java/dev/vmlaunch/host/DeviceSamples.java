@@ -12,11 +12,11 @@ import java.util.stream.Stream;
  * Installs a device sample from src/test/resources/diagnosis (its README says where each came from) into a fake
  * sysfs device folder: every file as it is, {@code config.hex} as the binary {@code config}.
  */
-final class DeviceSamples {
+public final class DeviceSamples {
     private DeviceSamples() {
     }
 
-    static Path sample(String name) {
+    public static Path sample(String name) {
         try {
             return Path.of(DeviceSamples.class.getResource("/diagnosis/" + name).toURI());
         } catch (URISyntaxException e) {
@@ -25,7 +25,7 @@ final class DeviceSamples {
     }
 
     /** A device {@code bdf} in {@code fs} made of the sample's files. */
-    static FakeSysfs.Device install(FakeSysfs fs, String bdf, String sample) {
+    public static FakeSysfs.Device install(FakeSysfs fs, String bdf, String sample) {
         FakeSysfs.Device d = fs.device(bdf);
         Path dir = fs.dir(bdf);
         try (Stream<Path> files = Files.list(sample(sample))) {
@@ -48,7 +48,7 @@ final class DeviceSamples {
     }
 
     /** The sample's /proc/iomem (or another file) copied to {@code <proc>/iomem}. */
-    static void iomem(Path proc, String sample, String file) {
+    public static void iomem(Path proc, String sample, String file) {
         try {
             Files.createDirectories(proc);
             Files.copy(sample(sample).resolve(file), proc.resolve("iomem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
