@@ -19,7 +19,8 @@ import java.util.List;
 /**
  * The lab's second half, run by the same jar inside the lab host (a q35 guest whose e1000e NICs sit behind an
  * emulated intel IOMMU): the commands a user would type, in order — {@code host check}, {@code groups},
- * {@code bind}, {@code vfio-probe}, a two-guest {@code test}, {@code unbind} — against the lab host's real kernel.
+ * {@code bind}, {@code host check} and {@code check} with the NICs on vfio-pci (the before-launch verdicts),
+ * {@code vfio-probe}, {@code unbind}, a two-guest {@code test} — against the lab host's real kernel.
  * Everything it learns goes to the lab folder (a 9p share the outer vmlaunch reads): progress.log, each command's
  * output, report.json, junit.xml.
  */
@@ -76,7 +77,10 @@ public final class LabInside {
         List<String> bind = new ArrayList<>(List.of("bind", "--owner", "lab"));
         bind.addAll(bdfs);
         int bound = command("bind.txt", "bind", bind.toArray(String[]::new)).code();
+        Path work = Files.createDirectories(Path.of("/run/vmlaunch-lab"));
+        Path share = Files.createDirectories(work.resolve("share"));
         if (bound == 0) {
+            diagnose(work, share, bdfs.get(0));
             for (String[] n : nics) {
                 command("vfio-" + n[0].replace(':', '_') + ".txt", "VFIO " + n[0], "vfio-probe", n[1], n[0]);
             }
@@ -87,8 +91,6 @@ public final class LabInside {
         if (bound != 0 || unbound != 0) {
             return 1;
         }
-        Path work = Files.createDirectories(Path.of("/run/vmlaunch-lab"));
-        Path share = Files.createDirectories(work.resolve("share"));
         List<Path> guests = new ArrayList<>();
         for (int i = 0; i < bdfs.size(); i++) {
             String name = "lab-virt" + (i + 1);
@@ -106,6 +108,19 @@ public final class LabInside {
         LabChecks.write(dir, exit, restored, detached);
         progress.accept("lab host done (exit " + exit + ")");
         return exit;
+    }
+
+    /**
+     * The before-launch verdicts on the lab host's real devices while the NICs are on vfio-pci: {@code host check}
+     * (a reset, BARs and boot framebuffer line per NIC) and {@code check} of the first nested guest (those plus
+     * interrupt isolation, the MMIO window, NUMA, with the kernel's VFIO hot-reset answer); check.json is what
+     * LabIT reads.
+     */
+    private void diagnose(Path work, Path share, String bdf) throws IOException {
+        command("host-check-bound.txt", "host check", "host", "check");
+        Path guest = plan(work, "lab-check.json", LabPlan.nestedGuest("lab-check", images, share, bdf, mode, 0));
+        command("check.txt", "check", "check", guest.toString());
+        command("check.json", null, "check", "--json", guest.toString());
     }
 
     /** Writes a guest or harness file to the lab host's tmpfs, with a copy in the lab folder for the user to read. */

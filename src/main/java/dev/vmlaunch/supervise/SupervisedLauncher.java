@@ -1,5 +1,6 @@
 package dev.vmlaunch.supervise;
 
+import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.harness.GuestLauncher;
 import dev.vmlaunch.lkvm.LkvmIpc;
@@ -35,7 +36,7 @@ public final class SupervisedLauncher implements GuestLauncher {
     public RunningGuest start(GuestSpec spec) {
         GuestDir dir = GuestDir.of(stateRoot, spec.name());
         RunLayout layout = dir.layout(RunLayout.ConsoleMode.SOCKET);
-        List<String> argv = VmmCommand.build(spec, layout);
+        List<String> argv = VmmCommand.build(spec, layout, DeviceDiagnosis.rootPortReserve(spec));
         Supervisor sup = new Supervisor(new Supervisor.Settings(spec, dir, RunLayout.ConsoleMode.SOCKET, argv,
                 DeviceCustody.forStateRoot(stateRoot), readyTimeout, LkvmIpc.socketOf(LkvmIpc.socketDir(env), spec.name()),
                 () -> { }, m -> log.accept(spec.name() + ": " + m)));

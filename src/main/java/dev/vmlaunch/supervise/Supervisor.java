@@ -1,5 +1,7 @@
 package dev.vmlaunch.supervise;
 
+import dev.vmlaunch.host.HostRoots;
+import dev.vmlaunch.host.Users;
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.GuestSpec;
@@ -275,6 +277,7 @@ public final class Supervisor {
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid");
         }
+        cmd.addAll(MemlockStep.spawnPrefix(spec, Users.isRoot(), HostRoots.fromEnvironment(), System.getenv("PATH")));
         cmd.addAll(AffinityStep.spawnPrefix(spec.affinity(), System.getenv("PATH")));
         cmd.addAll(s.argv());
         ProcessBuilder pb = new ProcessBuilder(cmd);

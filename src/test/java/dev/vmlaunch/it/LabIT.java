@@ -68,6 +68,7 @@ class LabIT {
         Path folder = state.resolve("lab-x86_64");
         assertTrue(Files.readString(folder.resolve("junit.xml")).contains("failures=\"0\""));
         assertTrue(Files.readString(folder.resolve("bind.txt")).contains("IOMMU group 5 is viable"));
+        beforeLaunchVerdictsOnTheLabHostsRealDevices(folder, progress);
         boolean leftover = ProcessHandle.allProcesses().anyMatch(ph -> ph.info().commandLine()
                 .map(c -> c.contains(state.toString()) && c.contains("qemu-system")).orElse(false));
         assertFalse(leftover, "the lab host is gone");
@@ -92,5 +93,32 @@ class LabIT {
         assertEquals(3, p.exitCode(), p.transcript());
         assertTrue(p.stderrText().contains("test image missing: " + empty.resolve("x86_64/vmlinuz")
                 + " (build it: test-images/build x86_64, or run ./dev demo)"), p.transcript());
+    }
+
+    /** check --json of a nested guest while its NIC is on vfio-pci, inside the lab host: the real kernel's answers. */
+    private static void beforeLaunchVerdictsOnTheLabHostsRealDevices(Path folder, String progress) throws Exception {
+        assertTrue(progress.contains("PASS  reset 0000:00:05.0"), progress);
+        JsonNode check = new ObjectMapper().readTree(Files.readString(folder.resolve("check.json")));
+        assertTrue(check.get("ready").asBoolean(), check.toPrettyString());
+        java.util.Map<String, JsonNode> byId = new java.util.HashMap<>();
+        for (JsonNode v : check.get("verdicts")) {
+            assertEquals("0000:00:05.0", v.get("device").asText(), v.toString());
+            byId.put(v.get("id").asText(), v);
+        }
+        // QEMU 7.2's e1000e has no FLR (DevCap FLReset-) but PM NoSoftRst-: the kernel lists pm.
+        JsonNode reset = byId.get("reset");
+        assertEquals("pass", reset.get("status").asText(), reset.toString());
+        assertEquals("resets with pm", reset.get("detail").asText(), reset.toString());
+        assertTrue(reset.get("evidence").toString().contains("DevCap FLReset-, PM NoSoftRst-"), reset.toString());
+        assertTrue(reset.get("evidence").toString().contains("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO"),
+                "the kernel's hot-reset answer was asked for through /dev/vfio: " + reset);
+        JsonNode ir = byId.get("interrupt-isolation");
+        assertEquals("pass", ir.get("status").asText(), ir.toString());
+        assertTrue(ir.get("evidence").toString().contains("intel-iommu/ecap = ") && ir.get("evidence").toString()
+                .contains("(IR, bit 3: 1)"), "intel-iommu,intremap=on: " + ir);
+        assertTrue(byId.get("bars").get("detail").asText().startsWith("BAR 0: 128 KiB 32-bit"), byId.get("bars").toString());
+        assertEquals("pass", byId.get("boot-framebuffer").get("status").asText());
+        assertEquals("pass", byId.get("mmio-window").get("status").asText());
+        assertEquals("pass", byId.get("numa").get("status").asText());
     }
 }
