@@ -65,7 +65,8 @@ class LabPlanTest {
     @Test
     void pathsWithQuotesAndBackslashesReachTheFilesUnchanged() throws Exception {
         Path odd = dir.resolve("a \"quoted\" \\ folder");
-        GuestSpec g = load(LabPlan.itsGuest(odd, odd.resolve("share")));
+        GuestSpec g = load(LabPlan.nestedGuest(LabArch.AARCH64, "lab-virt1", odd, odd.resolve("share"), "0000:00:05.0",
+                LabPlan.Mode.KVM, 0, null));
         assertEquals(odd.resolve("aarch64/Image"), g.kernel());
         assertEquals(odd.resolve("share"), g.shares().get(0).path());
     }
