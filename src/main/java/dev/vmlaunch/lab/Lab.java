@@ -38,7 +38,6 @@ import java.util.stream.Stream;
  * kvmtool, as in the Arm how-to.
  */
 public final class Lab {
-    private static final Duration LAB_HOST_LIMIT = Duration.ofMinutes(20);
     /**
      * The lab host's vCPUs: under KVM one per nested guest (each VMM is pinned to its own), which also carry the lab's
      * JVM; a third vCPU on this 2-core machine only adds a TCG thread competing for the same cores.
@@ -158,7 +157,7 @@ public final class Lab {
         long seen = 0;
         Instant lastNote = Instant.now();
         boolean heard = false;
-        Instant deadline = Instant.now().plus(LAB_HOST_LIMIT);
+        Instant deadline = Instant.now().plus(la.labHostLimit());
         while (labHost.isAlive() && Instant.now().isBefore(deadline)) {
             String panic = LabConsole.panic(labHost.consoleLog());
             if (panic != null) {
@@ -176,7 +175,7 @@ public final class Lab {
             Thread.sleep(250);
         }
         if (labHost.isAlive()) {
-            progress.accept("the lab host is still running after " + LAB_HOST_LIMIT.toMinutes() + " min: stopping it");
+            progress.accept("the lab host is still running after " + la.labHostLimit().toMinutes() + " min: stopping it");
         }
         labHost.stop(Duration.ofSeconds(10));
         relay(log, seen);

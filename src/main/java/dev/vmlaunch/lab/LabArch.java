@@ -31,6 +31,21 @@ enum LabArch {
         this.labHostMemory = labHostMemory;
     }
 
+    /**
+     * How long the lab host may run at most, a safety net only (every step waits for its own condition). The arm64
+     * lab host is TCG of a foreign architecture, and its nested guests' supervisor JVMs start inside it: at a load of
+     * ~18 on 2 cores one nested guest took 401 s from start to its agent's ready line.
+     */
+    java.time.Duration labHostLimit() {
+        return java.time.Duration.ofMinutes(this == X86_64 ? 20 : 45);
+    }
+
+    /** The nested guests' boot timeout in the harness, in seconds (until the agent announces itself). */
+    int nestedBootTimeout(LabPlan.Mode mode) {
+        int base = mode == LabPlan.Mode.KVM ? 420 : 900;
+        return this == X86_64 ? base : 2 * base + 60;
+    }
+
     static LabArch of(Arch a) {
         return a == Arch.X86_64 ? X86_64 : AARCH64;
     }

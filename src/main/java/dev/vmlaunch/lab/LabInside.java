@@ -123,7 +123,7 @@ public final class LabInside {
     private int harness(Path work, List<Path> guests) throws IOException {
         // The nested guests' share lives on the lab host's own tmpfs: the agent's files never cross 9p twice.
         Path harness = plan(work, "harness.json", LabPlan.harness("lab-" + arch.json(), guests.stream().map(Path::toString).toList(),
-                arch.chip, List.of(), mode == LabPlan.Mode.KVM ? 420 : 900));
+                arch.chip, List.of(), arch.nestedBootTimeout(mode)));
         progress.accept("starting " + guests.size() + " nested guests (" + mode.accel + (lkvm != null ? ", kvmtool" : "")
                 + "), each with one managed NIC "
                 + "through vfio-pci" + (mode == LabPlan.Mode.KVM ? ", each VMM on a lab-host CPU of its own"
@@ -149,8 +149,9 @@ public final class LabInside {
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         Thread watchdog = new Thread(() -> {
             try {
-                if (!done.await(4, java.util.concurrent.TimeUnit.MINUTES)) {
-                    progress.accept("run -d " + name + " still runs after 4 min; its logs go to the lab folder as " + name + "-*");
+                if (!done.await(arch.nestedBootTimeout(mode), java.util.concurrent.TimeUnit.SECONDS)) {
+                    progress.accept("run -d " + name + " still runs after " + arch.nestedBootTimeout(mode)
+                            + " s; its logs go to the lab folder as " + name + "-*");
                     keepSupervisorLogs(name);
                 }
             } catch (InterruptedException e) {
@@ -169,7 +170,8 @@ public final class LabInside {
     private boolean detachedSteps(Path work, Path guest, String name, String bdf, int failures) throws IOException {
         // The ready timeout is generous: the supervisor's own JVM starts first, and inside a TCG lab host on a busy
         // machine that alone took 40 s.
-        if (command("detached-run.txt", "run -d", "run", "-d", "--ready-timeout", "600", guest.toString()).code() != 0) {
+        if (command("detached-run.txt", "run -d", "run", "-d", "--ready-timeout",
+                Integer.toString(Math.max(600, arch.nestedBootTimeout(mode))), guest.toString()).code() != 0) {
             keepSupervisorLogs(name);
             // A supervisor that was only slow may still start the guest: stop whatever there is.
             command("detached-stop.txt", "stop", "stop", "--force", name);
@@ -191,7 +193,7 @@ public final class LabInside {
             }
             // A power button pressed before the guest's acpid listens is lost; stop would then wait out its timeout.
             LabConsole.awaitReady(dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(),
-                    java.time.Duration.ofMinutes(mode == LabPlan.Mode.KVM ? 2 : 6), progress);
+                    java.time.Duration.ofSeconds(arch.nestedBootTimeout(mode)), progress);
         } finally {
             if (command("detached-stop.txt", "stop", "stop", name).code() != 0) {
                 failures++;

@@ -112,6 +112,38 @@ public final class LabRoot {
 
     /** The dependency closure of {@link #PACKAGES} for arm64, as apt resolves it from scratch. */
     List<LabRootPackages.Deb> resolve() throws IOException {
+        Path memo = cache.resolve("resolved").resolve(DEB_ARCH + "-" + LabRootPackages.aptState(aptLists(), PACKAGES));
+        if (Files.isRegularFile(memo, LinkOption.NOFOLLOW_LINKS) && Files.size(memo) < MAX_OUTPUT) {
+            List<LabRootPackages.Deb> known = LabRootPackages.parse(Files.readString(memo));
+            if (!known.isEmpty()) {
+                return known;
+            }
+        }
+        List<LabRootPackages.Deb> debs = askApt();
+        Files.createDirectories(memo.getParent());
+        Path tmp = Files.createTempFile(memo.getParent(), ".memo-", "");
+        Files.writeString(tmp, LabRootPackages.memo(debs));
+        Files.move(tmp, memo, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return debs;
+    }
+
+    /** "name size mtime" of each of apt's package list files: they change when apt-get update brings news. */
+    private static List<String> aptLists() throws IOException {
+        List<String> out = new ArrayList<>();
+        Path lists = Path.of("/var/lib/apt/lists");
+        if (!Files.isDirectory(lists)) {
+            return out;
+        }
+        try (var s = Files.newDirectoryStream(lists, "*Packages*")) {
+            for (Path p : s) {
+                var a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                out.add(p.getFileName() + " " + a.size() + " " + a.lastModifiedTime().toMillis());
+            }
+        }
+        return out;
+    }
+
+    private List<LabRootPackages.Deb> askApt() throws IOException {
         List<String> argv = aptGet("-s");
         BoundedCommand.Result r = BoundedCommand.run(argv, Duration.ofMinutes(3), MAX_OUTPUT);
         if (!r.ok()) {

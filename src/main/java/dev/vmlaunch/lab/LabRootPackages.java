@@ -64,12 +64,35 @@ final class LabRootPackages {
         StringBuilder s = new StringBuilder("layout ").append(LAYOUT).append('\n');
         debs.stream().sorted(Comparator.comparing(Deb::name).thenComparing(Deb::arch))
                 .forEach(d -> s.append(d.name()).append(' ').append(d.version()).append(' ').append(d.arch()).append('\n'));
+        return sha256(s.toString());
+    }
+
+    /**
+     * A fingerprint of what apt knows (its package list files, as "name size mtime" lines, and the packages asked
+     * for): apt's answer is remembered per fingerprint, since asking costs seconds, and more on a loaded machine.
+     */
+    static String aptState(List<String> listFiles, List<String> packages) {
+        StringBuilder s = new StringBuilder("layout ").append(LAYOUT).append('\n');
+        packages.forEach(p -> s.append("want ").append(p).append('\n'));
+        listFiles.stream().sorted().forEach(l -> s.append(l).append('\n'));
+        return sha256(s.toString());
+    }
+
+    private static String sha256(String text) {
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(s.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(h, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The closure as {@link #parse} reads it back: apt's answer remembered without apt's chatter. */
+    static String memo(List<Deb> debs) {
+        StringBuilder s = new StringBuilder();
+        debs.forEach(d -> s.append("Inst ").append(d.name()).append(" (").append(d.version()).append(" [")
+                .append(d.arch()).append("])\n"));
+        return s.toString();
     }
 
     /** The manifest kept beside a cached root: one "name version arch" line per package, in name order. */

@@ -99,4 +99,21 @@ class LabRootPackagesTest {
                 why);
         assertTrue(why.endsWith("apt-get update"), why);
     }
+
+    @Test
+    void theRememberedAnswerIsTheOneForTheSamePackageListsAndPackages() {
+        List<String> lists = List.of("deb.debian.org_debian_dists_bookworm_main_binary-arm64_Packages.lz4 9134821 1764630000000",
+                "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4 9312011 1764630000000");
+        String state = LabRootPackages.aptState(lists, LabRoot.PACKAGES);
+        assertEquals(state, LabRootPackages.aptState(List.of(lists.get(1), lists.get(0)), LabRoot.PACKAGES));
+        List<String> updated = List.of(lists.get(0).replace("1764630000000", "1764716400000"), lists.get(1));
+        assertNotEquals(state, LabRootPackages.aptState(updated, LabRoot.PACKAGES), "apt-get update brought news");
+        assertNotEquals(state, LabRootPackages.aptState(lists, List.of("openjdk-17-jre-headless")));
+    }
+
+    @Test
+    void theRememberedAnswerParsesBackToTheSamePackages() {
+        List<LabRootPackages.Deb> debs = LabRootPackages.parse(SIMULATION);
+        assertEquals(debs, LabRootPackages.parse(LabRootPackages.memo(debs)));
+    }
 }
