@@ -92,6 +92,10 @@ public final class LabInside {
             return 1;
         }
         Path work = Files.createDirectories(Path.of("/run/vmlaunch-lab"));
+        if (lkvm != null) {
+            // ~/.lkvm in the arm64 root points here: the root is read-only, /run is the lab host's tmpfs.
+            Files.createDirectories(Path.of(LabRoot.LKVM_SOCKETS));
+        }
         Path share = Files.createDirectories(work.resolve("share"));
         List<Path> guests = new ArrayList<>();
         for (int i = 0; i < bdfs.size(); i++) {

@@ -31,6 +31,8 @@ public final class LabRoot {
     private static final List<String> MUST_HAVE = List.of(JAVA, "/usr/bin/qemu-system-aarch64", "/usr/bin/taskset",
             "/bin/busybox");
     private static final int MAX_OUTPUT = 1 << 20;
+    /** Where root's ~/.lkvm points in the lab host (the lab makes the folder before kvmtool runs). */
+    static final String LKVM_SOCKETS = "/run/lkvm";
 
     /** A ready root: its folder (served read-only over 9p) and its cache key. */
     public record Root(Path dir, String key, int packages) {
@@ -197,7 +199,7 @@ public final class LabRoot {
         return a;
     }
 
-    /** What a root needs beyond the packages: mount points, a /bin/sh, the root user. */
+    /** What a root needs beyond the packages: mount points, a /bin/sh, the root user, kvmtool's socket folder. */
     private static void finish(Path dir) throws IOException {
         for (String d : List.of("proc", "sys", "dev", "run", "tmp", "var/tmp", "mnt", "root")) {
             Files.createDirectories(dir.resolve(d));
@@ -206,6 +208,8 @@ public final class LabRoot {
         if (!Files.exists(sh, LinkOption.NOFOLLOW_LINKS)) {
             Files.createSymbolicLink(sh, Path.of("busybox"));
         }
+        // kvmtool keeps its IPC sockets in ~/.lkvm, and the root is read-only in the lab host: /run is its tmpfs.
+        Files.createSymbolicLink(dir.resolve("root/.lkvm"), Path.of(LKVM_SOCKETS));
         Files.writeString(dir.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
         Files.writeString(dir.resolve("etc/group"), "root:x:0:\n");
         for (String must : MUST_HAVE) {

@@ -27,7 +27,7 @@ final class LabRootPackages {
     }
 
     /** Bumped when the way a root is assembled changes, so cached roots made the old way are not reused. */
-    static final int LAYOUT = 1;
+    static final int LAYOUT = 2;
 
     // "Inst libc6 (2.36-9+deb12u14 Debian:12.15/oldstable [arm64])"; an upgrade would show "[old]" after the name.
     private static final Pattern INST = Pattern.compile(
