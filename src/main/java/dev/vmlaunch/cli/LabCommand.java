@@ -23,12 +23,13 @@ import dev.vmlaunch.supervise.StopSignals;
             "aarch64: the same flow in a virt lab host at EL2 with SMMUv3 and a GICv3 ITS, whose root is assembled from "
                 + "Debian's arm64 packages (cached, once): two nested KVM guests, each with one managed NIC, judged on "
                 + "their ITS-MSI interrupts; with --lkvm they run under your arm64 kvmtool and the lab shows lkvm list.",
-            "Exit 0 when every expectation holds, 1 otherwise, 3 when QEMU or the test images are missing or the lab "
-                + "host has no usable /dev/kvm (try --tcg)."})
+            "Exit 0 when every expectation holds, 1 otherwise, 3 when QEMU or the test images are missing, the arm64 "
+                + "root cannot be assembled (the message names the package), or the lab host has no usable /dev/kvm (try --tcg)."})
 public final class LabCommand implements Callable<Integer> {
 
     @Option(names = "--arch", paramLabel = "ARCH", defaultValue = "x86_64",
-            description = "x86_64 (nested VFIO lab) or aarch64 (GICv3 ITS guest); default: ${DEFAULT-VALUE}.")
+            description = "x86_64 (q35, intel IOMMU) or aarch64 (virt at EL2, SMMUv3, GICv3 ITS, an arm64 root from "
+                    + "Debian packages); default: ${DEFAULT-VALUE}.")
     String arch;
 
     @Option(names = "--json", description = "Print the harness report as JSON on stdout.")

@@ -41,11 +41,18 @@ public final class LabRoot {
     private final Path cache;
     private final Consumer<String> progress;
     private final boolean root;
+    private final String aptGet;
 
     LabRoot(Path cache, Consumer<String> progress, boolean root) {
+        this(cache, progress, root, "apt-get");
+    }
+
+    /** {@code aptGet}: the apt-get to run (tests give a stand-in that answers as apt does). */
+    LabRoot(Path cache, Consumer<String> progress, boolean root, String aptGet) {
         this.cache = cache;
         this.progress = progress;
         this.root = root;
+        this.aptGet = aptGet;
     }
 
     /** Where cached roots live: VMLAUNCH_CACHE, else $XDG_CACHE_HOME/vmlaunch, else ~/.cache/vmlaunch (as test-images/build). */
@@ -184,7 +191,7 @@ public final class LabRoot {
             Files.createDirectories(cache);
             Files.writeString(status, "");
         }
-        List<String> a = new ArrayList<>(List.of("apt-get", "-qq"));
+        List<String> a = new ArrayList<>(List.of(aptGet, "-qq"));
         a.addAll(List.of(action));
         a.addAll(List.of("-o", "Dir::State::status=" + status, "-o", "APT::Architecture=" + DEB_ARCH,
                 "-o", "APT::Architectures=" + DEB_ARCH, "-o", "APT::Install-Recommends=false",
