@@ -77,7 +77,7 @@ public final class LabRoot {
         String key = LabRootPackages.key(debs);
         Path entry = cache.resolve("aarch64").resolve(key);
         if (complete(entry)) {
-            progress.accept("arm64 lab root: cached (" + debs.size() + " packages, key " + key + ")");
+            progress.accept("arm64 lab root: cached, " + debs.size() + " packages (" + entry.resolve("root") + ")");
             return new Root(entry.resolve("root"), key, debs.size());
         }
         Instant t0 = Instant.now();
