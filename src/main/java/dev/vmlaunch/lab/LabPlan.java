@@ -86,9 +86,12 @@ final class LabPlan {
             shares.addObject().put("path", lkvm.getParent().toString()).put("tag", "lablkvm").put("readonly", true);
         }
         ArrayNode devices = g.putArray("devices");
+        // The NICs go right after the 9p devices, which QEMU places first in slots 1, 2, ...: four shares put them at
+        // 00:05.0 and 00:06.0 (the x86 lab's tests and the LAVA export know those), the lkvm share one slot later.
+        int firstNicSlot = 1 + shares.size();
         for (int i = 0; i < NESTED_GUESTS; i++) {
             ObjectNode d = devices.addObject().put("model", "e1000e").put("id", "labnic" + i).put("netdev", "user");
-            d.putObject("props").put("addr", "0x" + (5 + i));
+            d.putObject("props").put("addr", "0x" + Integer.toHexString(firstNicSlot + i));
         }
         return write(g);
     }

@@ -104,6 +104,8 @@ class LabPlanTest {
         assertFalse(g.cmdline().contains("intel_iommu") || g.cmdline().contains("kvm_amd"), g.cmdline());
         assertTrue(g.cmdline().endsWith("lab-inside /mnt/lab /mnt/images --mode kvm"), g.cmdline());
         assertEquals(2, g.devices().size());
+        assertEquals("0x5", g.devices().get(0).props().get("addr"), "four shares: the NICs stay at 00:05.0 and 00:06.0");
+        assertEquals("0x6", g.devices().get(1).props().get("addr"));
     }
 
     @Test
@@ -117,6 +119,9 @@ class LabPlanTest {
         GuestSpec.Share share = g.shares().stream().filter(s -> s.tag().equals("lablkvm")).findFirst().orElseThrow();
         assertEquals(lkvm.getParent(), share.path());
         assertTrue(share.readonly());
+        // Five 9p devices take slots 1-5: the NICs must not ask for slot 5 (QEMU: "PCI: slot 5 function 0 not available").
+        assertEquals("0x6", g.devices().get(0).props().get("addr"), g.devices().toString());
+        assertEquals("0x7", g.devices().get(1).props().get("addr"));
     }
 
     @Test
