@@ -30,18 +30,22 @@ public final class LabInside {
     private final Path dir;
     private final Path images;
     private final LabPlan.Mode mode;
+    private final LabArch arch = LabArch.of(dev.vmlaunch.config.Arch.host().orElse(dev.vmlaunch.config.Arch.X86_64));
+    /** The user's kvmtool as the lab host sees it, or null: the nested guests are then qemu guests. */
+    private final String lkvm;
     private final ProgressLog progress;
 
-    LabInside(Path dir, Path images, LabPlan.Mode mode, PrintWriter console) {
+    LabInside(Path dir, Path images, LabPlan.Mode mode, String lkvm, PrintWriter console) {
         this.dir = dir;
         this.images = images;
         this.mode = mode;
+        this.lkvm = lkvm;
         this.progress = new ProgressLog(Instant.now(), console, dir.resolve("progress.log"));
     }
 
     /** Runs the lab inside; returns the harness's exit code (0: every NIC's interrupts fired in its nested guest). */
-    public static int run(Path dir, Path images, String mode, PrintWriter console) throws IOException {
-        return new LabInside(dir, images, LabPlan.Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), console).run();
+    public static int run(Path dir, Path images, String mode, String lkvm, PrintWriter console) throws IOException {
+        return new LabInside(dir, images, LabPlan.Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), lkvm, console).run();
     }
 
     int run() throws IOException {
@@ -53,7 +57,7 @@ public final class LabInside {
                 + " CPUs, up " + uptime + " s of which this JVM " + String.format(java.util.Locale.ROOT, "%.1f", jvm / 1000.0)
                 + " s (" + ClassDataSharing.describe() + "); running vmlaunch inside it");
         if (mode == LabPlan.Mode.KVM) {
-            String why = LabKvm.unusable(KVM);
+            String why = LabKvm.unusable(KVM, arch);
             if (why != null) {
                 // The outer lab turns this file into its exit-3 message.
                 Files.writeString(dir.resolve(LabKvm.UNUSABLE_FILE), why + System.lineSeparator(), StandardCharsets.UTF_8);
@@ -78,6 +82,10 @@ public final class LabInside {
         bind.addAll(bdfs);
         int bound = command("bind.txt", "bind", bind.toArray(String[]::new)).code();
         Path work = Files.createDirectories(Path.of("/run/vmlaunch-lab"));
+        if (lkvm != null) {
+            // ~/.lkvm in the arm64 root points here: the root is read-only, /run is the lab host's tmpfs.
+            Files.createDirectories(Path.of(LabRoot.LKVM_SOCKETS));
+        }
         Path share = Files.createDirectories(work.resolve("share"));
         if (bound == 0) {
             diagnose(work, share, bdfs.get(0));
@@ -94,7 +102,7 @@ public final class LabInside {
         List<Path> guests = new ArrayList<>();
         for (int i = 0; i < bdfs.size(); i++) {
             String name = "lab-virt" + (i + 1);
-            guests.add(plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdfs.get(i), mode, i)));
+            guests.add(plan(work, name + ".json", LabPlan.nestedGuest(arch, name, images, share, bdfs.get(i), mode, i, lkvm)));
         }
         int code = harness(work, guests);
         if (code != 0) {
@@ -118,7 +126,7 @@ public final class LabInside {
      */
     private void diagnose(Path work, Path share, String bdf) throws IOException {
         command("host-check-bound.txt", "host check", "host", "check");
-        Path guest = plan(work, "lab-check.json", LabPlan.nestedGuest("lab-check", images, share, bdf, mode, 0));
+        Path guest = plan(work, "lab-check.json", LabPlan.nestedGuest(arch, "lab-check", images, share, bdf, mode, 0, lkvm));
         command("check.txt", "check", "check", guest.toString());
         command("check.json", null, "check", "--json", guest.toString());
     }
@@ -133,9 +141,10 @@ public final class LabInside {
 
     private int harness(Path work, List<Path> guests) throws IOException {
         // The nested guests' share lives on the lab host's own tmpfs: the agent's files never cross 9p twice.
-        Path harness = plan(work, "harness.json", LabPlan.harness("lab-x86_64", guests.stream().map(Path::toString).toList(),
-                "PCI-MSI", List.of(), mode == LabPlan.Mode.KVM ? 420 : 900));
-        progress.accept("starting " + guests.size() + " nested guests (" + mode.accel + "), each with one managed NIC "
+        Path harness = plan(work, "harness.json", LabPlan.harness("lab-" + arch.json(), guests.stream().map(Path::toString).toList(),
+                arch.chip, List.of(), arch.nestedBootTimeout(mode)));
+        progress.accept("starting " + guests.size() + " nested guests (" + mode.accel + (lkvm != null ? ", kvmtool" : "")
+                + "), each with one managed NIC "
                 + "through vfio-pci" + (mode == LabPlan.Mode.KVM ? ", each VMM on a lab-host CPU of its own"
                         : " (TCG inside TCG: a minute or two)"));
         StringWriter json = new StringWriter();
@@ -152,15 +161,16 @@ public final class LabInside {
      */
     private boolean detached(Path work, Path share, String bdf) throws IOException {
         String name = "lab-detached";
-        Path guest = plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdf, mode, 0));
+        Path guest = plan(work, name + ".json", LabPlan.nestedGuest(arch, name, images, share, bdf, mode, 0, lkvm));
         progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status, stop");
         int failures = 0;
         // If run -d hangs, the lab host is stopped at its time limit and its /run is lost: keep the logs before that.
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         Thread watchdog = new Thread(() -> {
             try {
-                if (!done.await(4, java.util.concurrent.TimeUnit.MINUTES)) {
-                    progress.accept("run -d " + name + " still runs after 4 min; its logs go to the lab folder as " + name + "-*");
+                if (!done.await(arch.nestedBootTimeout(mode), java.util.concurrent.TimeUnit.SECONDS)) {
+                    progress.accept("run -d " + name + " still runs after " + arch.nestedBootTimeout(mode)
+                            + " s; its logs go to the lab folder as " + name + "-*");
                     keepSupervisorLogs(name);
                 }
             } catch (InterruptedException e) {
@@ -179,7 +189,8 @@ public final class LabInside {
     private boolean detachedSteps(Path work, Path guest, String name, String bdf, int failures) throws IOException {
         // The ready timeout is generous: the supervisor's own JVM starts first, and inside a TCG lab host on a busy
         // machine that alone took 40 s.
-        if (command("detached-run.txt", "run -d", "run", "-d", "--ready-timeout", "600", guest.toString()).code() != 0) {
+        if (command("detached-run.txt", "run -d", "run", "-d", "--ready-timeout",
+                Integer.toString(Math.max(600, arch.nestedBootTimeout(mode))), guest.toString()).code() != 0) {
             keepSupervisorLogs(name);
             // A supervisor that was only slow may still start the guest: stop whatever there is.
             command("detached-stop.txt", "stop", "stop", "--force", name);
@@ -191,6 +202,9 @@ public final class LabInside {
                 progress.accept("FAIL: list does not show " + name + " with " + bdf);
                 failures++;
             }
+            if (lkvm != null && !lkvmList(name)) {
+                failures++;
+            }
             Result status = command("detached-status.txt", "status", "status", name);
             if (status.code() != 0 || !status.out().contains("state:     running")) {
                 progress.accept("FAIL: status does not say " + name + " is running");
@@ -198,7 +212,7 @@ public final class LabInside {
             }
             // A power button pressed before the guest's acpid listens is lost; stop would then wait out its timeout.
             LabConsole.awaitReady(dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(),
-                    java.time.Duration.ofMinutes(mode == LabPlan.Mode.KVM ? 2 : 6), progress);
+                    java.time.Duration.ofSeconds(arch.nestedBootTimeout(mode)), progress);
         } finally {
             if (command("detached-stop.txt", "stop", "stop", name).code() != 0) {
                 failures++;
@@ -211,6 +225,20 @@ public final class LabInside {
             keepSupervisorLogs(name);
         }
         return failures == 0;
+    }
+
+    /** kvmtool's own view beside vmlaunch's: {@code lkvm list} must show {@code name} running. */
+    private boolean lkvmList(String name) throws IOException {
+        BoundedCommand.Result r = BoundedCommand.run(List.of(lkvm, "list"), java.time.Duration.ofSeconds(60), 64 * 1024);
+        Files.writeString(dir.resolve("detached-lkvm-list.txt"), r.out() + r.err(), StandardCharsets.UTF_8);
+        progress.accept("$ lkvm list   (exit " + (r.timedOut() ? "none: killed after 60 s" : r.exit()) + ")");
+        (r.out() + r.err()).lines().filter(l -> !l.isBlank()).forEach(l -> progress.accept("    " + l));
+        boolean shown = r.ok() && r.out().lines().anyMatch(l -> l.matches("\\s*[0-9]+\\s+" + java.util.regex.Pattern.quote(name)
+                + "\\s+running\\s*"));
+        if (!shown) {
+            progress.accept("FAIL: lkvm list does not show " + name + " running");
+        }
+        return shown;
     }
 
     /** Copies what the supervisor of {@code name} and its VMM wrote into the lab folder: the lab host's /run goes with it. */
