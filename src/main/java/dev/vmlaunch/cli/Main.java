@@ -30,6 +30,8 @@ import picocli.CommandLine.Spec;
             RunCommand.class,
             ListCommand.class,
             StopCommand.class,
+            PauseCommand.class,
+            ResumeCommand.class,
             StatusCommand.class,
             ConsoleCommand.class,
             LogsCommand.class,
