@@ -62,7 +62,12 @@ final class LkvmConsole implements AutoCloseable {
      * @param onSetupLine kvmtool's lines before the guest kernel prints (its setup errors)
      */
     static LkvmConsole open(Path consoleLog, Path consoleSocket, Consumer<String> onSetupLine, Consumer<String> log) {
-        PseudoTerminal pty = PseudoTerminal.open();
+        return open(PseudoTerminal.open(), consoleLog, consoleSocket, onSetupLine, log);
+    }
+
+    /** On {@code pty} (tests: a fake terminal). */
+    static LkvmConsole open(PseudoTerminal pty, Path consoleLog, Path consoleSocket, Consumer<String> onSetupLine,
+            Consumer<String> log) {
         FileChannel f = null;
         try {
             f = FileChannel.open(consoleLog, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
