@@ -39,6 +39,11 @@ public final class LabCommand implements Callable<Integer> {
             + "before nested KVM (for hosts where the lab host gets no usable /dev/kvm; several times slower).")
     boolean tcg;
 
+    @Option(names = "--lkvm", paramLabel = "PATH", description = "x86_64: run the detached-flow guest with this "
+            + "kvmtool binary (vmm lkvm, nested KVM, its NIC managed) and check its console, pause/resume, lkvm list "
+            + "and a graceful stop as well.")
+    Path lkvm;
+
     @Option(names = "--images", paramLabel = "DIR", description = "The test images (default: test-images/out of this checkout).")
     Path images;
 
@@ -52,7 +57,15 @@ public final class LabCommand implements Callable<Integer> {
         Arch a = dev.vmlaunch.config.JsonEnum.parse(Arch.class, arch).orElseThrow(() ->
                 new picocli.CommandLine.ParameterException(spec.commandLine(), "--arch: \"" + arch
                         + "\" is not allowed (one of: x86_64, aarch64)"));
-        Lab lab = new Lab(a, images != null ? images.toAbsolutePath() : Lab.defaultImages(), System.getenv(), err, tcg);
+        Path kvmtool = lkvm == null ? null : dev.vmlaunch.lab.LabLkvm.binary(lkvm);
+        if (kvmtool != null && tcg) {
+            throw dev.vmlaunch.VmlaunchException.usage("--lkvm needs nested KVM (kvmtool runs guests on KVM only): drop --tcg");
+        }
+        if (kvmtool != null && a != Arch.X86_64) {
+            throw dev.vmlaunch.VmlaunchException.usage("--lkvm is not supported with --arch " + a.json() + " yet");
+        }
+        Lab lab = new Lab(a, images != null ? images.toAbsolutePath() : Lab.defaultImages(), System.getenv(), err, tcg,
+                kvmtool);
         AtomicBoolean once = new AtomicBoolean();
         StopSignals.handle(sig -> {
             if (once.compareAndSet(false, true)) {

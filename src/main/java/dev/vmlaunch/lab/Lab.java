@@ -55,9 +55,17 @@ public final class Lab {
     private volatile GuestLauncher.RunningGuest labHost;
     private volatile Harness harness;
     private volatile boolean interrupted;
+    /** {@code --lkvm}: the kvmtool binary the lab host runs the detached guest with, null for qemu. */
+    private final Path lkvm;
 
     /** {@code tcg}: the nested guests run under TCG inside the TCG lab host (for hosts where nested KVM fails). */
     public Lab(Arch arch, Path images, Map<String, String> env, java.io.PrintWriter err, boolean tcg) {
+        this(arch, images, env, err, tcg, null);
+    }
+
+    /** @param lkvm checked by {@link LabLkvm#binary}; null: every nested guest is a qemu guest */
+    public Lab(Arch arch, Path images, Map<String, String> env, java.io.PrintWriter err, boolean tcg, Path lkvm) {
+        this.lkvm = lkvm;
         this.arch = arch;
         this.mode = tcg ? LabPlan.Mode.TCG : LabPlan.Mode.KVM;
         this.images = images;
@@ -123,7 +131,7 @@ public final class Lab {
             }
         }
         Path hostFile = folder.resolve("lab-host.json");
-        Files.writeString(hostFile, LabPlan.labHost(images, folder, java, jar, mode, LAB_HOST_CPUS));
+        Files.writeString(hostFile, LabPlan.labHost(images, folder, java, jar, mode, LAB_HOST_CPUS, lkvm));
         GuestSpec spec = GuestSpecLoader.load(hostFile).spec();
         GuestReadiness.assess(spec, hostFile.toString(), env).throwIfNotReady();
         progress.accept("booting the lab host: q35 under TCG, intel-iommu (intremap=on, caching-mode=on), "

@@ -30,8 +30,15 @@ public final class LabInside {
     private final Path images;
     private final LabPlan.Mode mode;
     private final ProgressLog progress;
+    /** {@code --lkvm}: the kvmtool binary (inside the lab host) the detached guest runs with, null for qemu. */
+    private final String lkvm;
 
     LabInside(Path dir, Path images, LabPlan.Mode mode, PrintWriter console) {
+        this(dir, images, mode, console, null);
+    }
+
+    LabInside(Path dir, Path images, LabPlan.Mode mode, PrintWriter console, String lkvm) {
+        this.lkvm = lkvm;
         this.dir = dir;
         this.images = images;
         this.mode = mode;
@@ -40,7 +47,13 @@ public final class LabInside {
 
     /** Runs the lab inside; returns the harness's exit code (0: every NIC's interrupts fired in its nested guest). */
     public static int run(Path dir, Path images, String mode, PrintWriter console) throws IOException {
-        return new LabInside(dir, images, LabPlan.Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), console).run();
+        return run(dir, images, mode, console, null);
+    }
+
+    /** @param lkvm the kvmtool binary for the detached guest, null for qemu */
+    public static int run(Path dir, Path images, String mode, PrintWriter console, String lkvm) throws IOException {
+        return new LabInside(dir, images, LabPlan.Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), console, lkvm)
+                .run();
     }
 
     int run() throws IOException {
@@ -137,8 +150,10 @@ public final class LabInside {
      */
     private boolean detached(Path work, Path share, String bdf) throws IOException {
         String name = "lab-detached";
-        Path guest = plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdf, mode, 0));
-        progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status, stop");
+        Path guest = plan(work, name + ".json", lkvm != null ? LabPlan.nestedLkvmGuest(name, images, lkvm, bdf, 0)
+                : LabPlan.nestedGuest(name, images, share, bdf, mode, 0));
+        progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status, stop"
+                + (lkvm != null ? " (kvmtool " + lkvm + ": also its console, pause/resume, lkvm list, a graceful stop)" : ""));
         int failures = 0;
         // If run -d hangs, the lab host is stopped at its time limit and its /run is lost: keep the logs before that.
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
@@ -182,10 +197,18 @@ public final class LabInside {
                 failures++;
             }
             // A power button pressed before the guest's acpid listens is lost; stop would then wait out its timeout.
-            LabConsole.awaitReady(dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(),
+            // For kvmtool the ready line in console.log is also the proof that its console is captured.
+            boolean ready = LabConsole.awaitReady(dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(),
                     java.time.Duration.ofMinutes(mode == LabPlan.Mode.KVM ? 2 : 6), progress);
+            if (lkvm != null) {
+                failures += ready ? new LabLkvmChecks(name, dir, lkvm, progress, this::run).run() : 1;
+            }
         } finally {
-            if (command("detached-stop.txt", "stop", "stop", name).code() != 0) {
+            Result stop = command("detached-stop.txt", "stop", "stop", name);
+            if (stop.code() != 0) {
+                failures++;
+            } else if (lkvm != null && !stop.out().contains("typed 'poweroff' on the console")) {
+                progress.accept("FAIL: stop did not end the kvmtool guest by typing poweroff on its console");
                 failures++;
             }
         }
@@ -268,7 +291,16 @@ public final class LabInside {
         return out;
     }
 
-    private record Result(int code, String out, String err) {
+    record Result(int code, String out, String err) {
+    }
+
+    /** A vmlaunch command in this JVM, its output kept in the lab folder as {@code file} and shown as progress. */
+    interface Commands {
+        Result run(String file, String... args) throws IOException;
+    }
+
+    private Result run(String file, String... args) throws IOException {
+        return command(file, file, args);
     }
 
     /** Runs one vmlaunch command in this JVM; keeps its output in the lab folder and shows it as progress. */

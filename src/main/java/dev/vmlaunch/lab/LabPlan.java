@@ -53,8 +53,19 @@ final class LabPlan {
      * so a checkout under /tmp would be out of its sight otherwise.
      */
     static String labHost(Path images, Path labDir, Path java, Path jar, Mode mode, int cpus) {
-        String exec = java + " -- -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -jar " + JAR_MOUNT + "/"
-                + jar.getFileName() + " lab-inside " + LAB_MOUNT + " " + IMAGES_MOUNT + " --mode " + mode.accel;
+        return labHost(images, labDir, java, jar, mode, cpus, null);
+    }
+
+    /**
+     * @param lkvm {@code --lkvm}: the kvmtool binary, shared into the lab host with its folder; the lab host's JVM then
+     *             runs with a writable HOME ({@link LabLkvm#HOME}), where kvmtool makes its sockets. Null: qemu only.
+     */
+    static String labHost(Path images, Path labDir, Path java, Path jar, Mode mode, int cpus, Path lkvm) {
+        String vm = "-XX:+UseSerialGC";
+        String launch = lkvm == null ? java + " -- " + vm : "/usr/bin/env -- HOME=" + LabLkvm.HOME + " " + java + " " + vm;
+        String exec = launch + " -XX:TieredStopAtLevel=1 -Xshare:auto -jar " + JAR_MOUNT + "/"
+                + jar.getFileName() + " lab-inside " + LAB_MOUNT + " " + IMAGES_MOUNT + " --mode " + mode.accel
+                + (lkvm == null ? "" : " --lkvm " + LabLkvm.inside(lkvm));
         ObjectNode g = JSON.createObjectNode();
         g.put("name", "vmlaunch-lab");
         g.put("vmm", "qemu").put("arch", "x86_64").put("accel", "tcg").put("machine", "q35").put("viommu", "intel");
@@ -67,7 +78,7 @@ final class LabPlan {
         // ("TASK stack guard page was hit" in exc_page_fault, QEMU 7.2's TCG SVM emulation); shadow paging did not.
         g.put("cmdline", "intel_iommu=on quiet no_timer_check" + (mode == Mode.KVM ? " vmlaunch.modules=kvm kvm_amd.npt=0" : "")
                 + " vmlaunch.root=hostroot vmlaunch.9p=labjar:" + JAR_MOUNT + ",labimg:" + IMAGES_MOUNT + ",lab:"
-                + LAB_MOUNT + " vmlaunch.exec=" + exec);
+                + LAB_MOUNT + (lkvm == null ? "" : "," + LabLkvm.TAG + ":" + LabLkvm.MOUNT) + " vmlaunch.exec=" + exec);
         ArrayNode shares = g.putArray("shares");
         shares.addObject().put("path", "/").put("tag", "hostroot").put("readonly", true);
         shares.addObject().put("path", jar.getParent().toString()).put("tag", "labjar").put("readonly", true);
@@ -75,6 +86,9 @@ final class LabPlan {
         // mapped-file, not the mapped-xattr default: the lab folder sits in the state folder, on tmpfs under /run for
         // root, and tmpfs has no user xattrs before Linux 6.6 (Debian 12 runs 6.1).
         shares.addObject().put("path", labDir.toString()).put("tag", "lab").put("security", "mapped-file");
+        if (lkvm != null) {
+            shares.addObject().put("path", lkvm.getParent().toString()).put("tag", LabLkvm.TAG).put("readonly", true);
+        }
         ArrayNode devices = g.putArray("devices");
         for (int i = 0; i < NESTED_GUESTS; i++) {
             ObjectNode d = devices.addObject().put("model", "e1000e").put("id", "labnic" + i).put("netdev", "user");
@@ -103,6 +117,24 @@ final class LabPlan {
         // The share is on the lab host's tmpfs, which has no user xattrs before Linux 6.6 (the lab host runs 6.1):
         // mapped-file keeps the guest's links and modes in .virtfs_metadata files instead.
         g.putArray("shares").addObject().put("path", share.toString()).put("tag", "hostshare").put("security", "mapped-file");
+        g.putArray("passthrough").addObject().put("host", bdf).put("managed", true);
+        return write(g);
+    }
+
+    /**
+     * {@link #nestedGuest} as a kvmtool guest run by {@code lkvm} (a path inside the lab host): accel kvm (kvmtool's
+     * only), one vCPU on lab-host CPU {@code cpu}, the NIC managed, and no virtio-net of kvmtool's own (it would take
+     * eth0). Its console is a shell: {@code stop} types poweroff there.
+     */
+    static String nestedLkvmGuest(String name, Path images, String lkvm, String bdf, int cpu) {
+        ObjectNode g = JSON.createObjectNode();
+        g.put("name", name);
+        g.put("vmm", "lkvm").put("arch", "x86_64").put("binary", lkvm).put("accel", "kvm");
+        g.put("cpus", 1).put("memory", "256M");
+        g.put("cpuAffinity", Integer.toString(cpu));
+        g.put("kernel", images.resolve("x86_64/vmlinuz").toString());
+        g.put("initrd", images.resolve("x86_64/initramfs.gz").toString());
+        g.put("network", "none");
         g.putArray("passthrough").addObject().put("host", bdf).put("managed", true);
         return write(g);
     }

@@ -63,6 +63,31 @@ class LabPlanTest {
     }
 
     @Test
+    void withLkvmTheLabHostSharesTheBinarysFolderAndRunsItsJvmWithAWritableHome() throws Exception {
+        Path jar = dir.resolve("target/vmlaunch.jar");
+        Path lkvm = dir.resolve("kvmtool/lkvm");
+        GuestSpec g = load(LabPlan.labHost(dir, dir.resolve("lab"), Path.of("/usr/bin/java"), jar, LabPlan.Mode.KVM, 2,
+                lkvm));
+        assertTrue(g.cmdline().contains(" vmlaunch.exec=/usr/bin/env -- HOME=/tmp /usr/bin/java -XX:+UseSerialGC "),
+                "kvmtool makes its sockets in $HOME/.lkvm, and the lab host's /root is read-only: " + g.cmdline());
+        assertTrue(g.cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm"), g.cmdline());
+        assertTrue(g.cmdline().contains(",labkvmtool:/mnt/kvmtool "), g.cmdline());
+        assertTrue(g.shares().stream().anyMatch(s -> s.tag().equals("labkvmtool") && s.readonly()
+                && s.path().equals(dir.resolve("kvmtool"))), g.shares().toString());
+    }
+
+    @Test
+    void theLkvmDetachedGuestIsAKvmtoolGuestOnItsOwnCpuWithItsNicManagedAndNoVirtioNet() throws Exception {
+        GuestSpec g = load(LabPlan.nestedLkvmGuest("lab-detached", dir, "/mnt/kvmtool/lkvm", "0000:00:05.0", 0));
+        assertEquals(dev.vmlaunch.config.Vmm.LKVM, g.vmm());
+        assertEquals("/mnt/kvmtool/lkvm", g.binary());
+        assertEquals(dev.vmlaunch.config.CpuList.of(0), g.affinity().process());
+        assertEquals(dev.vmlaunch.config.Network.NONE, g.network());
+        assertTrue(g.passthrough().get(0).managed());
+        assertEquals("poweroff", g.stop().consoleCommand());
+    }
+
+    @Test
     void pathsWithQuotesAndBackslashesReachTheFilesUnchanged() throws Exception {
         Path odd = dir.resolve("a \"quoted\" \\ folder");
         GuestSpec g = load(LabPlan.itsGuest(odd, odd.resolve("share")));
