@@ -186,13 +186,30 @@ final class LkvmConsole implements AutoCloseable {
      * own session without a terminal: the kernel makes kvmtool's terminal this process's controlling terminal, and
      * closing the master afterwards hangs it up and sends us SIGHUP, on which the JVM exits (measured: the
      * supervisor died before recording the end). A daemon has no use for SIGHUP; ignore it (from the moment the
-     * terminal is its controlling one, after kvmtool was forked: dispositions are inherited).
+     * terminal is its controlling one, after kvmtool was forked: dispositions are inherited). Only a session leader
+     * gains a controlling terminal by opening one: a {@code test} or {@code lab} started from a shell is none, and
+     * keeps its SIGHUP handling (it stops its guests, StopSignals).
      */
     private static void ignoreHangups() {
+        if (!sessionLeader()) {
+            return;
+        }
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sun.misc.SignalHandler.SIG_IGN);
         } catch (IllegalArgumentException e) {
             // -Xrs or a JVM that reserves it: the supervisor then must not be a session leader (it is not in tests).
+        }
+    }
+
+    /** This process leads its session: /proc/self/stat's session field (6th) is its pid. */
+    static boolean sessionLeader() {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[3]) == ProcessHandle.current().pid();
+        } catch (IOException | RuntimeException e) {
+            // Unknown: ignoring SIGHUP is the safe side for a supervisor.
+            return true;
         }
     }
 

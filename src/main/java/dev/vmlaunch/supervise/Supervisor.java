@@ -114,7 +114,12 @@ public final class Supervisor {
     /** The stop sequence for this guest (used by a foreground run's Ctrl-C). */
     public StopPolicy stopPolicy(boolean force) {
         RunLayout l = dir.layout(s.consoleMode());
-        return lkvm ? StopPolicies.lkvm(s.lkvmSocket(), force) : StopPolicies.qemu(l.qmpCliSocket(), force);
+        if (lkvm) {
+            // A detached kvmtool's console is ours: the guest's shell is asked first, as 'vmlaunch stop' does.
+            return lkvmConsole == null ? StopPolicies.lkvm(s.lkvmSocket(), force)
+                    : StopPolicies.lkvm(s.lkvmSocket(), l.consoleSocket(), spec.stop().consoleCommand(), force);
+        }
+        return StopPolicies.qemu(l.qmpCliSocket(), force);
     }
 
     /** Marks the coming end as asked for by the host, so it is recorded as a host stop. */
