@@ -175,6 +175,18 @@ class LkvmConsoleIT {
     }
 
     @Test
+    void aGuestThatOnlyHaltsOnPoweroffIsEndedByIpcStopAtOnceNotAfterTheStepsTime() throws Exception {
+        runDetached("halts", "", Map.of("FAKE_LKVM_POWEROFF_HALTS", "1"));
+        type(sock("halts"), "echo ready", "ready\r\n");
+        VmlaunchProcess stop = env.vmlaunch("stop", "--timeout", "300", "halts");
+        assertEquals(0, stop.exitCode(), stop.transcript());
+        assertEquals("halts: stopped (IPC STOP)", stop.stdout().get(0), stop.transcript());
+        assertTrue(stop.stderrText().contains("the guest halted (console: \"[   12.000000] reboot: System halted\"); "
+                + "kvmtool keeps running a halted guest, so IPC STOP now"), stop.transcript());
+        assertFalse(stop.stderrText().contains("still running after"), stop.transcript());
+    }
+
+    @Test
     void aGuestWithoutAConsoleCommandGoesStraightToIpcStop() throws Exception {
         runDetached("nocmd", ", \"stop\": {\"consoleCommand\": null}", Map.of());
         VmlaunchProcess stop = env.vmlaunch("stop", "nocmd");
