@@ -92,7 +92,8 @@ final class LabPlan {
         ArrayNode devices = g.putArray("devices");
         for (int i = 0; i < NESTED_GUESTS; i++) {
             ObjectNode d = devices.addObject().put("model", "e1000e").put("id", "labnic" + i).put("netdev", "user");
-            d.putObject("props").put("addr", "0x" + (5 + i));
+            // With --lkvm a fifth 9p share takes slot 5 (qemu gives the shares the first free slots): the NICs move up.
+            d.putObject("props").put("addr", "0x" + Integer.toHexString((lkvm == null ? 5 : 0x10) + i));
         }
         return write(g);
     }

@@ -72,6 +72,8 @@ class LabPlanTest {
                 "kvmtool makes its sockets in $HOME/.lkvm, and the lab host's /root is read-only: " + g.cmdline());
         assertTrue(g.cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm"), g.cmdline());
         assertTrue(g.cmdline().contains(",labkvmtool:/mnt/kvmtool "), g.cmdline());
+        assertEquals("0x10", g.devices().get(0).props().get("addr"), "slot 5 is the fifth share's");
+        assertEquals("0x11", g.devices().get(1).props().get("addr"));
         assertTrue(g.shares().stream().anyMatch(s -> s.tag().equals("labkvmtool") && s.readonly()
                 && s.path().equals(dir.resolve("kvmtool"))), g.shares().toString());
     }
