@@ -207,8 +207,11 @@ public final class LabInside {
             Result stop = command("detached-stop.txt", "stop", "stop", name);
             if (stop.code() != 0) {
                 failures++;
-            } else if (lkvm != null && !stop.out().contains("typed 'poweroff' on the console")) {
-                progress.accept("FAIL: stop did not end the kvmtool guest by typing poweroff on its console");
+            } else if (lkvm != null && !stop.out().contains("typed 'poweroff' on the console;")
+                    && !stop.err().contains("typed 'poweroff' on the console: the guest halted")) {
+                // x86 kvmtool has no ACPI: poweroff halts the guest (seen on its console) and IPC STOP ends kvmtool.
+                progress.accept("FAIL: stop did not power the kvmtool guest down (or halt it) by typing poweroff on "
+                        + "its console");
                 failures++;
             }
         }
