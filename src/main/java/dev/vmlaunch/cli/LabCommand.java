@@ -42,8 +42,10 @@ public final class LabCommand implements Callable<Integer> {
             + "before nested KVM (for hosts where the lab host gets no usable /dev/kvm; several times slower).")
     boolean tcg;
 
-    @Option(names = "--lkvm", paramLabel = "PATH", description = "aarch64: run the nested guests under this kvmtool "
-            + "binary (arm64, static or runnable in the lab host's root) as vmm: lkvm guests, and show lkvm list.")
+    @Option(names = "--lkvm", paramLabel = "PATH", description = "Use this kvmtool binary as well. x86_64: the "
+            + "detached-flow guest runs under it (vmm lkvm, nested KVM, its NIC managed), with checks of its console, "
+            + "pause/resume, lkvm list and a graceful stop. aarch64: the two nested guests run under it (an arm64 "
+            + "binary, static or runnable in the lab host's root) and the lab shows lkvm list.")
     Path lkvm;
 
     @Option(names = "--images", paramLabel = "DIR", description = "The test images (default: test-images/out of this checkout).")
@@ -59,11 +61,12 @@ public final class LabCommand implements Callable<Integer> {
         Arch a = dev.vmlaunch.config.JsonEnum.parse(Arch.class, arch).orElseThrow(() ->
                 new picocli.CommandLine.ParameterException(spec.commandLine(), "--arch: \"" + arch
                         + "\" is not allowed (one of: x86_64, aarch64)"));
-        if (lkvm != null && a != Arch.AARCH64) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--lkvm: only with --arch aarch64 here");
+        Path kvmtool = lkvm == null ? null : dev.vmlaunch.lab.LabLkvm.binary(lkvm);
+        if (kvmtool != null && tcg) {
+            throw dev.vmlaunch.VmlaunchException.usage("--lkvm needs nested KVM (kvmtool runs guests on KVM only): drop --tcg");
         }
         Lab lab = new Lab(a, images != null ? images.toAbsolutePath() : Lab.defaultImages(), System.getenv(), err, tcg,
-                lkvm != null ? lkvm.toAbsolutePath() : null);
+                kvmtool);
         AtomicBoolean once = new AtomicBoolean();
         StopSignals.handle(sig -> {
             if (once.compareAndSet(false, true)) {

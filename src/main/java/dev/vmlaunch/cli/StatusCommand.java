@@ -86,6 +86,10 @@ public final class StatusCommand implements Callable<Integer> {
                 queryQemu(Path.of(s.qmpCliSocket()), timeout, doc, devices);
             } else {
                 queryLkvm(Path.of(s.lkvmSocket()), timeout, doc);
+                // kvmtool sends no events: its VMSTATE says whether the guest is paused.
+                if ("paused".equals(doc.path("lkvm").path("vmstate").asText()) && "running".equals(doc.path("state").asText())) {
+                    doc.put("state", "paused");
+                }
             }
         }
         if (r.vmmAlive() && s.pid() != null) {

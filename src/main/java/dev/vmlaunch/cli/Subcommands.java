@@ -21,6 +21,8 @@ final class Subcommands {
         ALL.put("run", RunCommand.class);
         ALL.put("list", ListCommand.class);
         ALL.put("stop", StopCommand.class);
+        ALL.put("pause", PauseCommand.class);
+        ALL.put("resume", ResumeCommand.class);
         ALL.put("status", StatusCommand.class);
         ALL.put("console", ConsoleCommand.class);
         ALL.put("logs", LogsCommand.class);

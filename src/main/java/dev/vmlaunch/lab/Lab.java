@@ -59,7 +59,10 @@ public final class Lab {
         this(arch, images, env, err, tcg, null);
     }
 
-    /** {@code lkvm}: a kvmtool binary for the lab host's architecture; the nested guests then run under it. */
+    /**
+     * {@code lkvm}: a kvmtool binary for the lab host's architecture, checked by {@link LabLkvm#binary}. x86_64: the
+     * detached-flow guest runs under it; aarch64: the nested guests do. Null: every nested guest is a qemu guest.
+     */
     public Lab(Arch arch, Path images, Map<String, String> env, java.io.PrintWriter err, boolean tcg, Path lkvm) {
         this.arch = arch;
         this.lkvm = lkvm;

@@ -31,7 +31,10 @@ public final class LabInside {
     private final Path images;
     private final LabPlan.Mode mode;
     private final LabArch arch = LabArch.of(dev.vmlaunch.config.Arch.host().orElse(dev.vmlaunch.config.Arch.X86_64));
-    /** The user's kvmtool as the lab host sees it, or null: the nested guests are then qemu guests. */
+    /**
+     * The user's kvmtool as the lab host sees it, or null. x86_64: the detached guest runs under it; aarch64: every
+     * nested guest does.
+     */
     private final String lkvm;
     private final ProgressLog progress;
 
@@ -102,7 +105,7 @@ public final class LabInside {
         List<Path> guests = new ArrayList<>();
         for (int i = 0; i < bdfs.size(); i++) {
             String name = "lab-virt" + (i + 1);
-            guests.add(plan(work, name + ".json", LabPlan.nestedGuest(arch, name, images, share, bdfs.get(i), mode, i, lkvm)));
+            guests.add(plan(work, name + ".json", LabPlan.nestedGuest(arch, name, images, share, bdfs.get(i), mode, i, harnessLkvm())));
         }
         int code = harness(work, guests);
         if (code != 0) {
@@ -126,12 +129,17 @@ public final class LabInside {
      */
     private void diagnose(Path work, Path share, String bdf) throws IOException {
         command("host-check-bound.txt", "host check", "host", "check");
-        Path guest = plan(work, "lab-check.json", LabPlan.nestedGuest(arch, "lab-check", images, share, bdf, mode, 0, lkvm));
+        Path guest = plan(work, "lab-check.json", LabPlan.nestedGuest(arch, "lab-check", images, share, bdf, mode, 0, harnessLkvm()));
         command("check.txt", "check", "check", guest.toString());
         command("check.json", null, "check", "--json", guest.toString());
     }
 
     /** Writes a guest or harness file to the lab host's tmpfs, with a copy in the lab folder for the user to read. */
+    /** The kvmtool of the harness's guests: aarch64's --lkvm; x86_64's --lkvm is for the detached guest only. */
+    private String harnessLkvm() {
+        return arch == LabArch.AARCH64 ? lkvm : null;
+    }
+
     private Path plan(Path work, String file, String json) throws IOException {
         Path f = work.resolve(file);
         Files.writeString(f, json);
@@ -161,8 +169,12 @@ public final class LabInside {
      */
     private boolean detached(Path work, Path share, String bdf) throws IOException {
         String name = "lab-detached";
-        Path guest = plan(work, name + ".json", LabPlan.nestedGuest(arch, name, images, share, bdf, mode, 0, lkvm));
-        progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status, stop");
+        // x86_64 --lkvm: the detached guest is the kvmtool one (the harness's stay qemu); aarch64: every nested guest is.
+        Path guest = plan(work, name + ".json", lkvm != null && arch == LabArch.X86_64
+                ? LabPlan.nestedLkvmGuest(name, images, lkvm, bdf, 0)
+                : LabPlan.nestedGuest(arch, name, images, share, bdf, mode, 0, lkvm));
+        progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status, stop"
+                + (lkvm != null ? " (kvmtool " + lkvm + ": also its console, pause/resume, lkvm list, a graceful stop)" : ""));
         int failures = 0;
         // If run -d hangs, the lab host is stopped at its time limit and its /run is lost: keep the logs before that.
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
@@ -211,10 +223,21 @@ public final class LabInside {
                 failures++;
             }
             // A power button pressed before the guest's acpid listens is lost; stop would then wait out its timeout.
-            LabConsole.awaitReady(dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(),
+            // For kvmtool the ready line in console.log is also the proof that its console is captured.
+            boolean ready = LabConsole.awaitReady(dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(),
                     java.time.Duration.ofSeconds(arch.nestedBootTimeout(mode)), progress);
+            if (lkvm != null) {
+                failures += ready ? new LabLkvmChecks(name, dir, lkvm, progress, this::run).run() : 1;
+            }
         } finally {
-            if (command("detached-stop.txt", "stop", "stop", name).code() != 0) {
+            Result stop = command("detached-stop.txt", "stop", "stop", name);
+            if (stop.code() != 0) {
+                failures++;
+            } else if (lkvm != null && !stop.out().contains("typed 'poweroff' on the console;")
+                    && !stop.err().contains("typed 'poweroff' on the console: the guest halted")) {
+                // x86 kvmtool has no ACPI: poweroff halts the guest (seen on its console) and IPC STOP ends kvmtool.
+                progress.accept("FAIL: stop did not power the kvmtool guest down (or halt it) by typing poweroff on "
+                        + "its console");
                 failures++;
             }
         }
@@ -311,7 +334,16 @@ public final class LabInside {
         return out;
     }
 
-    private record Result(int code, String out, String err) {
+    record Result(int code, String out, String err) {
+    }
+
+    /** A vmlaunch command in this JVM, its output kept in the lab folder as {@code file} and shown as progress. */
+    interface Commands {
+        Result run(String file, String... args) throws IOException;
+    }
+
+    private Result run(String file, String... args) throws IOException {
+        return command(file, file, args);
     }
 
     /** Runs one vmlaunch command in this JVM; keeps its output in the lab folder and shows it as progress. */

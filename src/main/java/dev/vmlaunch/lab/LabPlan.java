@@ -24,7 +24,6 @@ final class LabPlan {
     static final String IMAGES_MOUNT = "/mnt/images";
     static final String LAB_MOUNT = "/mnt/lab";
     /** Where the lab host sees the folder of the user's kvmtool binary (--lkvm). */
-    static final String LKVM_MOUNT = "/mnt/lkvm";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -67,9 +66,13 @@ final class LabPlan {
         // root (the arm64 one) has neither, and its JVM could not use this JVM's archives anyway.
         LabHostJar inside = root.equals(Path.of("/")) ? LabHostJar.of(jar, Path.of(JAR_MOUNT))
                 : new LabHostJar(Path.of(JAR_MOUNT).resolve(jar.getFileName()), dev.vmlaunch.JvmFlags.cli());
-        String exec = java + " -- " + String.join(" ", inside.javaFlags()) + " -jar " + inside.path() + " lab-inside "
+        // x86_64 with --lkvm: kvmtool makes its sockets in $HOME/.lkvm, and this machine's /root is read-only in the
+        // lab host, so its JVM (and the supervisors it starts) get a writable HOME; the arm64 root links ~/.lkvm to /run.
+        String launch = lkvm != null && arch == LabArch.X86_64
+                ? "/usr/bin/env -- HOME=" + LabLkvm.HOME + " " + java + " " : java + " -- ";
+        String exec = launch + String.join(" ", inside.javaFlags()) + " -jar " + inside.path() + " lab-inside "
                 + LAB_MOUNT + " " + IMAGES_MOUNT + " --mode " + mode.accel
-                + (lkvm != null ? " --lkvm " + LKVM_MOUNT + "/" + lkvm.getFileName() : "");
+                + (lkvm != null ? " --lkvm " + LabLkvm.inside(lkvm) : "");
         ObjectNode g = JSON.createObjectNode();
         g.put("name", "vmlaunch-lab");
         g.put("vmm", "qemu").put("arch", arch.json()).put("accel", "tcg");
@@ -78,7 +81,7 @@ final class LabPlan {
         g.put("kernel", arch.kernel(images).toString());
         g.put("initrd", arch.initrd(images).toString());
         g.put("cmdline", kernelArgs + " vmlaunch.root=hostroot vmlaunch.9p=labjar:" + JAR_MOUNT + ",labimg:" + IMAGES_MOUNT
-                + ",lab:" + LAB_MOUNT + (lkvm != null ? ",lablkvm:" + LKVM_MOUNT : "") + " vmlaunch.exec=" + exec);
+                + ",lab:" + LAB_MOUNT + (lkvm != null ? "," + LabLkvm.TAG + ":" + LabLkvm.MOUNT : "") + " vmlaunch.exec=" + exec);
         ArrayNode shares = g.putArray("shares");
         shares.addObject().put("path", root.toString()).put("tag", "hostroot").put("readonly", true);
         shares.addObject().put("path", jar.getParent().toString()).put("tag", "labjar").put("readonly", true);
@@ -87,7 +90,7 @@ final class LabPlan {
         // root, and tmpfs has no user xattrs before Linux 6.6 (Debian 12 runs 6.1).
         shares.addObject().put("path", labDir.toString()).put("tag", "lab").put("security", "mapped-file");
         if (lkvm != null) {
-            shares.addObject().put("path", lkvm.getParent().toString()).put("tag", "lablkvm").put("readonly", true);
+            shares.addObject().put("path", lkvm.getParent().toString()).put("tag", LabLkvm.TAG).put("readonly", true);
         }
         ArrayNode devices = g.putArray("devices");
         // The NICs go right after the 9p devices, which QEMU places first in slots 1, 2, ...: four shares put them at
@@ -147,6 +150,24 @@ final class LabPlan {
                 g.put("mte", false);
             }
         }
+        g.putArray("passthrough").addObject().put("host", bdf).put("managed", true);
+        return write(g);
+    }
+
+    /**
+     * {@link #nestedGuest} as a kvmtool guest run by {@code lkvm} (a path inside the lab host): accel kvm (kvmtool's
+     * only), one vCPU on lab-host CPU {@code cpu}, the NIC managed, and no virtio-net of kvmtool's own (it would take
+     * eth0). Its console is a shell: {@code stop} types poweroff there.
+     */
+    static String nestedLkvmGuest(String name, Path images, String lkvm, String bdf, int cpu) {
+        ObjectNode g = JSON.createObjectNode();
+        g.put("name", name);
+        g.put("vmm", "lkvm").put("arch", "x86_64").put("binary", lkvm).put("accel", "kvm");
+        g.put("cpus", 1).put("memory", "256M");
+        g.put("cpuAffinity", Integer.toString(cpu));
+        g.put("kernel", images.resolve("x86_64/vmlinuz").toString());
+        g.put("initrd", images.resolve("x86_64/initramfs.gz").toString());
+        g.put("network", "none");
         g.putArray("passthrough").addObject().put("host", bdf).put("managed", true);
         return write(g);
     }

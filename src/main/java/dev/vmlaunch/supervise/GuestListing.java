@@ -65,7 +65,13 @@ public final class GuestListing {
                 note = (note == null ? "" : note + "; ") + "devices not given back"
                         + (s.restoreError() == null ? "" : ": " + s.restoreError());
             }
-            out.add(new Entry(r.name(), "vmlaunch", s.vmm(), r.shown().json(), s.pid(), s.supervisorPid(),
+            String shown = r.shown().json();
+            if ("lkvm".equals(s.vmm()) && r.vmmAlive() && r.shown() == Lifecycle.RUNNING && s.lkvmSocket() != null) {
+                // kvmtool sends no events: whether it is paused is its answer to VMSTATE, as for lkvm list.
+                String vm = GuestPause.lkvmState(Path.of(s.lkvmSocket()), lkvmTimeout);
+                shown = vm == null ? shown : vm;
+            }
+            out.add(new Entry(r.name(), "vmlaunch", s.vmm(), shown, s.pid(), s.supervisorPid(),
                     r.supervisorAlive(), s.since(), s.startedAt(), s.devices(), r.shown().ended() ? r.exit() : null, note,
                     r.live()));
         }

@@ -60,7 +60,10 @@ public final class SupervisedLauncher implements GuestLauncher {
             public Optional<String> ended() {
                 VmmExit e = ended.get();
                 if (e != null) {
-                    return Optional.of(argv.get(0) + " " + e.describe());
+                    // How the supervisor judged it (a kvmtool guest's panic or reboot is told from its console).
+                    ExitRecord how = sup.state().exit();
+                    return Optional.of(argv.get(0) + " " + e.describe()
+                            + (how == null ? "" : " (" + how.how() + ": " + how.detail() + ")"));
                 }
                 return isAlive() ? Optional.empty() : Optional.of(argv.get(0) + " ended");
             }

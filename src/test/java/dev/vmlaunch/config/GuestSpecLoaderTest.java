@@ -162,6 +162,40 @@ class GuestSpecLoaderTest {
     }
 
     @Test
+    void anLkvmGuestsStopTypesPoweroffOnItsConsoleByDefault() throws IOException {
+        assertEquals("poweroff", load("{\"name\":\"g\",\"vmm\":\"lkvm\"}").spec().stop().consoleCommand());
+        assertEquals("halt -f", load("{\"name\":\"g\",\"vmm\":\"lkvm\",\"stop\":{\"consoleCommand\":\"halt -f\"}}")
+                .spec().stop().consoleCommand());
+    }
+
+    @Test
+    void aNullOrEmptyConsoleCommandTurnsTheConsoleStepOff() throws IOException {
+        assertNull(load("{\"name\":\"g\",\"vmm\":\"lkvm\",\"stop\":{\"consoleCommand\":null}}").spec().stop()
+                .consoleCommand());
+        assertNull(load("{\"name\":\"g\",\"vmm\":\"lkvm\",\"stop\":{\"consoleCommand\":\"\"}}").spec().stop()
+                .consoleCommand());
+    }
+
+    @Test
+    void aConsoleCommandWithAControlCharacterIsRefusedWithItsPosition() {
+        assertEquals("guest.json:1:51: $.stop.consoleCommand: must be one line of text (no control characters: "
+                + "vmlaunch adds the Enter)",
+                onlyError("{\"name\":\"g\",\"vmm\":\"lkvm\",\"stop\":{\"consoleCommand\":\"poweroff\\n\"}}"));
+    }
+
+    @Test
+    void stopIsRefusedForQemuAndItsUnknownFieldsAreErrors() {
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"stop\":{}}")
+                .contains("$.stop: \"stop\" is for lkvm guests"));
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"lkvm\",\"stop\":{\"command\":\"x\"}}")
+                .contains("$.stop.command"));
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"lkvm\",\"stop\":{\"consoleCommand\":7}}")
+                .contains("$.stop.consoleCommand: expected a string"));
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"lkvm\",\"stop\":{\"consoleCommand\":\"" + "x".repeat(257) + "\"}}")
+                .contains("at most 256 characters"));
+    }
+
+    @Test
     void xVgaIsRefusedForLkvm() {
         String e = onlyError("{\"name\":\"g\",\"vmm\":\"lkvm\",\"passthrough\":[{\"host\":\"08:00.1\",\"xVga\":true}]}");
         assertTrue(e.contains("$.passthrough[0].xVga: \"xVga\" is not supported by lkvm"), e);

@@ -64,6 +64,33 @@ class LabPlanTest {
     }
 
     @Test
+    void withLkvmTheLabHostSharesTheBinarysFolderAndRunsItsJvmWithAWritableHome() throws Exception {
+        Path jar = dir.resolve("target/vmlaunch.jar");
+        Path lkvm = dir.resolve("kvmtool/lkvm");
+        GuestSpec g = load(LabPlan.labHost(LabArch.X86_64, dir, dir.resolve("lab"), Path.of("/"), Path.of("/usr/bin/java"),
+                jar, LabPlan.Mode.KVM, 2, lkvm));
+        assertTrue(g.cmdline().contains(" vmlaunch.exec=/usr/bin/env -- HOME=/tmp /usr/bin/java -"),
+                "kvmtool makes its sockets in $HOME/.lkvm, and the lab host's /root is read-only: " + g.cmdline());
+        assertTrue(g.cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm"), g.cmdline());
+        assertTrue(g.cmdline().contains(",labkvmtool:/mnt/kvmtool "), g.cmdline());
+        assertEquals("0x6", g.devices().get(0).props().get("addr"), "slot 5 is the fifth share's");
+        assertEquals("0x7", g.devices().get(1).props().get("addr"));
+        assertTrue(g.shares().stream().anyMatch(s -> s.tag().equals("labkvmtool") && s.readonly()
+                && s.path().equals(dir.resolve("kvmtool"))), g.shares().toString());
+    }
+
+    @Test
+    void theLkvmDetachedGuestIsAKvmtoolGuestOnItsOwnCpuWithItsNicManagedAndNoVirtioNet() throws Exception {
+        GuestSpec g = load(LabPlan.nestedLkvmGuest("lab-detached", dir, "/mnt/kvmtool/lkvm", "0000:00:05.0", 0));
+        assertEquals(dev.vmlaunch.config.Vmm.LKVM, g.vmm());
+        assertEquals("/mnt/kvmtool/lkvm", g.binary());
+        assertEquals(dev.vmlaunch.config.CpuList.of(0), g.affinity().process());
+        assertEquals(dev.vmlaunch.config.Network.NONE, g.network());
+        assertTrue(g.passthrough().get(0).managed());
+        assertEquals("poweroff", g.stop().consoleCommand());
+    }
+
+    @Test
     void pathsWithQuotesAndBackslashesReachTheFilesUnchanged() throws Exception {
         Path odd = dir.resolve("a \"quoted\" \\ folder");
         GuestSpec g = load(LabPlan.nestedGuest(LabArch.AARCH64, "lab-virt1", odd, odd.resolve("share"), "0000:00:05.0",
@@ -115,9 +142,9 @@ class LabPlanTest {
         Path lkvm = dir.resolve("kvmtool/lkvm-static");
         GuestSpec g = load(LabPlan.labHost(LabArch.AARCH64, dir, dir.resolve("lab"), dir.resolve("root"),
                 Path.of(LabRoot.JAVA), jar, LabPlan.Mode.KVM, 2, lkvm));
-        assertTrue(g.cmdline().endsWith("--mode kvm --lkvm /mnt/lkvm/lkvm-static"), g.cmdline());
-        assertTrue(g.cmdline().contains(",lablkvm:/mnt/lkvm "), g.cmdline());
-        GuestSpec.Share share = g.shares().stream().filter(s -> s.tag().equals("lablkvm")).findFirst().orElseThrow();
+        assertTrue(g.cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm-static"), g.cmdline());
+        assertTrue(g.cmdline().contains(",labkvmtool:/mnt/kvmtool "), g.cmdline());
+        GuestSpec.Share share = g.shares().stream().filter(s -> s.tag().equals("labkvmtool")).findFirst().orElseThrow();
         assertEquals(lkvm.getParent(), share.path());
         assertTrue(share.readonly());
         // Five 9p devices take slots 1-5: the NICs must not ask for slot 5 (QEMU: "PCI: slot 5 function 0 not available").
