@@ -28,7 +28,7 @@ public final class GuestSpecLoader {
     static final Set<String> FIELDS = new LinkedHashSet<>(List.of("name", "vmm", "arch", "binary", "accel", "machine",
             "cpus", "memory", "kernel", "initrd", "cmdline", "firmware", "console", "irqchip", "viommu", "mte", "cpu",
             "vga", "disks", "cdrom", "shares", "network", "devices", "passthrough", "extraArgs",
-            AffinityFields.CPU_AFFINITY, AffinityFields.VCPU_PIN));
+            AffinityFields.CPU_AFFINITY, AffinityFields.VCPU_PIN, "hotplugSlots"));
     private static final Set<String> CPU_FIELDS = Set.of("model", "hideHypervisor", "hypervVendorId");
     private static final Set<String> DISK_FIELDS = Set.of("path", "readonly", "format");
     private static final Set<String> SHARE_FIELDS = Set.of("path", "tag", "readonly", "security");
@@ -172,6 +172,7 @@ public final class GuestSpecLoader {
             List<Passthrough> passthrough = f.list("passthrough", this::passthrough);
             List<String> extraArgs = f.list("extraArgs", this::extraArg);
             Affinity affinity = AffinityFields.read(f, cpus);
+            int hotplugSlots = f.integer("hotplugSlots", 0, GuestSpec.MAX_HOTPLUG_SLOTS).map(Long::intValue).orElse(0);
 
             if (f.has("initrd") && !f.has("kernel")) {
                 f.error("initrd", "an initrd needs a kernel (set \"kernel\")");
@@ -187,6 +188,7 @@ public final class GuestSpecLoader {
                         : checkQemu(f, arch, accel, machine, irqchip, viommu, passthrough);
                 accel = d.accel;
                 machine = d.machine;
+                checkHotplugSlots(f, vmm, machine, hotplugSlots);
                 irqchip = d.irqchip;
             }
             if (p.hasErrors()) {
@@ -198,7 +200,21 @@ public final class GuestSpecLoader {
             }
             return new GuestSpec(source, name, vmm, arch, binary, accel, machine, cpus, memory, kernel, initrd, cmdline,
                     firmware, console, irqchip, viommu, mte, cpu, vga, disks, cdrom, shares, network, devices, passthrough,
-                    extraArgs, affinity);
+                    extraArgs, affinity, hotplugSlots);
+        }
+
+        /** Root ports for {@code vmlaunch attach} exist on PCIe machines only; kvmtool has no hotplug at all. */
+        private static void checkHotplugSlots(Fields f, Vmm vmm, Machine machine, int slots) {
+            if (slots == 0) {
+                return;
+            }
+            if (vmm == Vmm.LKVM) {
+                f.error("hotplugSlots", "kvmtool has no PCI hotplug: 'vmlaunch attach' works for qemu guests only "
+                        + "(remove \"hotplugSlots\", or use \"vmm\": \"qemu\")");
+            } else if (machine == Machine.PC) {
+                f.error("hotplugSlots", "hotplug slots are PCIe root ports, which the pc machine has not (use "
+                        + "\"machine\": \"q35\")");
+            }
         }
 
         private record Defaults(Accel accel, Machine machine, IrqChip irqchip) {
