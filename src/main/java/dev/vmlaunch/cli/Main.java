@@ -31,6 +31,8 @@ import picocli.CommandLine.Spec;
             ListCommand.class,
             StopCommand.class,
             StatusCommand.class,
+            AttachCommand.class,
+            DetachCommand.class,
             ConsoleCommand.class,
             LogsCommand.class,
             TestCommand.class,
