@@ -66,7 +66,13 @@ public final class GuestHotplug {
             throws InterruptedException {
         try (HotplugLock lock = HotplugLock.acquire(dir); QmpClient qmp = connect()) {
             AttachedDevices rec = AttachedDevicesFile.read(dir);
-            List<HotplugSlots.Slot> slots = HotplugSlots.fromQueryPci(qmp.queryPci(timeouts.command()));
+            List<HotplugSlots.Slot> slots;
+            try {
+                slots = HotplugSlots.fromQueryPci(qmp.queryPci(timeouts.command()));
+            } catch (QmpErrorException noPci) {
+                // A machine without PCI ("-machine none") has no slots either.
+                slots = List.of();
+            }
             if (slots.isEmpty()) {
                 throw VmlaunchException.usage("guest \"" + dir.name() + "\" has no hotplug slots: set \"hotplugSlots\" "
                         + "in its guest.json (QEMU cannot add root ports to a running machine) and start it again");

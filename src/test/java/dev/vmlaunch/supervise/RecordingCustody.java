@@ -60,6 +60,12 @@ public final class RecordingCustody implements DeviceCustody {
     }
 
     @Override
+    public List<PciAddress> bindForAttach(String guest, List<PciAddress> devices) {
+        record("bind", guest, devices);
+        return devices;
+    }
+
+    @Override
     public void restore(String guest, List<PciAddress> devices) {
         if (Files.exists(failRestore)) {
             record("restore-failed", guest, devices);
