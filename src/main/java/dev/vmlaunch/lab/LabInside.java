@@ -1,10 +1,10 @@
 package dev.vmlaunch.lab;
 
-import dev.vmlaunch.harness.ProgressLog;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmlaunch.cli.Main;
+import dev.vmlaunch.harness.GuestAgent;
+import dev.vmlaunch.harness.ProgressLog;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -101,7 +101,7 @@ public final class LabInside {
             }
         }
         boolean restored = driversAre(bdfs, "e1000e", "after the harness");
-        boolean detached = detached(work, share, bdfs.get(0));
+        boolean detached = detached(work, share, bdfs.get(0), bdfs.get(1));
         int exit = code != 0 ? code : !restored || !detached ? 1 : 0;
         LabChecks.write(dir, exit, restored, detached);
         progress.accept("lab host done (exit " + exit + ")");
@@ -132,13 +132,17 @@ public final class LabInside {
     }
 
     /**
-     * The flow a user types: {@code run -d} of one guest with a managed NIC, {@code list}, {@code status},
-     * {@code stop}; then the NIC must be back on e1000e. True when every step did what it should.
+     * The flow a user types: {@code run -d} of one guest with a managed NIC, {@code list}, {@code status}, the hotplug
+     * cycle of the other NIC ({@link LabHotplug}), {@code stop}; then both NICs must be back on e1000e. True when every
+     * step did what it should.
      */
-    private boolean detached(Path work, Path share, String bdf) throws IOException {
+    private boolean detached(Path work, Path share, String bdf, String hotBdf) throws IOException {
         String name = "lab-detached";
-        Path guest = plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdf, mode, 0));
-        progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status, stop");
+        GuestAgent agent = GuestAgent.install(share, name);
+        Path guest = plan(work, name + ".json", LabPlan.hotplugGuest(name, images, share, bdf, mode, 0,
+                agent.kernelArgs("hostshare")));
+        progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status, attach "
+                + hotBdf + " --managed, a workload through it, detach, stop");
         int failures = 0;
         // If run -d hangs, the lab host is stopped at its time limit and its /run is lost: keep the logs before that.
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
@@ -155,13 +159,14 @@ public final class LabInside {
         watchdog.setDaemon(true);
         watchdog.start();
         try {
-            return detachedSteps(work, guest, name, bdf, failures);
+            return detachedSteps(work, guest, name, bdf, hotBdf, agent, failures);
         } finally {
             done.countDown();
         }
     }
 
-    private boolean detachedSteps(Path work, Path guest, String name, String bdf, int failures) throws IOException {
+    private boolean detachedSteps(Path work, Path guest, String name, String bdf, String hotBdf, GuestAgent agent,
+            int failures) throws IOException {
         // The ready timeout is generous: the supervisor's own JVM starts first, and inside a TCG lab host on a busy
         // machine that alone took 40 s.
         if (command("detached-run.txt", "run -d", "run", "-d", "--ready-timeout", "600", guest.toString()).code() != 0) {
@@ -182,14 +187,30 @@ public final class LabInside {
                 failures++;
             }
             // A power button pressed before the guest's acpid listens is lost; stop would then wait out its timeout.
-            LabConsole.awaitReady(dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(),
-                    java.time.Duration.ofMinutes(mode == LabPlan.Mode.KVM ? 2 : 6), progress);
+            java.time.Duration boot = java.time.Duration.ofMinutes(mode == LabPlan.Mode.KVM ? 2 : 6);
+            LabConsole.awaitReady(dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(), boot, progress);
+            java.util.function.BooleanSupplier alive = () -> dev.vmlaunch.supervise.GuestRecords.find(stateRoot(), name)
+                    .map(dev.vmlaunch.supervise.GuestRecords.Record::vmmAlive).orElse(false);
+            try {
+                agent.awaitAnnouncement(boot, alive);
+                if (!new LabHotplug(dir, progress, this::command, java.time.Duration.ofMinutes(3))
+                        .cycle(name, hotBdf, agent, alive)) {
+                    failures++;
+                }
+                agent.stop();
+            } catch (RuntimeException e) {
+                progress.accept("FAIL: the agent of " + name + ": " + e.getMessage());
+                failures++;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failures++;
+            }
         } finally {
             if (command("detached-stop.txt", "stop", "stop", name).code() != 0) {
                 failures++;
             }
         }
-        if (!driversAre(List.of(bdf), "e1000e", "after stop")) {
+        if (!driversAre(List.of(bdf, hotBdf), "e1000e", "after stop")) {
             failures++;
         }
         if (failures > 0) {
@@ -268,7 +289,7 @@ public final class LabInside {
         return out;
     }
 
-    private record Result(int code, String out, String err) {
+    record Result(int code, String out, String err) {
     }
 
     /** Runs one vmlaunch command in this JVM; keeps its output in the lab folder and shows it as progress. */

@@ -89,6 +89,31 @@ final class LabPlan {
      * {@code cpuAffinity}): two nested KVM guests sharing the lab host's CPUs crash or hang QEMU 7.2's SVM emulation.
      */
     static String nestedGuest(String name, Path images, Path share, String bdf, Mode mode, int cpu) {
+        return write(nestedGuestNode(name, images, share, bdf, mode, cpu));
+    }
+
+    /**
+     * The detached flow's guest: a nested guest as above, with one hotplug slot for {@code vmlaunch attach} and the
+     * harness agent's kernel arguments (the lab runs a workload in it after the attach).
+     */
+    static String hotplugGuest(String name, Path images, Path share, String bdf, Mode mode, int cpu, String agentArgs) {
+        ObjectNode g = nestedGuestNode(name, images, share, bdf, mode, cpu);
+        g.put("cmdline", g.path("cmdline").asText() + " " + agentArgs);
+        g.put("hotplugSlots", 1);
+        return write(g);
+    }
+
+    /**
+     * Brings up the NIC at guest address {@code guestBdf} once the guest's e1000e driver has taken it (pciehp probes a
+     * hot-added device a moment after QEMU reports it plugged in) and moves traffic through it.
+     */
+    static String hotplugWorkload(String guestBdf) {
+        String net = "/sys/bus/pci/devices/" + guestBdf + "/net";
+        return "i=0; while [ ! -d " + net + " ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done; n=$(ls " + net + ") && "
+                + "ip link set $n up && ip addr add 10.0.2.15/24 dev $n && sleep 2 && ping -c 5 -W 3 10.0.2.2";
+    }
+
+    private static ObjectNode nestedGuestNode(String name, Path images, Path share, String bdf, Mode mode, int cpu) {
         ObjectNode g = JSON.createObjectNode();
         g.put("name", name);
         g.put("vmm", "qemu").put("arch", "x86_64");
@@ -104,7 +129,7 @@ final class LabPlan {
         // mapped-file keeps the guest's links and modes in .virtfs_metadata files instead.
         g.putArray("shares").addObject().put("path", share.toString()).put("tag", "hostshare").put("security", "mapped-file");
         g.putArray("passthrough").addObject().put("host", bdf).put("managed", true);
-        return write(g);
+        return g;
     }
 
     /** The aarch64 lab: one GICv3-ITS guest with SMMUv3 and an emulated e1000e. */
