@@ -144,12 +144,14 @@ public final class LabInside {
         progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status, attach "
                 + hotBdf + " --managed, a workload through it, detach, stop");
         int failures = 0;
-        // If run -d hangs, the lab host is stopped at its time limit and its /run is lost: keep the logs before that.
+        // If the flow hangs (run -d, the agent, attach or detach), the lab host is stopped at its time limit and its
+        // /run is lost: keep the logs before that.
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         Thread watchdog = new Thread(() -> {
             try {
-                if (!done.await(4, java.util.concurrent.TimeUnit.MINUTES)) {
-                    progress.accept("run -d " + name + " still runs after 4 min; its logs go to the lab folder as " + name + "-*");
+                if (!done.await(6, java.util.concurrent.TimeUnit.MINUTES)) {
+                    progress.accept("the detached flow of " + name + " still runs after 6 min; its logs go to the lab "
+                            + "folder as " + name + "-*");
                     keepSupervisorLogs(name);
                 }
             } catch (InterruptedException e) {

@@ -21,6 +21,17 @@ class HostInterruptSideTest {
     }
 
     @Test
+    void theRowsVfioPciRegistersAreFoundInARealLabHostsTable() throws Exception {
+        String t = ProcInterrupts.readCapped(java.nio.file.Path.of(
+                HostInterruptSideTest.class.getResource("/interrupts/x86_64-lab-host-vfio-attached.txt").toURI()));
+        HostInterruptSide attached = HostInterruptSide.of("0000:00:06.0", t, t, 26);
+        assertEquals(3, attached.vectors(), attached.toString());
+        assertEquals(List.of("msix"), attached.kinds());
+        assertEquals(1, HostInterruptSide.of("0000:00:05.0", t, t, 1).vectors(), "the other NIC's own row only");
+        assertEquals(0, HostInterruptSide.of("0000:00:02.0", t, t, 1).vectors(), "a device not on vfio-pci has none");
+    }
+
+    @Test
     void bothSidesMovedWhenTheHostsVfioHandlerTookTheInterrupts() {
         HostInterruptSide h = HostInterruptSide.of(BDF, host(10, 5, 1), host(17, 9, 900), 11);
         assertEquals(HostInterruptSide.BOTH, h.moved());

@@ -122,6 +122,28 @@ class HotplugIT {
     }
 
     @Test
+    void aDeviceBoundByAttachIsGivenBackByTheSupervisorWhenTheGuestEndsMidAttach() throws Exception {
+        env.hostDevice(DEVICE);
+        VmlaunchProcess run = env.cli("run", "-d", q35Guest("mid", 1).toString());
+        assertEquals(0, run.exitCode(), run.transcript());
+        GuestState s = env.state("mid");
+        Path hold = Files.writeString(env.state.resolve("custody.hold-bind"), "");
+        try (VmlaunchProcess attach = VmlaunchProcess.startCommand(env.env(),
+                SupervisionEnv.cliCommand("attach", "mid", DEVICE, "--managed"))) {
+            await("attach binds").atMost(Duration.ofSeconds(60)).until(() -> custodyLog().contains("bind mid " + DEVICE));
+            // The VMM dies while the attach holds the device bound for it, before QEMU ever saw it.
+            SupervisionEnv.signal(s.pid(), "KILL");
+            await("the supervisor records the end").atMost(Duration.ofSeconds(60))
+                    .until(() -> env.stateIfReadable("mid").map(st -> st.exit() != null).orElse(false));
+            assertTrue(custodyLog().contains("restore mid " + DEVICE + " pid=" + s.supervisorPid()),
+                    "the supervisor gives back what attach bound for the guest: " + custodyLog());
+            Files.delete(hold);
+            assertEquals(1, attach.waitFor(Duration.ofSeconds(60)), attach.transcript());
+            assertTrue(attach.stderrText().contains("could not attach " + DEVICE + " to \"mid\""), attach.transcript());
+        }
+    }
+
+    @Test
     void aGuestWithoutSlotsAKvmtoolGuestAndAnUnknownNameAreRefused() throws Exception {
         VmlaunchProcess run = env.cli("run", "-d", env.noneGuest("flat").toString());
         assertEquals(0, run.exitCode(), run.transcript());
