@@ -68,7 +68,8 @@ public final class AttachCommand implements Callable<Integer> {
         Host host = Host.system();
         List<PciAddress> endpoints = endpoints(host, address);
         if (!managed) {
-            List<String> off = endpoints.stream().map(e -> host.sysfs().device(e).orElseThrow())
+            List<String> off = endpoints.stream().map(e -> host.sysfs().device(e).orElseThrow(() -> VmlaunchException
+                    .hostNotReady(e + " left the IOMMU group of " + address + " while it was read; try again")))
                     .filter(d -> !Viability.VFIO_PCI.equals(d.driver()))
                     .map(d -> d.address() + " (" + (d.driver() == null ? "no driver" : d.driver()) + ")").toList();
             if (!off.isEmpty()) {

@@ -29,7 +29,9 @@ public final class DetachCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "BDF", description = "The host device given to attach (or any endpoint of its group).")
     String device;
 
-    @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "30",
+    // Below stop's 30 s: the wait holds qmp-cli.sock (QEMU serves one client a monitor), and a stop that comes
+    // meanwhile must still get the socket within its own power-button step.
+    @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "20",
             description = "How long the guest may take to let go of each endpoint (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
