@@ -24,6 +24,8 @@ final class Subcommands {
         ALL.put("pause", PauseCommand.class);
         ALL.put("resume", ResumeCommand.class);
         ALL.put("status", StatusCommand.class);
+        ALL.put("attach", AttachCommand.class);
+        ALL.put("detach", DetachCommand.class);
         ALL.put("console", ConsoleCommand.class);
         ALL.put("logs", LogsCommand.class);
         ALL.put("test", TestCommand.class);

@@ -46,7 +46,11 @@ public record GuestSpec(
         List<Passthrough> passthrough,
         List<String> extraArgs,
         Affinity affinity,
-        Stop stop) {
+        Stop stop,
+        int hotplugSlots) {
+
+    /** At most this many empty PCIe root ports for {@code vmlaunch attach} (each costs the guest a bus number). */
+    public static final int MAX_HOTPLUG_SLOTS = 16;
 
     public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
 
@@ -73,7 +77,7 @@ public record GuestSpec(
         String c = cmdline == null || cmdline.isBlank() ? extra : cmdline + " " + extra;
         return new GuestSpec(source, name, vmm, arch, binary, accel, machine, cpus, memoryMiB, kernel, initrd, c, firmware,
                 console, irqchip, viommu, mte, cpu, vga, disks, cdrom, shares, network, devices, passthrough, extraArgs,
-                affinity, stop);
+                affinity, stop, hotplugSlots);
     }
 
     /** Firmware: a single image for {@code -bios} / lkvm {@code --firmware}, or an OVMF/AAVMF pflash pair. */

@@ -28,7 +28,8 @@ public final class GuestSpecLoader {
     static final Set<String> FIELDS = new LinkedHashSet<>(List.of("name", "vmm", "arch", "binary", "accel", "machine",
             "cpus", "memory", "kernel", "initrd", "cmdline", "firmware", "console", "irqchip", "viommu", "mte", "cpu",
             "vga", "disks", "cdrom", "shares", "network", "devices", "passthrough", "extraArgs",
-            AffinityFields.CPU_AFFINITY, AffinityFields.VCPU_PIN, "stop"));
+            AffinityFields.CPU_AFFINITY, AffinityFields.VCPU_PIN, "stop",
+            "hotplugSlots"));
     private static final Set<String> STOP_FIELDS = Set.of("consoleCommand");
     /** Longest stop.consoleCommand: one line a shell reads at once (a tty's canonical line holds 4095 bytes). */
     static final int MAX_CONSOLE_COMMAND = 256;
@@ -179,6 +180,7 @@ public final class GuestSpecLoader {
             if (f.has("stop") && vmm == Vmm.QEMU) {
                 f.error("stop", "\"stop\" is for lkvm guests (qemu's stop presses the guest's power button)");
             }
+            int hotplugSlots = f.integer("hotplugSlots", 0, GuestSpec.MAX_HOTPLUG_SLOTS).map(Long::intValue).orElse(0);
 
             if (f.has("initrd") && !f.has("kernel")) {
                 f.error("initrd", "an initrd needs a kernel (set \"kernel\")");
@@ -194,6 +196,7 @@ public final class GuestSpecLoader {
                         : checkQemu(f, arch, accel, machine, irqchip, viommu, passthrough);
                 accel = d.accel;
                 machine = d.machine;
+                checkHotplugSlots(f, vmm, machine, hotplugSlots);
                 irqchip = d.irqchip;
             }
             if (p.hasErrors()) {
@@ -205,7 +208,21 @@ public final class GuestSpecLoader {
             }
             return new GuestSpec(source, name, vmm, arch, binary, accel, machine, cpus, memory, kernel, initrd, cmdline,
                     firmware, console, irqchip, viommu, mte, cpu, vga, disks, cdrom, shares, network, devices, passthrough,
-                    extraArgs, affinity, stop);
+                    extraArgs, affinity, stop, hotplugSlots);
+        }
+
+        /** Root ports for {@code vmlaunch attach} exist on PCIe machines only; kvmtool has no hotplug at all. */
+        private static void checkHotplugSlots(Fields f, Vmm vmm, Machine machine, int slots) {
+            if (slots == 0) {
+                return;
+            }
+            if (vmm == Vmm.LKVM) {
+                f.error("hotplugSlots", "kvmtool has no PCI hotplug: 'vmlaunch attach' works for qemu guests only "
+                        + "(remove \"hotplugSlots\", or use \"vmm\": \"qemu\")");
+            } else if (machine == Machine.PC) {
+                f.error("hotplugSlots", "hotplug slots are PCIe root ports, which the pc machine has not (use "
+                        + "\"machine\": \"q35\")");
+            }
         }
 
         private record Defaults(Accel accel, Machine machine, IrqChip irqchip) {

@@ -1,10 +1,10 @@
 package dev.vmlaunch.lab;
 
-import dev.vmlaunch.harness.ProgressLog;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmlaunch.cli.Main;
+import dev.vmlaunch.harness.GuestAgent;
+import dev.vmlaunch.harness.ProgressLog;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -114,7 +114,7 @@ public final class LabInside {
             }
         }
         boolean restored = driversAre(bdfs, "e1000e", "after the harness");
-        boolean detached = detached(work, share, bdfs.get(0));
+        boolean detached = detached(work, share, bdfs.get(0), bdfs.get(1));
         int exit = code != 0 ? code : !restored || !detached ? 1 : 0;
         LabChecks.write(dir, exit, restored, detached);
         progress.accept("lab host done (exit " + exit + ")");
@@ -164,19 +164,26 @@ public final class LabInside {
     }
 
     /**
-     * The flow a user types: {@code run -d} of one guest with a managed NIC, {@code list}, {@code status},
-     * {@code stop}; then the NIC must be back on e1000e. True when every step did what it should.
+     * The flow a user types: {@code run -d} of one guest with a managed NIC, {@code list}, {@code status}, the hotplug
+     * cycle of the other NIC ({@link LabHotplug}), {@code stop}; then both NICs must be back on e1000e. True when every
+     * step did what it should.
      */
-    private boolean detached(Path work, Path share, String bdf) throws IOException {
+    private boolean detached(Path work, Path share, String bdf, String hotBdf) throws IOException {
         String name = "lab-detached";
+        // The hotplug cycle needs a qemu guest on q35 (kvmtool has no hotplug; the aarch64 lab has no cycle yet).
+        boolean hotplug = lkvm == null && arch == LabArch.X86_64;
+        GuestAgent agent = hotplug ? GuestAgent.install(share, name) : null;
         // x86_64 --lkvm: the detached guest is the kvmtool one (the harness's stay qemu); aarch64: every nested guest is.
-        Path guest = plan(work, name + ".json", lkvm != null && arch == LabArch.X86_64
-                ? LabPlan.nestedLkvmGuest(name, images, lkvm, bdf, 0)
+        Path guest = plan(work, name + ".json", hotplug
+                ? LabPlan.hotplugGuest(name, images, share, bdf, mode, 0, agent.kernelArgs("hostshare"))
+                : lkvm != null && arch == LabArch.X86_64 ? LabPlan.nestedLkvmGuest(name, images, lkvm, bdf, 0)
                 : LabPlan.nestedGuest(arch, name, images, share, bdf, mode, 0, lkvm));
-        progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status, stop"
+        progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status"
+                + (hotplug ? ", attach " + hotBdf + " --managed, a workload through it, detach" : "") + ", stop"
                 + (lkvm != null ? " (kvmtool " + lkvm + ": also its console, pause/resume, lkvm list, a graceful stop)" : ""));
         int failures = 0;
-        // If run -d hangs, the lab host is stopped at its time limit and its /run is lost: keep the logs before that.
+        // If the flow hangs (run -d, the agent, attach or detach), the lab host is stopped at its time limit and its
+        // /run is lost: keep the logs before that.
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         Thread watchdog = new Thread(() -> {
             try {
@@ -192,13 +199,14 @@ public final class LabInside {
         watchdog.setDaemon(true);
         watchdog.start();
         try {
-            return detachedSteps(work, guest, name, bdf, failures);
+            return detachedSteps(work, guest, name, bdf, hotBdf, agent, failures);
         } finally {
             done.countDown();
         }
     }
 
-    private boolean detachedSteps(Path work, Path guest, String name, String bdf, int failures) throws IOException {
+    private boolean detachedSteps(Path work, Path guest, String name, String bdf, String hotBdf, GuestAgent agent,
+            int failures) throws IOException {
         // The ready timeout is generous: the supervisor's own JVM starts first, and inside a TCG lab host on a busy
         // machine that alone took 40 s.
         if (command("detached-run.txt", "run -d", "run", "-d", "--ready-timeout",
@@ -224,10 +232,14 @@ public final class LabInside {
             }
             // A power button pressed before the guest's acpid listens is lost; stop would then wait out its timeout.
             // For kvmtool the ready line in console.log is also the proof that its console is captured.
+            java.time.Duration boot = java.time.Duration.ofSeconds(arch.nestedBootTimeout(mode));
             boolean ready = LabConsole.awaitReady(dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(),
-                    java.time.Duration.ofSeconds(arch.nestedBootTimeout(mode)), progress);
+                    boot, progress);
             if (lkvm != null) {
                 failures += ready ? new LabLkvmChecks(name, dir, lkvm, progress, this::run).run() : 1;
+            }
+            if (agent != null) {
+                failures += hotplugCycle(name, hotBdf, agent, boot);
             }
         } finally {
             Result stop = command("detached-stop.txt", "stop", "stop", name);
@@ -241,7 +253,7 @@ public final class LabInside {
                 failures++;
             }
         }
-        if (!driversAre(List.of(bdf), "e1000e", "after stop")) {
+        if (!driversAre(List.of(bdf, hotBdf), "e1000e", "after stop")) {
             failures++;
         }
         if (failures > 0) {
@@ -306,6 +318,28 @@ public final class LabInside {
     }
 
     /** Checks (and reports) that each device is bound to {@code driver} now, as sysfs says. */
+    /** attach --managed, a workload through the attached NIC, detach: the number of failures. */
+    private int hotplugCycle(String name, String hotBdf, GuestAgent agent, java.time.Duration boot) throws IOException {
+        java.util.function.BooleanSupplier alive = () -> dev.vmlaunch.supervise.GuestRecords.find(stateRoot(), name)
+                .map(dev.vmlaunch.supervise.GuestRecords.Record::vmmAlive).orElse(false);
+        int failures = 0;
+        try {
+            agent.awaitAnnouncement(boot, alive);
+            if (!new LabHotplug(dir, progress, this::command, java.time.Duration.ofMinutes(3))
+                    .cycle(name, hotBdf, agent, alive)) {
+                failures++;
+            }
+            agent.stop();
+        } catch (RuntimeException e) {
+            progress.accept("FAIL: the agent of " + name + ": " + e.getMessage());
+            failures++;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failures++;
+        }
+        return failures;
+    }
+
     private boolean driversAre(List<String> bdfs, String driver, String when) {
         dev.vmlaunch.host.Sysfs sysfs = new dev.vmlaunch.host.Sysfs(Path.of("/sys"));
         boolean all = true;

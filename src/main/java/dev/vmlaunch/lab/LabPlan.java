@@ -119,6 +119,32 @@ final class LabPlan {
      */
     static String nestedGuest(LabArch arch, String name, Path images, Path share, String bdf, Mode mode, int cpu,
             String lkvm) {
+        return write(nestedGuestNode(arch, name, images, share, bdf, mode, cpu, lkvm));
+    }
+
+    /**
+     * The detached flow's guest: a nested guest as above, with one hotplug slot for {@code vmlaunch attach} and the
+     * harness agent's kernel arguments (the lab runs a workload in it after the attach).
+     */
+    static String hotplugGuest(String name, Path images, Path share, String bdf, Mode mode, int cpu, String agentArgs) {
+        ObjectNode g = nestedGuestNode(LabArch.X86_64, name, images, share, bdf, mode, cpu, null);
+        g.put("cmdline", g.path("cmdline").asText() + " " + agentArgs);
+        g.put("hotplugSlots", 1);
+        return write(g);
+    }
+
+    /**
+     * Brings up the NIC at guest address {@code guestBdf} once the guest's e1000e driver has taken it (pciehp probes a
+     * hot-added device a moment after QEMU reports it plugged in) and moves traffic through it.
+     */
+    static String hotplugWorkload(String guestBdf) {
+        String net = "/sys/bus/pci/devices/" + guestBdf + "/net";
+        return "i=0; while [ ! -d " + net + " ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done; n=$(ls " + net + ") && "
+                + "ip link set $n up && ip addr add 10.0.2.15/24 dev $n && sleep 2 && ping -c 5 -W 3 10.0.2.2";
+    }
+
+    private static ObjectNode nestedGuestNode(LabArch arch, String name, Path images, Path share, String bdf, Mode mode,
+            int cpu, String lkvm) {
         ObjectNode g = JSON.createObjectNode();
         g.put("name", name);
         if (lkvm != null) {
@@ -151,7 +177,7 @@ final class LabPlan {
             }
         }
         g.putArray("passthrough").addObject().put("host", bdf).put("managed", true);
-        return write(g);
+        return g;
     }
 
     /**

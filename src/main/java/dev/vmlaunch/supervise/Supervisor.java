@@ -183,6 +183,8 @@ public final class Supervisor {
         giveBackLeftovers();
         GuestEnd.removeSockets(dir, null);
         deleteQuietly(dir.stopRequest());
+        // What an earlier run had attached left with its VMM (and its managed devices with its end).
+        deleteQuietly(dir.hotplugFile());
         AffinityStep.clear(dir);
         truncate(dir.eventsFile());
         if (!foreground) {

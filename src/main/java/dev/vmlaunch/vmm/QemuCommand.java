@@ -63,7 +63,8 @@ public final class QemuCommand implements VmmCommand {
         shares(s, a);
         network(s, a);
         devices(s, a);
-        passthrough(s, a);
+        int ports = passthrough(s, a);
+        hotplugSlots(s, ports, a);
         a.addAll(s.extraArgs());
         return a;
     }
@@ -263,7 +264,7 @@ public final class QemuCommand implements VmmCommand {
      * Each host slot gets its own PCIe root port on q35/virt (GPU drivers expect a PCIe link above them), and the
      * functions of one host slot stay functions of one guest slot, with multifunction=on on function 0.
      */
-    private void passthrough(GuestSpec s, List<String> a) {
+    private int passthrough(GuestSpec s, List<String> a) {
         Map<PciAddress, List<Passthrough>> bySlot = new LinkedHashMap<>();
         for (Passthrough p : s.passthrough()) {
             PciAddress slot = new PciAddress(p.host().domain(), p.host().bus(), p.host().slot(), 0);
@@ -311,6 +312,23 @@ public final class QemuCommand implements VmmCommand {
                 }
                 add(a, "-device", dev.toString());
             }
+        }
+        return port;
+    }
+
+    /** The id of the {@code index}th empty root port that {@code vmlaunch attach} plugs devices into. */
+    public static String hotplugSlot(int index) {
+        return "vml-hp" + index;
+    }
+
+    /**
+     * Empty PCIe root ports, reserved at start: QEMU cannot add a root port to a running q35/virt machine, and a
+     * device hot-added straight onto pcie.0 is not hot-pluggable there. Their chassis numbers follow the passthrough
+     * ports' (QEMU refuses two ports with one chassis/slot pair).
+     */
+    private static void hotplugSlots(GuestSpec s, int portsUsed, List<String> a) {
+        for (int i = 0; i < s.hotplugSlots(); i++) {
+            add(a, "-device", "pcie-root-port,id=" + hotplugSlot(i) + ",chassis=" + (portsUsed + i + 1));
         }
     }
 

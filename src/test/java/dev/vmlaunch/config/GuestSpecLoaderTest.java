@@ -121,6 +121,24 @@ class GuestSpecLoaderTest {
     }
 
     @Test
+    void hotplugSlotsAreCountedAndDefaultToNone() throws IOException {
+        assertEquals(0, load("{\"name\":\"g\",\"vmm\":\"qemu\"}").spec().hotplugSlots());
+        assertEquals(3, load("{\"name\":\"g\",\"vmm\":\"qemu\",\"hotplugSlots\":3}").spec().hotplugSlots());
+        assertEquals("guest.json:1:41: $.hotplugSlots: out of range: 17 (allowed 0..16)",
+                onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"hotplugSlots\":17}"));
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"hotplugSlots\":\"2\"}")
+                .contains("$.hotplugSlots: expected an integer"));
+    }
+
+    @Test
+    void hotplugSlotsAreRefusedForLkvmAndThePcMachine() {
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"lkvm\",\"hotplugSlots\":1}")
+                .contains("$.hotplugSlots: kvmtool has no PCI hotplug"));
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"machine\":\"pc\",\"hotplugSlots\":1}")
+                .contains("$.hotplugSlots: hotplug slots are PCIe root ports, which the pc machine has not"));
+    }
+
+    @Test
     void memoryAcceptsUnitsAndMebibytes() throws IOException {
         assertEquals(4096, load("{\"name\":\"g\",\"vmm\":\"qemu\",\"memory\":\"4G\"}").spec().memoryMiB());
         assertEquals(512, load("{\"name\":\"g\",\"vmm\":\"qemu\",\"memory\":\"512M\"}").spec().memoryMiB());
