@@ -38,13 +38,14 @@ PY
     plain+=("$(ms "$t0" "$t1")")
 done
 
-rund=(); quit=(); crash=(); rss=(); anon=()
+rund=(); quit=(); crash=(); rss=(); anon=(); pss=()
 for _ in $(seq "$rounds"); do
     t0=$(date +%s%N); ./vmlaunch run -d "$guest" >/dev/null 2>&1; t1=$(date +%s%N)
     rund+=("$(ms "$t0" "$t1")")
     sup=$(state supervisorPid)
     sleep 1
     rss+=("$(awk '/VmRSS/ {print $2}' "/proc/$sup/status")"); anon+=("$(awk '/RssAnon/ {print $2}' "/proc/$sup/status")")
+    pss+=("$(awk '/^Pss:/ {print $2}' "/proc/$sup/smaps_rollup")")
     t0=$(date +%s%N); ./vmlaunch stop --force bench >/dev/null; t1=$(date +%s%N)
     quit+=("$(ms "$t0" "$t1")")
     ./vmlaunch run -d "$guest" >/dev/null 2>&1
@@ -59,8 +60,9 @@ printf 'qemu -machine none, exec to QMP greeting (median of %d): %s ms\n' "$roun
 printf 'vmlaunch run -d, to return (guest up, QMP negotiated):   %s ms\n' "$(printf '%s\n' "${rund[@]}" | median)"
 printf 'vmlaunch stop --force (QMP quit), to return:              %s ms\n' "$(printf '%s\n' "${quit[@]}" | median)"
 printf 'SIGKILL of the VMM to state "crashed" on disk:            %s ms\n' "$(printf '%s\n' "${crash[@]}" | median)"
-printf 'supervisor VmRSS / RssAnon:                               %s / %s kB\n' \
-    "$(printf '%s\n' "${rss[@]}" | median)" "$(printf '%s\n' "${anon[@]}" | median)"
+# Pss splits the pages a supervisor shares (libjvm, the CDS archive's read-only half) among the processes that map them.
+printf 'supervisor VmRSS / RssAnon / Pss:                         %s / %s / %s kB\n' \
+    "$(printf '%s\n' "${rss[@]}" | median)" "$(printf '%s\n' "${anon[@]}" | median)" "$(printf '%s\n' "${pss[@]}" | median)"
 
 if [ -f test-images/out/x86_64/vmlinuz ]; then
     ./vmlaunch run -d examples/hello-x86_64.json >/dev/null 2>&1

@@ -28,6 +28,7 @@ int main(void)
 	VALUE(VFIO_DEVICE_GET_INFO);
 	VALUE(VFIO_DEVICE_GET_REGION_INFO);
 	VALUE(VFIO_DEVICE_GET_IRQ_INFO);
+	VALUE(VFIO_DEVICE_GET_PCI_HOT_RESET_INFO);
 
 	VALUE(VFIO_GROUP_FLAGS_VIABLE);
 	VALUE(VFIO_GROUP_FLAGS_CONTAINER_SET);
@@ -79,6 +80,18 @@ int main(void)
 	OFFSET(vfio_irq_info, flags);
 	OFFSET(vfio_irq_info, index);
 	OFFSET(vfio_irq_info, count);
+
+	SIZE(vfio_pci_hot_reset_info);
+	OFFSET(vfio_pci_hot_reset_info, argsz);
+	OFFSET(vfio_pci_hot_reset_info, flags);
+	OFFSET(vfio_pci_hot_reset_info, count);
+	OFFSET(vfio_pci_hot_reset_info, devices);
+
+	SIZE(vfio_pci_dependent_device);
+	OFFSET(vfio_pci_dependent_device, group_id);
+	OFFSET(vfio_pci_dependent_device, segment);
+	OFFSET(vfio_pci_dependent_device, bus);
+	OFFSET(vfio_pci_dependent_device, devfn);
 
 	/* The container fd handed to GROUP_SET_CONTAINER is an __s32 the kernel reads through a pointer. */
 	printf("sizeof.container_fd=%zu\n", sizeof(__s32));

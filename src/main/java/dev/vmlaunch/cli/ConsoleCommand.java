@@ -23,9 +23,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "console", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Attach this terminal to the serial console of a detached qemu guest (run -d).",
+        description = {"Attach this terminal to the console of a detached guest (run -d; qemu or lkvm).",
             "Detach with Ctrl-] (the guest keeps running). Every other key, Ctrl-C included, goes to the guest.",
-            "QEMU serves one console client at a time. Everything the guest prints is also in 'vmlaunch logs NAME'."})
+            "QEMU serves one console client at a time, vmlaunch serves a kvmtool guest's to up to four at once (so that "
+                + "'stop' can type its command while you are attached). Everything the guest prints is also in 'vmlaunch logs NAME'."})
 public final class ConsoleCommand implements Callable<Integer> {
     /** Ctrl-], as telnet and virsh console use it. */
     static final int DETACH = 0x1d;
@@ -51,8 +52,7 @@ public final class ConsoleCommand implements Callable<Integer> {
         }
         if (s.consoleSocket() == null) {
             throw VmlaunchException.usage("guest \"" + name + "\" has no console socket: "
-                    + ("lkvm".equals(s.vmm()) ? "kvmtool's console is its terminal; 'vmlaunch logs -f " + name + "' follows it"
-                    : s.foreground() ? "it runs in the foreground, its console is the terminal it was started on"
+                    + (s.foreground() ? "it runs in the foreground, its console is the terminal it was started on"
                     : "it has \"console\": \"none\""));
         }
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);

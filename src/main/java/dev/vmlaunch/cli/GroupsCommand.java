@@ -7,12 +7,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.host.DeviceDiagnosis;
+import dev.vmlaunch.host.DeviceVerdict;
 import dev.vmlaunch.host.Host;
 import dev.vmlaunch.host.IommuGroup;
 import dev.vmlaunch.host.PciDevice;
 import dev.vmlaunch.host.Viability;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,6 +33,10 @@ public final class GroupsCommand implements Callable<Integer> {
 
     @Option(names = "--device", paramLabel = "BDF", description = "Only the group of this device.")
     String device;
+
+    @Option(names = "--diagnose", description = "Also each device's before-launch verdicts (reset, BARs, boot "
+            + "framebuffer) with the files they were read from; in --json as \"verdicts\" per device.")
+    boolean diagnose;
 
     @Spec
     CommandSpec spec;
@@ -58,10 +65,11 @@ public final class GroupsCommand implements Callable<Integer> {
             groups = h.groups().scan();
         }
         PrintWriter out = spec.commandLine().getOut();
+        DeviceDiagnosis diagnosis = diagnose ? h.diagnosis() : null;
         if (json) {
-            out.println(toJson(groups));
+            out.println(toJson(groups, diagnosis));
         } else {
-            print(h, groups, out);
+            print(h, groups, out, diagnosis);
         }
         if (groups.isEmpty()) {
             spec.commandLine().getErr().println("vmlaunch: no IOMMU groups: the IOMMU is off (see 'vmlaunch host check')");
@@ -70,7 +78,7 @@ public final class GroupsCommand implements Callable<Integer> {
         return only != null && !Viability.viable(groups.get(0)) ? ExitCodes.HOST_NOT_READY : ExitCodes.OK;
     }
 
-    private static void print(Host h, List<IommuGroup> groups, PrintWriter out) {
+    private static void print(Host h, List<IommuGroup> groups, PrintWriter out, DeviceDiagnosis diagnosis) {
         for (IommuGroup g : groups) {
             List<PciDevice> blockers = Viability.blockers(g, Set.of());
             int blocking = blockers.size() + Viability.otherBlockers(g).size();
@@ -89,6 +97,14 @@ public final class GroupsCommand implements Callable<Integer> {
                     line.append("  BLOCKS");
                 }
                 out.println(line);
+                if (diagnosis != null && !d.isBridge()) {
+                    for (DeviceVerdict v : diagnosis.device(d.address(), Optional.empty())) {
+                        out.println("      " + v.status() + " " + v.line());
+                        if (v.remedy() != null) {
+                            out.println("        fix: " + v.remedy());
+                        }
+                    }
+                }
             }
             for (IommuGroup.OtherMember m : g.others()) {
                 out.println("  " + m.name() + "  (not PCI)  driver: " + (m.driver() == null ? "none" : m.driver())
@@ -98,6 +114,10 @@ public final class GroupsCommand implements Callable<Integer> {
     }
 
     static String toJson(List<IommuGroup> groups) throws Exception {
+        return toJson(groups, null);
+    }
+
+    static String toJson(List<IommuGroup> groups, DeviceDiagnosis diagnosis) throws Exception {
         ObjectMapper m = new ObjectMapper();
         ObjectNode root = m.createObjectNode();
         ArrayNode arr = root.putArray("groups");
@@ -115,6 +135,9 @@ public final class GroupsCommand implements Callable<Integer> {
                 dn.put("driver", d.driver());
                 dn.put("bridge", d.isBridge());
                 dn.put("blocking", Viability.blocks(d));
+                if (diagnosis != null && !d.isBridge()) {
+                    VerdictJson.verdicts(dn.putArray("verdicts"), diagnosis.device(d.address(), Optional.empty()));
+                }
             }
             for (IommuGroup.OtherMember o : g.others()) {
                 ObjectNode dn = ds.addObject();

@@ -21,11 +21,14 @@ public final class LabInsideCommand implements Callable<Integer> {
     @picocli.CommandLine.Option(names = "--mode", paramLabel = "kvm|tcg", defaultValue = "kvm")
     String mode;
 
+    @picocli.CommandLine.Option(names = "--lkvm", paramLabel = "PATH")
+    String lkvm;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        return LabInside.run(dir, images, mode, spec.commandLine().getOut(), Main::execute);
+        return LabInside.run(dir, images, mode, lkvm, spec.commandLine().getOut(), Main::execute);
     }
 }

@@ -64,6 +64,10 @@ public final class ListCommand implements Callable<Integer> {
             g.put("since", e.since());
             ArrayNode d = g.putArray("devices");
             e.devices().forEach(d::add);
+            if (!e.attached().isEmpty()) {
+                ArrayNode a = g.putArray("attached");
+                e.attached().forEach(a::add);
+            }
             g.put("source", e.source());
             g.put("supervised", e.supervised());
             g.put("startedAt", e.startedAt());
@@ -84,7 +88,10 @@ public final class ListCommand implements Callable<Integer> {
         for (GuestListing.Entry e : entries) {
             String pid = e.pid() == null || !e.live() ? "-" : Long.toString(e.pid());
             String up = e.live() ? Durations.since(e.startedAt(), now) : "-";
-            String devices = e.devices().isEmpty() ? "-" : String.join(",", e.devices());
+            List<String> all = new java.util.ArrayList<>(e.devices());
+            // Hot-attached devices are marked: they leave with 'vmlaunch detach', the others only with the guest.
+            e.attached().forEach(a -> all.add(a + "(attached)"));
+            String devices = all.isEmpty() ? "-" : String.join(",", all);
             out.println(String.format("%7s %-20s %-5s %-8s %-8s %-14s %s", pid, e.name(),
                     e.vmm() == null ? "-" : e.vmm(), e.state(), up, devices, e.note() == null ? "" : e.note()).stripTrailing());
         }

@@ -5,16 +5,17 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.ConfigException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
- * Entry point. Parsing and printing only; each subcommand is one class in this package.
+ * Entry point. Parsing and printing only; each subcommand is one class in this package ({@link Subcommands}: only
+ * the one a command line names is built).
  * Errors reach the user as one line and an exit code (see {@link ExitCodes}); stack traces only with --debug.
  */
 @Command(
@@ -24,28 +25,6 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = "Launch kvmtool (lkvm) and QEMU guests with VFIO PCI passthrough from one guest.json.",
-        subcommands = {
-            PrintCommand.class,
-            CheckCommand.class,
-            RunCommand.class,
-            ListCommand.class,
-            StopCommand.class,
-            StatusCommand.class,
-            ConsoleCommand.class,
-            LogsCommand.class,
-            TestCommand.class,
-            LabCommand.class,
-            LabInsideCommand.class,
-            InterruptsCommand.class,
-            VfioProbeCommand.class,
-            GroupsCommand.class,
-            BindCommand.class,
-            UnbindCommand.class,
-            HostCommand.class,
-            ExportCommand.class,
-            InstallCommand.class,
-            CommandLine.HelpCommand.class,
-        },
         footerHeading = "%nExit codes:%n",
         footer = {
             "  0  ok",
@@ -74,27 +53,44 @@ public final class Main implements Runnable {
     /** Runs one command line; returns the exit code. Used by main and by in-process CLI tests. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         boolean debug = debugRequested(args);
-        CommandLine cl = commandLine();
+        CommandLine cl = new CommandLine(new Main());
+        Subcommands.register(cl, args);
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(false);
-        cl.setParameterExceptionHandler((ex, a) -> {
-            CommandLine cmd = ex.getCommandLine();
-            err.println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
-            err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
-            err.flush();
-            return ExitCodes.USAGE;
-        });
-        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> report(ex, debug, err));
+        cl.setParameterExceptionHandler(new UsageErrors(err));
+        cl.setExecutionExceptionHandler(new ExecutionErrors(debug, err));
         int code = cl.execute(args);
         out.flush();
         err.flush();
         return code;
     }
 
+    // Named classes rather than lambdas: a lambda for one of picocli's (Java 5) interfaces gets picocli's classes
+    // linked while the CDS archive is dumped, which then leaves CommandLine itself out of the archive.
+    private record UsageErrors(PrintWriter err) implements CommandLine.IParameterExceptionHandler {
+        @Override
+        public int handleParseException(ParameterException ex, String[] args) {
+            CommandLine cmd = ex.getCommandLine();
+            err.println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+            err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+            err.flush();
+            return ExitCodes.USAGE;
+        }
+    }
+
+    private record ExecutionErrors(boolean debug, PrintWriter err) implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
+            return report(ex, debug, err);
+        }
+    }
+
     /** The whole command tree, as {@code execute} runs it and as the build renders man pages and completions. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        CommandLine cl = new CommandLine(new Main());
+        Subcommands.register(cl, new String[0]);
+        return cl;
     }
 
     static int report(Exception ex, boolean debug, PrintWriter err) {

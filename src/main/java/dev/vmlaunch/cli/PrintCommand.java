@@ -1,5 +1,6 @@
 package dev.vmlaunch.cli;
 
+import dev.vmlaunch.host.DeviceDiagnosis;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.vmlaunch.config.GuestFiles;
@@ -48,7 +49,7 @@ public final class PrintCommand implements Callable<Integer> {
         err.flush();
         RunLayout layout = new RunLayout(StateRoot.resolve().resolve(guest.name()),
                 detach ? RunLayout.ConsoleMode.SOCKET : RunLayout.ConsoleMode.STDIO);
-        List<String> argv = VmmCommand.build(guest, layout);
+        List<String> argv = VmmCommand.build(guest, layout, DeviceDiagnosis.rootPortReserve(guest));
         if (json) {
             try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
                 g.useDefaultPrettyPrinter();

@@ -3,6 +3,7 @@ package dev.vmlaunch.cli;
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.host.DeviceCustody;
+import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.host.GuestReadiness;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
@@ -74,7 +75,7 @@ public final class RunCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         RunLayout layout = dir.layout(RunLayout.ConsoleMode.STDIO);
-        List<String> argv = VmmCommand.build(guest, layout);
+        List<String> argv = VmmCommand.build(guest, layout, DeviceDiagnosis.rootPortReserve(guest));
         Runnable announce = () -> {
             err.println("vmlaunch: starting " + guest.vmm().json() + " guest \"" + guest.name() + "\" (Ctrl-C to stop; "
                     + "console log " + layout.consoleLog() + ")");

@@ -16,7 +16,10 @@ import dev.vmlaunch.qmp.QmpStatus;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.supervise.AffinityStep;
 import dev.vmlaunch.supervise.EventLog;
+import dev.vmlaunch.supervise.AttachedDevices;
+import dev.vmlaunch.supervise.AttachedDevicesFile;
 import dev.vmlaunch.supervise.GuestPciAddresses;
+import dev.vmlaunch.supervise.HotplugSlots;
 import dev.vmlaunch.supervise.GuestRecords;
 import dev.vmlaunch.supervise.GuestState;
 import java.io.PrintWriter;
@@ -80,12 +83,25 @@ public final class StatusCommand implements Callable<Integer> {
         }
         ArrayNode devices = doc.putArray("devices");
         s.devices().forEach(d -> devices.addObject().put("host", d).put("managed", s.managedDevices().contains(d)));
+        if (r.vmmAlive()) {
+            for (AttachedDevices.Attached a : AttachedDevicesFile.readQuietly(r.dir()).attached()) {
+                ObjectNode d = devices.addObject().put("host", a.host()).put("managed", a.managed())
+                        .put("attached", true).put("slot", a.slot()).put("attachedAt", a.at());
+                if (Boolean.TRUE.equals(a.unplugRequested())) {
+                    d.put("unplugRequested", true);
+                }
+            }
+        }
         Duration timeout = Duration.ofSeconds(timeoutSeconds);
         if (r.vmmAlive()) {
             if ("qemu".equals(s.vmm())) {
                 queryQemu(Path.of(s.qmpCliSocket()), timeout, doc, devices);
             } else {
                 queryLkvm(Path.of(s.lkvmSocket()), timeout, doc);
+                // kvmtool sends no events: its VMSTATE says whether the guest is paused.
+                if ("paused".equals(doc.path("lkvm").path("vmstate").asText()) && "running".equals(doc.path("state").asText())) {
+                    doc.put("state", "paused");
+                }
             }
         }
         if (r.vmmAlive() && s.pid() != null) {
@@ -115,6 +131,16 @@ public final class StatusCommand implements Callable<Integer> {
             } catch (dev.vmlaunch.qmp.QmpErrorException noPci) {
                 // "-machine none" and friends have no PCI bus.
                 pci = null;
+            }
+            List<HotplugSlots.Slot> slots = HotplugSlots.fromQueryPci(pci);
+            if (!slots.isEmpty()) {
+                ArrayNode hs = q.putArray("hotplugSlots");
+                slots.forEach(sl -> {
+                    ObjectNode o = hs.addObject().put("id", sl.id()).put("free", sl.free());
+                    if (!sl.free()) {
+                        o.put("holds", String.join(" ", sl.devices()));
+                    }
+                });
             }
             for (GuestPciAddresses.Found f : GuestPciAddresses.fromQueryPci(pci)) {
                 String host = qomHost(qmp, f.id(), timeout);
@@ -210,9 +236,19 @@ public final class StatusCommand implements Callable<Integer> {
         List<String> devs = new java.util.ArrayList<>();
         for (JsonNode dev : d.path("devices")) {
             devs.add(dev.path("host").asText("?") + (dev.has("guest") ? " -> guest " + dev.path("guest").asText() : "")
-                    + (dev.path("managed").asBoolean() ? " (managed)" : ""));
+                    + (dev.path("managed").asBoolean() ? " (managed)" : "")
+                    + (dev.path("attached").asBoolean() ? " (attached in " + dev.path("slot").asText() + ")" : "")
+                    + (dev.path("unplugRequested").asBoolean() ? " (unplug requested, not released yet)" : ""));
         }
         out.println("devices:   " + (devs.isEmpty() ? "none" : String.join(", ", devs)));
+        JsonNode hs = d.path("qmp").path("hotplugSlots");
+        if (hs.isArray() && hs.size() > 0) {
+            long free = 0;
+            for (JsonNode sl : hs) {
+                free += sl.path("free").asBoolean() ? 1 : 0;
+            }
+            out.println("hotplug:   " + free + " of " + hs.size() + " slots free");
+        }
         if (d.has("console")) {
             out.println("console:   vmlaunch console " + d.path("name").asText() + " (" + d.path("console").asText() + ")");
         }

@@ -64,7 +64,8 @@ public final class TestCommand implements Callable<Integer> {
         Instant t0 = Instant.now();
         ProgressLog progress = new ProgressLog(t0, err, null);
         SupervisedLauncher launcher = new SupervisedLauncher(StateRoot.resolve(), h.bootTimeout(), System.getenv(), progress);
-        Harness harness = new Harness(h, launcher, Harness.HostDevices.sysfs(HostRoots.fromEnvironment().sysfs()), progress);
+        Harness harness = new Harness(h, launcher, Harness.HostDevices.sysfs(HostRoots.fromEnvironment().sysfs(),
+                HostRoots.fromEnvironment().proc().resolve("interrupts")), progress);
         AtomicBoolean interrupted = new AtomicBoolean();
         StopSignals.handle(sig -> {
             if (interrupted.compareAndSet(false, true)) {

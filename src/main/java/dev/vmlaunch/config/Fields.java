@@ -84,6 +84,12 @@ public final class Fields {
         problems.error(at(key, index, member), pathOf(key) + "[" + index + "]." + member, message);
     }
 
+    /** The member is there and is JSON {@code null} (for fields where null means "off", not "default"). */
+    public boolean isNull(String key) {
+        Json.Member m = obj.members().get(key);
+        return m != null && m.value() instanceof Json.Null;
+    }
+
     public boolean has(String key) {
         Json.Member m = obj.members().get(key);
         return m != null && !(m.value() instanceof Json.Null);

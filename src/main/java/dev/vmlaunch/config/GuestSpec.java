@@ -45,7 +45,12 @@ public record GuestSpec(
         List<Device> devices,
         List<Passthrough> passthrough,
         List<String> extraArgs,
-        Affinity affinity) {
+        Affinity affinity,
+        Stop stop,
+        int hotplugSlots) {
+
+    /** At most this many empty PCIe root ports for {@code vmlaunch attach} (each costs the guest a bus number). */
+    public static final int MAX_HOTPLUG_SLOTS = 16;
 
     public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
 
@@ -56,6 +61,7 @@ public record GuestSpec(
         passthrough = List.copyOf(passthrough);
         extraArgs = List.copyOf(extraArgs);
         affinity = affinity == null ? Affinity.NONE : affinity;
+        stop = stop == null ? Stop.DEFAULT : stop;
     }
 
     /** The executable to run: {@code binary}, or {@code lkvm} / {@code qemu-system-<arch>}. */
@@ -71,11 +77,22 @@ public record GuestSpec(
         String c = cmdline == null || cmdline.isBlank() ? extra : cmdline + " " + extra;
         return new GuestSpec(source, name, vmm, arch, binary, accel, machine, cpus, memoryMiB, kernel, initrd, c, firmware,
                 console, irqchip, viommu, mte, cpu, vga, disks, cdrom, shares, network, devices, passthrough, extraArgs,
-                affinity);
+                affinity, stop, hotplugSlots);
     }
 
     /** Firmware: a single image for {@code -bios} / lkvm {@code --firmware}, or an OVMF/AAVMF pflash pair. */
     public record Firmware(Path code, Path vars, boolean pflash) {
+    }
+
+    /**
+     * How {@code vmlaunch stop} asks the guest to end, before kvmtool's IPC STOP and signals (lkvm only; qemu presses
+     * the power button).
+     *
+     * @param consoleCommand typed on the guest's console when it is a shell; null: skip that step
+     */
+    public record Stop(String consoleCommand) {
+        public static final String DEFAULT_CONSOLE_COMMAND = "poweroff";
+        public static final Stop DEFAULT = new Stop(DEFAULT_CONSOLE_COMMAND);
     }
 
     /** CPU model options (qemu). {@code model} null: {@code host} with kvm, {@code max} with tcg. */

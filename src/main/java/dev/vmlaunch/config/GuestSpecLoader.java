@@ -28,7 +28,11 @@ public final class GuestSpecLoader {
     static final Set<String> FIELDS = new LinkedHashSet<>(List.of("name", "vmm", "arch", "binary", "accel", "machine",
             "cpus", "memory", "kernel", "initrd", "cmdline", "firmware", "console", "irqchip", "viommu", "mte", "cpu",
             "vga", "disks", "cdrom", "shares", "network", "devices", "passthrough", "extraArgs",
-            AffinityFields.CPU_AFFINITY, AffinityFields.VCPU_PIN));
+            AffinityFields.CPU_AFFINITY, AffinityFields.VCPU_PIN, "stop",
+            "hotplugSlots"));
+    private static final Set<String> STOP_FIELDS = Set.of("consoleCommand");
+    /** Longest stop.consoleCommand: one line a shell reads at once (a tty's canonical line holds 4095 bytes). */
+    static final int MAX_CONSOLE_COMMAND = 256;
     private static final Set<String> CPU_FIELDS = Set.of("model", "hideHypervisor", "hypervVendorId");
     private static final Set<String> DISK_FIELDS = Set.of("path", "readonly", "format");
     private static final Set<String> SHARE_FIELDS = Set.of("path", "tag", "readonly", "security");
@@ -172,6 +176,11 @@ public final class GuestSpecLoader {
             List<Passthrough> passthrough = f.list("passthrough", this::passthrough);
             List<String> extraArgs = f.list("extraArgs", this::extraArg);
             Affinity affinity = AffinityFields.read(f, cpus);
+            GuestSpec.Stop stop = stop(f);
+            if (f.has("stop") && vmm == Vmm.QEMU) {
+                f.error("stop", "\"stop\" is for lkvm guests (qemu's stop presses the guest's power button)");
+            }
+            int hotplugSlots = f.integer("hotplugSlots", 0, GuestSpec.MAX_HOTPLUG_SLOTS).map(Long::intValue).orElse(0);
 
             if (f.has("initrd") && !f.has("kernel")) {
                 f.error("initrd", "an initrd needs a kernel (set \"kernel\")");
@@ -187,6 +196,7 @@ public final class GuestSpecLoader {
                         : checkQemu(f, arch, accel, machine, irqchip, viommu, passthrough);
                 accel = d.accel;
                 machine = d.machine;
+                checkHotplugSlots(f, vmm, machine, hotplugSlots);
                 irqchip = d.irqchip;
             }
             if (p.hasErrors()) {
@@ -198,7 +208,21 @@ public final class GuestSpecLoader {
             }
             return new GuestSpec(source, name, vmm, arch, binary, accel, machine, cpus, memory, kernel, initrd, cmdline,
                     firmware, console, irqchip, viommu, mte, cpu, vga, disks, cdrom, shares, network, devices, passthrough,
-                    extraArgs, affinity);
+                    extraArgs, affinity, stop, hotplugSlots);
+        }
+
+        /** Root ports for {@code vmlaunch attach} exist on PCIe machines only; kvmtool has no hotplug at all. */
+        private static void checkHotplugSlots(Fields f, Vmm vmm, Machine machine, int slots) {
+            if (slots == 0) {
+                return;
+            }
+            if (vmm == Vmm.LKVM) {
+                f.error("hotplugSlots", "kvmtool has no PCI hotplug: 'vmlaunch attach' works for qemu guests only "
+                        + "(remove \"hotplugSlots\", or use \"vmm\": \"qemu\")");
+            } else if (machine == Machine.PC) {
+                f.error("hotplugSlots", "hotplug slots are PCIe root ports, which the pc machine has not (use "
+                        + "\"machine\": \"q35\")");
+            }
         }
 
         private record Defaults(Accel accel, Machine machine, IrqChip irqchip) {
@@ -401,6 +425,41 @@ public final class GuestSpecLoader {
             Path code = path(ff.get(), "code");
             Path vars = path(ff.get(), "vars");
             return code == null || vars == null ? null : new Firmware(code, vars, true);
+        }
+
+        /**
+         * {"consoleCommand": "poweroff"}: a line typed on the guest's console; null or "" turns that step off. One
+         * line of printable text: it goes to the guest's shell as typed.
+         */
+        private GuestSpec.Stop stop(Fields f) {
+            Optional<Json> n = f.node("stop");
+            if (n.isEmpty()) {
+                return GuestSpec.Stop.DEFAULT;
+            }
+            Optional<Fields> sf = Fields.of(n.get(), f.pathOf("stop"), p, STOP_FIELDS);
+            if (sf.isEmpty()) {
+                return GuestSpec.Stop.DEFAULT;
+            }
+            Fields s = sf.get();
+            if (s.node("consoleCommand").isEmpty()) {
+                // Absent keeps the default; an explicit null turns the step off.
+                return s.isNull("consoleCommand") ? new GuestSpec.Stop(null) : GuestSpec.Stop.DEFAULT;
+            }
+            String c = s.string("consoleCommand").orElse(null);
+            if (c == null) {
+                return GuestSpec.Stop.DEFAULT;
+            }
+            if (c.isEmpty()) {
+                return new GuestSpec.Stop(null);
+            }
+            if (c.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+                s.error("consoleCommand", "must be one line of text (no control characters: vmlaunch adds the Enter)");
+            } else if (c.length() > MAX_CONSOLE_COMMAND) {
+                s.error("consoleCommand", "must be at most " + MAX_CONSOLE_COMMAND + " characters");
+            } else if (c.isBlank()) {
+                s.error("consoleCommand", "must not be only spaces (use \"\" or null to skip typing a command)");
+            }
+            return new GuestSpec.Stop(c);
         }
 
         private Cpu cpu(Fields f) {

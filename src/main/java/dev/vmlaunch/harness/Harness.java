@@ -38,10 +38,38 @@ public final class Harness {
             return Optional.empty();
         }
 
+        /**
+         * The host's {@code /proc/interrupts} now (at most {@link ProcInterrupts#MAX_BYTES}), for the host side of
+         * the interrupt proof; empty when this view has none.
+         */
+        default Optional<String> interrupts() {
+            return Optional.empty();
+        }
+
         /** Reads sysfs under {@code sysfsRoot} (the real one is /sys), through the host package's reader. */
         static HostDevices sysfs(Path sysfsRoot) {
+            return sysfs(sysfsRoot, null);
+        }
+
+        /**
+         * Reads sysfs under {@code sysfsRoot} and the host's interrupts from {@code procInterrupts} (the real one is
+         * /proc/interrupts; null: none).
+         */
+        static HostDevices sysfs(Path sysfsRoot, Path procInterrupts) {
             dev.vmlaunch.host.Sysfs sysfs = new dev.vmlaunch.host.Sysfs(sysfsRoot);
             return new HostDevices() {
+                @Override
+                public Optional<String> interrupts() {
+                    if (procInterrupts == null) {
+                        return Optional.empty();
+                    }
+                    try {
+                        return Optional.of(ProcInterrupts.readCapped(procInterrupts));
+                    } catch (java.io.IOException e) {
+                        return Optional.empty();
+                    }
+                }
+
                 @Override
                 public Optional<String> vendorDevice(PciAddress a) {
                     return sysfs.device(a).filter(d -> !d.ids().contains("?")).map(dev.vmlaunch.host.PciDevice::ids);
@@ -192,8 +220,12 @@ public final class Harness {
             Instant w0 = Instant.now();
             phase.put(name, "running the workload");
             GuestAgent.CommandResult r;
+            // The host's side of the same window: the agent snapshots the guest's just inside it.
+            String hostBefore = hostDevices.interrupts().orElse(null);
+            String hostAfter;
             try {
                 r = agent.run(spec.workload(), spec.workloadTimeout(), running::isAlive);
+                hostAfter = hostDevices.interrupts().orElse(null);
             } catch (RuntimeException e) {
                 String why = cancelled ? "cancelled" : !running.isAlive()
                         ? "guest ended during the workload: " + running.ended().orElse("?") : e.getMessage();
@@ -202,13 +234,18 @@ public final class Harness {
                         new HarnessReport.Workload(null, "", Duration.between(w0, Instant.now())), rg.consoleLog());
             }
             Duration took = Duration.between(w0, Instant.now());
-            List<HarnessReport.DeviceResult> devices = targets.stream().map(t -> judge(t, r)).toList();
+            List<HarnessReport.DeviceResult> devices = targets.stream().map(t -> judge(t, r))
+                    .map(d -> d.host() == null || d.guest() == null ? d
+                            : d.withHostInterrupts(HostInterruptSide.of(d.host(), hostBefore, hostAfter, d.delta())))
+                    .toList();
             agent.stop();
             boolean exitOk = r.exitCode() == spec.expect().exitCode();
             boolean passed = exitOk && !devices.isEmpty() && devices.stream().allMatch(HarnessReport.DeviceResult::passed);
             progress.accept("guest " + name + ": workload exited " + r.exitCode() + " in " + took.toSeconds() + " s; "
                     + devices.stream().map(d -> (d.guest() == null ? "?" : d.guest()) + " " + d.fired() + "/" + d.vectors()
-                            + " vectors fired, delta " + d.delta()).collect(Collectors.joining("; ")));
+                            + " vectors fired, delta " + d.delta() + (d.hostInterrupts() == null ? ""
+                                    : "; host side (" + d.host() + "): " + d.hostInterrupts().note()))
+                            .collect(Collectors.joining("; ")));
             String error = exitOk ? null : "the workload exited " + r.exitCode() + ", expected " + spec.expect().exitCode();
             return new HarnessReport.GuestResult(name, passed, error, devices,
                     new HarnessReport.Workload(r.exitCode(), r.output(), took), rg.consoleLog());

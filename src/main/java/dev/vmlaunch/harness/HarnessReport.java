@@ -37,19 +37,31 @@ public record HarnessReport(String name, boolean passed, List<GuestResult> guest
      * found there), the chip of its vectors, how many vectors it has and how many fired, the total interrupts, and
      * why it failed (null when it passed). For a host device: {@code managed} (vmlaunch bound it and gave it back)
      * and, when managed, {@code restoredDriver}: the driver it was on once the guest had stopped (null: none, or not
-     * known). Both null for an emulated device.
+     * known). Both null for an emulated device. {@code hostInterrupts}: the host's own vfio rows for a host device
+     * over the workload (null for an emulated device, or when not judged); informative, it never fails a device.
      */
     public record DeviceResult(String host, String guest, String vendorDevice, String chip, int vectors, int fired,
-            long delta, boolean passed, String failure, Boolean managed, String restoredDriver) {
+            long delta, boolean passed, String failure, Boolean managed, String restoredDriver,
+            HostInterruptSide hostInterrupts) {
 
         public DeviceResult(String host, String guest, String vendorDevice, String chip, int vectors, int fired,
                 long delta, boolean passed, String failure) {
-            this(host, guest, vendorDevice, chip, vectors, fired, delta, passed, failure, null, null);
+            this(host, guest, vendorDevice, chip, vectors, fired, delta, passed, failure, null, null, null);
+        }
+
+        public DeviceResult(String host, String guest, String vendorDevice, String chip, int vectors, int fired,
+                long delta, boolean passed, String failure, Boolean managed, String restoredDriver) {
+            this(host, guest, vendorDevice, chip, vectors, fired, delta, passed, failure, managed, restoredDriver, null);
         }
 
         public DeviceResult withCustody(Boolean managed, String restoredDriver) {
             return new DeviceResult(host, guest, vendorDevice, chip, vectors, fired, delta, passed, failure, managed,
-                    restoredDriver);
+                    restoredDriver, hostInterrupts);
+        }
+
+        public DeviceResult withHostInterrupts(HostInterruptSide side) {
+            return new DeviceResult(host, guest, vendorDevice, chip, vectors, fired, delta, passed, failure, managed,
+                    restoredDriver, side);
         }
     }
 

@@ -25,7 +25,8 @@ public final class HarnessReportReader {
                 devices.add(new HarnessReport.DeviceResult(text(d, "host"), text(d, "guest"), text(d, "vendorDevice"),
                         text(d, "chip"), d.path("vectors").asInt(), d.path("fired").asInt(), d.path("delta").asLong(),
                         d.path("passed").asBoolean(), text(d, "failure"),
-                        d.path("managed").isBoolean() ? d.get("managed").asBoolean() : null, text(d, "restoredDriver")));
+                        d.path("managed").isBoolean() ? d.get("managed").asBoolean() : null, text(d, "restoredDriver"),
+                        hostSide(d.get("hostInterrupts"))));
             }
             JsonNode w = g.path("workload");
             HarnessReport.Workload workload = w.path("exitCode").isNumber()
@@ -37,6 +38,16 @@ public final class HarnessReportReader {
         }
         return new HarnessReport(text(j, "name"), j.path("passed").asBoolean(), guests,
                 Duration.ofMillis(j.path("elapsedMs").asLong()));
+    }
+
+    private static HostInterruptSide hostSide(JsonNode h) {
+        if (h == null || !h.isObject()) {
+            return null;
+        }
+        List<String> kinds = new ArrayList<>();
+        h.path("kinds").forEach(k -> kinds.add(k.asText()));
+        return new HostInterruptSide(h.path("vectors").asInt(), h.path("fired").asInt(), h.path("delta").asLong(), kinds,
+                text(h, "moved"), text(h, "note"));
     }
 
     private static String text(JsonNode n, String field) {

@@ -2,6 +2,7 @@ package dev.vmlaunch.harness;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.vmlaunch.console.ConsoleTail;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -31,15 +32,17 @@ public final class HarnessReportWriter {
 
     public static void table(HarnessReport r, PrintWriter out) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"GUEST", "HOST DEVICE", "GUEST DEVICE", "CHIP", "VECTORS", "FIRED", "DELTA", "RESULT"});
+        rows.add(new String[] {"GUEST", "HOST DEVICE", "GUEST DEVICE", "CHIP", "VECTORS", "FIRED", "DELTA", "HOST SIDE",
+            "RESULT"});
         for (HarnessReport.GuestResult g : r.guests()) {
             if (g.devices().isEmpty()) {
-                rows.add(new String[] {g.name(), "-", "-", "-", "-", "-", "-", "FAIL"});
+                rows.add(new String[] {g.name(), "-", "-", "-", "-", "-", "-", "-", "FAIL"});
             }
             for (HarnessReport.DeviceResult d : g.devices()) {
                 rows.add(new String[] {g.name(), d.host() == null ? "(emulated " + d.vendorDevice() + ")" : d.host(),
                     d.guest() == null ? "-" : d.guest(), d.chip() == null ? "-" : d.chip(), Integer.toString(d.vectors()),
-                    Integer.toString(d.fired()), Long.toString(d.delta()), d.passed() ? "pass" : "FAIL"});
+                    Integer.toString(d.fired()), Long.toString(d.delta()),
+                    d.hostInterrupts() == null ? "-" : d.hostInterrupts().cell(), d.passed() ? "pass" : "FAIL"});
             }
         }
         int[] w = new int[rows.get(0).length];
@@ -69,6 +72,9 @@ public final class HarnessReportWriter {
             for (HarnessReport.DeviceResult d : g.devices()) {
                 if (d.failure() != null) {
                     out.println(g.name() + ": " + (d.guest() != null ? d.guest() : d.host()) + ": " + d.failure());
+                }
+                if (d.hostInterrupts() != null) {
+                    out.println(g.name() + ": " + d.host() + " host side: " + d.hostInterrupts().note());
                 }
             }
             if (!g.passed() && g.consoleLog() != null) {
@@ -123,6 +129,9 @@ public final class HarnessReportWriter {
                     if (d.failure() != null) {
                         g.writeStringField("failure", d.failure());
                     }
+                    if (d.hostInterrupts() != null) {
+                        hostInterrupts(g, d.hostInterrupts());
+                    }
                     if (d.managed() != null) {
                         g.writeBooleanField("managed", d.managed());
                         if (d.managed()) {
@@ -148,6 +157,25 @@ public final class HarnessReportWriter {
             g.writeEndArray();
             g.writeEndObject();
         }
+    }
+
+    private static void hostInterrupts(JsonGenerator g, HostInterruptSide h) throws IOException {
+        g.writeObjectFieldStart("hostInterrupts");
+        if (h.moved() == null) {
+            g.writeNullField("moved");
+        } else {
+            g.writeStringField("moved", h.moved());
+            g.writeNumberField("vectors", h.vectors());
+            g.writeNumberField("fired", h.fired());
+            g.writeNumberField("delta", h.delta());
+            g.writeArrayFieldStart("kinds");
+            for (String k : h.kinds()) {
+                g.writeString(k);
+            }
+            g.writeEndArray();
+        }
+        g.writeStringField("note", h.note());
+        g.writeEndObject();
     }
 
     /** One testcase per guest and device (or per guest when it has none), failures with their deltas, console attached. */
@@ -182,11 +210,15 @@ public final class HarnessReportWriter {
                     if (failure == null && !g.passed()) {
                         failure = g.error() != null ? g.error() : "the guest failed";
                     }
+                    HostInterruptSide h = d.hostInterrupts();
                     if (failure != null) {
                         failure = failure + " [chip " + d.chip() + ", vectors " + d.vectors() + ", fired " + d.fired()
-                                + ", delta " + d.delta() + "]";
+                                + ", delta " + d.delta() + (h == null ? "" : ", host side " + h.cell()) + "]";
                     }
-                    testcase(x, g.name(), name, failure, console);
+                    // The host side is a fact about the run, pass or fail: first in the testcase's output.
+                    String caseOut = h == null ? console : "host side of " + d.host() + ": " + h.note() + "\n"
+                            + (console == null ? "" : console);
+                    testcase(x, g.name(), name, failure, caseOut);
                 }
             }
             x.writeEndElement();

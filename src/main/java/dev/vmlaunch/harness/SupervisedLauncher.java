@@ -2,8 +2,10 @@ package dev.vmlaunch.harness;
 
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.host.DeviceCustody;
+import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
+import dev.vmlaunch.supervise.ExitRecord;
 import dev.vmlaunch.supervise.GuestDir;
 import dev.vmlaunch.supervise.Supervisor;
 import dev.vmlaunch.supervise.VmmExit;
@@ -40,7 +42,7 @@ public final class SupervisedLauncher implements GuestLauncher {
     public RunningGuest start(GuestSpec spec) {
         GuestDir dir = GuestDir.of(stateRoot, spec.name());
         RunLayout layout = dir.layout(RunLayout.ConsoleMode.SOCKET);
-        List<String> argv = VmmCommand.build(spec, layout);
+        List<String> argv = VmmCommand.build(spec, layout, DeviceDiagnosis.rootPortReserve(spec));
         Supervisor sup = new Supervisor(new Supervisor.Settings(spec, dir, RunLayout.ConsoleMode.SOCKET, argv,
                 DeviceCustody.forStateRoot(stateRoot), readyTimeout, LkvmIpc.socketOf(LkvmIpc.socketDir(env), spec.name()),
                 () -> { }, m -> log.accept(spec.name() + ": " + m)));
@@ -64,7 +66,10 @@ public final class SupervisedLauncher implements GuestLauncher {
             public Optional<String> ended() {
                 VmmExit e = ended.get();
                 if (e != null) {
-                    return Optional.of(argv.get(0) + " " + e.describe());
+                    // How the supervisor judged it (a kvmtool guest's panic or reboot is told from its console).
+                    ExitRecord how = sup.state().exit();
+                    return Optional.of(argv.get(0) + " " + e.describe()
+                            + (how == null ? "" : " (" + how.how() + ": " + how.detail() + ")"));
                 }
                 return isAlive() ? Optional.empty() : Optional.of(argv.get(0) + " ended");
             }

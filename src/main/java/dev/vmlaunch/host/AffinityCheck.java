@@ -30,11 +30,58 @@ public final class AffinityCheck {
                 .flatMap(s -> CpuList.parse(s, why -> { }));
     }
 
+    /**
+     * The NUMA verdict per passthrough device for {@code check}'s report: the device's node and local CPUs against
+     * the CPUs the guest is pinned to. Memory follows: Linux allocates a process's pages on the node of the CPU that
+     * first touches them, so a VMM pinned within {@code local_cpulist} from its first instruction gets its RAM there.
+     */
+    public List<DeviceVerdict> numaVerdicts(GuestSpec spec) {
+        List<DeviceVerdict> out = new ArrayList<>();
+        Affinity a = spec.affinity();
+        CpuList pinned = !a.any() ? null : a.vcpus().isEmpty() ? a.process()
+                : a.vcpus().values().stream().reduce(CpuList::union).orElseThrow();
+        Optional<CpuList> online = onlineCpus();
+        for (GuestSpec.Passthrough p : spec.passthrough()) {
+            Optional<java.nio.file.Path> dir = sysfs.deviceDir(p.host());
+            if (dir.isEmpty()) {
+                continue;
+            }
+            String node = Sysfs.attribute(dir.get(), "numa_node").map(String::strip).orElse("-1");
+            Optional<CpuList> local = Sysfs.attribute(dir.get(), "local_cpulist").flatMap(s -> CpuList.parse(s, why -> { }));
+            List<String> evidence = List.of(dir.get().resolve("numa_node") + " = " + node,
+                    dir.get().resolve("local_cpulist") + " = " + local.map(CpuList::toString).orElse("?"));
+            if (node.equals("-1") || local.isEmpty()) {
+                out.add(DeviceVerdict.pass("numa", p.host(), "no NUMA node (one node, or the firmware does not say)", evidence));
+            } else if (pinned == null) {
+                boolean allLocal = online.map(o -> o.isWithin(local.get())).orElse(true);
+                out.add(allLocal ? DeviceVerdict.pass("numa", p.host(), "on NUMA node " + node + ", local to every CPU",
+                        evidence) : unpinned(p, node, local.get(), evidence));
+            } else if (pinned.isWithin(local.get())) {
+                out.add(DeviceVerdict.pass("numa", p.host(), "on NUMA node " + node + ", and the guest is pinned to its "
+                        + "local CPUs (" + pinned + ")", evidence));
+            } else {
+                out.add(DeviceVerdict.warn("numa", p.host(), "on NUMA node " + node + " (local CPUs " + local.get()
+                        + "), but the guest is pinned to " + pinned, evidence,
+                        "pin the guest within " + local.get() + " (cpuAffinity / vcpuPin)"));
+            }
+        }
+        return out;
+    }
+
+    private static DeviceVerdict unpinned(GuestSpec.Passthrough p, String node, CpuList local, List<String> evidence) {
+        return DeviceVerdict.warn("numa", p.host(), "on NUMA node " + node + " (local CPUs " + local + ") but the guest is "
+                + "not pinned: its vCPUs and RAM may land on another node, and every DMA and interrupt crosses the "
+                + "interconnect", evidence, "set \"cpuAffinity\": \"" + local + "\" in guest.json (the guest's RAM then "
+                        + "comes from node " + node + " too: Linux allocates on the node of the CPU that first touches it)");
+    }
+
     /** @param pathEnv where {@code taskset} is looked for (it starts the VMM under the process mask) */
     public List<Problem> problemsFor(GuestSpec spec, String pathEnv) {
         Affinity a = spec.affinity();
         List<Problem> out = new ArrayList<>();
         if (!a.any()) {
+            // Not pinned: only the suggestion for a device that is local to some CPUs only.
+            numaVerdicts(spec).stream().filter(v -> !v.passed()).map(DeviceVerdict::problem).forEach(out::add);
             return out;
         }
         if (a.process() != null && Executables.find("taskset", pathEnv).isEmpty()) {

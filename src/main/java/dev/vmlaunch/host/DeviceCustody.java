@@ -23,6 +23,18 @@ public interface DeviceCustody {
     List<PciAddress> bindForGuest(GuestSpec spec);
 
     /**
+     * Binds devices that {@code vmlaunch attach --managed} plugs into running guest {@code guest}: recorded as held for
+     * it like its start-time managed devices, so whoever finishes the guest gives them back ({@link #heldFor}).
+     *
+     * @return the devices this call moved to vfio-pci (those already there are left as they are, and not owed)
+     * @throws VmlaunchException when a device cannot be taken; nothing stays changed then
+     */
+    default List<PciAddress> bindForAttach(String guest, List<PciAddress> devices) {
+        throw VmlaunchException.hostNotReady("cannot bind " + devices + " for guest \"" + guest + "\": this vmlaunch "
+                + "has no host device support; bind them to vfio-pci yourself and attach without --managed");
+    }
+
+    /**
      * Gives {@code devices} back to the drivers they had before {@link #bindForGuest}. Must be safe to call again
      * for devices already given back (a second {@code vmlaunch stop}, a restore after a crash).
      *

@@ -25,7 +25,8 @@ public final class GuestReadiness {
     /**
      * @param summary one line per passthrough device: its group and the other members (printed by check)
      */
-    public record Report(List<String> configProblems, List<Problem> hostProblems, List<String> summary) {
+    public record Report(List<String> configProblems, List<Problem> hostProblems, List<String> summary,
+            List<DeviceVerdict> verdicts) {
         public boolean ok() {
             return configProblems.isEmpty() && hostProblems.stream().noneMatch(Problem::isError);
         }
@@ -62,15 +63,25 @@ public final class GuestReadiness {
                     spec.vmm() == Vmm.QEMU ? "set \"accel\": \"tcg\" (emulation, slow)" : "use vmm qemu with accel tcg"));
         }
         List<String> summary = List.of();
+        List<DeviceVerdict> verdicts = List.of();
         if (!spec.passthrough().isEmpty() || usesKvm) {
             HostRoots roots = HostRoots.fromEnvironment(env);
             Host h = Host.system(VfioProofs.system(roots.dev()));
-            host.addAll(h.problemsFor(spec));
-            summary = h.passthroughCheck().summary(spec);
+            PassthroughCheck devices = h.passthroughCheck();
+            host.addAll(devices.check(spec));
+            host.addAll(h.preflight().check(spec));
+            summary = devices.summary(spec);
+            verdicts = devices.verdicts();
         }
         host.addAll(ShareXattrCheck.problemsFor(spec));
-        host.addAll(new AffinityCheck(new Sysfs(HostRoots.fromEnvironment(env).sysfs())).problemsFor(spec,
-                env.get("PATH")));
-        return new Report(config, host, summary);
+        AffinityCheck affinity = new AffinityCheck(new Sysfs(HostRoots.fromEnvironment(env).sysfs()));
+        host.addAll(affinity.problemsFor(spec, env.get("PATH")));
+        List<DeviceVerdict> all = new ArrayList<>(verdicts);
+        List<String> lines = new ArrayList<>(summary);
+        for (DeviceVerdict v : affinity.numaVerdicts(spec)) {
+            all.add(v);
+            lines.add("  " + v.status() + " " + v.device() + " " + v.line());
+        }
+        return new Report(config, host, lines, all);
     }
 }

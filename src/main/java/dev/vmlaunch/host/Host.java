@@ -49,7 +49,11 @@ public record Host(HostRoots roots, Path stateRoot, boolean root, String arch, P
     }
 
     public PassthroughCheck passthroughCheck() {
-        return new PassthroughCheck(sysfs(), roots.dev(), usage(), vfio, names);
+        return new PassthroughCheck(sysfs(), roots.dev(), usage(), vfio, names, Optional.of(diagnosis()));
+    }
+
+    public DeviceDiagnosis diagnosis() {
+        return new DeviceDiagnosis(roots, arch.equals("aarch64"));
     }
 
     public HostPreflight preflight() {

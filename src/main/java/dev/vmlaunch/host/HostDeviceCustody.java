@@ -39,6 +39,11 @@ public final class HostDeviceCustody implements DeviceCustody {
     }
 
     @Override
+    public List<PciAddress> bindForAttach(String guest, List<PciAddress> devices) {
+        return binder.bind(devices, false, false, guest).changed();
+    }
+
+    @Override
     public List<PciAddress> heldFor(String guest) {
         return binder.records().stream().filter(r -> guest.equals(r.owner())).map(r -> PciAddress.parse(r.address()))
                 .toList();

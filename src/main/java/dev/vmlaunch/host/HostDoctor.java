@@ -57,7 +57,33 @@ public final class HostDoctor {
         }
         out.add(unsafeInterrupts());
         out.add(vfioModules());
+        out.add(memlock());
         out.add(hugepages());
+        out.addAll(vfioDevices());
+        return out;
+    }
+
+    /** The limits VFIO pins guest memory against; a guest's own budget is compared by 'vmlaunch check'. */
+    private DoctorCheck memlock() {
+        MemlockBudget.Limits l = MemlockBudget.Limits.of(roots.proc());
+        String soft = l.soft().isEmpty() ? "unlimited" : HostPreflight.human(l.soft().getAsLong());
+        String hard = l.hard().isEmpty() ? "unlimited" : HostPreflight.human(l.hard().getAsLong());
+        String entries = Sysfs.attribute(roots.sysfs().resolve("module/vfio_iommu_type1/parameters"), "dma_entry_limit")
+                .map(v -> "; vfio_iommu_type1.dma_entry_limit=" + v).orElse("");
+        return DoctorCheck.pass("memlock", "RLIMIT_MEMLOCK soft " + soft + ", hard " + hard + " (" + l.evidence() + ")"
+                + entries + "; root is not limited, and the supervisor raises a VMM's soft limit to its guest's budget "
+                + "with prlimit ('vmlaunch check GUEST' compares)");
+    }
+
+    /** The before-launch verdicts of every device already on vfio-pci: what a guest would get. */
+    private List<DoctorCheck> vfioDevices() {
+        List<DoctorCheck> out = new ArrayList<>();
+        DeviceDiagnosis diagnosis = new DeviceDiagnosis(roots, arch.equals("aarch64"));
+        for (PciDevice d : sysfs.devices()) {
+            if (Viability.VFIO_PCI.equals(d.driver())) {
+                diagnosis.device(d.address(), Optional.empty()).forEach(v -> out.add(v.doctorCheck()));
+            }
+        }
         return out;
     }
 
@@ -186,21 +212,9 @@ public final class HostDoctor {
         return DoctorCheck.fail(id, "no remapped interrupts (no IR- chips in /proc/interrupts)", remedy);
     }
 
-    // Intel: bit 3 (IR) of the extended capability register each DMAR unit exports.
+    // Intel: bit 3 (IR) of ecap; AMD: every AMD-Vi unit (amd-iommu/features) remaps interrupts.
     private boolean intelEcapSaysIrSupported() {
-        for (String unit : Sysfs.list(roots.sysfs().resolve("class/iommu"))) {
-            Optional<String> ecap = Sysfs.attribute(roots.sysfs().resolve("class/iommu").resolve(unit), "intel-iommu/ecap");
-            if (ecap.isPresent()) {
-                try {
-                    if ((Long.parseUnsignedLong(ecap.get(), 16) & 0x8) != 0) {
-                        return true;
-                    }
-                } catch (NumberFormatException e) {
-                    // not a number: ignore
-                }
-            }
-        }
-        return false;
+        return InterruptIsolation.assess(roots, false).hardwareCan();
     }
 
     private DoctorCheck smmuv3() {
@@ -228,53 +242,15 @@ public final class HostDoctor {
         if (read(roots.proc().resolve("interrupts")).contains("ITS-MSI")) {
             return DoctorCheck.pass(id, "ITS-MSI interrupts in /proc/interrupts");
         }
-        if (devicetreeHasIts(roots.sysfs().resolve("firmware/devicetree/base"), 0)) {
+        if (InterruptIsolation.devicetreeHasIts(roots.sysfs().resolve("firmware/devicetree/base"), 0)) {
             return DoctorCheck.pass(id, "the device tree has an arm,gic-v3-its node");
         }
-        if (madtHasIts(roots.sysfs().resolve("firmware/acpi/tables/APIC"))) {
+        if (InterruptIsolation.madtHasIts(roots.sysfs().resolve("firmware/acpi/tables/APIC"))) {
             return DoctorCheck.pass(id, "the ACPI MADT lists a GIC ITS");
         }
         return DoctorCheck.fail(id, "no GICv3 ITS found (no ITS-MSI interrupts, no gic-v3-its in the device tree or MADT)",
                 "VFIO needs MSI isolation, which the ITS gives: use a GICv3 with ITS (for QEMU: -M virt,gic-version=3,its=on;"
                         + " for lkvm: --irqchip gicv3-its)");
-    }
-
-    private static boolean devicetreeHasIts(Path node, int depth) {
-        if (depth > 4 || !Files.isDirectory(node)) {
-            return false;
-        }
-        if (read(node.resolve("compatible")).contains("arm,gic-v3-its")) {
-            return true;
-        }
-        for (String child : Sysfs.list(node)) {
-            Path c = node.resolve(child);
-            if (Files.isDirectory(c) && !Files.isSymbolicLink(c) && devicetreeHasIts(c, depth + 1)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    // MADT: a 44-byte header, then entries {u8 type, u8 length, ...}; type 0x0f is a GIC ITS.
-    private static boolean madtHasIts(Path table) {
-        byte[] t;
-        try (InputStream in = Files.newInputStream(table)) {
-            t = in.readAllBytes();
-        } catch (IOException e) {
-            return false;
-        }
-        for (int at = 44; at + 2 <= t.length; ) {
-            int type = t[at] & 0xff;
-            int len = t[at + 1] & 0xff;
-            if (type == 0x0f) {
-                return true;
-            }
-            if (len < 2) {
-                return false;
-            }
-            at += len;
-        }
-        return false;
     }
 
     private DoctorCheck unsafeInterrupts() {

@@ -2,7 +2,6 @@ package dev.vmlaunch.host;
 
 import dev.vmlaunch.config.Accel;
 import dev.vmlaunch.config.GuestSpec;
-import dev.vmlaunch.config.Viommu;
 import dev.vmlaunch.config.Vmm;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -47,41 +46,58 @@ public final class HostPreflight {
 
     /** As libvirt computes it: guest RAM + 1 GiB, times the number of VFIO devices when each has its own vIOMMU space. */
     public static long requiredMemlockBytes(GuestSpec spec) {
-        long base = spec.memoryMiB() * MIB + GIB;
-        int factor = spec.viommu() != null && spec.viommu() != Viommu.NONE ? Math.max(1, spec.passthrough().size()) : 1;
-        return base * factor;
+        return MemlockBudget.of(spec, new Sysfs(Path.of("/nonexistent"))).bytes();
     }
 
+    /**
+     * Root (CAP_IPC_LOCK) is not limited. Anyone else: a soft limit below the budget is fine when the hard limit
+     * allows it, since the supervisor raises the VMM's soft limit with prlimit; a hard limit below it is not.
+     */
     private void memlock(GuestSpec spec, List<Problem> out) {
+        MemlockBudget budget = MemlockBudget.of(spec, new Sysfs(roots.sysfs()));
+        dmaEntries(spec, budget, out);
         if (root) {
             return;
         }
-        OptionalLong limit = memlockLimit(roots.proc());
-        long need = requiredMemlockBytes(spec);
-        if (limit.isPresent() && limit.getAsLong() < need) {
+        MemlockBudget.Limits limits = MemlockBudget.Limits.of(roots.proc());
+        long need = budget.bytes();
+        if (!limits.canRaiseTo(need)) {
             long kib = (need + 1023) / 1024;
-            boolean viommu = spec.viommu() != null && spec.viommu() != Viommu.NONE && spec.passthrough().size() > 1;
-            out.add(Problem.error("the locked-memory limit is " + human(limit.getAsLong()) + " but VFIO pins the guest's RAM: "
-                            + human(need) + " needed (" + spec.memoryMiB() + " MiB + 1 GiB"
-                            + (viommu ? ", x " + spec.passthrough().size() + " devices behind a vIOMMU" : "") + ")",
-                    "run 'ulimit -l " + kib + "' before vmlaunch (up to the hard limit), raise it for good in "
-                            + "/etc/security/limits.conf ('<user> - memlock " + kib + "'), or run as root"));
+            out.add(Problem.error("the locked-memory limit is " + human(limits.hard().getAsLong()) + " but VFIO pins the "
+                            + "guest's RAM: " + human(need) + " needed (" + budget.breakdown() + "); read: "
+                            + limits.evidence() + ", hard limit",
+                    "raise it for good in /etc/security/limits.conf ('<user> hard memlock " + kib + "' and "
+                            + "'<user> soft memlock " + kib + "', then log in again; 'ulimit -l " + kib + "' works only "
+                            + "up to the hard limit), or run as root"));
+        }
+    }
+
+    /** With a vIOMMU a guest that maps its RAM in 4 KiB pages can exhaust vfio_iommu_type1.dma_entry_limit. */
+    private void dmaEntries(GuestSpec spec, MemlockBudget budget, List<Problem> out) {
+        if (!budget.viommu()) {
+            return;
+        }
+        Path param = roots.sysfs().resolve("module/vfio_iommu_type1/parameters/dma_entry_limit");
+        long limit;
+        try {
+            limit = Sysfs.attribute(param.getParent(), "dma_entry_limit").map(Long::parseLong).orElse(65535L);
+        } catch (NumberFormatException e) {
+            return;
+        }
+        long worst = budget.worstCaseDmaEntries(spec);
+        if (worst > limit) {
+            out.add(Problem.warning("with a vIOMMU, a guest that maps all its " + spec.memoryMiB() + " MiB in 4 KiB pages "
+                    + "(iommu=pt in the guest, DPDK) needs " + worst + " DMA mappings but vfio_iommu_type1.dma_entry_limit is "
+                    + limit + ": VFIO_MAP_DMA would fail with ENOSPC (read: " + param
+                    + (Files.exists(param) ? "" : ", not loaded: the default") + ")",
+                    "'options vfio_iommu_type1 dma_entry_limit=" + worst + "' in /etc/modprobe.d/vfio.conf, then reload "
+                            + "vfio_iommu_type1 (or reboot)"));
         }
     }
 
     /** The soft RLIMIT_MEMLOCK in bytes from {@code <proc>/self/limits}; empty when unlimited or unreadable. */
     static OptionalLong memlockLimit(Path proc) {
-        try {
-            for (String line : Files.readAllLines(proc.resolve("self/limits"))) {
-                if (line.startsWith("Max locked memory")) {
-                    String soft = line.substring("Max locked memory".length()).trim().split("\\s+")[0];
-                    return soft.equals("unlimited") ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(soft));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return OptionalLong.empty();
-        }
-        return OptionalLong.empty();
+        return MemlockBudget.Limits.of(proc).soft();
     }
 
     private void kvm(List<Problem> out) {

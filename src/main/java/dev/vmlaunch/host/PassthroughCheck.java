@@ -5,8 +5,10 @@ import dev.vmlaunch.config.PciAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -22,25 +24,46 @@ public final class PassthroughCheck {
     private final HostUsage usage;
     private final Optional<VfioProof> proof;
     private final PciIds names;
+    private final Optional<DeviceDiagnosis> diagnosis;
+    private final Map<PciAddress, List<PciAddress>> hotResetPeers = new HashMap<>();
+    private List<DeviceVerdict> verdicts = List.of();
 
     public PassthroughCheck(Sysfs sysfs, Path devRoot, HostUsage usage, Optional<VfioProof> proof, PciIds names) {
+        this(sysfs, devRoot, usage, proof, names, Optional.empty());
+    }
+
+    /** @param diagnosis the before-launch device verdicts (reset, BARs, MMIO window) to add; empty: none */
+    public PassthroughCheck(Sysfs sysfs, Path devRoot, HostUsage usage, Optional<VfioProof> proof, PciIds names,
+            Optional<DeviceDiagnosis> diagnosis) {
         this.sysfs = sysfs;
         this.dev = devRoot;
         this.usage = usage;
         this.proof = proof;
         this.names = names;
+        this.diagnosis = diagnosis;
     }
 
-    /** Every problem at once, in the order of guest.json's passthrough list. */
+    /**
+     * Every problem at once, in the order of guest.json's passthrough list, then the device verdicts that warn or
+     * fail (all verdicts are kept for {@link #verdicts} and the summary).
+     */
     public List<Problem> check(GuestSpec spec) {
         List<Problem> out = new ArrayList<>();
         Set<PciAddress> passed = new HashSet<>();
         spec.passthrough().forEach(p -> passed.add(p.host()));
         Set<Integer> groupsReported = new HashSet<>();
+        hotResetPeers.clear();
         for (GuestSpec.Passthrough p : spec.passthrough()) {
             check(p, passed, groupsReported, out);
         }
+        verdicts = diagnosis.map(d -> d.guest(spec, hotResetPeers)).orElse(List.of());
+        verdicts.stream().filter(v -> !v.passed()).map(DeviceVerdict::problem).forEach(out::add);
         return out;
+    }
+
+    /** The device verdicts of the last {@link #check}, pass ones included. */
+    public List<DeviceVerdict> verdicts() {
+        return verdicts;
     }
 
     /**
@@ -79,6 +102,11 @@ public final class PassthroughCheck {
             for (IommuGroup.OtherMember m : g.others()) {
                 out.add("  " + m.name() + " on " + DeviceBinder.orNone(m.driver()) + ": "
                         + (Viability.isVfioFriendly(m.driver()) ? "does not block" : "BLOCKS"));
+            }
+            for (DeviceVerdict v : verdicts) {
+                if (v.device().equals(d.address())) {
+                    out.add("  " + v.status() + " " + v.line());
+                }
             }
         }
         return out;
@@ -139,8 +167,7 @@ public final class PassthroughCheck {
                 out.add(Problem.error(a + " is on vfio-pci but " + groupNode + " does not exist",
                         "reload vfio-pci ('vmlaunch unbind " + a + "' then 'vmlaunch bind " + a + "')"));
             } else if (!Files.isReadable(groupNode) || !Files.isWritable(groupNode)) {
-                out.add(Problem.error("this user cannot open " + groupNode, "run as root, or give it to this user: "
-                        + "'sudo chown $USER " + groupNode + "' (for good: a udev rule SUBSYSTEM==\"vfio\", OWNER=\"$USER\")"));
+                out.add(VfioAccess.problem(groupNode, groupId, System.getProperty("user.name", "USER")));
             } else if (proof.isPresent()) {
                 VfioProof.Result r = proof.get().prove(groupId, a);
                 if (r.failure() != null) {
@@ -153,6 +180,7 @@ public final class PassthroughCheck {
                 } else {
                     msi = r.msiVectors();
                     msix = r.msixVectors();
+                    r.hotResetPeers().ifPresent(peers -> hotResetPeers.put(a, peers));
                 }
             }
         }

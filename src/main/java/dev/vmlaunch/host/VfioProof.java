@@ -1,6 +1,8 @@
 package dev.vmlaunch.host;
 
 import dev.vmlaunch.config.PciAddress;
+import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -14,14 +16,21 @@ public interface VfioProof {
 
     /**
      * @param failure null when the kernel answered; else why it could not (e.g. "cannot open /dev/vfio/5: busy")
+     * @param hotResetPeers what VFIO_DEVICE_GET_PCI_HOT_RESET_INFO says a bus reset would reset (the device itself
+     *                      included; an empty list when no bus or slot reset is possible); empty when not asked
      */
-    record Result(boolean viable, OptionalInt msiVectors, OptionalInt msixVectors, String failure) {
+    record Result(boolean viable, OptionalInt msiVectors, OptionalInt msixVectors, String failure,
+            Optional<List<PciAddress>> hotResetPeers) {
         public static Result answered(boolean viable, int msi, int msix) {
-            return new Result(viable, OptionalInt.of(msi), OptionalInt.of(msix), null);
+            return answered(viable, msi, msix, Optional.empty());
+        }
+
+        public static Result answered(boolean viable, int msi, int msix, Optional<List<PciAddress>> hotResetPeers) {
+            return new Result(viable, OptionalInt.of(msi), OptionalInt.of(msix), null, hotResetPeers);
         }
 
         public static Result failed(String why) {
-            return new Result(false, OptionalInt.empty(), OptionalInt.empty(), why);
+            return new Result(false, OptionalInt.empty(), OptionalInt.empty(), why, Optional.empty());
         }
     }
 }

@@ -22,7 +22,7 @@ public final class VfioProofs {
         return Optional.of((group, device) -> {
             try {
                 VfioReport r = VfioProbe.system(devRoot).probe(group, device);
-                return VfioProof.Result.answered(r.viable(), r.msiCount(), r.msixCount());
+                return VfioProof.Result.answered(r.viable(), r.msiCount(), r.msixCount(), r.hotResetPeers());
             } catch (VfioException e) {
                 return VfioProof.Result.failed(e.getMessage());
             }

@@ -6,8 +6,6 @@ import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.harness.GuestLauncher;
-import dev.vmlaunch.harness.Harness;
-import dev.vmlaunch.harness.HarnessLoader;
 import dev.vmlaunch.harness.HarnessReport;
 import dev.vmlaunch.harness.HarnessReportReader;
 import dev.vmlaunch.harness.ProgressLog;
@@ -25,7 +23,6 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -35,11 +32,12 @@ import java.util.stream.Stream;
  * <p>x86_64: a q35 "lab host" under TCG with an emulated intel IOMMU (interrupt remapping, caching mode) and two
  * e1000e NICs, booted from the test image with this machine's / as its root over 9p, so the same jar runs inside it
  * against a real kernel: real IOMMU groups, real sysfs binds, real VFIO ioctls, and two nested guests that each get
- * one NIC through vfio-pci and must show its MSI-X interrupts firing. aarch64: one GICv3-ITS guest with SMMUv3 and an
- * emulated e1000e, judged on its ITS-MSI vectors.
+ * one NIC through vfio-pci and must show its MSI-X interrupts firing. aarch64: the same with a virt lab host at EL2
+ * with SMMUv3 and a GICv3 ITS, an arm64 root assembled from Debian packages ({@link LabRoot}) instead of this
+ * machine's /, and nested guests judged on their ITS-MSI vectors; with {@code --lkvm} they run under the user's
+ * kvmtool, as in the Arm how-to.
  */
 public final class Lab {
-    private static final Duration LAB_HOST_LIMIT = Duration.ofMinutes(20);
     /**
      * The lab host's vCPUs: under KVM one per nested guest (each VMM is pinned to its own), which also carry the lab's
      * JVM; a third vCPU on this 2-core machine only adds a TCG thread competing for the same cores.
@@ -51,14 +49,23 @@ public final class Lab {
     private final Map<String, String> env;
     private final ProgressLog progress;
     private final LabPlan.Mode mode;
+    private final Path lkvm;
     private final Instant t0 = Instant.now();
     private volatile GuestLauncher.RunningGuest labHost;
-    private volatile Harness harness;
     private volatile boolean interrupted;
 
     /** {@code tcg}: the nested guests run under TCG inside the TCG lab host (for hosts where nested KVM fails). */
     public Lab(Arch arch, Path images, Map<String, String> env, java.io.PrintWriter err, boolean tcg) {
+        this(arch, images, env, err, tcg, null);
+    }
+
+    /**
+     * {@code lkvm}: a kvmtool binary for the lab host's architecture, checked by {@link LabLkvm#binary}. x86_64: the
+     * detached-flow guest runs under it; aarch64: the nested guests do. Null: every nested guest is a qemu guest.
+     */
+    public Lab(Arch arch, Path images, Map<String, String> env, java.io.PrintWriter err, boolean tcg, Path lkvm) {
         this.arch = arch;
+        this.lkvm = lkvm;
         this.mode = tcg ? LabPlan.Mode.TCG : LabPlan.Mode.KVM;
         this.images = images;
         this.env = env;
@@ -80,7 +87,7 @@ public final class Lab {
         preflight();
         Path state = StateRoot.ensureDir(StateRoot.resolve(env));
         Path folder = LabFolder.clear(state, "lab-" + arch.json());
-        return arch == Arch.X86_64 ? nested(state, folder) : its(state, folder);
+        return nested(state, folder);
     }
 
     /** Ctrl-C: stop whatever runs; {@link #run} then ends with a failure. */
@@ -90,10 +97,6 @@ public final class Lab {
         GuestLauncher.RunningGuest h = labHost;
         if (h != null) {
             h.stop(Duration.ofSeconds(5));
-        }
-        Harness hs = harness;
-        if (hs != null) {
-            hs.cancel();
         }
     }
 
@@ -111,24 +114,43 @@ public final class Lab {
                         + arch.json() + ", or run ./dev demo)");
             }
         }
+        if (lkvm != null && !(Files.isRegularFile(lkvm) && Files.isExecutable(lkvm))) {
+            throw VmlaunchException.usage("--lkvm " + lkvm + ": not an executable file (an " + arch.json()
+                    + " kvmtool binary, static or runnable in the lab host's root)");
+        }
     }
 
     private Outcome nested(Path state, Path folder) throws Exception {
         Path jar = runningJar();
+        LabArch la = LabArch.of(arch);
+        Path root = Path.of("/");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        for (Path p : List.of(jar.getFileName(), java)) {
+        if (la == LabArch.AARCH64) {
+            root = LabRoot.aarch64(env, progress).dir();
+            java = Path.of(LabRoot.JAVA);
+        }
+        List<Path> onCmdline = new java.util.ArrayList<>(List.of(jar.getFileName(), java));
+        if (lkvm != null) {
+            onCmdline.add(lkvm.getFileName());
+        }
+        for (Path p : onCmdline) {
             if (p.toString().matches(".*\\s.*")) {
                 throw VmlaunchException.usage("the lab passes " + p + " on the lab host's kernel command line, which "
                         + "cannot hold spaces: move it to a path without any");
             }
         }
         Path hostFile = folder.resolve("lab-host.json");
-        Files.writeString(hostFile, LabPlan.labHost(images, folder, java, jar, mode, LAB_HOST_CPUS));
+        Files.writeString(hostFile, LabPlan.labHost(la, images, folder, root, java, jar, mode, LAB_HOST_CPUS, lkvm));
         GuestSpec spec = GuestSpecLoader.load(hostFile).spec();
         GuestReadiness.assess(spec, hostFile.toString(), env).throwIfNotReady();
-        progress.accept("booting the lab host: q35 under TCG, intel-iommu (intremap=on, caching-mode=on), "
-                + "kernel-irqchip=split, 2 x e1000e, this machine's / read-only over 9p; nested guests under "
-                + (mode == LabPlan.Mode.KVM ? "KVM (kvm_amd in the lab host)" : "TCG (--tcg)"));
+        progress.accept(la == LabArch.X86_64
+                ? "booting the lab host: q35 under TCG, intel-iommu (intremap=on, caching-mode=on), "
+                        + "kernel-irqchip=split, 2 x e1000e, this machine's / read-only over 9p; nested guests under "
+                        + (mode == LabPlan.Mode.KVM ? "KVM (kvm_amd in the lab host)" : "TCG (--tcg)")
+                : "booting the lab host: virt at EL2 under TCG (virtualization=on), SMMUv3, GICv3 ITS, 2 x e1000e, "
+                        + "the arm64 root read-only over 9p; nested guests under "
+                        + (mode == LabPlan.Mode.KVM ? "KVM" : "TCG (--tcg)")
+                        + (lkvm != null ? ", run by kvmtool (" + lkvm + ")" : ", run by qemu-system-aarch64"));
         SupervisedLauncher launcher = new SupervisedLauncher(state, Duration.ofMinutes(2), env, progress);
         labHost = launcher.start(spec);
         if (interrupted) {
@@ -138,7 +160,7 @@ public final class Lab {
         long seen = 0;
         Instant lastNote = Instant.now();
         boolean heard = false;
-        Instant deadline = Instant.now().plus(LAB_HOST_LIMIT);
+        Instant deadline = Instant.now().plus(la.labHostLimit());
         while (labHost.isAlive() && Instant.now().isBefore(deadline)) {
             String panic = LabConsole.panic(labHost.consoleLog());
             if (panic != null) {
@@ -156,7 +178,7 @@ public final class Lab {
             Thread.sleep(250);
         }
         if (labHost.isAlive()) {
-            progress.accept("the lab host is still running after " + LAB_HOST_LIMIT.toMinutes() + " min: stopping it");
+            progress.accept("the lab host is still running after " + la.labHostLimit().toMinutes() + " min: stopping it");
         }
         labHost.stop(Duration.ofSeconds(10));
         relay(log, seen);
@@ -185,29 +207,6 @@ public final class Lab {
                     + "exit " + checks.exit() + " (see " + folder.resolve("progress.log") + ")");
         }
         return new Outcome(HarnessReportReader.read(report), folder, checks.passed());
-    }
-
-    private Outcome its(Path state, Path folder) throws Exception {
-        Path share = StateRoot.ensureDir(folder.resolve("share"));
-        Path guest = folder.resolve("its-guest.json");
-        Files.writeString(guest, LabPlan.itsGuest(images, share));
-        Path hfile = folder.resolve("harness.json");
-        Files.writeString(hfile, LabPlan.harness("lab-aarch64", List.of(guest.toString()), "ITS-MSI", List.of(LabPlan.NIC), 300));
-        var h = HarnessLoader.load(hfile).spec();
-        for (GuestSpec g : h.guests()) {
-            GuestReadiness.assess(g, g.source().toString(), env).throwIfNotReady();
-        }
-        progress.accept("booting a GICv3-ITS guest (virt, its=on, iommu=smmuv3) with an emulated e1000e under TCG");
-        harness = new Harness(h, new SupervisedLauncher(state, h.bootTimeout(), env, progress), a -> Optional.empty(),
-                progress);
-        if (interrupted) {
-            harness.cancel();
-        }
-        HarnessReport r = harness.run();
-        if (interrupted) {
-            throw new VmlaunchException(ExitCodes.FAILURE, "lab interrupted; its files are in " + folder);
-        }
-        return new Outcome(r, folder, true);
     }
 
     /** The most of the lab host's progress log read in one poll (the lab host writes it: never read without bound). */
@@ -243,7 +242,7 @@ public final class Lab {
     }
 
     private static String tail(Path file, int lines) {
-        return dev.vmlaunch.harness.ConsoleTail.read(file, 16 * 1024, lines).orElse("(no console log)");
+        return dev.vmlaunch.console.ConsoleTail.read(file, 16 * 1024, lines).orElse("(no console log)");
     }
 
     /** The jar this code runs from: the lab host runs the very same one. */

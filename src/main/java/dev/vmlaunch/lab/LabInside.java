@@ -2,6 +2,7 @@ package dev.vmlaunch.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmlaunch.harness.GuestAgent;
 import dev.vmlaunch.harness.ProgressLog;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -17,7 +18,8 @@ import java.util.List;
 /**
  * The lab's second half, run by the same jar inside the lab host (a q35 guest whose e1000e NICs sit behind an
  * emulated intel IOMMU): the commands a user would type, in order — {@code host check}, {@code groups},
- * {@code bind}, {@code vfio-probe}, a two-guest {@code test}, {@code unbind} — against the lab host's real kernel.
+ * {@code bind}, {@code host check} and {@code check} with the NICs on vfio-pci (the before-launch verdicts),
+ * {@code vfio-probe}, {@code unbind}, a two-guest {@code test} — against the lab host's real kernel.
  * Everything it learns goes to the lab folder (a 9p share the outer vmlaunch reads): progress.log, each command's
  * output, report.json, junit.xml.
  */
@@ -27,22 +29,29 @@ public final class LabInside {
     private final Path dir;
     private final Path images;
     private final LabPlan.Mode mode;
+    private final LabArch arch = LabArch.of(dev.vmlaunch.config.Arch.host().orElse(dev.vmlaunch.config.Arch.X86_64));
+    /**
+     * The user's kvmtool as the lab host sees it, or null. x86_64: the detached guest runs under it; aarch64: every
+     * nested guest does.
+     */
+    private final String lkvm;
     private final ProgressLog progress;
     private final CommandLineRunner cli;
 
-    LabInside(Path dir, Path images, LabPlan.Mode mode, PrintWriter console, CommandLineRunner cli) {
+    LabInside(Path dir, Path images, LabPlan.Mode mode, String lkvm, PrintWriter console, CommandLineRunner cli) {
         this.cli = cli;
         this.dir = dir;
         this.images = images;
         this.mode = mode;
+        this.lkvm = lkvm;
         this.progress = new ProgressLog(Instant.now(), console, dir.resolve("progress.log"));
     }
 
     /** Runs the lab inside; returns the harness's exit code (0: every NIC's interrupts fired in its nested guest). */
-    public static int run(Path dir, Path images, String mode, PrintWriter console, CommandLineRunner cli)
+    public static int run(Path dir, Path images, String mode, String lkvm, PrintWriter console, CommandLineRunner cli)
             throws IOException {
-        return new LabInside(dir, images, LabPlan.Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), console, cli)
-                .run();
+        return new LabInside(dir, images, LabPlan.Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), lkvm, console,
+                cli).run();
     }
 
     int run() throws IOException {
@@ -52,9 +61,9 @@ public final class LabInside {
         long jvm = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
         progress.accept("lab host up: kernel " + kernel + ", " + Runtime.getRuntime().availableProcessors()
                 + " CPUs, up " + uptime + " s of which this JVM " + String.format(java.util.Locale.ROOT, "%.1f", jvm / 1000.0)
-                + " s; running vmlaunch inside it");
+                + " s (" + ClassDataSharing.describe() + "); running vmlaunch inside it");
         if (mode == LabPlan.Mode.KVM) {
-            String why = LabKvm.unusable(KVM);
+            String why = LabKvm.unusable(KVM, arch);
             if (why != null) {
                 // The outer lab turns this file into its exit-3 message.
                 Files.writeString(dir.resolve(LabKvm.UNUSABLE_FILE), why + System.lineSeparator(), StandardCharsets.UTF_8);
@@ -78,7 +87,14 @@ public final class LabInside {
         List<String> bind = new ArrayList<>(List.of("bind", "--owner", "lab"));
         bind.addAll(bdfs);
         int bound = command("bind.txt", "bind", bind.toArray(String[]::new)).code();
+        Path work = Files.createDirectories(Path.of("/run/vmlaunch-lab"));
+        if (lkvm != null) {
+            // ~/.lkvm in the arm64 root points here: the root is read-only, /run is the lab host's tmpfs.
+            Files.createDirectories(Path.of(LabRoot.LKVM_SOCKETS));
+        }
+        Path share = Files.createDirectories(work.resolve("share"));
         if (bound == 0) {
+            diagnose(work, share, bdfs.get(0));
             for (String[] n : nics) {
                 command("vfio-" + n[0].replace(':', '_') + ".txt", "VFIO " + n[0], "vfio-probe", n[1], n[0]);
             }
@@ -89,12 +105,10 @@ public final class LabInside {
         if (bound != 0 || unbound != 0) {
             return 1;
         }
-        Path work = Files.createDirectories(Path.of("/run/vmlaunch-lab"));
-        Path share = Files.createDirectories(work.resolve("share"));
         List<Path> guests = new ArrayList<>();
         for (int i = 0; i < bdfs.size(); i++) {
             String name = "lab-virt" + (i + 1);
-            guests.add(plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdfs.get(i), mode, i)));
+            guests.add(plan(work, name + ".json", LabPlan.nestedGuest(arch, name, images, share, bdfs.get(i), mode, i, harnessLkvm())));
         }
         int code = harness(work, guests);
         if (code != 0) {
@@ -103,14 +117,32 @@ public final class LabInside {
             }
         }
         boolean restored = driversAre(bdfs, "e1000e", "after the harness");
-        boolean detached = detached(work, share, bdfs.get(0));
+        boolean detached = detached(work, share, bdfs.get(0), bdfs.get(1));
         int exit = code != 0 ? code : !restored || !detached ? 1 : 0;
         LabChecks.write(dir, exit, restored, detached);
         progress.accept("lab host done (exit " + exit + ")");
         return exit;
     }
 
+    /**
+     * The before-launch verdicts on the lab host's real devices while the NICs are on vfio-pci: {@code host check}
+     * (a reset, BARs and boot framebuffer line per NIC) and {@code check} of the first nested guest (those plus
+     * interrupt isolation, the MMIO window, NUMA, with the kernel's VFIO hot-reset answer); check.json is what
+     * LabIT reads.
+     */
+    private void diagnose(Path work, Path share, String bdf) throws IOException {
+        command("host-check-bound.txt", "host check", "host", "check");
+        Path guest = plan(work, "lab-check.json", LabPlan.nestedGuest(arch, "lab-check", images, share, bdf, mode, 0, harnessLkvm()));
+        command("check.txt", "check", "check", guest.toString());
+        command("check.json", null, "check", "--json", guest.toString());
+    }
+
     /** Writes a guest or harness file to the lab host's tmpfs, with a copy in the lab folder for the user to read. */
+    /** The kvmtool of the harness's guests: aarch64's --lkvm; x86_64's --lkvm is for the detached guest only. */
+    private String harnessLkvm() {
+        return arch == LabArch.AARCH64 ? lkvm : null;
+    }
+
     private Path plan(Path work, String file, String json) throws IOException {
         Path f = work.resolve(file);
         Files.writeString(f, json);
@@ -120,9 +152,10 @@ public final class LabInside {
 
     private int harness(Path work, List<Path> guests) throws IOException {
         // The nested guests' share lives on the lab host's own tmpfs: the agent's files never cross 9p twice.
-        Path harness = plan(work, "harness.json", LabPlan.harness("lab-x86_64", guests.stream().map(Path::toString).toList(),
-                "PCI-MSI", List.of(), mode == LabPlan.Mode.KVM ? 420 : 900));
-        progress.accept("starting " + guests.size() + " nested guests (" + mode.accel + "), each with one managed NIC "
+        Path harness = plan(work, "harness.json", LabPlan.harness("lab-" + arch.json(), guests.stream().map(Path::toString).toList(),
+                arch.chip, List.of(), arch.nestedBootTimeout(mode)));
+        progress.accept("starting " + guests.size() + " nested guests (" + mode.accel + (lkvm != null ? ", kvmtool" : "")
+                + "), each with one managed NIC "
                 + "through vfio-pci" + (mode == LabPlan.Mode.KVM ? ", each VMM on a lab-host CPU of its own"
                         : " (TCG inside TCG: a minute or two)"));
         StringWriter json = new StringWriter();
@@ -134,20 +167,32 @@ public final class LabInside {
     }
 
     /**
-     * The flow a user types: {@code run -d} of one guest with a managed NIC, {@code list}, {@code status},
-     * {@code stop}; then the NIC must be back on e1000e. True when every step did what it should.
+     * The flow a user types: {@code run -d} of one guest with a managed NIC, {@code list}, {@code status}, the hotplug
+     * cycle of the other NIC ({@link LabHotplug}), {@code stop}; then both NICs must be back on e1000e. True when every
+     * step did what it should.
      */
-    private boolean detached(Path work, Path share, String bdf) throws IOException {
+    private boolean detached(Path work, Path share, String bdf, String hotBdf) throws IOException {
         String name = "lab-detached";
-        Path guest = plan(work, name + ".json", LabPlan.nestedGuest(name, images, share, bdf, mode, 0));
-        progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status, stop");
+        // The hotplug cycle needs a qemu guest on q35 (kvmtool has no hotplug; the aarch64 lab has no cycle yet).
+        boolean hotplug = lkvm == null && arch == LabArch.X86_64;
+        GuestAgent agent = hotplug ? GuestAgent.install(share, name) : null;
+        // x86_64 --lkvm: the detached guest is the kvmtool one (the harness's stay qemu); aarch64: every nested guest is.
+        Path guest = plan(work, name + ".json", hotplug
+                ? LabPlan.hotplugGuest(name, images, share, bdf, mode, 0, agent.kernelArgs("hostshare"))
+                : lkvm != null && arch == LabArch.X86_64 ? LabPlan.nestedLkvmGuest(name, images, lkvm, bdf, 0)
+                : LabPlan.nestedGuest(arch, name, images, share, bdf, mode, 0, lkvm));
+        progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status"
+                + (hotplug ? ", attach " + hotBdf + " --managed, a workload through it, detach" : "") + ", stop"
+                + (lkvm != null ? " (kvmtool " + lkvm + ": also its console, pause/resume, lkvm list, a graceful stop)" : ""));
         int failures = 0;
-        // If run -d hangs, the lab host is stopped at its time limit and its /run is lost: keep the logs before that.
+        // If the flow hangs (run -d, the agent, attach or detach), the lab host is stopped at its time limit and its
+        // /run is lost: keep the logs before that.
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         Thread watchdog = new Thread(() -> {
             try {
-                if (!done.await(4, java.util.concurrent.TimeUnit.MINUTES)) {
-                    progress.accept("run -d " + name + " still runs after 4 min; its logs go to the lab folder as " + name + "-*");
+                if (!done.await(arch.nestedBootTimeout(mode), java.util.concurrent.TimeUnit.SECONDS)) {
+                    progress.accept("run -d " + name + " still runs after " + arch.nestedBootTimeout(mode)
+                            + " s; its logs go to the lab folder as " + name + "-*");
                     keepSupervisorLogs(name);
                 }
             } catch (InterruptedException e) {
@@ -157,16 +202,18 @@ public final class LabInside {
         watchdog.setDaemon(true);
         watchdog.start();
         try {
-            return detachedSteps(work, guest, name, bdf, failures);
+            return detachedSteps(work, guest, name, bdf, hotBdf, agent, failures);
         } finally {
             done.countDown();
         }
     }
 
-    private boolean detachedSteps(Path work, Path guest, String name, String bdf, int failures) throws IOException {
+    private boolean detachedSteps(Path work, Path guest, String name, String bdf, String hotBdf, GuestAgent agent,
+            int failures) throws IOException {
         // The ready timeout is generous: the supervisor's own JVM starts first, and inside a TCG lab host on a busy
         // machine that alone took 40 s.
-        if (command("detached-run.txt", "run -d", "run", "-d", "--ready-timeout", "600", guest.toString()).code() != 0) {
+        if (command("detached-run.txt", "run -d", "run", "-d", "--ready-timeout",
+                Integer.toString(Math.max(600, arch.nestedBootTimeout(mode))), guest.toString()).code() != 0) {
             keepSupervisorLogs(name);
             // A supervisor that was only slow may still start the guest: stop whatever there is.
             command("detached-stop.txt", "stop", "stop", "--force", name);
@@ -178,26 +225,58 @@ public final class LabInside {
                 progress.accept("FAIL: list does not show " + name + " with " + bdf);
                 failures++;
             }
+            if (lkvm != null && !lkvmList(name)) {
+                failures++;
+            }
             Result status = command("detached-status.txt", "status", "status", name);
             if (status.code() != 0 || !status.out().contains("state:     running")) {
                 progress.accept("FAIL: status does not say " + name + " is running");
                 failures++;
             }
             // A power button pressed before the guest's acpid listens is lost; stop would then wait out its timeout.
-            LabConsole.awaitReady(dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(),
-                    java.time.Duration.ofMinutes(mode == LabPlan.Mode.KVM ? 2 : 6), progress);
+            // For kvmtool the ready line in console.log is also the proof that its console is captured.
+            java.time.Duration boot = java.time.Duration.ofSeconds(arch.nestedBootTimeout(mode));
+            boolean ready = LabConsole.awaitReady(dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(),
+                    boot, progress);
+            if (lkvm != null) {
+                failures += ready ? new LabLkvmChecks(name, dir, lkvm, progress, this::run).run() : 1;
+            }
+            if (agent != null) {
+                failures += hotplugCycle(name, hotBdf, agent, boot);
+            }
         } finally {
-            if (command("detached-stop.txt", "stop", "stop", name).code() != 0) {
+            Result stop = command("detached-stop.txt", "stop", "stop", name);
+            if (stop.code() != 0) {
+                failures++;
+            } else if (lkvm != null && !stop.out().contains("typed 'poweroff' on the console;")
+                    && !stop.err().contains("typed 'poweroff' on the console: the guest halted")) {
+                // x86 kvmtool has no ACPI: poweroff halts the guest (seen on its console) and IPC STOP ends kvmtool.
+                progress.accept("FAIL: stop did not power the kvmtool guest down (or halt it) by typing poweroff on "
+                        + "its console");
                 failures++;
             }
         }
-        if (!driversAre(List.of(bdf), "e1000e", "after stop")) {
+        if (!driversAre(List.of(bdf, hotBdf), "e1000e", "after stop")) {
             failures++;
         }
         if (failures > 0) {
             keepSupervisorLogs(name);
         }
         return failures == 0;
+    }
+
+    /** kvmtool's own view beside vmlaunch's: {@code lkvm list} must show {@code name} running. */
+    private boolean lkvmList(String name) throws IOException {
+        BoundedCommand.Result r = BoundedCommand.run(List.of(lkvm, "list"), java.time.Duration.ofSeconds(60), 64 * 1024);
+        Files.writeString(dir.resolve("detached-lkvm-list.txt"), r.out() + r.err(), StandardCharsets.UTF_8);
+        progress.accept("$ lkvm list   (exit " + (r.timedOut() ? "none: killed after 60 s" : r.exit()) + ")");
+        (r.out() + r.err()).lines().filter(l -> !l.isBlank()).forEach(l -> progress.accept("    " + l));
+        boolean shown = r.ok() && r.out().lines().anyMatch(l -> l.matches("\\s*[0-9]+\\s+" + java.util.regex.Pattern.quote(name)
+                + "\\s+running\\s*"));
+        if (!shown) {
+            progress.accept("FAIL: lkvm list does not show " + name + " running");
+        }
+        return shown;
     }
 
     /** Copies what the supervisor of {@code name} and its VMM wrote into the lab folder: the lab host's /run goes with it. */
@@ -242,6 +321,28 @@ public final class LabInside {
     }
 
     /** Checks (and reports) that each device is bound to {@code driver} now, as sysfs says. */
+    /** attach --managed, a workload through the attached NIC, detach: the number of failures. */
+    private int hotplugCycle(String name, String hotBdf, GuestAgent agent, java.time.Duration boot) throws IOException {
+        java.util.function.BooleanSupplier alive = () -> dev.vmlaunch.supervise.GuestRecords.find(stateRoot(), name)
+                .map(dev.vmlaunch.supervise.GuestRecords.Record::vmmAlive).orElse(false);
+        int failures = 0;
+        try {
+            agent.awaitAnnouncement(boot, alive);
+            if (!new LabHotplug(dir, progress, this::command, java.time.Duration.ofMinutes(3))
+                    .cycle(name, hotBdf, agent, alive)) {
+                failures++;
+            }
+            agent.stop();
+        } catch (RuntimeException e) {
+            progress.accept("FAIL: the agent of " + name + ": " + e.getMessage());
+            failures++;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failures++;
+        }
+        return failures;
+    }
+
     private boolean driversAre(List<String> bdfs, String driver, String when) {
         dev.vmlaunch.host.Sysfs sysfs = new dev.vmlaunch.host.Sysfs(Path.of("/sys"));
         boolean all = true;
@@ -270,7 +371,16 @@ public final class LabInside {
         return out;
     }
 
-    private record Result(int code, String out, String err) {
+    record Result(int code, String out, String err) {
+    }
+
+    /** A vmlaunch command in this JVM, its output kept in the lab folder as {@code file} and shown as progress. */
+    interface Commands {
+        Result run(String file, String... args) throws IOException;
+    }
+
+    private Result run(String file, String... args) throws IOException {
+        return command(file, file, args);
     }
 
     /** Runs one vmlaunch command in this JVM; keeps its output in the lab folder and shows it as progress. */

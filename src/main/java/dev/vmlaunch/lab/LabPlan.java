@@ -23,6 +23,7 @@ final class LabPlan {
     static final String JAR_MOUNT = "/mnt/vmlaunch";
     static final String IMAGES_MOUNT = "/mnt/images";
     static final String LAB_MOUNT = "/mnt/lab";
+    /** Where the lab host sees the folder of the user's kvmtool binary (--lkvm). */
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -47,38 +48,57 @@ final class LabPlan {
     /** Nested guests of the x86 lab: one NIC each, one lab-host CPU each. */
     static final int NESTED_GUESTS = 2;
 
-    /**
-     * The x86_64 lab host: q35 under TCG with the intel vIOMMU, two e1000e, the host's / read-only as its root, and the
-     * jar, the images and the lab folder as shares of their own: the lab host mounts fresh tmpfs on /tmp, /run and /mnt,
-     * so a checkout under /tmp would be out of its sight otherwise.
-     */
+    /** The x86_64 lab host, with this machine's / as its root and its own JVM. */
     static String labHost(Path images, Path labDir, Path java, Path jar, Mode mode, int cpus) {
-        String exec = java + " -- -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -jar " + JAR_MOUNT + "/"
-                + jar.getFileName() + " lab-inside " + LAB_MOUNT + " " + IMAGES_MOUNT + " --mode " + mode.accel;
+        return labHost(LabArch.X86_64, images, labDir, Path.of("/"), java, jar, mode, cpus, null);
+    }
+
+    /**
+     * The lab host: TCG with a vIOMMU and two e1000e, {@code root} read-only as its root file system (x86_64: this
+     * machine's /; aarch64: the arm64 root of {@link LabRoot}) with {@code java} in it, and the jar, the images and the
+     * lab folder as shares of their own: the lab host mounts fresh tmpfs on /tmp, /run and /mnt, so a checkout under
+     * /tmp would be out of its sight otherwise. {@code lkvm}, when given, is a kvmtool binary whose folder is shared
+     * too: the nested guests then run under it.
+     */
+    static String labHost(LabArch arch, Path images, Path labDir, Path root, Path java, Path jar, Mode mode, int cpus,
+            Path lkvm) {
+        // With this machine's / as its root the lab host sees the jar at its own path, with its CDS archives; another
+        // root (the arm64 one) has neither, and its JVM could not use this JVM's archives anyway.
+        LabHostJar inside = root.equals(Path.of("/")) ? LabHostJar.of(jar, Path.of(JAR_MOUNT))
+                : new LabHostJar(Path.of(JAR_MOUNT).resolve(jar.getFileName()), dev.vmlaunch.JvmFlags.cli());
+        // x86_64 with --lkvm: kvmtool makes its sockets in $HOME/.lkvm, and this machine's /root is read-only in the
+        // lab host, so its JVM (and the supervisors it starts) get a writable HOME; the arm64 root links ~/.lkvm to /run.
+        String launch = lkvm != null && arch == LabArch.X86_64
+                ? "/usr/bin/env -- HOME=" + LabLkvm.HOME + " " + java + " " : java + " -- ";
+        String exec = launch + String.join(" ", inside.javaFlags()) + " -jar " + inside.path() + " lab-inside "
+                + LAB_MOUNT + " " + IMAGES_MOUNT + " --mode " + mode.accel
+                + (lkvm != null ? " --lkvm " + LabLkvm.inside(lkvm) : "");
         ObjectNode g = JSON.createObjectNode();
         g.put("name", "vmlaunch-lab");
-        g.put("vmm", "qemu").put("arch", "x86_64").put("accel", "tcg").put("machine", "q35").put("viommu", "intel");
-        g.put("cpus", cpus).put("memory", "4G");
-        g.put("kernel", images.resolve("x86_64/vmlinuz").toString());
-        g.put("initrd", images.resolve("x86_64/initramfs.gz").toString());
-        // no_timer_check: on a busy machine the TCG lab host's boot-time IO-APIC timer check can fail and panic the
-        // kernel ("timer doesn't work through Interrupt-remapped IO-APIC"); the check is meant for broken hardware.
-        // kvm_amd.npt=0: with nested paging, two nested KVM guests at once crashed the lab host even when pinned
-        // ("TASK stack guard page was hit" in exc_page_fault, QEMU 7.2's TCG SVM emulation); shadow paging did not.
-        g.put("cmdline", "intel_iommu=on quiet no_timer_check" + (mode == Mode.KVM ? " vmlaunch.modules=kvm kvm_amd.npt=0" : "")
-                + " vmlaunch.root=hostroot vmlaunch.9p=labjar:" + JAR_MOUNT + ",labimg:" + IMAGES_MOUNT + ",lab:"
-                + LAB_MOUNT + " vmlaunch.exec=" + exec);
+        g.put("vmm", "qemu").put("arch", arch.json()).put("accel", "tcg");
+        String kernelArgs = arch.labHostMachine(g, mode);
+        g.put("cpus", cpus).put("memory", arch.labHostMemory);
+        g.put("kernel", arch.kernel(images).toString());
+        g.put("initrd", arch.initrd(images).toString());
+        g.put("cmdline", kernelArgs + " vmlaunch.root=hostroot vmlaunch.9p=labjar:" + JAR_MOUNT + ",labimg:" + IMAGES_MOUNT
+                + ",lab:" + LAB_MOUNT + (lkvm != null ? "," + LabLkvm.TAG + ":" + LabLkvm.MOUNT : "") + " vmlaunch.exec=" + exec);
         ArrayNode shares = g.putArray("shares");
-        shares.addObject().put("path", "/").put("tag", "hostroot").put("readonly", true);
+        shares.addObject().put("path", root.toString()).put("tag", "hostroot").put("readonly", true);
         shares.addObject().put("path", jar.getParent().toString()).put("tag", "labjar").put("readonly", true);
         shares.addObject().put("path", images.toString()).put("tag", "labimg").put("readonly", true);
         // mapped-file, not the mapped-xattr default: the lab folder sits in the state folder, on tmpfs under /run for
         // root, and tmpfs has no user xattrs before Linux 6.6 (Debian 12 runs 6.1).
         shares.addObject().put("path", labDir.toString()).put("tag", "lab").put("security", "mapped-file");
+        if (lkvm != null) {
+            shares.addObject().put("path", lkvm.getParent().toString()).put("tag", LabLkvm.TAG).put("readonly", true);
+        }
         ArrayNode devices = g.putArray("devices");
+        // The NICs go right after the 9p devices, which QEMU places first in slots 1, 2, ...: four shares put them at
+        // 00:05.0 and 00:06.0 (the x86 lab's tests and the LAVA export know those), the lkvm share one slot later.
+        int firstNicSlot = 1 + shares.size();
         for (int i = 0; i < NESTED_GUESTS; i++) {
             ObjectNode d = devices.addObject().put("model", "e1000e").put("id", "labnic" + i).put("netdev", "user");
-            d.putObject("props").put("addr", "0x" + (5 + i));
+            d.putObject("props").put("addr", "0x" + Integer.toHexString(firstNicSlot + i));
         }
         return write(g);
     }
@@ -89,35 +109,92 @@ final class LabPlan {
      * {@code cpuAffinity}): two nested KVM guests sharing the lab host's CPUs crash or hang QEMU 7.2's SVM emulation.
      */
     static String nestedGuest(String name, Path images, Path share, String bdf, Mode mode, int cpu) {
+        return nestedGuest(LabArch.X86_64, name, images, share, bdf, mode, cpu, null);
+    }
+
+    /**
+     * As above for either architecture; with {@code lkvm} (a kvmtool binary as the lab host sees it) the guest is a
+     * {@code vmm: lkvm} guest like examples/smmute-virt1.json: GICv3 ITS, serial console, no network of its own (else
+     * kvmtool adds a virtio-net that takes eth0 from the passed-through NIC), MTE off.
+     */
+    static String nestedGuest(LabArch arch, String name, Path images, Path share, String bdf, Mode mode, int cpu,
+            String lkvm) {
+        return write(nestedGuestNode(arch, name, images, share, bdf, mode, cpu, lkvm));
+    }
+
+    /**
+     * The detached flow's guest: a nested guest as above, with one hotplug slot for {@code vmlaunch attach} and the
+     * harness agent's kernel arguments (the lab runs a workload in it after the attach).
+     */
+    static String hotplugGuest(String name, Path images, Path share, String bdf, Mode mode, int cpu, String agentArgs) {
+        ObjectNode g = nestedGuestNode(LabArch.X86_64, name, images, share, bdf, mode, cpu, null);
+        g.put("cmdline", g.path("cmdline").asText() + " " + agentArgs);
+        g.put("hotplugSlots", 1);
+        return write(g);
+    }
+
+    /**
+     * Brings up the NIC at guest address {@code guestBdf} once the guest's e1000e driver has taken it (pciehp probes a
+     * hot-added device a moment after QEMU reports it plugged in) and moves traffic through it.
+     */
+    static String hotplugWorkload(String guestBdf) {
+        String net = "/sys/bus/pci/devices/" + guestBdf + "/net";
+        return "i=0; while [ ! -d " + net + " ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done; n=$(ls " + net + ") && "
+                + "ip link set $n up && ip addr add 10.0.2.15/24 dev $n && sleep 2 && ping -c 5 -W 3 10.0.2.2";
+    }
+
+    private static ObjectNode nestedGuestNode(LabArch arch, String name, Path images, Path share, String bdf, Mode mode,
+            int cpu, String lkvm) {
         ObjectNode g = JSON.createObjectNode();
         g.put("name", name);
-        g.put("vmm", "qemu").put("arch", "x86_64");
-        g.put("accel", mode.accel).put("machine", "q35");
+        if (lkvm != null) {
+            g.put("vmm", "lkvm").put("arch", arch.json()).put("binary", lkvm);
+            if (arch == LabArch.AARCH64) {
+                g.put("irqchip", "gicv3-its");
+            }
+            g.put("console", "serial");
+        } else {
+            g.put("vmm", "qemu").put("arch", arch.json());
+            g.put("accel", mode.accel);
+            arch.nestedMachine(g);
+        }
         g.put("cpus", 1).put("memory", mode == Mode.KVM ? "256M" : "320M");
         if (mode == Mode.KVM) {
             g.put("cpuAffinity", Integer.toString(cpu));
         }
-        g.put("kernel", images.resolve("x86_64/vmlinuz").toString());
-        g.put("initrd", images.resolve("x86_64/initramfs.gz").toString());
+        g.put("kernel", arch.kernel(images).toString());
+        g.put("initrd", arch.initrd(images).toString());
         g.put("cmdline", "quiet");
-        // The share is on the lab host's tmpfs, which has no user xattrs before Linux 6.6 (the lab host runs 6.1):
-        // mapped-file keeps the guest's links and modes in .virtfs_metadata files instead.
-        g.putArray("shares").addObject().put("path", share.toString()).put("tag", "hostshare").put("security", "mapped-file");
+        ObjectNode sh = g.putArray("shares").addObject().put("path", share.toString()).put("tag", "hostshare");
+        if (lkvm == null) {
+            // The share is on the lab host's tmpfs, which has no user xattrs before Linux 6.6 (the lab host runs 6.1):
+            // mapped-file keeps the guest's links and modes in .virtfs_metadata files instead. (kvmtool has no models.)
+            sh.put("security", "mapped-file");
+        } else {
+            g.put("network", "none");
+            if (arch == LabArch.AARCH64) {
+                g.put("mte", false);
+            }
+        }
         g.putArray("passthrough").addObject().put("host", bdf).put("managed", true);
-        return write(g);
+        return g;
     }
 
-    /** The aarch64 lab: one GICv3-ITS guest with SMMUv3 and an emulated e1000e. */
-    static String itsGuest(Path images, Path share) {
+    /**
+     * {@link #nestedGuest} as a kvmtool guest run by {@code lkvm} (a path inside the lab host): accel kvm (kvmtool's
+     * only), one vCPU on lab-host CPU {@code cpu}, the NIC managed, and no virtio-net of kvmtool's own (it would take
+     * eth0). Its console is a shell: {@code stop} types poweroff there.
+     */
+    static String nestedLkvmGuest(String name, Path images, String lkvm, String bdf, int cpu) {
         ObjectNode g = JSON.createObjectNode();
-        g.put("name", "vmlaunch-lab-its");
-        g.put("vmm", "qemu").put("arch", "aarch64").put("accel", "tcg").put("machine", "virt");
-        g.put("irqchip", "gicv3-its").put("viommu", "smmuv3").put("cpus", 2).put("memory", "512M");
-        g.put("kernel", images.resolve("aarch64/Image").toString());
-        g.put("initrd", images.resolve("aarch64/initramfs.gz").toString());
-        g.put("cmdline", "quiet");
-        g.putArray("shares").addObject().put("path", share.toString()).put("tag", "hostshare");
-        g.putArray("devices").addObject().put("model", "e1000e").put("id", "itsnic").put("netdev", "user");
+        g.put("name", name);
+        g.put("vmm", "lkvm").put("arch", "x86_64").put("binary", lkvm).put("accel", "kvm");
+        g.put("cpus", 1).put("memory", "256M");
+        g.put("cpuAffinity", Integer.toString(cpu));
+        g.put("kernel", images.resolve("x86_64/vmlinuz").toString());
+        g.put("initrd", images.resolve("x86_64/initramfs.gz").toString());
+        g.put("network", "none");
+        g.putArray("passthrough").addObject().put("host", bdf).put("managed", true);
         return write(g);
     }
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.harness.HarnessSpec;
+import dev.vmlaunch.JvmFlags;
 import dev.vmlaunch.VmlaunchException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -239,8 +240,9 @@ public final class LavaJob {
             }
         }
         List<String> run = new ArrayList<>(List.of("chroot", root, "/usr/bin/env", "-i", "HOME=/root", "LANG=C.UTF-8",
-                "PATH=" + PATH, java.toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(),
-                "test", "--lava", harness.source().toAbsolutePath().toString()));
+                "PATH=" + PATH, java.toString()));
+        run.addAll(JvmFlags.cli());
+        run.addAll(List.of("-jar", jar.toString(), "test", "--lava", harness.source().toAbsolutePath().toString()));
         steps.add(runStep(run));
         return steps;
     }

@@ -1,5 +1,6 @@
 package dev.vmlaunch.supervise;
 
+import dev.vmlaunch.console.ConsoleEnding;
 import dev.vmlaunch.qmp.QmpEvent;
 import java.time.Instant;
 
@@ -20,6 +21,17 @@ public final class ExitClassifier {
      */
     public static ExitRecord classify(boolean lkvm, VmmExit exit, boolean stopRequested, QmpEvent shutdown,
             QmpEvent panic, Instant at) {
+        return classify(lkvm, exit, stopRequested, shutdown, panic, ConsoleEnding.Seen.UNWATCHED, at);
+    }
+
+    /**
+     * @param console kvmtool: what the guest kernel said last on its console about how it ends (kvmtool's exit
+     *                status is 0 for a power-off, a reboot and a panic alike)
+     */
+    public static ExitRecord classify(boolean lkvm, VmmExit exit, boolean stopRequested, QmpEvent shutdown,
+            QmpEvent panic, ConsoleEnding.Seen console, Instant at) {
+        ConsoleEnding ending = console.ending();
+        String endingLine = console.line();
         String ts = at.toString();
         Integer status = exit.signalled() ? null : exit.status();
         Integer signal = exit.signalled() ? exit.signal() : null;
@@ -27,6 +39,12 @@ public final class ExitClassifier {
         if (panic != null) {
             return new ExitRecord(ExitRecord.PANIC, status, signal, "the guest kernel panicked (GUEST_PANICKED "
                     + panic.data() + "); the VMM " + ended, ts);
+        }
+        String said = endingLine == null ? "" : " (console: \"" + endingLine.strip() + "\")";
+        if (lkvm && ending == ConsoleEnding.PANIC) {
+            // kvmtool boots Linux with panic=1: the panicked kernel reboots a second later and kvmtool exits "normally".
+            return new ExitRecord(ExitRecord.PANIC, status, signal, "the guest kernel panicked" + said + "; kvmtool "
+                    + ended, ts);
         }
         if (stopRequested) {
             return new ExitRecord(ExitRecord.HOST_STOP, status, signal, "stopped by vmlaunch; the VMM " + ended, ts);
@@ -48,8 +66,17 @@ public final class ExitClassifier {
         if (exit.status() != 0) {
             return new ExitRecord(ExitRecord.VMM_ERROR, status, null, "the VMM " + ended, ts);
         }
+        if (lkvm && ending == ConsoleEnding.REBOOT) {
+            return new ExitRecord(ExitRecord.GUEST_REBOOT, status, null, "the guest rebooted" + said
+                    + "; kvmtool ends on a guest reboot (reboot=k) and exited normally", ts);
+        }
+        if (lkvm && ending == ConsoleEnding.POWER_OFF) {
+            return new ExitRecord(ExitRecord.GUEST_SHUTDOWN, status, null, "the guest powered off" + said
+                    + "; kvmtool exited normally", ts);
+        }
         if (lkvm) {
-            return new ExitRecord(ExitRecord.GUEST_SHUTDOWN, status, null, "kvmtool exited normally", ts);
+            return new ExitRecord(ExitRecord.GUEST_SHUTDOWN, status, null, "kvmtool exited normally"
+                    + (console.watched() ? "; the guest's console showed no power-off, reboot or panic line" : ""), ts);
         }
         return new ExitRecord(ExitRecord.GUEST_SHUTDOWN, status, null,
                 "the VMM exited normally without a SHUTDOWN event", ts);

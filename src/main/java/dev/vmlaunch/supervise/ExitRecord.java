@@ -15,11 +15,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 public record ExitRecord(String how, Integer status, Integer signal, String detail, String at) {
     /** The guest powered itself off (or rebooted with -no-reboot): QMP SHUTDOWN with guest=true. */
     public static final String GUEST_SHUTDOWN = "guest-shutdown";
+    /** The guest rebooted, which ends a kvmtool guest (it boots Linux with reboot=k): its console said so. */
+    public static final String GUEST_REBOOT = "guest-reboot";
     /** vmlaunch stop (or Ctrl-C of a foreground run), or a host-side quit/SIGTERM from outside vmlaunch. */
     public static final String HOST_STOP = "host-stop";
     /** The VMM was killed by a signal nobody at vmlaunch asked for. */
     public static final String CRASH_SIGNAL = "crash-signal";
-    /** The guest kernel panicked (QMP GUEST_PANICKED). */
+    /** The guest kernel panicked (QMP GUEST_PANICKED; for kvmtool, "Kernel panic - not syncing" on its console). */
     public static final String PANIC = "panic";
     /** The VMM exited with an error status. */
     public static final String VMM_ERROR = "vmm-error";
@@ -31,7 +33,7 @@ public record ExitRecord(String how, Integer status, Integer signal, String deta
     /** Whether this way of ending leaves the guest "crashed" rather than "stopped". */
     public boolean crashed() {
         return switch (how) {
-            case GUEST_SHUTDOWN, HOST_STOP -> false;
+            case GUEST_SHUTDOWN, GUEST_REBOOT, HOST_STOP -> false;
             default -> true;
         };
     }

@@ -20,6 +20,7 @@ import java.util.List;
  *   vmm.log         the VMM's own stdout/stderr (detached)
  *   supervisor.log  the supervisor's messages (detached)
  *   stop-requested  written by vmlaunch stop, so the end is recorded as a host stop
+ *   hotplug.json    the devices vmlaunch attach plugged in ({@link AttachedDevices}); hotplug.lock serialises them
  * </pre>
  */
 public record GuestDir(Path root, String name) {
@@ -58,6 +59,14 @@ public record GuestDir(Path root, String name) {
 
     public Path stopRequest() {
         return root.resolve("stop-requested");
+    }
+
+    public Path hotplugFile() {
+        return root.resolve("hotplug.json");
+    }
+
+    public Path hotplugLock() {
+        return root.resolve("hotplug.lock");
     }
 
     public RunLayout layout(RunLayout.ConsoleMode mode) {

@@ -26,10 +26,21 @@ public final class GuestListing {
      * @param startedAt     when it was started; null when unknown
      * @param exit          how it ended, for ended guests
      * @param note          one line for a person, or null
+     * @param attached      host devices {@code vmlaunch attach} plugged in (live guests only)
      */
     public record Entry(String name, String source, String vmm, String state, Long pid, Long supervisorPid,
             boolean supervised, String since, String startedAt, List<String> devices, ExitRecord exit, String note,
-            boolean live) {
+            boolean live, List<String> attached) {
+        public Entry {
+            attached = attached == null ? List.of() : List.copyOf(attached);
+        }
+
+        public Entry(String name, String source, String vmm, String state, Long pid, Long supervisorPid,
+                boolean supervised, String since, String startedAt, List<String> devices, ExitRecord exit, String note,
+                boolean live) {
+            this(name, source, vmm, state, pid, supervisorPid, supervised, since, startedAt, devices, exit, note, live,
+                    List.of());
+        }
     }
 
     private GuestListing() {
@@ -65,9 +76,15 @@ public final class GuestListing {
                 note = (note == null ? "" : note + "; ") + "devices not given back"
                         + (s.restoreError() == null ? "" : ": " + s.restoreError());
             }
-            out.add(new Entry(r.name(), "vmlaunch", s.vmm(), r.shown().json(), s.pid(), s.supervisorPid(),
+            String shown = r.shown().json();
+            if ("lkvm".equals(s.vmm()) && r.vmmAlive() && r.shown() == Lifecycle.RUNNING && s.lkvmSocket() != null) {
+                // kvmtool sends no events: whether it is paused is its answer to VMSTATE, as for lkvm list.
+                String vm = GuestPause.lkvmState(Path.of(s.lkvmSocket()), lkvmTimeout);
+                shown = vm == null ? shown : vm;
+            }
+            out.add(new Entry(r.name(), "vmlaunch", s.vmm(), shown, s.pid(), s.supervisorPid(),
                     r.supervisorAlive(), s.since(), s.startedAt(), s.devices(), r.shown().ended() ? r.exit() : null, note,
-                    r.live()));
+                    r.live(), r.vmmAlive() ? AttachedDevicesFile.readQuietly(r.dir()).hosts() : List.of()));
         }
         for (LkvmInstances.Instance i : LkvmInstances.scan(lkvmDir, lkvmTimeout)) {
             if (ours.contains(i.socket().toAbsolutePath().normalize())) {

@@ -34,7 +34,7 @@ public final class GuestPciAddresses {
         }
         for (JsonNode d : devices) {
             String id = d.path("qdev_id").asText("");
-            if (id.startsWith("vml-hostdev")) {
+            if (id.startsWith("vml-hostdev") || id.startsWith("vml-hot-")) {
                 out.add(new Found(id, String.format("0000:%02x:%02x.%x", d.path("bus").asInt(),
                         d.path("slot").asInt(), d.path("function").asInt())));
             }

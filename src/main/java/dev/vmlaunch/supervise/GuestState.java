@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param qmpCliSocket    the QMP socket for CLI commands (qemu), null for lkvm
  * @param consoleSocket   the serial console socket (detached qemu), null otherwise
  * @param lkvmSocket      kvmtool's IPC socket (lkvm), null for qemu
+ * @param stopConsoleCommand what {@code stop} types on a detached lkvm guest's console first (guest.json's
+ *                        {@code stop.consoleCommand}), null for none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record GuestState(
@@ -43,7 +45,8 @@ public record GuestState(
         String qmpCliSocket,
         String consoleSocket,
         String lkvmSocket,
-        ExitRecord exit) {
+        ExitRecord exit,
+        String stopConsoleCommand) {
 
     public static final int VERSION = 1;
 
@@ -77,30 +80,30 @@ public record GuestState(
     public GuestState withLifecycle(Lifecycle l, Instant at) {
         return new GuestState(version, name, vmm, binary, bootId, pid, pidStart, supervisorPid, supervisorStart,
                 foreground, l.json(), at.toString(), startedAt, devices, managedDevices, devicesRestored, restoreError,
-                qmpCliSocket, consoleSocket, lkvmSocket, exit);
+                qmpCliSocket, consoleSocket, lkvmSocket, exit, stopConsoleCommand);
     }
 
     public GuestState withVmm(ProcessIdentity vmmId) {
         return new GuestState(version, name, vmm, binary, bootId, vmmId.pid(), vmmId.startTicks(), supervisorPid,
                 supervisorStart, foreground, state, since, startedAt, devices, managedDevices, devicesRestored,
-                restoreError, qmpCliSocket, consoleSocket, lkvmSocket, exit);
+                restoreError, qmpCliSocket, consoleSocket, lkvmSocket, exit, stopConsoleCommand);
     }
 
     public GuestState withManagedDevices(List<String> managed) {
         return new GuestState(version, name, vmm, binary, bootId, pid, pidStart, supervisorPid, supervisorStart,
                 foreground, state, since, startedAt, devices, managed, managed.isEmpty() ? null : false, restoreError,
-                qmpCliSocket, consoleSocket, lkvmSocket, exit);
+                qmpCliSocket, consoleSocket, lkvmSocket, exit, stopConsoleCommand);
     }
 
     public GuestState withRestore(boolean restored, String error) {
         return new GuestState(version, name, vmm, binary, bootId, pid, pidStart, supervisorPid, supervisorStart,
                 foreground, state, since, startedAt, devices, managedDevices, restored, error, qmpCliSocket,
-                consoleSocket, lkvmSocket, exit);
+                consoleSocket, lkvmSocket, exit, stopConsoleCommand);
     }
 
     public GuestState withExit(ExitRecord e) {
         return new GuestState(version, name, vmm, binary, bootId, pid, pidStart, supervisorPid, supervisorStart,
                 foreground, state, since, startedAt, devices, managedDevices, devicesRestored, restoreError,
-                qmpCliSocket, consoleSocket, lkvmSocket, e);
+                qmpCliSocket, consoleSocket, lkvmSocket, e, stopConsoleCommand);
     }
 }

@@ -64,7 +64,9 @@ public final class GuestStop {
         if (id.isPresent()) {
             StopRequest.write(rec.dir());
             StopPolicy policy = "lkvm".equals(st.vmm())
-                    ? StopPolicies.lkvm(Path.of(st.lkvmSocket()), force)
+                    ? StopPolicies.lkvm(Path.of(st.lkvmSocket()),
+                            st.consoleSocket() == null ? null : Path.of(st.consoleSocket()), st.stopConsoleCommand(),
+                            force)
                     : StopPolicies.qemu(Path.of(st.qmpCliSocket()), force);
             VmmProcess vmm = VmmProcess.recorded(id.get());
             how = policy.stop(vmm, perStep, m -> log.accept(name + ": " + m));

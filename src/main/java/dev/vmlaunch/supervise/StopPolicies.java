@@ -39,10 +39,18 @@ public final class StopPolicies {
 
     /** lkvm: kvmtool's IPC STOP (with {@code force}, straight to signals). */
     public static StopPolicy lkvm(Path ipcSocket, boolean force) {
+        return lkvm(ipcSocket, null, null, force);
+    }
+
+    /**
+     * lkvm: {@code consoleCommand} typed on the guest's console (console.sock, when there is one and the command
+     * is not null), then kvmtool's IPC STOP (an immediate teardown); with {@code force}, straight to signals.
+     */
+    public static StopPolicy lkvm(Path ipcSocket, Path consoleSocket, String consoleCommand, boolean force) {
         if (force) {
             return new StopPolicy(List.of());
         }
-        return new StopPolicy(List.of(new StopPolicy.Step() {
+        StopPolicy.Step ipcStop = new StopPolicy.Step() {
             @Override
             public String name() {
                 return "IPC STOP";
@@ -55,7 +63,11 @@ public final class StopPolicies {
                 }
                 return true;
             }
-        }));
+        };
+        if (consoleSocket == null || consoleCommand == null) {
+            return new StopPolicy(List.of(ipcStop));
+        }
+        return new StopPolicy(List.of(new LkvmConsoleStop(ipcSocket, consoleSocket, consoleCommand), ipcStop));
     }
 
     /**

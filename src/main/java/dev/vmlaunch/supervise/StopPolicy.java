@@ -31,6 +31,14 @@ public final class StopPolicy {
             return null;
         }
 
+        /**
+         * Non-null once waiting longer is pointless (why, for the log): the next step follows at once. Asked after each
+         * wait of a repeated step.
+         */
+        default String hopeless() {
+            return null;
+        }
+
         /** How the step is reported once it ended the process, after {@code sent} requests and {@code took}. */
         default String ended(int sent, Duration took) {
             return name();
@@ -114,6 +122,11 @@ public final class StopPolicy {
                     : min(every, Duration.ofNanos(Math.max(0, end - nanoTime.getAsLong())));
             if (vmm.awaitExit(wait)) {
                 return s.ended(sent, Duration.ofNanos(nanoTime.getAsLong() - start));
+            }
+            String hopeless = s.hopeless();
+            if (hopeless != null) {
+                log.accept(s.name() + ": " + hopeless);
+                return null;
             }
             long remaining = end - nanoTime.getAsLong();
             boolean again = every != null && remaining >= LEAST_FOR_A_REPEAT.toNanos()

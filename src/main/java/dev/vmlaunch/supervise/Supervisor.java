@@ -1,11 +1,14 @@
 package dev.vmlaunch.supervise;
 
 import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.Users;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.PciAddress;
 import dev.vmlaunch.config.Vmm;
+import dev.vmlaunch.console.ConsoleEnding;
 import dev.vmlaunch.host.DeviceCustody;
+import dev.vmlaunch.host.HostRoots;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.qmp.QmpClient;
 import dev.vmlaunch.qmp.QmpEvent;
@@ -90,6 +93,8 @@ public final class Supervisor {
     private VmmProcess vmm;
     private QmpClient qmp;
     private Thread stderrWatcher;
+    /** A detached kvmtool's console (its terminal), null otherwise. */
+    private LkvmConsole lkvmConsole;
     private GuestState state;
     private volatile QmpEvent shutdownEvent;
     private volatile QmpEvent panicEvent;
@@ -113,7 +118,12 @@ public final class Supervisor {
     /** The stop sequence for this guest (used by a foreground run's Ctrl-C). */
     public StopPolicy stopPolicy(boolean force) {
         RunLayout l = dir.layout(s.consoleMode());
-        return lkvm ? StopPolicies.lkvm(s.lkvmSocket(), force) : StopPolicies.qemu(l.qmpCliSocket(), force);
+        if (lkvm) {
+            // A detached kvmtool's console is ours: the guest's shell is asked first, as 'vmlaunch stop' does.
+            return lkvmConsole == null ? StopPolicies.lkvm(s.lkvmSocket(), force)
+                    : StopPolicies.lkvm(s.lkvmSocket(), l.consoleSocket(), spec.stop().consoleCommand(), force);
+        }
+        return StopPolicies.qemu(l.qmpCliSocket(), force);
     }
 
     /** Marks the coming end as asked for by the host, so it is recorded as a host stop. */
@@ -175,6 +185,8 @@ public final class Supervisor {
         giveBackLeftovers();
         GuestEnd.removeSockets(dir, null);
         deleteQuietly(dir.stopRequest());
+        // What an earlier run had attached left with its VMM (and its managed devices with its end).
+        deleteQuietly(dir.hotplugFile());
         AffinityStep.clear(dir);
         truncate(dir.eventsFile());
         if (!foreground) {
@@ -229,14 +241,16 @@ public final class Supervisor {
         }
         ProcessIdentity me = ProcessIdentity.current();
         Instant now = Instant.now();
-        boolean socketConsole = !lkvm && !foreground && spec.console() != dev.vmlaunch.config.Console.NONE;
+        // Detached: qemu serves its console on console.sock itself, kvmtool's terminal is served by LkvmConsole.
+        boolean socketConsole = !foreground && (lkvm || spec.console() != dev.vmlaunch.config.Console.NONE);
         state = new GuestState(GuestState.VERSION, spec.name(), spec.vmm().json(), spec.binaryOrDefault(),
                 ProcessIdentity.bootId(), null, null, me.pid(), me.startTicks(), foreground, Lifecycle.STARTING.json(),
                 now.toString(), now.toString(),
                 spec.passthrough().stream().map(p -> p.host().toString()).toList(), List.of(), null, null,
                 lkvm ? null : layout.qmpCliSocket().toString(),
                 socketConsole ? layout.consoleSocket().toString() : null,
-                lkvm ? s.lkvmSocket().toString() : null, null);
+                lkvm ? s.lkvmSocket().toString() : null, null,
+                lkvm && !foreground ? spec.stop().consoleCommand() : null);
         writeState();
         events.vmlaunch("VMLAUNCH_STARTING", Map.of("supervisorPid", me.pid(), "foreground", foreground));
 
@@ -277,6 +291,7 @@ public final class Supervisor {
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid");
         }
+        cmd.addAll(MemlockStep.spawnPrefix(spec, Users.isRoot(), HostRoots.fromEnvironment(), System.getenv("PATH")));
         cmd.addAll(AffinityStep.spawnPrefix(spec.affinity(), System.getenv("PATH")));
         cmd.addAll(s.argv());
         ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -284,27 +299,43 @@ public final class Supervisor {
             pb.redirectInput(ProcessBuilder.Redirect.INHERIT).redirectOutput(ProcessBuilder.Redirect.INHERIT);
             // kvmtool reports a device it could not open on stderr and boots on without it; we watch for that.
             pb.redirectError(lkvm ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.INHERIT);
+        } else if (lkvm) {
+            // kvmtool's serial console is its stdin/stdout, and it prints its errors on stderr: all three are a
+            // terminal the supervisor owns (LkvmConsole), kept open by the VMM, not by us, so a killed supervisor
+            // leaves it a hung-up terminal (writes fail with EIO), never a SIGPIPE.
+            lkvmConsole = LkvmConsole.open(dir.consoleLog(), dir.layout(s.consoleMode()).consoleSocket(),
+                    this::checkLkvmLine, s.log());
+            File tty = lkvmConsole.terminal();
+            pb.redirectInput(tty).redirectOutput(ProcessBuilder.Redirect.appendTo(tty))
+                    .redirectError(ProcessBuilder.Redirect.appendTo(tty));
         } else {
             // Files, never pipes: a VMM writing to a pipe whose reader (a killed supervisor) is gone would die of
-            // SIGPIPE. kvmtool's console is its stdout, so that goes to console.log.
+            // SIGPIPE.
             File log = dir.vmmLog().toFile();
             pb.redirectInput(new File("/dev/null"));
-            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(lkvm ? dir.consoleLog().toFile() : log));
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log));
             pb.redirectError(ProcessBuilder.Redirect.appendTo(log));
-            if (lkvm) {
-                truncate(dir.consoleLog());
-            }
         }
         try {
             process = pb.start();
         } catch (IOException e) {
+            closeLkvmConsole();
             throw VmlaunchException.hostNotReady("cannot start " + s.argv().get(0) + ": " + e.getMessage());
         }
         vmm = VmmProcess.child(process);
+        if (lkvmConsole != null) {
+            lkvmConsole.started();
+        }
         LogRotation.watch(foreground ? List.of(dir.consoleLog()) : List.of(dir.consoleLog(), dir.vmmLog()),
                 LogRotation.CAP, process.onExit(), s.log());
-        if (lkvm) {
-            stderrWatcher = foreground ? pumpStderr() : tailStderr();
+        if (lkvm && foreground) {
+            stderrWatcher = pumpStderr();
+        }
+    }
+
+    private void closeLkvmConsole() {
+        if (lkvmConsole != null) {
+            lkvmConsole.close();
         }
     }
 
@@ -434,12 +465,16 @@ public final class Supervisor {
                 vmm.kill();
                 vmm.awaitExit(Duration.ofSeconds(10));
             }
+            if (lkvmConsole != null) {
+                lkvmConsole.awaitDrained(EVENT_DRAIN);
+                lkvmConsole.close();
+            }
             if (qmp != null) {
                 qmp.close();
             }
             ExitRecord exit;
             if (cause instanceof EndedBeforeReady early) {
-                exit = ExitClassifier.classify(lkvm, early.exit(), false, null, null, Instant.now());
+                exit = ExitClassifier.classify(lkvm, early.exit(), false, null, null, consoleSeen(), Instant.now());
                 if (lkvmFatal.get() != null || exit.how().equals(ExitRecord.GUEST_SHUTDOWN)) {
                     exit = new ExitRecord(ExitRecord.START_FAILED, exit.status(), exit.signal(), cause.getMessage(),
                             exit.at());
@@ -496,8 +531,14 @@ public final class Supervisor {
             }
             qmp.close();
         }
+        if (lkvmConsole != null) {
+            // kvmtool's last lines (the kernel's reboot or panic line, "KVM session ended normally") are the story.
+            lkvmConsole.awaitDrained(EVENT_DRAIN);
+        }
         boolean asked = stopRequested || Files.exists(dir.stopRequest());
-        ExitRecord how = ExitClassifier.classify(lkvm, exit, asked, shutdownEvent, panicEvent, Instant.now());
+        ExitRecord how = ExitClassifier.classify(lkvm, exit, asked, shutdownEvent, panicEvent, consoleSeen(),
+                Instant.now());
+        closeLkvmConsole();
         if (lkvmFatal.get() != null) {
             how = new ExitRecord(ExitRecord.VMM_ERROR, how.status(), how.signal(),
                     "stopped: kvmtool could not set up the guest as configured: " + lkvmFatal.get(), how.at());
@@ -551,44 +592,8 @@ public final class Supervisor {
         return t;
     }
 
-    /** Detached lkvm: its stderr goes to vmm.log, which we follow. */
-    private Thread tailStderr() {
-        Thread t = new Thread(() -> {
-            long pos = 0;
-            StringBuilder partial = new StringBuilder();
-            boolean last = false;
-            while (true) {
-                boolean alive = process.isAlive();
-                try (RandomAccessFile f = new RandomAccessFile(dir.vmmLog().toFile(), "r")) {
-                    long len = f.length();
-                    if (len > pos) {
-                        byte[] b = new byte[(int) Math.min(len - pos, 1 << 20)];
-                        f.seek(pos);
-                        f.readFully(b);
-                        pos += b.length;
-                        partial.append(new String(b, StandardCharsets.UTF_8));
-                        int nl;
-                        while ((nl = partial.indexOf("\n")) >= 0) {
-                            checkLkvmLine(partial.substring(0, nl));
-                            partial.delete(0, nl + 1);
-                        }
-                        continue;
-                    }
-                } catch (IOException e) {
-                    // Not there yet.
-                }
-                if (last) {
-                    return;
-                }
-                last = !alive;
-                if (alive) {
-                    vmm.awaitExit(Duration.ofMillis(100));
-                }
-            }
-        }, "vmlaunch-vmm-log");
-        t.setDaemon(true);
-        t.start();
-        return t;
+    private ConsoleEnding.Seen consoleSeen() {
+        return lkvmConsole == null ? ConsoleEnding.Seen.UNWATCHED : lkvmConsole.seen();
     }
 
     private void checkLkvmLine(String line) {
@@ -608,13 +613,18 @@ public final class Supervisor {
         }
     }
 
-    /** The last lines the VMM printed (detached runs keep them in vmm.log), for failure messages. */
+    /**
+     * The last lines the VMM printed (detached runs keep them in vmm.log; kvmtool's are on its terminal, in
+     * console.log), for failure messages.
+     */
     private String stderrTail() {
         if (foreground) {
             return "";
         }
+        Path file = lkvm ? dir.consoleLog() : dir.vmmLog();
         try {
-            List<String> lines = Files.readAllLines(dir.vmmLog(), StandardCharsets.UTF_8);
+            List<String> lines = dev.vmlaunch.console.ConsoleTail.read(file).map(t -> t.lines().toList())
+                    .orElse(List.of());
             Deque<String> tail = new ArrayDeque<>();
             for (String l : lines) {
                 if (!l.isBlank()) {
@@ -624,9 +634,10 @@ public final class Supervisor {
                     }
                 }
             }
-            return tail.isEmpty() ? " (it printed nothing; see " + dir.vmmLog() + ")"
-                    : ": " + String.join(" | ", tail) + " (full output: " + dir.vmmLog() + ")";
-        } catch (IOException e) {
+            return tail.isEmpty() ? " (it printed nothing; see " + file + ")"
+                    : ": " + String.join(" | ", tail.stream().map(LkvmConsole::printable).toList()) + " (full output: "
+                    + file + ")";
+        } catch (RuntimeException e) {
             return "";
         }
     }

@@ -1,6 +1,7 @@
 package dev.vmlaunch.supervise;
 
 import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.JvmFlags;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.state.StateRoot;
 import java.io.BufferedReader;
@@ -24,16 +25,6 @@ import java.util.concurrent.TimeoutException;
  * its one-line report and returns once the guest is up — or throws with the supervisor's reason.
  */
 public final class SupervisorLauncher {
-    /**
-     * Flags that keep an idle supervisor small (it waits on a process and a socket): measured on JDK 17, about 53 MB
-     * resident of which 32 MB private, against 60/40 MB with only -Xmx32m. -Xint would save 4 MB more but makes
-     * {@code run -d} ~50% slower. No perf data: a daemon should not leave /tmp/hsperfdata files. The JVM's own warnings
-     * go to stderr (the supervisor's log): by default they go to stdout, where the first line must be the supervisor's
-     * report — a jar moved away from its CDS archive printed "[warning][cds,dynamic] Unable to use shared archive" there.
-     */
-    static final List<String> JVM_FLAGS = List.of("-Xmx32m", "-Xms4m", "-Xss512k", "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m",
-            "-XX:MaxMetaspaceSize=64m", "-XX:-UsePerfData", "-Xshare:auto", "-Xlog:disable", "-Xlog:all=warning:stderr");
     /** On top of the ready timeout: the supervisor's JVM has to start first. */
     private static final Duration JVM_START = Duration.ofSeconds(30);
 
@@ -114,15 +105,14 @@ public final class SupervisorLauncher {
             cmd.add("/usr/bin/setsid");
         }
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(JVM_FLAGS);
+        // Small and quiet (see dev/vmlaunch/jvm/supervisor.args): measured on JDK 17, -Xint would save 4 MB more but
+        // makes run -d ~50% slower.
+        cmd.addAll(JvmFlags.supervisor());
         // The same class path as this JVM: the jar for ./vmlaunch (java -jar), whatever a test or IDE used otherwise.
         String classPath = System.getProperty("java.class.path");
         Path jar = ownJar();
         if (jar != null && Path.of(classPath).toAbsolutePath().normalize().equals(jar)) {
-            Path jsa = jar.resolveSibling("vmlaunch.jsa");
-            if (Files.isRegularFile(jsa)) {
-                cmd.add("-XX:SharedArchiveFile=" + jsa);
-            }
+            JvmFlags.supervisorArchiveFlag(jar).ifPresent(cmd::add);
         }
         cmd.add("-cp");
         cmd.add(classPath);

@@ -1,5 +1,6 @@
 package dev.vmlaunch.supervise;
 
+import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.ConfigException;
@@ -47,7 +48,7 @@ public final class SupervisorMain {
         try {
             GuestSpec spec = GuestSpecLoader.load(guestJson).spec();
             GuestDir dir = GuestDir.of(StateRoot.ensureDir(stateRoot), spec.name());
-            List<String> argv = VmmCommand.build(spec, dir.layout(RunLayout.ConsoleMode.SOCKET));
+            List<String> argv = VmmCommand.build(spec, dir.layout(RunLayout.ConsoleMode.SOCKET), DeviceDiagnosis.rootPortReserve(spec));
             Path lkvmSocket = LkvmIpc.socketOf(LkvmIpc.socketDir(System.getenv()), spec.name());
             Supervisor sup = new Supervisor(new Supervisor.Settings(spec, dir, RunLayout.ConsoleMode.SOCKET, argv,
                     DeviceCustody.forStateRoot(stateRoot), readyTimeout, lkvmSocket,

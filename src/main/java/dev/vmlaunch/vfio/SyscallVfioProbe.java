@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -103,7 +104,34 @@ final class SyscallVfioProbe implements VfioProbe {
                 irqs.add(structs.irqInfo(irq));
             }
         }
-        return new VfioReport(groupId, device, api, extensions, iommu, groupFlags, deviceInfo, regions, irqs);
+        Optional<List<PciAddress>> peers = deviceInfo.pci() ? hotResetPeers(deviceFd) : Optional.empty();
+        return new VfioReport(groupId, device, api, extensions, iommu, groupFlags, deviceInfo, regions, irqs, peers);
+    }
+
+    /** At most this many devices behind one bus; a count above it is not believed. */
+    static final int MAX_HOT_RESET_DEVICES = 256;
+
+    /**
+     * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: the devices a secondary bus (or slot) reset of this device would reset.
+     * The kernel answers ENOSPC with the count it needs when the buffer is too small (asked again once, with that
+     * room), and ENODEV when neither a slot nor a bus reset is possible. Any other answer (an older vfio-pci, a
+     * non-PCI device) means we do not know: the reset verdict then rests on sysfs alone.
+     */
+    private Optional<List<PciAddress>> hotResetPeers(int deviceFd) {
+        byte[] req = structs.hotResetInfoRequest(8);
+        int r = sys.ioctl(deviceFd, VfioAbi.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, req);
+        if (r == -Errno.ENOSPC.number()) {
+            int need = structs.hotResetCount(req);
+            if (need <= 0 || need > MAX_HOT_RESET_DEVICES) {
+                return Optional.empty();
+            }
+            req = structs.hotResetInfoRequest(need);
+            r = sys.ioctl(deviceFd, VfioAbi.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, req);
+        }
+        if (r == -Errno.ENODEV.number()) {
+            return Optional.of(List.of());
+        }
+        return r < 0 ? Optional.empty() : Optional.of(structs.hotResetDevices(req));
     }
 
     /**

@@ -27,6 +27,7 @@ public final class VfioAbi {
     public static final long VFIO_DEVICE_GET_INFO = io(7);
     public static final long VFIO_DEVICE_GET_REGION_INFO = io(8);
     public static final long VFIO_DEVICE_GET_IRQ_INFO = io(9);
+    public static final long VFIO_DEVICE_GET_PCI_HOT_RESET_INFO = io(12);
 
     public static final int VFIO_GROUP_FLAGS_VIABLE = 1;
     public static final int VFIO_GROUP_FLAGS_CONTAINER_SET = 1 << 1;
@@ -103,6 +104,30 @@ public final class VfioAbi {
         }
     }
 
+    /** struct vfio_pci_hot_reset_info: a header, then {@code count} struct vfio_pci_dependent_device. */
+    public static final class HotResetInfo {
+        public static final int SIZE = 12;
+        public static final int ARGSZ = 0;
+        public static final int FLAGS = 4;
+        public static final int COUNT = 8;
+        public static final int DEVICES = 12;
+
+        private HotResetInfo() {
+        }
+    }
+
+    /** struct vfio_pci_dependent_device (group_id shares its place with devid in newer headers). */
+    public static final class DependentDevice {
+        public static final int SIZE = 8;
+        public static final int GROUP_ID = 0;
+        public static final int SEGMENT = 4;
+        public static final int BUS = 6;
+        public static final int DEVFN = 7;
+
+        private DependentDevice() {
+        }
+    }
+
     /** GROUP_SET_CONTAINER reads the container fd as an __s32 through a pointer. */
     public static final int CONTAINER_FD_SIZE = 4;
 
@@ -132,6 +157,7 @@ public final class VfioAbi {
         t.put("VFIO_DEVICE_GET_INFO", VFIO_DEVICE_GET_INFO);
         t.put("VFIO_DEVICE_GET_REGION_INFO", VFIO_DEVICE_GET_REGION_INFO);
         t.put("VFIO_DEVICE_GET_IRQ_INFO", VFIO_DEVICE_GET_IRQ_INFO);
+        t.put("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", VFIO_DEVICE_GET_PCI_HOT_RESET_INFO);
         t.put("VFIO_GROUP_FLAGS_VIABLE", (long) VFIO_GROUP_FLAGS_VIABLE);
         t.put("VFIO_GROUP_FLAGS_CONTAINER_SET", (long) VFIO_GROUP_FLAGS_CONTAINER_SET);
         t.put("VFIO_DEVICE_FLAGS_RESET", (long) VFIO_DEVICE_FLAGS_RESET);
@@ -178,6 +204,16 @@ public final class VfioAbi {
         t.put("offsetof.vfio_irq_info.flags", (long) IrqInfo.FLAGS);
         t.put("offsetof.vfio_irq_info.index", (long) IrqInfo.INDEX);
         t.put("offsetof.vfio_irq_info.count", (long) IrqInfo.COUNT);
+        t.put("sizeof.vfio_pci_hot_reset_info", (long) HotResetInfo.SIZE);
+        t.put("offsetof.vfio_pci_hot_reset_info.argsz", (long) HotResetInfo.ARGSZ);
+        t.put("offsetof.vfio_pci_hot_reset_info.flags", (long) HotResetInfo.FLAGS);
+        t.put("offsetof.vfio_pci_hot_reset_info.count", (long) HotResetInfo.COUNT);
+        t.put("offsetof.vfio_pci_hot_reset_info.devices", (long) HotResetInfo.DEVICES);
+        t.put("sizeof.vfio_pci_dependent_device", (long) DependentDevice.SIZE);
+        t.put("offsetof.vfio_pci_dependent_device.group_id", (long) DependentDevice.GROUP_ID);
+        t.put("offsetof.vfio_pci_dependent_device.segment", (long) DependentDevice.SEGMENT);
+        t.put("offsetof.vfio_pci_dependent_device.bus", (long) DependentDevice.BUS);
+        t.put("offsetof.vfio_pci_dependent_device.devfn", (long) DependentDevice.DEVFN);
         t.put("sizeof.container_fd", (long) CONTAINER_FD_SIZE);
 
         t.put("O_RDWR", (long) O_RDWR);

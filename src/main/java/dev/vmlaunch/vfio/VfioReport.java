@@ -14,6 +14,9 @@ import java.util.Set;
  * @param groupFlags VFIO_GROUP_GET_STATUS flags, read before the container was set
  * @param regions the regions the kernel described (vfio-pci rejects absent ones, e.g. VGA on most devices)
  * @param irqs the IRQ indexes the kernel described
+ * @param hotResetPeers what VFIO_DEVICE_GET_PCI_HOT_RESET_INFO says a bus or slot reset would reset (the device
+ *                      itself included); an empty list when the kernel says no such reset is possible (ENODEV);
+ *                      empty when it did not answer
  */
 public record VfioReport(
         int groupId,
@@ -24,12 +27,20 @@ public record VfioReport(
         int groupFlags,
         VfioDeviceInfo deviceInfo,
         List<VfioRegionInfo> regions,
-        List<VfioIrqInfo> irqs) {
+        List<VfioIrqInfo> irqs,
+        Optional<List<PciAddress>> hotResetPeers) {
 
     public VfioReport {
         extensions = Set.copyOf(extensions);
         regions = List.copyOf(regions);
         irqs = List.copyOf(irqs);
+        hotResetPeers = hotResetPeers.map(List::copyOf);
+    }
+
+    public VfioReport(int groupId, PciAddress device, int apiVersion, Set<VfioIommuType> extensions,
+            VfioIommuType iommu, int groupFlags, VfioDeviceInfo deviceInfo, List<VfioRegionInfo> regions,
+            List<VfioIrqInfo> irqs) {
+        this(groupId, device, apiVersion, extensions, iommu, groupFlags, deviceInfo, regions, irqs, Optional.empty());
     }
 
     public boolean viable() {

@@ -72,6 +72,37 @@ final class VfioStructs {
                 bb.getInt(VfioAbi.IrqInfo.COUNT));
     }
 
+    /** struct vfio_pci_hot_reset_info with room for {@code capacity} devices. */
+    byte[] hotResetInfoRequest(int capacity) {
+        int size = VfioAbi.HotResetInfo.SIZE + capacity * VfioAbi.DependentDevice.SIZE;
+        byte[] b = new byte[size];
+        wrap(b).putInt(VfioAbi.HotResetInfo.ARGSZ, size);
+        return b;
+    }
+
+    /** The count the kernel wrote (also when it answered ENOSPC: then it is how many it needs room for). */
+    int hotResetCount(byte[] b) {
+        return wrap(b).getInt(VfioAbi.HotResetInfo.COUNT);
+    }
+
+    /** The devices a hot reset would reset, as PCI addresses. */
+    java.util.List<PciAddress> hotResetDevices(byte[] b) {
+        ByteBuffer bb = wrap(b);
+        int count = bb.getInt(VfioAbi.HotResetInfo.COUNT);
+        java.util.List<PciAddress> out = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int at = VfioAbi.HotResetInfo.DEVICES + i * VfioAbi.DependentDevice.SIZE;
+            if (at + VfioAbi.DependentDevice.SIZE > b.length) {
+                break;
+            }
+            int segment = bb.getShort(at + VfioAbi.DependentDevice.SEGMENT) & 0xffff;
+            int bus = bb.get(at + VfioAbi.DependentDevice.BUS) & 0xff;
+            int devfn = bb.get(at + VfioAbi.DependentDevice.DEVFN) & 0xff;
+            out.add(new PciAddress(segment, bus, devfn >> 3, devfn & 7));
+        }
+        return out;
+    }
+
     /** The __s32 GROUP_SET_CONTAINER reads through its pointer argument. */
     byte[] containerFd(int fd) {
         byte[] b = new byte[VfioAbi.CONTAINER_FD_SIZE];

@@ -66,6 +66,10 @@ final class LibvirtDevices {
         console();
         video();
         new LibvirtHostdevs(spec, qemu, warnings).build(controllers, hostdevs);
+        // hotplugSlots: spare root ports, numbered by libvirt, for 'virsh attach-device' (libvirt's own hotplug).
+        for (int i = 0; i < spec.hotplugSlots(); i++) {
+            controllers.add(XmlElement.of("controller").attr("type", "pci").attr("model", "pcie-root-port"));
+        }
 
         XmlElement devices = XmlElement.of("devices");
         emulator(devices);

@@ -21,6 +21,15 @@ import java.util.Map;
  * ids out of that space.
  */
 public final class QemuCommand implements VmmCommand {
+    private final RootPortReserve reserve;
+
+    public QemuCommand() {
+        this(RootPortReserve.NONE);
+    }
+
+    public QemuCommand(RootPortReserve reserve) {
+        this.reserve = reserve;
+    }
 
     @Override
     public List<String> argv(GuestSpec s, RunLayout layout) {
@@ -54,7 +63,8 @@ public final class QemuCommand implements VmmCommand {
         shares(s, a);
         network(s, a);
         devices(s, a);
-        passthrough(s, a);
+        int ports = passthrough(s, a);
+        hotplugSlots(s, ports, a);
         a.addAll(s.extraArgs());
         return a;
     }
@@ -254,7 +264,7 @@ public final class QemuCommand implements VmmCommand {
      * Each host slot gets its own PCIe root port on q35/virt (GPU drivers expect a PCIe link above them), and the
      * functions of one host slot stay functions of one guest slot, with multifunction=on on function 0.
      */
-    private static void passthrough(GuestSpec s, List<String> a) {
+    private int passthrough(GuestSpec s, List<String> a) {
         Map<PciAddress, List<Passthrough>> bySlot = new LinkedHashMap<>();
         for (Passthrough p : s.passthrough()) {
             PciAddress slot = new PciAddress(p.host().domain(), p.host().bus(), p.host().slot(), 0);
@@ -263,13 +273,17 @@ public final class QemuCommand implements VmmCommand {
         boolean pcie = s.machine() != Machine.PC;
         int port = 0;
         int hostdev = 0;
-        for (List<Passthrough> fns : bySlot.values()) {
+        for (Map.Entry<PciAddress, List<Passthrough>> e : bySlot.entrySet()) {
+            List<Passthrough> fns = e.getValue();
             boolean multi = fns.size() > 1 || fns.stream().anyMatch(Passthrough::multifunction);
             String bus = null;
             String slotAddr;
             if (pcie) {
                 bus = "vml-rp" + port;
-                add(a, "-device", "pcie-root-port,id=" + bus + ",chassis=" + (port + 1));
+                Long pref64 = reserve.pref64().get(e.getKey());
+                // Large 64-bit BARs: the firmware must reserve their window on the port, or it cannot place them.
+                add(a, "-device", "pcie-root-port,id=" + bus + ",chassis=" + (port + 1)
+                        + (pref64 == null ? "" : ",pref64-reserve=" + qemuSize(pref64)));
                 slotAddr = "00";
             } else {
                 // The pc machine has one flat bus; keep our devices clear of the slots QEMU fills itself.
@@ -299,6 +313,28 @@ public final class QemuCommand implements VmmCommand {
                 add(a, "-device", dev.toString());
             }
         }
+        return port;
+    }
+
+    /** The id of the {@code index}th empty root port that {@code vmlaunch attach} plugs devices into. */
+    public static String hotplugSlot(int index) {
+        return "vml-hp" + index;
+    }
+
+    /**
+     * Empty PCIe root ports, reserved at start: QEMU cannot add a root port to a running q35/virt machine, and a
+     * device hot-added straight onto pcie.0 is not hot-pluggable there. Their chassis numbers follow the passthrough
+     * ports' (QEMU refuses two ports with one chassis/slot pair).
+     */
+    private static void hotplugSlots(GuestSpec s, int portsUsed, List<String> a) {
+        for (int i = 0; i < s.hotplugSlots(); i++) {
+            add(a, "-device", "pcie-root-port,id=" + hotplugSlot(i) + ",chassis=" + (portsUsed + i + 1));
+        }
+    }
+
+    /** QEMU's size syntax: "32G", "512M". */
+    public static String qemuSize(long bytes) {
+        return bytes % (1L << 30) == 0 ? bytes / (1L << 30) + "G" : (bytes + (1L << 20) - 1) / (1L << 20) + "M";
     }
 
     private static void add(List<String> a, String opt, String value) {

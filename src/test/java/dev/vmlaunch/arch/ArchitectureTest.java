@@ -28,7 +28,7 @@ class ArchitectureTest {
             List.of("host"),
             List.of("affinity"),
             List.of("vmm", "qmp", "lkvm", "vfio"),
-            List.of("config", "state"),
+            List.of("config", "state", "console"),
             List.of(""));
 
     static JavaClasses classes;

@@ -95,6 +95,26 @@ class HostCommandsTest {
     }
 
     @Test
+    void groupsDiagnoseShowsEachDevicesResetWithItsEvidenceAndTheFix() throws Exception {
+        FakeSysfs fs = new FakeSysfs(tmp.resolve("sys"));
+        fs.device("0000:04:00.0").cls("030000").vendor("1002").device("731f").driver("vfio-pci").group(3);
+        Files.writeString(fs.dir("0000:04:00.0").resolve("reset_method"), "bus\n");
+        Host h = host(fs);
+        Run text = run(new GroupsCommand(h), "--diagnose");
+        assertEquals(0, text.code(), text.err());
+        assertTrue(text.out().contains("      WARN reset: only a secondary bus reset, which AMD GPUs often do not come back"),
+                text.out());
+        assertTrue(text.out().contains("        fix: the AMD reset bug class: load vendor-reset"), text.out());
+        Run json = run(new GroupsCommand(h), "--diagnose", "--json");
+        com.fasterxml.jackson.databind.JsonNode v = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out())
+                .at("/groups/0/devices/0/verdicts/0");
+        assertEquals("reset", v.get("id").asText());
+        assertEquals("warn", v.get("status").asText());
+        assertTrue(v.get("evidence").toString().contains("reset_method = \\\"bus\\\""), v.toString());
+        assertFalse(run(new GroupsCommand(h), "--json").out().contains("verdicts"), "without --diagnose the shape stays");
+    }
+
+    @Test
     void groupsWithoutIommuExitsThree() throws Exception {
         FakeSysfs fs = new FakeSysfs(tmp.resolve("sys"));
         fs.device("0000:00:03.0").cls("020000").driver("virtio-pci");

@@ -90,7 +90,7 @@ class UnbindOwnerTest {
         StateFile.write(tmp.resolve("state/gpu/state.json"), new GuestState(GuestState.VERSION, "gpu", "qemu",
                 "qemu-system-x86_64", ProcessIdentity.bootId(), null, null, me.pid(), me.startTicks(), false,
                 Lifecycle.RUNNING.json(), now, now, List.of("0000:01:00.0"), List.of("0000:01:00.0"), null, null,
-                null, null, null, null));
+                null, null, null, null, null));
 
         Run r = run(new UnbindCommand(h), "--owner", "gpu");
         assertEquals(1, r.code(), r.out());

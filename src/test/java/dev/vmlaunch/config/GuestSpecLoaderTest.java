@@ -121,6 +121,24 @@ class GuestSpecLoaderTest {
     }
 
     @Test
+    void hotplugSlotsAreCountedAndDefaultToNone() throws IOException {
+        assertEquals(0, load("{\"name\":\"g\",\"vmm\":\"qemu\"}").spec().hotplugSlots());
+        assertEquals(3, load("{\"name\":\"g\",\"vmm\":\"qemu\",\"hotplugSlots\":3}").spec().hotplugSlots());
+        assertEquals("guest.json:1:41: $.hotplugSlots: out of range: 17 (allowed 0..16)",
+                onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"hotplugSlots\":17}"));
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"hotplugSlots\":\"2\"}")
+                .contains("$.hotplugSlots: expected an integer"));
+    }
+
+    @Test
+    void hotplugSlotsAreRefusedForLkvmAndThePcMachine() {
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"lkvm\",\"hotplugSlots\":1}")
+                .contains("$.hotplugSlots: kvmtool has no PCI hotplug"));
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"machine\":\"pc\",\"hotplugSlots\":1}")
+                .contains("$.hotplugSlots: hotplug slots are PCIe root ports, which the pc machine has not"));
+    }
+
+    @Test
     void memoryAcceptsUnitsAndMebibytes() throws IOException {
         assertEquals(4096, load("{\"name\":\"g\",\"vmm\":\"qemu\",\"memory\":\"4G\"}").spec().memoryMiB());
         assertEquals(512, load("{\"name\":\"g\",\"vmm\":\"qemu\",\"memory\":\"512M\"}").spec().memoryMiB());
@@ -159,6 +177,40 @@ class GuestSpecLoaderTest {
             String e = onlyError("{\"name\":\"" + bad + "\",\"vmm\":\"qemu\"}");
             assertTrue(e.contains("$.name: "), e);
         }
+    }
+
+    @Test
+    void anLkvmGuestsStopTypesPoweroffOnItsConsoleByDefault() throws IOException {
+        assertEquals("poweroff", load("{\"name\":\"g\",\"vmm\":\"lkvm\"}").spec().stop().consoleCommand());
+        assertEquals("halt -f", load("{\"name\":\"g\",\"vmm\":\"lkvm\",\"stop\":{\"consoleCommand\":\"halt -f\"}}")
+                .spec().stop().consoleCommand());
+    }
+
+    @Test
+    void aNullOrEmptyConsoleCommandTurnsTheConsoleStepOff() throws IOException {
+        assertNull(load("{\"name\":\"g\",\"vmm\":\"lkvm\",\"stop\":{\"consoleCommand\":null}}").spec().stop()
+                .consoleCommand());
+        assertNull(load("{\"name\":\"g\",\"vmm\":\"lkvm\",\"stop\":{\"consoleCommand\":\"\"}}").spec().stop()
+                .consoleCommand());
+    }
+
+    @Test
+    void aConsoleCommandWithAControlCharacterIsRefusedWithItsPosition() {
+        assertEquals("guest.json:1:51: $.stop.consoleCommand: must be one line of text (no control characters: "
+                + "vmlaunch adds the Enter)",
+                onlyError("{\"name\":\"g\",\"vmm\":\"lkvm\",\"stop\":{\"consoleCommand\":\"poweroff\\n\"}}"));
+    }
+
+    @Test
+    void stopIsRefusedForQemuAndItsUnknownFieldsAreErrors() {
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"stop\":{}}")
+                .contains("$.stop: \"stop\" is for lkvm guests"));
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"lkvm\",\"stop\":{\"command\":\"x\"}}")
+                .contains("$.stop.command"));
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"lkvm\",\"stop\":{\"consoleCommand\":7}}")
+                .contains("$.stop.consoleCommand: expected a string"));
+        assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"lkvm\",\"stop\":{\"consoleCommand\":\"" + "x".repeat(257) + "\"}}")
+                .contains("at most 256 characters"));
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmlaunch.console.ConsoleTail;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
@@ -26,12 +27,45 @@ class HarnessReportWriterTest {
     @TempDir
     Path dir;
 
+    static final HostInterruptSide HOST_SIDE = new HostInterruptSide(3, 2, 12, List.of("msix"), HostInterruptSide.BOTH,
+            "the host's vfio-pci handler took them (2 of 3 vfio rows moved, delta 12) and KVM injected them");
+
+    @Test
+    void theHostSideOfEachDeviceIsInEveryFace() throws Exception {
+        StringWriter w = new StringWriter();
+        HarnessReportWriter.json(report(), w);
+        JsonNode h = new ObjectMapper().readTree(w.toString()).get("guests").get(0).get("devices").get(0)
+                .get("hostInterrupts");
+        assertEquals("both", h.get("moved").asText());
+        assertEquals(3, h.get("vectors").asInt());
+        assertEquals(2, h.get("fired").asInt());
+        assertEquals(12, h.get("delta").asLong());
+        assertEquals("msix", h.get("kinds").get(0).asText());
+        assertTrue(h.get("note").asText().startsWith("the host's vfio-pci handler"));
+        assertEquals(HOST_SIDE, HarnessReportReader.read(new ObjectMapper().readTree(w.toString())).guests().get(0)
+                .devices().get(0).hostInterrupts());
+        assertTrue(new ObjectMapper().readTree(w.toString()).get("guests").get(1).get("devices").get(0)
+                .get("hostInterrupts") == null, "a device without a host side has no field");
+
+        StringWriter t = new StringWriter();
+        HarnessReportWriter.table(report(), new PrintWriter(t));
+        assertTrue(t.toString().lines().findFirst().orElse("").contains("DELTA  HOST SIDE  RESULT"), t.toString());
+        assertTrue(t.toString().contains("both 12"), t.toString());
+        assertTrue(t.toString().contains("virt1: 0000:00:03.0 host side: the host's vfio-pci handler took them"),
+                t.toString());
+
+        java.io.ByteArrayOutputStream x = new java.io.ByteArrayOutputStream();
+        HarnessReportWriter.junit(report(), x);
+        assertTrue(x.toString(java.nio.charset.StandardCharsets.UTF_8).contains("<system-out>host side of 0000:00:03.0: "
+                + "the host's vfio-pci handler took them"), x.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     HarnessReport report() throws Exception {
         Path console = dir.resolve("virt2.log");
         Files.writeString(console, "boot \u001b[0m ok <&>\n");
         return new HarnessReport("smmute-pair", false, List.of(
                 new HarnessReport.GuestResult("virt1", true, null, List.of(new HarnessReport.DeviceResult("0000:00:03.0",
-                        "0000:00:02.0", "8086:10d3", "IR-PCI-MSI", 3, 2, 14, true, null)),
+                        "0000:00:02.0", "8086:10d3", "IR-PCI-MSI", 3, 2, 14, true, null).withHostInterrupts(HOST_SIDE)),
                         new HarnessReport.Workload(0, "ok\n", Duration.ofSeconds(3)), dir.resolve("virt1.log")),
                 new HarnessReport.GuestResult("virt2", false, null, List.of(new HarnessReport.DeviceResult("0000:00:04.0",
                         "0000:00:02.0", "8086:10d3", "IR-PCI-MSI", 3, 0, 0, false,

@@ -119,6 +119,52 @@ class HarnessTest {
     }
 
 
+    /** The host's /proc/interrupts as a 6.1 host prints vfio-pci's rows for 0000:3b:00.0 (vfio_pci_intrs.c names). */
+    static String hostTable(long vector0) {
+        return "            CPU0       CPU1\n"
+                + "  24:  " + vector0 + "          2  IR-PCI-MSI 81920-edge      vfio-msix[0](0000:3b:00.0)\n"
+                + "  25:          0          0  IR-PCI-MSI 81921-edge      vfio-msix[1](0000:3b:00.0)\n";
+    }
+
+    /** The host as HostDevices sees it: the disk's vendor:device, and these /proc/interrupts reads in turn. */
+    static Harness.HostDevices hostWith(String... interrupts) {
+        java.util.Deque<String> reads = new java.util.concurrent.ConcurrentLinkedDeque<>(List.of(interrupts));
+        return new Harness.HostDevices() {
+            @Override
+            public Optional<String> vendorDevice(dev.vmlaunch.config.PciAddress a) {
+                return Optional.of(BLK);
+            }
+
+            @Override
+            public Optional<String> interrupts() {
+                return Optional.ofNullable(reads.poll());
+            }
+        };
+    }
+
+    @Test
+    void theHostsVfioRowsAroundTheWorkloadAreReportedBesideTheGuests() throws Exception {
+        HarnessReport r = new Harness(harness(FIRE, null, "virt1"), fake, hostWith(hostTable(10), hostTable(25)),
+                progress::add).run();
+        assertTrue(r.passed(), r.toString());
+        HarnessReport.DeviceResult d = r.guests().get(0).devices().get(0);
+        assertEquals(HostInterruptSide.BOTH, d.hostInterrupts().moved(), d.toString());
+        assertEquals(15, d.hostInterrupts().delta());
+        assertEquals(2, d.hostInterrupts().vectors());
+        assertTrue(progress.stream().anyMatch(l -> l.contains("host side (0000:3b:00.0): the host's vfio-pci handler "
+                + "took them")), progress.toString());
+    }
+
+    @Test
+    void flatHostRowsAreAFactNotAFailure() throws Exception {
+        HarnessReport r = new Harness(harness(FIRE, null, "virt1"), fake, hostWith(hostTable(10), hostTable(10)),
+                progress::add).run();
+        assertTrue(r.passed(), "host counters stay flat with posted interrupts; the guest's count decides: " + r);
+        HarnessReport.DeviceResult d = r.guests().get(0).devices().get(0);
+        assertEquals(HostInterruptSide.GUEST, d.hostInterrupts().moved(), d.toString());
+        assertEquals(0, d.hostInterrupts().delta());
+    }
+
     @Test
     void twoGuestsPassWhenTheirDevicesVectorsFire() throws Exception {
         HarnessReport r = run(harness(FIRE, null, "virt1", "virt2"), BLK);

@@ -113,4 +113,20 @@ class AffinityCheckTest {
                 + "{\"host\": \"42:00.0\"}]"));
         assertEquals(List.of(), problems("\"cpuAffinity\": \"0\", \"passthrough\": [{\"host\": \"42:00.0\"}]"));
     }
+
+    @Test
+    void numaVerdictsNameTheNodeAndTheFilesAndSuggestPinningAnUnpinnedGuest() throws IOException {
+        numa("0000:41:00.0", "1", "2-3");
+        AffinityCheck c = new AffinityCheck(new Sysfs(sysfs.root()));
+        GuestSpec unpinned = guest("\"passthrough\": [{\"host\": \"41:00.0\"}]");
+        DeviceVerdict v = c.numaVerdicts(unpinned).get(0);
+        assertEquals(DoctorCheck.Status.WARN, v.status());
+        assertTrue(v.remedy().startsWith("set \"cpuAffinity\": \"2-3\" in guest.json"), v.remedy());
+        assertTrue(v.evidence().get(0).endsWith("numa_node = 1"), v.evidence().toString());
+        assertEquals(1, c.problemsFor(unpinned, bin.toString()).size(), "the suggestion is a warning of check");
+        DeviceVerdict local = c.numaVerdicts(guest("\"cpuAffinity\": \"2\", \"passthrough\": [{\"host\": \"41:00.0\"}]")).get(0);
+        assertEquals(DoctorCheck.Status.PASS, local.status());
+        numa("0000:42:00.0", "-1", "0-3");
+        assertEquals(DoctorCheck.Status.PASS, c.numaVerdicts(guest("\"passthrough\": [{\"host\": \"42:00.0\"}]")).get(0).status());
+    }
 }

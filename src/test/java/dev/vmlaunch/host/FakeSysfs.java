@@ -54,6 +54,8 @@ public final class FakeSysfs {
         Device d = new Device(bdf, dir);
         d.vendor("8086").device("0001").cls("ff0000");
         write(dir.resolve("driver_override"), "(null)\n");
+        // The default config has a PM capability with NoSoftRst-, so the kernel would offer the PM reset.
+        write(dir.resolve("reset_method"), "pm\n");
         d.config(256, 0, 0);
         return d;
     }

@@ -55,7 +55,7 @@ class HostDoctorTest {
         Files.writeString(dev.resolve("kvm"), "");
         Map<String, DoctorCheck> c = run("x86_64");
         assertEquals(List.of("cpu-virtualization", "kvm", "iommu", "interrupt-remapping", "unsafe-interrupts",
-                "vfio-modules", "hugepages"), List.copyOf(c.keySet()));
+                "vfio-modules", "memlock", "hugepages"), List.copyOf(c.keySet()));
         assertEquals(DoctorCheck.Status.WARN, c.get("cpu-virtualization").status(), "no svm flag but /dev/kvm works");
         assertTrue(c.get("cpu-virtualization").remedy().contains("nested virtualization"));
         assertEquals(DoctorCheck.Status.PASS, c.get("kvm").status());
@@ -139,7 +139,7 @@ class HostDoctorTest {
         Files.writeString(dev.resolve("kvm"), "");
         Map<String, DoctorCheck> c = run("aarch64");
         assertEquals(List.of("cpu-virtualization", "kvm", "iommu", "smmuv3", "gic-its", "unsafe-interrupts",
-                "vfio-modules", "hugepages"), List.copyOf(c.keySet()));
+                "vfio-modules", "memlock", "hugepages"), List.copyOf(c.keySet()));
         assertEquals(DoctorCheck.Status.FAIL, c.get("smmuv3").status());
         assertEquals(DoctorCheck.Status.FAIL, c.get("gic-its").status());
         assertTrue(c.get("gic-its").remedy().contains("gic-version=3,its=on"));
@@ -170,5 +170,19 @@ class HostDoctorTest {
         madt[53] = 20;
         Files.write(sys.resolve("firmware/acpi/tables/APIC"), madt);
         assertEquals("the ACPI MADT lists a GIC ITS", run("aarch64").get("gic-its").detail());
+    }
+
+    @Test
+    void devicesOnVfioPciGetTheirBeforeLaunchVerdictsAsLinesOfTheirOwn() throws Exception {
+        host("GenuineIntel", "fpu vmx", "intel_iommu=on");
+        iommuOn();
+        FakeSysfs fs = new FakeSysfs(sys);
+        DeviceSamples.install(fs, "0000:00:05.0", "qemu72-e1000e").driver("vfio-pci").group(5);
+        DeviceSamples.iomem(proc, "qemu72-q35-host", "iomem");
+        Map<String, DoctorCheck> c = run("x86_64");
+        assertEquals(DoctorCheck.Status.PASS, c.get("reset 0000:00:05.0").status());
+        assertTrue(c.get("reset 0000:00:05.0").detail().startsWith("resets with pm ["), c.get("reset 0000:00:05.0").detail());
+        assertTrue(c.containsKey("bars 0000:00:05.0") && c.containsKey("boot-framebuffer 0000:00:05.0"), c.keySet().toString());
+        assertTrue(c.get("memlock").detail().startsWith("RLIMIT_MEMLOCK soft "), c.get("memlock").detail());
     }
 }

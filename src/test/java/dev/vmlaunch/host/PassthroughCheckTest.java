@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.config.PciAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -154,6 +155,30 @@ class PassthroughCheckTest {
         VfioProof notViable = (g, a) -> VfioProof.Result.answered(false, 1, 8);
         assertTrue(check(fs, dev, notViable, PciIds.none(), spec).get(0).message()
                 .contains("the kernel says IOMMU group 7 is not viable"));
+    }
+
+    @Test
+    void theKernelsHotResetAnswerReachesTheResetVerdictAndItsWarningIsAProblemWithItsEvidence() throws Exception {
+        FakeSysfs fs = new FakeSysfs(tmp.resolve("sys"));
+        DeviceSamples.install(fs, "0000:04:00.0", "gtx1080-bootfb").driver("vfio-pci").group(7);
+        Path dev = tmp.resolve("dev");
+        Files.createDirectories(dev.resolve("vfio"));
+        Files.writeString(dev.resolve("vfio/vfio"), "");
+        Files.writeString(dev.resolve("vfio/7"), "");
+        PciAddress gpu = PciAddress.parse("0000:04:00.0");
+        PciAddress audio = PciAddress.parse("0000:04:00.1");
+        VfioProof proof = (g, a) -> VfioProof.Result.answered(true, 1, 0, Optional.of(List.of(gpu, audio)));
+        Sysfs sysfs = new Sysfs(fs.root());
+        PassthroughCheck c = new PassthroughCheck(sysfs, dev, new HostUsage(sysfs, tmp.resolve("proc"), i -> List.of()),
+                Optional.of(proof), PciIds.none(), Optional.of(new DeviceDiagnosis(sysfs, tmp.resolve("proc"))));
+        GuestSpec spec = Guests.qemu(tmp.resolve("g"), "", "[{\"host\": \"04:00.0\"}]");
+        List<Problem> ps = c.check(spec);
+        Problem reset = ps.stream().filter(p -> p.message().contains("only a secondary bus reset")).findFirst().orElseThrow();
+        assertTrue(!reset.isError() && reset.message().contains("(0000:04:00.1)"), reset.message());
+        assertTrue(reset.message().contains("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: a bus reset hits 0000:04:00.0, 0000:04:00.1"),
+                reset.message());
+        assertTrue(c.summary(spec).stream().anyMatch(l -> l.startsWith("  WARN reset: ")), c.summary(spec).toString());
+        assertTrue(c.summary(spec).stream().anyMatch(l -> l.startsWith("  PASS bars: BAR 0: 16 MiB 32-bit")), c.summary(spec).toString());
     }
 
     @Test

@@ -137,7 +137,7 @@ class SupervisionFaultsIT {
         StateFile.write(dir.resolve("state.json"), new GuestState(GuestState.VERSION, "stale", "qemu",
                 "qemu-system-x86_64", "11111111-2222-3333-4444-555555555555", me.pid(), me.startTicks(), me.pid(),
                 me.startTicks(), false, "running", then, then, List.of("0000:04:00.0"), List.of("0000:04:00.0"), false,
-                null, dir.resolve("qmp-cli.sock").toString(), dir.resolve("console.sock").toString(), null, null));
+                null, dir.resolve("qmp-cli.sock").toString(), dir.resolve("console.sock").toString(), null, null, null));
         for (String sock : List.of("qmp.sock", "qmp-cli.sock", "console.sock")) {
             try (ServerSocketChannel ss = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
                 ss.bind(UnixDomainSocketAddress.of(dir.resolve(sock)));
@@ -170,7 +170,7 @@ class SupervisionFaultsIT {
             StateFile.write(dir.resolve("state.json"), new GuestState(GuestState.VERSION, "reused", "qemu",
                     "qemu-system-x86_64", ProcessIdentity.bootId(), real.pid(), real.startTicks() - 500, real.pid(),
                     real.startTicks() - 600, false, "running", then, then, List.of(), List.of(), null, null,
-                    dir.resolve("qmp-cli.sock").toString(), null, null, null));
+                    dir.resolve("qmp-cli.sock").toString(), null, null, null, null));
 
             assertEquals("crashed", env.list(true).get("reused").path("state").asText());
             VmlaunchProcess stop = env.vmlaunch("stop", "--timeout", "1", "reused");

@@ -16,21 +16,21 @@ class LabKvmTest {
 
     @Test
     void aMissingKvmNodeSaysKvmAmdDidNotLoad() {
-        String why = LabKvm.unusable(dir.resolve("kvm"));
+        String why = LabKvm.unusable(dir.resolve("kvm"), LabArch.X86_64);
         assertTrue(why.startsWith("no " + dir.resolve("kvm") + " (kvm_amd did not load"), why);
     }
 
     @Test
     void aNodeThatOpensReadWriteIsUsable() throws Exception {
         Path kvm = Files.createFile(dir.resolve("kvm"));
-        assertNull(LabKvm.unusable(kvm));
+        assertNull(LabKvm.unusable(kvm, LabArch.X86_64));
     }
 
     @Test
     void aNodeThatCannotBeOpenedSaysWhy() throws Exception {
         Path kvm = Files.createDirectory(dir.resolve("kvm"));
         Files.setPosixFilePermissions(kvm, PosixFilePermissions.fromString("---------"));
-        String why = LabKvm.unusable(kvm);
+        String why = LabKvm.unusable(kvm, LabArch.X86_64);
         assertTrue(why != null && why.startsWith("cannot open " + kvm), String.valueOf(why));
     }
 

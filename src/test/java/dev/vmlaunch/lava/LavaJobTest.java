@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.vmlaunch.JvmFlags;
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.Arch;
@@ -110,7 +111,7 @@ class LavaJobTest {
                 + "/newroot" + share + " && cp -a /mnt/vmlaunch-9p/lab/. /newroot" + share + "/"), steps.toString());
         assertEquals("lava-test-case vmlaunch-exit --shell chroot /newroot /usr/bin/env -i HOME=/root LANG=C.UTF-8 "
                 + "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin " + java
-                + " -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar " + jar + " test --lava " + harnessFile, steps.get(steps.size() - 1));
+                + " " + String.join(" ", JvmFlags.cli()) + " -jar " + jar + " test --lava " + harnessFile, steps.get(steps.size() - 1));
         assertEquals(600 / 60 + 120 / 60 + 5, actions.get(2).at("/test/timeout/minutes").asInt());
     }
 

@@ -3,6 +3,7 @@ package dev.vmlaunch.supervise;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmlaunch.console.ConsoleEnding;
 import dev.vmlaunch.qmp.QmpEvent;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -71,5 +72,49 @@ class ExitClassifierTest {
     void kvmtoolExitingCleanlyIsTheGuestShuttingDown() {
         assertEquals(ExitRecord.GUEST_SHUTDOWN,
                 ExitClassifier.classify(true, VmmExit.of(0), false, null, null, AT).how());
+    }
+
+    static ExitRecord lkvm(int status, boolean asked, ConsoleEnding ending, String line) {
+        return ExitClassifier.classify(true, VmmExit.of(status), asked, null, null,
+                new ConsoleEnding.Seen(true, ending, line), AT);
+    }
+
+    @Test
+    void aKvmtoolGuestWhoseKernelPanickedIsAPanicThoughKvmtoolExitedNormally() {
+        ExitRecord r = lkvm(0, false, ConsoleEnding.PANIC, "Kernel panic - not syncing: Attempted to kill init!");
+        assertEquals(ExitRecord.PANIC, r.how());
+        assertEquals(Lifecycle.CRASHED, r.lifecycle());
+        assertEquals("the guest kernel panicked (console: \"Kernel panic - not syncing: Attempted to kill init!\"); "
+                + "kvmtool exited normally", r.detail());
+    }
+
+    @Test
+    void aKvmtoolGuestThatRebootedIsAGuestRebootNotAShutdown() {
+        ExitRecord r = lkvm(0, false, ConsoleEnding.REBOOT, "reboot: Restarting system");
+        assertEquals(ExitRecord.GUEST_REBOOT, r.how());
+        assertEquals(Lifecycle.STOPPED, r.lifecycle());
+    }
+
+    @Test
+    void aKvmtoolGuestThatPoweredOffIsAGuestShutdownThatSaysSo() {
+        ExitRecord r = lkvm(0, false, ConsoleEnding.POWER_OFF, "reboot: Power down");
+        assertEquals(ExitRecord.GUEST_SHUTDOWN, r.how());
+        assertEquals("the guest powered off (console: \"reboot: Power down\"); kvmtool exited normally", r.detail());
+    }
+
+    @Test
+    void aKvmtoolExitWithoutAnyKernelLineSaysTheConsoleShowedNone() {
+        ExitRecord r = lkvm(0, false, null, null);
+        assertEquals(ExitRecord.GUEST_SHUTDOWN, r.how());
+        assertEquals("kvmtool exited normally; the guest's console showed no power-off, reboot or panic line", r.detail());
+        assertEquals("kvmtool exited normally", ExitClassifier.classify(true, VmmExit.of(0), false, null, null, AT).detail(),
+                "a console nobody watched (foreground) claims nothing");
+    }
+
+    @Test
+    void aRebootAfterVmlaunchStopIsAHostStopButAPanicStaysAPanic() {
+        assertEquals(ExitRecord.HOST_STOP, lkvm(0, true, ConsoleEnding.POWER_OFF, "reboot: Power down").how());
+        assertEquals(ExitRecord.HOST_STOP, lkvm(0, true, ConsoleEnding.REBOOT, "reboot: Restarting system").how());
+        assertEquals(ExitRecord.PANIC, lkvm(0, true, ConsoleEnding.PANIC, "Kernel panic - not syncing: x").how());
     }
 }

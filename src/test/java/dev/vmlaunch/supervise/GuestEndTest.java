@@ -48,7 +48,7 @@ class GuestEndTest {
     GuestState crashed(List<String> managed) {
         String now = Instant.now().toString();
         return new GuestState(GuestState.VERSION, "g", "qemu", "qemu-system-x86_64", "", null, null, 1, 1, false,
-                Lifecycle.STARTING.json(), now, now, managed, managed, null, null, null, null, null, null);
+                Lifecycle.STARTING.json(), now, now, managed, managed, null, null, null, null, null, null, null);
     }
 
     GuestDir dir() throws Exception {

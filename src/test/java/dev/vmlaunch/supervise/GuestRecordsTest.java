@@ -20,7 +20,7 @@ class GuestRecordsTest {
         String now = Instant.now().toString();
         return new GuestState(GuestState.VERSION, name, "qemu", "qemu-system-x86_64", boot, vmm.pid(), vmm.startTicks(),
                 supervisor.pid(), supervisor.startTicks(), false, "running", now, now, List.of(), List.of(), null, null,
-                root.resolve(name).resolve("qmp-cli.sock").toString(), null, null, null);
+                root.resolve(name).resolve("qmp-cli.sock").toString(), null, null, null, null);
     }
 
     void write(GuestState s) throws Exception {

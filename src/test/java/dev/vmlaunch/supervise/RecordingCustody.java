@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
  *
  * <p>Faults on demand, by files in STATE: {@code custody.hold-bind} makes a bind wait (after logging it, as the
  * host's records are written before the first change) until the file is gone, so that a test can kill the
- * supervisor mid-bind; {@code custody.fail-restore} makes every restore fail (logged as {@code restore-failed}).
+ * supervisor mid-bind (an attach's bind waits too, so a test can end the guest mid-attach); {@code custody.fail-restore} makes every restore fail (logged as {@code restore-failed}).
  */
 public final class RecordingCustody implements DeviceCustody {
     private final Path log;
@@ -47,17 +47,28 @@ public final class RecordingCustody implements DeviceCustody {
         List<PciAddress> managed = DeviceCustody.managedDevices(spec);
         if (!managed.isEmpty()) {
             record("bind", spec.name(), managed);
-            long end = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(5);
-            while (Files.exists(holdBind) && System.nanoTime() < end) {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
+            holdWhileAsked();
         }
         return managed;
+    }
+
+    private void holdWhileAsked() {
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(5);
+        while (Files.exists(holdBind) && System.nanoTime() < end) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+    }
+
+    @Override
+    public List<PciAddress> bindForAttach(String guest, List<PciAddress> devices) {
+        record("bind", guest, devices);
+        holdWhileAsked();
+        return devices;
     }
 
     @Override

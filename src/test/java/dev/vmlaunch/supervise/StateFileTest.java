@@ -22,7 +22,7 @@ class StateFileTest {
         String now = Instant.parse("2025-01-02T03:04:05Z").toString();
         return new GuestState(GuestState.VERSION, name, "qemu", "qemu-system-x86_64", "boot-1", 100L, 5000L, 99, 4000,
                 false, "running", now, now, List.of("0000:01:00.0"), List.of("0000:01:00.0"), false, null,
-                "/run/vmlaunch/" + name + "/qmp-cli.sock", null, null, null);
+                "/run/vmlaunch/" + name + "/qmp-cli.sock", null, null, null, null);
     }
 
     @Test

@@ -34,6 +34,8 @@ final class FakeVfioKernel implements VfioSyscalls {
     final Map<Integer, long[]> regions = new TreeMap<>();
     /** index -> {flags, count}; missing answers EINVAL. */
     final Map<Integer, int[]> irqs = new TreeMap<>();
+    /** What GET_PCI_HOT_RESET_INFO answers: {segment, bus, devfn, group} per device; null answers ENOTTY (an old kernel). */
+    List<int[]> hotReset = null;
     /** errno to answer at a step instead of doing it. */
     final Map<VfioStep, Integer> failAt = new EnumMap<>(VfioStep.class);
     /** errno for close() of fds of this kind. */
@@ -192,6 +194,31 @@ final class FakeVfioKernel implements VfioSyscalls {
                 bb.putInt(4, r[0]).putInt(12, r[1]);
                 return 0;
             });
+        }
+        if (kind == Kind.DEVICE && request == VfioAbi.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO) {
+            if (hotReset == null) {
+                return -Errno.ENOTTY.number();
+            }
+            // drivers/vfio/pci/vfio_pci_core.c: argsz first, ENODEV without bus/slot reset, ENOSPC with the count.
+            if (bb.getInt(0) < 12) {
+                return -Errno.EINVAL.number();
+            }
+            if (hotReset.isEmpty()) {
+                log.add("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO -> ENODEV");
+                return -Errno.ENODEV.number();
+            }
+            bb.putInt(8, hotReset.size());
+            if (bb.getInt(0) < 12 + 8 * hotReset.size()) {
+                log.add("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO -> ENOSPC");
+                return -Errno.ENOSPC.number();
+            }
+            for (int i = 0; i < hotReset.size(); i++) {
+                int[] d = hotReset.get(i);
+                bb.putInt(12 + 8 * i, d[3]).putShort(16 + 8 * i, (short) d[0]).put(18 + 8 * i, (byte) d[1])
+                        .put(19 + 8 * i, (byte) d[2]);
+            }
+            log.add("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO");
+            return 0;
         }
         return -Errno.ENOTTY.number();
     }

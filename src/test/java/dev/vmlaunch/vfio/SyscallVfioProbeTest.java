@@ -186,4 +186,32 @@ class SyscallVfioProbeTest {
         assertThrows(IllegalArgumentException.class, () -> probe.probe(-1, E1000E));
         assertEquals(List.of(), kernel.log);
     }
+
+    @Test
+    void asksWhichDevicesABusResetWouldHitWithRoomForAsManyAsTheKernelNeeds() {
+        // A GPU's four functions behind one bridge, plus a NIC on the same bus: more than the first buffer holds.
+        kernel.hotReset = new java.util.ArrayList<>();
+        for (int fn = 0; fn < 4; fn++) {
+            kernel.hotReset.add(new int[] {0, 0x41, fn, 7});
+        }
+        for (int slot = 1; slot <= 6; slot++) {
+            kernel.hotReset.add(new int[] {1, 0x41, slot << 3, 8 + slot});
+        }
+        VfioReport r = probe.probe(7, E1000E);
+        List<PciAddress> peers = r.hotResetPeers().orElseThrow();
+        assertEquals(10, peers.size());
+        assertEquals(PciAddress.parse("0000:41:00.3"), peers.get(3));
+        assertEquals(PciAddress.parse("0001:41:06.0"), peers.get(9));
+        assertTrue(kernel.log.contains("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO -> ENOSPC"), kernel.log.toString());
+        assertEquals(Set.of(), kernel.openKinds(), "the device fd is closed after the extra ioctl too");
+    }
+
+    @Test
+    void noBusOrSlotResetIsAnEmptyListAndAnOldKernelIsNoAnswer() {
+        kernel.hotReset = List.of();
+        assertEquals(java.util.Optional.of(List.of()), probe.probe(7, E1000E).hotResetPeers());
+        FakeVfioKernel old = new FakeVfioKernel("/fake/dev", 7, "0000:00:02.0");
+        VfioReport r = new SyscallVfioProbe(Path.of("/fake/dev"), old, new VfioStructs(ByteOrder.LITTLE_ENDIAN)).probe(7, E1000E);
+        assertEquals(java.util.Optional.empty(), r.hotResetPeers());
+    }
 }

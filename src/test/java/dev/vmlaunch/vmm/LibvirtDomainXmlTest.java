@@ -52,6 +52,13 @@ class LibvirtDomainXmlTest {
     }
 
     @Test
+    void hotplugSlotsAreSpareRootPortsLibvirtNumbers() {
+        DomainXml x = xml(X86 + ", \"hotplugSlots\": 2");
+        assertEquals(2, x.count("/domain/devices/controller[@type='pci' and @model='pcie-root-port' and not(@index)]"));
+        assertEquals(0, xml(X86).count("/domain/devices/controller[@model='pcie-root-port']"));
+    }
+
+    @Test
     void tcgIsDomainTypeQemuWithTheMaximumCpu() {
         DomainXml x = xml(X86 + ", \"accel\": \"tcg\"");
         assertEquals("qemu", x.text("/domain/@type"));

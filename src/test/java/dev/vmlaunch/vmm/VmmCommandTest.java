@@ -192,6 +192,23 @@ class VmmCommandTest {
     }
 
     @Test
+    void hotplugSlotsAreEmptyRootPortsNumberedAfterThePassthroughPorts() throws IOException {
+        List<String> argv = VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"hotplugSlots\":2,"
+                + "\"passthrough\":[{\"host\":\"03:00.0\"}]}"), LAYOUT);
+        assertPair(argv, "-device", "pcie-root-port,id=vml-rp0,chassis=1");
+        assertPair(argv, "-device", "pcie-root-port,id=vml-hp0,chassis=2");
+        assertPair(argv, "-device", "pcie-root-port,id=vml-hp1,chassis=3");
+        assertFalse(argv.contains("pcie-root-port,id=vml-hp2,chassis=4"), argv.toString());
+    }
+
+    @Test
+    void armVirtGuestGetsItsHotplugSlotsToo() throws IOException {
+        List<String> argv = VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"arch\":\"aarch64\","
+                + "\"hotplugSlots\":1}"), LAYOUT);
+        assertPair(argv, "-device", "pcie-root-port,id=vml-hp0,chassis=1");
+    }
+
+    @Test
     void extraArgsComeLastAndVerbatim() throws IOException {
         List<String> argv = VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"extraArgs\":[\"-s\",\"-d\",\"guest_errors\"]}"), LAYOUT);
         assertEquals(List.of("-s", "-d", "guest_errors"), argv.subList(argv.size() - 3, argv.size()));

@@ -1,4 +1,4 @@
-package dev.vmlaunch.harness;
+package dev.vmlaunch.console;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,0 +1,32 @@
+package dev.vmlaunch.cli;
+
+import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.state.StateRoot;
+import dev.vmlaunch.supervise.GuestRecords;
+import java.nio.file.Path;
+
+/** The guest an {@code attach} or {@code detach} is for: a running qemu guest vmlaunch started, else exit 2. */
+final class HotplugTarget {
+    private HotplugTarget() {
+    }
+
+    static GuestRecords.Record find(Path root, String name) {
+        GuestRecords.Record r = GuestRecords.find(root, name).orElseThrow(() -> VmlaunchException.usage(
+                "no guest named \"" + name + "\" (see 'vmlaunch list')"));
+        if (r.isBroken()) {
+            throw VmlaunchException.usage("guest \"" + name + "\" has an unreadable state (" + r.broken() + ")");
+        }
+        if (!"qemu".equals(r.state().vmm())) {
+            throw VmlaunchException.usage("guest \"" + name + "\" runs on kvmtool, which has no PCI hotplug: list the "
+                    + "device in its guest.json \"passthrough\" and start it again");
+        }
+        if (!r.vmmAlive() || r.state().qmpCliSocket() == null) {
+            throw VmlaunchException.usage("guest \"" + name + "\" is not running (" + r.shown().json() + ")");
+        }
+        return r;
+    }
+
+    static Path stateRoot() {
+        return StateRoot.resolve();
+    }
+}
