@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
-export VMLAUNCH_STATE=$(mktemp -d /tmp/vml-bench.XXXXXX)
+VMLAUNCH_STATE=$(mktemp -d /tmp/vml-bench.XXXXXX)
+export VMLAUNCH_STATE
 trap './vmlaunch stop --all --force >/dev/null 2>&1 || true; rm -rf "$VMLAUNCH_STATE"' EXIT
 wrapper=$PWD/src/test/resources/fakes/qemu-machine-none
 guest=$VMLAUNCH_STATE/bench.json
