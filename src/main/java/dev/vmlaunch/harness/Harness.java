@@ -161,9 +161,11 @@ public final class Harness {
     private HarnessReport.GuestResult runGuest(GuestSpec g) {
         String name = g.name();
         GuestLauncher.RunningGuest rg = null;
+        GuestDriver driver = null;
         try {
-            GuestAgent agent = GuestAgent.install(spec.shareOf(g).path(), name);
-            GuestSpec withAgent = g.withCmdlineAppended(agent.kernelArgs(spec.shareTag()));
+            driver = driver(g);
+            String args = driver.kernelArgs();
+            GuestSpec withAgent = args.isEmpty() ? g : g.withCmdlineAppended(args);
             if (cancelled) {
                 return failed(name, "cancelled", null);
             }
@@ -177,12 +179,14 @@ public final class Harness {
             }
             GuestLauncher.RunningGuest running = rg;
             GuestAgent.Announcement a;
-            phase.put(name, "waiting for its agent");
+            boolean console = spec.driverOf(g).kind() == GuestDriverKind.CONSOLE;
+            phase.put(name, console ? "waiting for its console's shell" : "waiting for its agent");
             try {
-                a = agent.awaitAnnouncement(spec.bootTimeout(), running::isAlive);
+                a = driver.awaitReady(running, spec.bootTimeout());
             } catch (RuntimeException e) {
-                String why = cancelled ? "cancelled" : running.ended().map(how -> "guest ended before its agent "
-                        + "announced itself: " + how).orElse(e.getMessage());
+                String why = cancelled ? "cancelled" : running.ended().map(how -> "guest ended before its "
+                        + (console ? "console's shell answered: " : "agent announced itself: ") + how)
+                        .orElse(e.getMessage());
                 return failed(name, why, rg.consoleLog());
             }
             progress.accept("guest " + name + " is up: kernel " + a.kernel() + ", " + a.devices().size()
@@ -193,7 +197,7 @@ public final class Harness {
             phase.put(name, "running the workload");
             GuestAgent.CommandResult r;
             try {
-                r = agent.run(spec.workload(), spec.workloadTimeout(), running::isAlive);
+                r = driver.run(spec.workload(), spec.workloadTimeout(), running::isAlive);
             } catch (RuntimeException e) {
                 String why = cancelled ? "cancelled" : !running.isAlive()
                         ? "guest ended during the workload: " + running.ended().orElse("?") : e.getMessage();
@@ -203,7 +207,7 @@ public final class Harness {
             }
             Duration took = Duration.between(w0, Instant.now());
             List<HarnessReport.DeviceResult> devices = targets.stream().map(t -> judge(t, r)).toList();
-            agent.stop();
+            driver.finish();
             boolean exitOk = r.exitCode() == spec.expect().exitCode();
             boolean passed = exitOk && !devices.isEmpty() && devices.stream().allMatch(HarnessReport.DeviceResult::passed);
             progress.accept("guest " + name + ": workload exited " + r.exitCode() + " in " + took.toSeconds() + " s; "
@@ -217,7 +221,17 @@ public final class Harness {
             return failed(name, "interrupted", rg == null ? null : rg.consoleLog());
         } catch (Exception e) {
             return failed(name, cancelled ? "cancelled" : message(e), rg == null ? null : rg.consoleLog());
+        } finally {
+            if (driver != null) {
+                driver.close();
+            }
         }
+    }
+
+    private GuestDriver driver(GuestSpec g) {
+        ConsoleSpec.Choice c = spec.driverOf(g);
+        return c.kind() == GuestDriverKind.CONSOLE ? new ConsoleDriver(g, spec.shareTag(), c.console())
+                : new AgentDriver(spec.shareOf(g).path(), g.name(), spec.shareTag());
     }
 
     /** Adds what ran the guest (vmm, accel) and, per host device, whether it was managed and which driver has it now. */

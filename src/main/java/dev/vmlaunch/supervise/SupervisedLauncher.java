@@ -82,6 +82,12 @@ public final class SupervisedLauncher implements GuestLauncher {
             public Path consoleLog() {
                 return dir.consoleLog();
             }
+
+            @Override
+            public Optional<Path> consoleSocket() {
+                // What the supervisor recorded: it serves a console socket only where it has one for this VMM.
+                return Optional.ofNullable(sup.state()).map(GuestState::consoleSocket).map(Path::of);
+            }
         };
     }
 }
