@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -24,17 +22,13 @@ final class ConsoleSession implements AutoCloseable {
     static final Duration POKE = Duration.ofSeconds(3);
     private static final Duration SLICE = Duration.ofMillis(200);
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
-    private static final int TAIL_LINES = 8;
-    private static final int PROMPT_WINDOW = 256;
     private static final int MAX_LOGINS = 3;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final ConsoleChannel channel;
     private final String guest;
     private final BooleanSupplier alive;
-    private final ConsoleLines lines = new ConsoleLines();
-    private final KernelLines kernel = new KernelLines(ConsoleLines.MAX_LINE);
-    private final Deque<String> tail = new ArrayDeque<>();
+    private final ConsoleStream stream = new ConsoleStream();
     private final byte[] buf = new byte[16384];
     private boolean ended;
 
@@ -61,7 +55,7 @@ final class ConsoleSession implements AutoCloseable {
         int logins = 0;
         boolean passwordTyped = false;
         while (true) {
-            String last = lastChars(kernel.pending() + lines.partial());
+            String last = stream.lastChars();
             if (prompt.matcher(last).find()) {
                 return;
             }
@@ -122,11 +116,6 @@ final class ConsoleSession implements AutoCloseable {
         }
     }
 
-    /** A prompt is short: matching only the end keeps a guest's endless line from feeding a slow pattern. */
-    private static String lastChars(String s) {
-        return s.length() <= PROMPT_WINDOW ? s : s.substring(s.length() - PROMPT_WINDOW);
-    }
-
     /** Reads once (at most {@link #SLICE}); feeds completed lines to {@code reader} when given. */
     private Optional<FencedBlockReader.Block> pump(FencedBlockReader reader) throws InterruptedException {
         if (Thread.interrupted()) {
@@ -148,41 +137,12 @@ final class ConsoleSession implements AutoCloseable {
         if (n == 0 && !alive.getAsBoolean()) {
             throw failure("the guest ended");
         }
-        Optional<FencedBlockReader.Block> done = Optional.empty();
-        for (String raw : lines.feed(buf, 0, n)) {
-            remember(raw);
-            for (String l : kernel.accept(raw)) {
-                if (reader != null && done.isEmpty()) {
-                    try {
-                        done = reader.accept(l);
-                    } catch (FencedBlockReader.BadBlock e) {
-                        interruptQuietly();
-                        throw failure("a command's output was refused: " + e.getMessage());
-                    }
-                }
-            }
+        try {
+            return stream.feed(buf, n, reader);
+        } catch (FencedBlockReader.BadBlock e) {
+            interruptQuietly();
+            throw failure("a command's output was refused: " + e.getMessage());
         }
-        return done;
-    }
-
-    private void remember(String raw) {
-        if (raw.isBlank()) {
-            return;
-        }
-        tail.addLast(Irqs.clip(raw));
-        while (tail.size() > TAIL_LINES) {
-            tail.removeFirst();
-        }
-    }
-
-    /** The console's last non-blank lines and its unfinished one, for messages. */
-    List<String> lastLines() {
-        List<String> out = new java.util.ArrayList<>(tail);
-        String p = lines.partial();
-        if (!p.isBlank()) {
-            out.add(Irqs.clip(p));
-        }
-        return out;
     }
 
     private void type(String text) {
@@ -203,7 +163,7 @@ final class ConsoleSession implements AutoCloseable {
     }
 
     private VmlaunchException failure(String what) {
-        List<String> last = lastLines();
+        List<String> last = stream.lastLines();
         return VmlaunchException.failure("guest \"" + guest + "\" console: " + what + (last.isEmpty()
                 ? " (the console printed nothing)" : "; its last lines: " + String.join(" | ", last)));
     }
