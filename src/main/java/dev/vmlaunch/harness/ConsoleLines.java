@@ -8,8 +8,8 @@ import java.util.List;
 /**
  * Turns a console's raw bytes into text lines, fed in chunks split anywhere (mid-escape, mid-UTF-8, between CR and
  * LF). A console is what a terminal would show, so: ANSI escape sequences (CSI {@code ESC [ ... final}, OSC
- * {@code ESC ] ... BEL|ESC \}, two-byte {@code ESC x}) are dropped, CR LF and a lone CR (a line editor's redraw)
- * both end a line, and other control bytes except TAB are dropped. A line longer than {@link #MAX_LINE} bytes is
+ * {@code ESC ] ... BEL|ESC \}, two-byte {@code ESC x}) are dropped, CR LF, CR CR LF (the tty's echo) and a lone CR (a line
+ * editor's redraw) each end one line, and other control bytes except TAB are dropped. A line longer than {@link #MAX_LINE} bytes is
  * cut there, so a guest that never prints a newline costs bounded memory.
  */
 final class ConsoleLines {
@@ -34,7 +34,10 @@ final class ConsoleLines {
                     if (c == 0x1b) {
                         state = State.ESC;
                     } else if (c == '\r') {
-                        done.add(take());
+                        // The tty's echo ends lines with CR CR LF: one line end, as a terminal shows it.
+                        if (!wasCr) {
+                            done.add(take());
+                        }
                         afterCr = true;
                     } else if (c == '\n') {
                         if (!wasCr) {
