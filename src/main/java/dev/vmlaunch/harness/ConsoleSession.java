@@ -52,14 +52,17 @@ final class ConsoleSession implements AutoCloseable {
     void awaitShell(Pattern prompt, Optional<ConsoleSpec.Login> login, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long nextPoke = System.nanoTime();
+        long answeredAt = -1;
         int logins = 0;
         boolean passwordTyped = false;
         while (true) {
+            // Read first: a prompt already on the console needs no Enter.
+            pump(null);
             String last = stream.lastChars();
             if (prompt.matcher(last).find()) {
                 return;
             }
-            if (login.isPresent()) {
+            if (login.isPresent() && stream.fed() > answeredAt) {
                 ConsoleSpec.Login l = login.get();
                 if (l.userPrompt().matcher(last).find()) {
                     if (++logins > MAX_LOGINS) {
@@ -67,6 +70,7 @@ final class ConsoleSession implements AutoCloseable {
                     }
                     passwordTyped = false;
                     type(l.user() + "\r");
+                    answeredAt = stream.fed();
                     nextPoke = System.nanoTime() + POKE.toNanos();
                 } else if (!passwordTyped && l.passwordPrompt().matcher(last).find()) {
                     if (l.password() == null) {
@@ -74,6 +78,7 @@ final class ConsoleSession implements AutoCloseable {
                     }
                     passwordTyped = true;
                     type(l.password() + "\r");
+                    answeredAt = stream.fed();
                     nextPoke = System.nanoTime() + POKE.toNanos();
                 }
             }
@@ -85,7 +90,6 @@ final class ConsoleSession implements AutoCloseable {
                 throw failure("no shell prompt (/" + prompt.pattern() + "/" + (login.isPresent() ? " or login prompt" : "")
                         + ") within " + timeout.toSeconds() + " s");
             }
-            pump(null);
         }
     }
 

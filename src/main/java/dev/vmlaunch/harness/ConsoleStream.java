@@ -20,9 +20,11 @@ final class ConsoleStream {
     private final ConsoleLines lines = new ConsoleLines();
     private final KernelLines kernel = new KernelLines(ConsoleLines.MAX_LINE);
     private final Deque<String> tail = new ArrayDeque<>();
+    private long fed;
 
     /** Feeds {@code n} bytes of {@code b}; the block of {@code reader} (when given) once its end arrived. */
     Optional<FencedBlockReader.Block> feed(byte[] b, int n, FencedBlockReader reader) throws FencedBlockReader.BadBlock {
+        fed += n;
         Optional<FencedBlockReader.Block> done = Optional.empty();
         for (String raw : lines.feed(b, 0, n)) {
             remember(raw);
@@ -33,6 +35,11 @@ final class ConsoleStream {
             }
         }
         return done;
+    }
+
+    /** How many bytes came so far: a prompt already answered is not answered again until more arrive. */
+    long fed() {
+        return fed;
     }
 
     /** The end of the unfinished last line, where a prompt waits (a kernel message that cut it is left out). */
