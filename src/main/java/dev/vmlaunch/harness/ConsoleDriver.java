@@ -16,6 +16,8 @@ import java.util.function.BooleanSupplier;
  */
 final class ConsoleDriver implements GuestDriver {
     private static final Duration RETRY = Duration.ofMillis(200);
+    /** The commands it types besides the workload, each with {@link ConsoleSpec#commandTimeout()}. */
+    static final int COMMANDS = 7;
 
     private final GuestSpec guest;
     private final String shareTag;

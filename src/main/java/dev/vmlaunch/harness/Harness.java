@@ -22,8 +22,8 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
- * Arm's SMMU test engine flow, automated: boot the guests in parallel, wait for each agent, run the workload in
- * each, and judge every device by the interrupts of the vectors listed in its {@code msi_irqs} — not by guessing
+ * Arm's SMMU test engine flow, automated: boot the guests in parallel, wait for each agent (or each console's
+ * shell: {@link ConsoleDriver}), run the workload in each, and judge every device by the interrupts of the vectors listed in its {@code msi_irqs} — not by guessing
  * from the name column. Guests are stopped (and their devices restored by the launcher) whatever happens:
  * a failed step, a timeout, or {@link #cancel()} from Ctrl-C.
  */
@@ -106,7 +106,7 @@ public final class Harness {
             // Every guest's run has its own timeouts; this deadline catches a part that hangs anyway (a launcher or
             // a share that never answers), and Ctrl-C shortens it to the time a stop may take.
             long deadline = System.nanoTime() + deadlines.start().plus(spec.bootTimeout()).plus(spec.workloadTimeout())
-                    .plus(deadlines.stop()).plus(deadlines.grace()).toNanos();
+                    .plus(consoleCommands()).plus(deadlines.stop()).plus(deadlines.grace()).toNanos();
             for (int i = 0; i < futures.size(); i++) {
                 String name = spec.guests().get(i).name();
                 try {
@@ -131,6 +131,13 @@ public final class Harness {
         }
         boolean passed = !cancelled && results.stream().allMatch(HarnessReport.GuestResult::passed);
         return new HarnessReport(spec.name(), passed, results, Duration.between(t0, Instant.now()));
+    }
+
+    /** What the console driver's own commands may take on top (mount, identity, devices, four snapshots). */
+    private Duration consoleCommands() {
+        return spec.guests().stream().map(spec::driverOf).filter(c -> c.kind() == GuestDriverKind.CONSOLE)
+                .map(c -> c.console().commandTimeout().multipliedBy(ConsoleDriver.COMMANDS)).max(Duration::compareTo)
+                .orElse(Duration.ZERO);
     }
 
     private HarnessReport.GuestResult awaitGuest(Future<HarnessReport.GuestResult> f, long deadline)
