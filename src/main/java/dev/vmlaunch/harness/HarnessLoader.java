@@ -95,6 +95,7 @@ public final class HarnessLoader {
         }
         Set<String> names = new HashSet<>();
         boolean workloadTooLong = false;
+        boolean dashTag = false;
         for (int i = 0; i < guests.size(); i++) {
             GuestSpec g = guests.get(i);
             ConsoleSpec.Choice choice = drivers.getOrDefault(g.name(), driver);
@@ -103,7 +104,8 @@ public final class HarnessLoader {
                 f.itemError("guests", i, "console", "guest \"" + g.name() + "\" has \"console\": \"none\"; the "
                         + "console driver types at its serial or virtio console");
             }
-            if (console && share != null && share.startsWith("-")) {
+            if (console && share != null && share.startsWith("-") && !dashTag) {
+                dashTag = true;
                 f.error("share", "the tag \"" + share + "\" starts with '-', which mount would read as an option");
             }
             if (console && !workloadTooLong && workload != null && workload.length() > ConsoleFields.MAX_TYPED_WORKLOAD) {
