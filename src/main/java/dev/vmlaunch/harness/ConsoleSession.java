@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
 final class ConsoleSession implements AutoCloseable {
     /** How often to press Enter while waiting for a prompt: a prompt printed before we connected is not seen again. */
     static final Duration POKE = Duration.ofSeconds(3);
+    /** No Enter this long after typing a user name or password: the next prompt may take a while under TCG. */
+    private static final Duration ANSWERED = Duration.ofSeconds(10);
     private static final Duration SLICE = Duration.ofMillis(200);
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_LOGINS = 3;
@@ -46,18 +48,27 @@ final class ConsoleSession implements AutoCloseable {
     }
 
     /**
-     * Waits until the shell prompts, typing the login when a login prompt shows first. Presses Enter now and every
-     * {@link #POKE} meanwhile, since the prompt may have been printed before we attached.
+     * Waits until the shell prompts, typing the login when a login prompt shows first. Presses Enter at once and
+     * then whenever the console has been quiet for {@link #POKE}, since the prompt may have been printed before we
+     * attached.
      */
     void awaitShell(Pattern prompt, Optional<ConsoleSpec.Login> login, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long nextPoke = System.nanoTime();
         long answeredAt = -1;
+        long lastFed = 0;
+        long quietSince = System.nanoTime();
         int logins = 0;
         boolean passwordTyped = false;
+        boolean poked = false;
         while (true) {
             // Read first: a prompt already on the console needs no Enter.
             pump(null);
+            long now = System.nanoTime();
+            if (stream.fed() != lastFed) {
+                lastFed = stream.fed();
+                quietSince = now;
+            }
             String last = stream.lastChars();
             if (prompt.matcher(last).find()) {
                 return;
@@ -71,7 +82,7 @@ final class ConsoleSession implements AutoCloseable {
                     passwordTyped = false;
                     type(l.user() + "\r");
                     answeredAt = stream.fed();
-                    nextPoke = System.nanoTime() + POKE.toNanos();
+                    nextPoke = now + ANSWERED.toNanos();
                 } else if (!passwordTyped && l.passwordPrompt().matcher(last).find()) {
                     if (l.password() == null) {
                         throw failure("it asks for a password and the harness file gives none (console.login.password)");
@@ -79,14 +90,17 @@ final class ConsoleSession implements AutoCloseable {
                     passwordTyped = true;
                     type(l.password() + "\r");
                     answeredAt = stream.fed();
-                    nextPoke = System.nanoTime() + POKE.toNanos();
+                    nextPoke = now + ANSWERED.toNanos();
                 }
             }
-            if (System.nanoTime() - nextPoke >= 0) {
+            // Enter once at once, then only into a quiet console: an Enter typed while a slow login still starts
+            // would be read as an empty password.
+            if (now - nextPoke >= 0 && (!poked || now - quietSince >= POKE.toNanos())) {
+                poked = true;
                 type("\r");
-                nextPoke = System.nanoTime() + POKE.toNanos();
+                nextPoke = now + POKE.toNanos();
             }
-            if (System.nanoTime() - deadline >= 0) {
+            if (now - deadline >= 0) {
                 throw failure("no shell prompt (/" + prompt.pattern() + "/" + (login.isPresent() ? " or login prompt" : "")
                         + ") within " + timeout.toSeconds() + " s");
             }

@@ -51,6 +51,15 @@ class ConsoleSessionTest {
     }
 
     @Test
+    void aSlowPasswordPromptIsNotAnsweredWithAnEmptyEnter() throws Exception {
+        FakeShell shell = new FakeShell(ConsoleSessionTest::echo).withLogin("root", "pw");
+        shell.passwordPromptDelay = ConsoleSession.POKE.plusSeconds(1);
+        session(shell).awaitShell(ConsoleSpec.DEFAULT_PROMPT, Optional.of(new ConsoleSpec.Login("root", "pw",
+                ConsoleSpec.Login.DEFAULT_USER_PROMPT, ConsoleSpec.Login.DEFAULT_PASSWORD_PROMPT)), LONG);
+        assertEquals(List.of("root", "pw"), shell.typedLines);
+    }
+
+    @Test
     void aLoginWithoutPasswordGoesStraightToTheShell() throws Exception {
         FakeShell shell = new FakeShell(ConsoleSessionTest::echo).withLogin("root", null);
         session(shell).awaitShell(ConsoleSpec.DEFAULT_PROMPT, Optional.of(new ConsoleSpec.Login("root", null,

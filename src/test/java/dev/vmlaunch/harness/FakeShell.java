@@ -35,6 +35,8 @@ final class FakeShell implements ConsoleChannel {
     final List<String> commandsRun = new CopyOnWriteArrayList<>();
     final AtomicInteger ctrlC = new AtomicInteger();
     String prompt = "fake:/# ";
+    /** How long login takes to ask for the password (a slow guest); zero: at once. */
+    Duration passwordPromptDelay = Duration.ZERO;
     /** Printed into every reply's output after its first line, as a kernel message on the same console would be. */
     String kernelNoise;
     private String user;
@@ -124,6 +126,19 @@ final class FakeShell implements ConsoleChannel {
                     print("buildroot login: ");
                 } else if (l.equals(user)) {
                     state = password == null ? State.SHELL : State.PASSWORD;
+                    if (password != null && !passwordPromptDelay.isZero()) {
+                        Thread t = new Thread(() -> {
+                            try {
+                                Thread.sleep(passwordPromptDelay.toMillis());
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                            print("Password: ");
+                        });
+                        t.setDaemon(true);
+                        t.start();
+                        return;
+                    }
                     print(password == null ? prompt : "Password: ");
                 } else {
                     print("Login incorrect\r\nbuildroot login: ");
