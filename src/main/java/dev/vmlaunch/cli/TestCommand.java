@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "test", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a harness: boot its guests in parallel, run the workload in each through the guest agent "
-            + "(9p share), and check that every device's MSI / ITS interrupts fired, judged by its msi_irqs.",
+            + "(9p share) or, with \"driver\": \"console\", typed at its console (nothing added to the guest), and check "
+            + "that every device's MSI / ITS interrupts fired, judged by its msi_irqs.",
             "Guests are stopped and devices given back whatever happens, Ctrl-C included.",
             "Exit 0 when every expectation holds, 1 otherwise, 2 for a bad harness file, 3 when the host is not ready."})
 public final class TestCommand implements Callable<Integer> {

@@ -25,5 +25,13 @@ public interface GuestLauncher {
 
         /** Where its console went, or null. */
         Path consoleLog();
+
+        /**
+         * The unix socket its console is served on (qemu's chardev socket; kvmtool's console.sock where the
+         * supervisor serves one), for the console driver; empty when it has none.
+         */
+        default Optional<Path> consoleSocket() {
+            return Optional.empty();
+        }
     }
 }

@@ -22,8 +22,8 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
- * Arm's SMMU test engine flow, automated: boot the guests in parallel, wait for each agent, run the workload in
- * each, and judge every device by the interrupts of the vectors listed in its {@code msi_irqs} — not by guessing
+ * Arm's SMMU test engine flow, automated: boot the guests in parallel, wait for each agent (or each console's
+ * shell: {@link ConsoleDriver}), run the workload in each, and judge every device by the interrupts of the vectors listed in its {@code msi_irqs} — not by guessing
  * from the name column. Guests are stopped (and their devices restored by the launcher) whatever happens:
  * a failed step, a timeout, or {@link #cancel()} from Ctrl-C.
  */
@@ -134,7 +134,7 @@ public final class Harness {
             // Every guest's run has its own timeouts; this deadline catches a part that hangs anyway (a launcher or
             // a share that never answers), and Ctrl-C shortens it to the time a stop may take.
             long deadline = System.nanoTime() + deadlines.start().plus(spec.bootTimeout()).plus(spec.workloadTimeout())
-                    .plus(deadlines.stop()).plus(deadlines.grace()).toNanos();
+                    .plus(consoleCommands()).plus(deadlines.stop()).plus(deadlines.grace()).toNanos();
             for (int i = 0; i < futures.size(); i++) {
                 String name = spec.guests().get(i).name();
                 try {
@@ -159,6 +159,13 @@ public final class Harness {
         }
         boolean passed = !cancelled && results.stream().allMatch(HarnessReport.GuestResult::passed);
         return new HarnessReport(spec.name(), passed, results, Duration.between(t0, Instant.now()));
+    }
+
+    /** What the console driver's own commands may take on top (mount, identity, devices, four snapshots). */
+    private Duration consoleCommands() {
+        return spec.guests().stream().map(spec::driverOf).filter(c -> c.kind() == GuestDriverKind.CONSOLE)
+                .map(c -> c.console().commandTimeout().multipliedBy(ConsoleDriver.COMMANDS)).max(Duration::compareTo)
+                .orElse(Duration.ZERO);
     }
 
     private HarnessReport.GuestResult awaitGuest(Future<HarnessReport.GuestResult> f, long deadline)
@@ -189,9 +196,11 @@ public final class Harness {
     private HarnessReport.GuestResult runGuest(GuestSpec g) {
         String name = g.name();
         GuestLauncher.RunningGuest rg = null;
+        GuestDriver driver = null;
         try {
-            GuestAgent agent = GuestAgent.install(spec.shareOf(g).path(), name);
-            GuestSpec withAgent = g.withCmdlineAppended(agent.kernelArgs(spec.shareTag()));
+            driver = driver(g);
+            String args = driver.kernelArgs();
+            GuestSpec withAgent = args.isEmpty() ? g : g.withCmdlineAppended(args);
             if (cancelled) {
                 return failed(name, "cancelled", null);
             }
@@ -205,12 +214,14 @@ public final class Harness {
             }
             GuestLauncher.RunningGuest running = rg;
             GuestAgent.Announcement a;
-            phase.put(name, "waiting for its agent");
+            boolean console = spec.driverOf(g).kind() == GuestDriverKind.CONSOLE;
+            phase.put(name, console ? "waiting for its console's shell" : "waiting for its agent");
             try {
-                a = agent.awaitAnnouncement(spec.bootTimeout(), running::isAlive);
+                a = driver.awaitReady(running, spec.bootTimeout());
             } catch (RuntimeException e) {
-                String why = cancelled ? "cancelled" : running.ended().map(how -> "guest ended before its agent "
-                        + "announced itself: " + how).orElse(e.getMessage());
+                String why = cancelled ? "cancelled" : running.ended().map(how -> "guest ended before its "
+                        + (console ? "console's shell answered: " : "agent announced itself: ") + how)
+                        .orElse(e.getMessage());
                 return failed(name, why, rg.consoleLog());
             }
             progress.accept("guest " + name + " is up: kernel " + a.kernel() + ", " + a.devices().size()
@@ -224,7 +235,7 @@ public final class Harness {
             String hostBefore = hostDevices.interrupts().orElse(null);
             String hostAfter;
             try {
-                r = agent.run(spec.workload(), spec.workloadTimeout(), running::isAlive);
+                r = driver.run(spec.workload(), spec.workloadTimeout(), running::isAlive);
                 hostAfter = hostDevices.interrupts().orElse(null);
             } catch (RuntimeException e) {
                 String why = cancelled ? "cancelled" : !running.isAlive()
@@ -238,7 +249,7 @@ public final class Harness {
                     .map(d -> d.host() == null || d.guest() == null ? d
                             : d.withHostInterrupts(HostInterruptSide.of(d.host(), hostBefore, hostAfter, d.delta())))
                     .toList();
-            agent.stop();
+            driver.finish();
             boolean exitOk = r.exitCode() == spec.expect().exitCode();
             boolean passed = exitOk && !devices.isEmpty() && devices.stream().allMatch(HarnessReport.DeviceResult::passed);
             progress.accept("guest " + name + ": workload exited " + r.exitCode() + " in " + took.toSeconds() + " s; "
@@ -254,7 +265,17 @@ public final class Harness {
             return failed(name, "interrupted", rg == null ? null : rg.consoleLog());
         } catch (Exception e) {
             return failed(name, cancelled ? "cancelled" : message(e), rg == null ? null : rg.consoleLog());
+        } finally {
+            if (driver != null) {
+                driver.close();
+            }
         }
+    }
+
+    private GuestDriver driver(GuestSpec g) {
+        ConsoleSpec.Choice c = spec.driverOf(g);
+        return c.kind() == GuestDriverKind.CONSOLE ? new ConsoleDriver(g, spec.shareTag(), c.console())
+                : new AgentDriver(spec.shareOf(g).path(), g.name(), spec.shareTag());
     }
 
     /** Adds what ran the guest (vmm, accel) and, per host device, whether it was managed and which driver has it now. */

@@ -12,8 +12,10 @@ import dev.vmlaunch.config.Problems;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -21,7 +23,9 @@ import java.util.regex.Pattern;
 /** Strict loading of harness files, with the same located errors as guest.json (docs/harness-json.md). */
 public final class HarnessLoader {
     private static final Set<String> FIELDS = Set.of("name", "guests", "share", "workload", "bootTimeout",
-            "workloadTimeout", "expect", "devices");
+            "workloadTimeout", "expect", "devices", "driver", "console");
+    /** A guest entry that also picks its driver: {"guest": FILE-OR-OBJECT, "driver": ..., "console": {...}}. */
+    private static final Set<String> ENTRY_FIELDS = Set.of("guest", "driver", "console");
     private static final Set<String> EXPECT_FIELDS = Set.of("chip", "minVectorsFired", "minTotalDelta", "exitCode");
     private static final Pattern VENDOR_DEVICE = Pattern.compile("[0-9a-fA-F]{4}:[0-9a-fA-F]{4}");
     private static final Pattern CHIP = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}");
@@ -47,7 +51,25 @@ public final class HarnessLoader {
         List<ConfigError> guestErrors = new ArrayList<>();
         String name = f.text("name").orElse(stem(source));
         f.require("guests", "guest files (paths) or inline guest objects");
-        List<GuestSpec> guests = f.list("guests", (node, path) -> guest(node, path, source, display, warnings, guestErrors));
+        ConsoleSpec.Choice driver = ConsoleFields.choice(f, ConsoleSpec.Choice.AGENT);
+        Map<String, ConsoleSpec.Choice> drivers = new HashMap<>();
+        List<Optional<ConsoleSpec.Choice>> entryDrivers = new ArrayList<>();
+        List<GuestSpec> guests = f.list("guests", (node, path) -> {
+            Optional<Fields> entry = node instanceof Json.Obj o && o.members().containsKey("guest")
+                    ? Fields.of(node, path, p, ENTRY_FIELDS) : Optional.empty();
+            if (entry.isEmpty()) {
+                entryDrivers.add(Optional.empty());
+                return guest(node, path, source, display, warnings, guestErrors);
+            }
+            Fields e = entry.get();
+            entryDrivers.add(Optional.of(ConsoleFields.choice(e, driver)));
+            Optional<Json> g = e.node("guest");
+            if (g.isEmpty()) {
+                e.error("guest", "expected a guest file (path) or an inline guest object");
+                return Optional.empty();
+            }
+            return guest(g.get(), e.pathOf("guest"), source, display, warnings, guestErrors);
+        });
         if (f.has("guests") && guests.isEmpty() && guestErrors.isEmpty() && !p.hasErrors()) {
             f.error("guests", "at least one guest is needed");
         }
@@ -65,9 +87,32 @@ public final class HarnessLoader {
             p.error(node.at(), path, "expected \"vendor:device\" in hex, e.g. \"8086:10d3\"");
             return Optional.empty();
         });
+        if (guestErrors.isEmpty() && entryDrivers.size() == guests.size()) {
+            for (int i = 0; i < guests.size(); i++) {
+                int n = i;
+                entryDrivers.get(i).ifPresent(c -> drivers.put(guests.get(n).name(), c));
+            }
+        }
         Set<String> names = new HashSet<>();
+        boolean workloadTooLong = false;
+        boolean dashTag = false;
         for (int i = 0; i < guests.size(); i++) {
             GuestSpec g = guests.get(i);
+            ConsoleSpec.Choice choice = drivers.getOrDefault(g.name(), driver);
+            boolean console = choice.kind() == GuestDriverKind.CONSOLE;
+            if (console && g.console() == dev.vmlaunch.config.Console.NONE) {
+                f.itemError("guests", i, "console", "guest \"" + g.name() + "\" has \"console\": \"none\"; the "
+                        + "console driver types at its serial or virtio console");
+            }
+            if (console && share != null && share.startsWith("-") && !dashTag) {
+                dashTag = true;
+                f.error("share", "the tag \"" + share + "\" starts with '-', which mount would read as an option");
+            }
+            if (console && !workloadTooLong && workload != null && workload.length() > ConsoleFields.MAX_TYPED_WORKLOAD) {
+                workloadTooLong = true;
+                f.error("workload", "longer than " + ConsoleFields.MAX_TYPED_WORKLOAD + " characters, too long to type at "
+                        + "guest \"" + g.name() + "\"'s console (put it in a script in the share and run that)");
+            }
             if (!names.add(g.name())) {
                 f.itemError("guests", i, "name", "two guests named \"" + g.name() + "\" (names must differ)");
             }
@@ -75,7 +120,7 @@ public final class HarnessLoader {
                 f.itemError("guests", i, "shares", "guest \"" + g.name() + "\" has no share tagged \"" + share
                         + "\" (its agent talks through it)");
             }
-            if (g.shares().stream().anyMatch(s -> s.tag().equals(share) && s.readonly())) {
+            if (!console && g.shares().stream().anyMatch(s -> s.tag().equals(share) && s.readonly())) {
                 f.itemError("guests", i, "shares", "the share \"" + share + "\" of guest \"" + g.name()
                         + "\" is read-only; the agent writes its results there");
             }
@@ -94,7 +139,8 @@ public final class HarnessLoader {
             throw new ConfigException(all);
         }
         warnings.addAll(p.warnings());
-        return new Loaded(new HarnessSpec(source, name, guests, share, workload, boot, work, expect, devices), warnings);
+        return new Loaded(new HarnessSpec(source, name, guests, share, workload, boot, work, expect, devices, driver,
+                drivers), warnings);
     }
 
     private static Optional<GuestSpec> guest(Json node, String path, Path harness, String display,

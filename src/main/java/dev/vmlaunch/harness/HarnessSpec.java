@@ -4,19 +4,29 @@ import dev.vmlaunch.config.GuestSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A validated harness file: which guests to boot, the 9p share (by tag) through which their agents talk, the
  * workload each runs with that share as its working directory, and what must be true afterwards.
  *
  * @param devices vendor:device pairs of emulated devices to judge besides the passthrough ones
+ * @param driver  how the harness reaches each guest unless {@code drivers} names it
+ * @param drivers per guest name, a driver other than {@code driver}
  */
 public record HarnessSpec(Path source, String name, List<GuestSpec> guests, String shareTag, String workload,
-        Duration bootTimeout, Duration workloadTimeout, Expect expect, List<String> devices) {
+        Duration bootTimeout, Duration workloadTimeout, Expect expect, List<String> devices, ConsoleSpec.Choice driver,
+        Map<String, ConsoleSpec.Choice> drivers) {
 
     public HarnessSpec {
         guests = List.copyOf(guests);
         devices = List.copyOf(devices);
+        drivers = Map.copyOf(drivers);
+    }
+
+    /** The driver of {@code guest}. */
+    public ConsoleSpec.Choice driverOf(GuestSpec guest) {
+        return drivers.getOrDefault(guest.name(), driver);
     }
 
     /**

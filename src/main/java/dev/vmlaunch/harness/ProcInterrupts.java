@@ -117,6 +117,37 @@ public final class ProcInterrupts {
         return new InterruptTable(cpus, rows);
     }
 
+    /**
+     * The lines of {@code text} that {@link #parse} reads as a table: the first CPU header line and every line after
+     * it that parses as a row of that header, in order; everything else (a kernel message printed into a console
+     * snapshot, a prompt, a row cut short) is left out. For snapshots taken over a console only: a file's snapshot
+     * must parse whole, since one from a share that silently lost rows would be misjudged. A duplicate IRQ is kept,
+     * so that {@link #parse} still refuses it.
+     */
+    public static String tableLines(String text) {
+        StringBuilder out = new StringBuilder();
+        int cpus = -1;
+        int lineNo = 0;
+        for (String raw : text.split("\n", -1)) {
+            lineNo++;
+            String line = raw.stripTrailing();
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                if (cpus < 0) {
+                    cpus = header(line, lineNo).size();
+                } else {
+                    row(line, lineNo, cpus);
+                }
+                out.append(line).append('\n');
+            } catch (InterruptFormatException e) {
+                // Not part of the table: skipped.
+            }
+        }
+        return out.toString();
+    }
+
     private static List<Integer> header(String line, int lineNo) throws InterruptFormatException {
         List<Integer> cpus = new ArrayList<>();
         Set<Integer> seen = new HashSet<>();

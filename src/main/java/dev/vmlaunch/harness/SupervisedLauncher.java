@@ -7,6 +7,7 @@ import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.supervise.ExitRecord;
 import dev.vmlaunch.supervise.GuestDir;
+import dev.vmlaunch.supervise.GuestState;
 import dev.vmlaunch.supervise.Supervisor;
 import dev.vmlaunch.supervise.VmmExit;
 import dev.vmlaunch.supervise.VmmProcess;
@@ -91,6 +92,12 @@ public final class SupervisedLauncher implements GuestLauncher {
             @Override
             public Path consoleLog() {
                 return dir.consoleLog();
+            }
+
+            @Override
+            public Optional<Path> consoleSocket() {
+                // What the supervisor recorded: it serves a console socket only where it has one for this VMM.
+                return Optional.ofNullable(sup.state()).map(GuestState::consoleSocket).map(Path::of);
             }
         };
     }

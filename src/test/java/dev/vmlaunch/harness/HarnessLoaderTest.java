@@ -77,4 +77,89 @@ class HarnessLoaderTest {
         assertTrue(e.stream().anyMatch(l -> l.contains("missing required field \"share\"")), e.toString());
         assertTrue(e.stream().anyMatch(l -> l.contains("missing required field \"workload\"")), e.toString());
     }
+
+    @Test
+    void theSeedsPairRunsUnmodifiedGuestsThroughTheirConsoles() {
+        HarnessSpec h = HarnessLoader.load(Path.of("examples/smmute-pair-console.json")).spec();
+        assertEquals(List.of("virt1", "virt2"), h.guests().stream().map(g -> g.name()).toList());
+        for (var g : h.guests()) {
+            ConsoleSpec.Choice c = h.driverOf(g);
+            assertEquals(GuestDriverKind.CONSOLE, c.kind());
+            assertEquals("/tmp", c.console().mountPoint(), "where the seed's users mount the share");
+            assertEquals("root", c.console().login().orElseThrow().user());
+            assertEquals(ConsoleSpec.DEFAULT_PROMPT.pattern(), c.console().prompt().pattern());
+            assertEquals("trans=virtio", c.console().mountOptions());
+        }
+    }
+
+    @Test
+    void theAgentStaysTheDefaultDriver() {
+        HarnessSpec h = HarnessLoader.load(Path.of("examples/smmute-pair.json")).spec();
+        assertTrue(h.guests().stream().allMatch(g -> h.driverOf(g).kind() == GuestDriverKind.AGENT));
+    }
+
+    @Test
+    void aGuestEntryCanPickItsOwnDriverAndConsoleSettings() throws Exception {
+        Path f = dir.resolve("h.json");
+        Files.writeString(f, "{\"guests\":[" + guest("a", "") + ",{\"guest\":" + guest("b", ",\"readonly\":true")
+                + ",\"driver\":\"console\",\"console\":{\"prompt\":\"buildroot# $\",\"commandTimeout\":90,"
+                + "\"login\":{\"user\":\"root\",\"password\":\"pw\",\"userPrompt\":\"Login: $\"}}}],"
+                + "\"share\":\"work\",\"workload\":\"true\"}");
+        HarnessSpec h = HarnessLoader.load(f).spec();
+        assertEquals(GuestDriverKind.AGENT, h.driverOf(h.guests().get(0)).kind());
+        ConsoleSpec c = h.driverOf(h.guests().get(1)).console();
+        assertEquals(GuestDriverKind.CONSOLE, h.driverOf(h.guests().get(1)).kind());
+        assertEquals("buildroot# $", c.prompt().pattern());
+        assertEquals(Duration.ofSeconds(90), c.commandTimeout());
+        assertEquals("pw", c.login().orElseThrow().password());
+        assertEquals("Login: $", c.login().orElseThrow().userPrompt().pattern());
+        assertEquals(ConsoleSpec.Login.DEFAULT_PASSWORD_PROMPT.pattern(), c.login().orElseThrow().passwordPrompt().pattern());
+        assertEquals("/mnt", c.mountPoint(), "a read-only share is fine: the console driver writes nothing there");
+    }
+
+    @Test
+    void badConsoleSettingsAreLocatedErrors() throws Exception {
+        List<String> e = errors("{\"guests\":[" + guest("a", "") + "],\"share\":\"work\",\"workload\":\"true\",\n"
+                + "\"driver\":\"screen\"}");
+        assertTrue(e.stream().anyMatch(l -> l.matches(".*h\\.json:2:\\d+: \\$\\.driver: \"screen\" is not allowed "
+                + "\\(one of: agent, console\\).*")), e.toString());
+        e = errors("{\"guests\":[" + guest("a", "") + "],\"share\":\"work\",\"workload\":\"true\",\"driver\":\"console\","
+                + "\"console\":{\"prompt\":\"[#$\",\"mountPoint\":\"/mnt/../etc\",\"mountOptions\":\"trans=virtio; reboot\","
+                + "\"login\":{\"password\":\"x\",\"passwordPrompt\":\".*\"},\"prompts\":1}}");
+        assertTrue(e.stream().anyMatch(l -> l.contains("$.console.prompt: not a regular expression")), e.toString());
+        assertTrue(e.stream().anyMatch(l -> l.contains("$.console.mountPoint: \"/mnt/../etc\" is not an absolute path")),
+                e.toString());
+        assertTrue(e.stream().anyMatch(l -> l.contains("$.console.mountOptions: \"trans=virtio; reboot\" is not a 9p option")),
+                e.toString());
+        assertTrue(e.stream().anyMatch(l -> l.contains("$.console.login.user: missing required field")), e.toString());
+        assertTrue(e.stream().anyMatch(l -> l.contains("$.console.login.passwordPrompt: /.*/ matches an empty line")),
+                e.toString());
+        assertTrue(e.stream().anyMatch(l -> l.contains("$.console.prompts: unknown field")), e.toString());
+    }
+
+    @Test
+    void consoleSettingsWithTheAgentDriverAreRefused() throws Exception {
+        List<String> e = errors("{\"guests\":[" + guest("a", "") + "],\"share\":\"work\",\"workload\":\"true\","
+                + "\"console\":{\"mountPoint\":\"/tmp\"}}");
+        assertTrue(e.stream().anyMatch(l -> l.contains("$.console: console settings apply to \"driver\": \"console\" only")),
+                e.toString());
+    }
+
+    @Test
+    void theConsoleDriverNeedsAConsoleAndAWorkloadShortEnoughToType() throws Exception {
+        String noConsole = guest("a", "").replace("\"vmm\":\"qemu\"", "\"vmm\":\"qemu\",\"console\":\"none\"");
+        List<String> e = errors("{\"guests\":[" + noConsole + "],\"share\":\"work\",\"driver\":\"console\","
+                + "\"workload\":\"" + "x".repeat(ConsoleFields.MAX_TYPED_WORKLOAD + 1) + "\"}");
+        assertTrue(e.stream().anyMatch(l -> l.contains("$.guests[0].console: guest \"a\" has \"console\": \"none\"")),
+                e.toString());
+        assertTrue(e.stream().anyMatch(l -> l.contains("$.workload: longer than 768 characters, too long to type")),
+                e.toString());
+    }
+
+    @Test
+    void aGuestEntryNeedsItsGuest() throws Exception {
+        List<String> e = errors("{\"guests\":[{\"guest\":null,\"driver\":\"console\"}],\"share\":\"work\","
+                + "\"workload\":\"true\"}");
+        assertTrue(e.stream().anyMatch(l -> l.contains("$.guests[0].guest: expected a guest file")), e.toString());
+    }
 }
