@@ -10,6 +10,5 @@ public final class ExitCodes {
     /** The host is not ready: preflight or group viability failed. */
     public static final int HOST_NOT_READY = 3;
 
-    private ExitCodes() {
-    }
+    private ExitCodes() {}
 }

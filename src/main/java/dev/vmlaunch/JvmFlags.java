@@ -21,8 +21,7 @@ public final class JvmFlags {
     /** The detached supervisor's own archive: only the classes it loads, since each one it maps is resident memory. */
     public static final String SUPERVISOR_ARCHIVE = "vmlaunch-supervisor.jsa";
 
-    private JvmFlags() {
-    }
+    private JvmFlags() {}
 
     /** The flags of every vmlaunch JVM. */
     public static List<String> cli() {

@@ -6,8 +6,7 @@ import java.nio.file.Path;
 
 /** Who this process runs as. */
 public final class Users {
-    private Users() {
-    }
+    private Users() {}
 
     /** The effective user id: /proc/self belongs to it. -1 when unknown. */
     public static long uid() {

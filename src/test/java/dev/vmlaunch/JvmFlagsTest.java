@@ -17,7 +17,9 @@ class JvmFlagsTest {
 
     @Test
     void commentsAndBlankLinesAreNotFlags() {
-        assertEquals(List.of("-XX:+UseSerialGC", "-Xss1m"), JvmFlags.parse("# why\n\n-XX:+UseSerialGC  # fast start\n  -Xss1m\n"));
+        assertEquals(
+                List.of("-XX:+UseSerialGC", "-Xss1m"),
+                JvmFlags.parse("# why\n\n-XX:+UseSerialGC  # fast start\n  -Xss1m\n"));
     }
 
     @Test
@@ -29,10 +31,14 @@ class JvmFlagsTest {
     @Test
     void theLaunchersArgfileIsTheClassPathResource() throws Exception {
         String launcher = Files.readString(Path.of("vmlaunch"));
-        assertTrue(launcher.contains("src/main/resources/dev/vmlaunch/jvm/vmlaunch.args"), "./vmlaunch reads the flags file");
-        assertTrue(launcher.lines().filter(l -> l.contains("exec java")).allMatch(l -> l.contains("@\"$flags\"")),
+        assertTrue(
+                launcher.contains("src/main/resources/dev/vmlaunch/jvm/vmlaunch.args"),
+                "./vmlaunch reads the flags file");
+        assertTrue(
+                launcher.lines().filter(l -> l.contains("exec java")).allMatch(l -> l.contains("@\"$flags\"")),
                 "every java the launcher runs takes the flags file");
-        assertEquals(JvmFlags.parse(Files.readString(Path.of("src/main/resources/dev/vmlaunch/jvm/vmlaunch.args"))),
+        assertEquals(
+                JvmFlags.parse(Files.readString(Path.of("src/main/resources/dev/vmlaunch/jvm/vmlaunch.args"))),
                 JvmFlags.cli());
     }
 
@@ -48,6 +54,8 @@ class JvmFlagsTest {
         Path jar = Files.createFile(dir.resolve("vmlaunch.jar"));
         assertTrue(JvmFlags.archiveFlag(jar).isEmpty());
         Files.createFile(dir.resolve("vmlaunch.jsa"));
-        assertEquals("-XX:SharedArchiveFile=" + dir.resolve("vmlaunch.jsa"), JvmFlags.archiveFlag(jar).orElseThrow());
+        assertEquals(
+                "-XX:SharedArchiveFile=" + dir.resolve("vmlaunch.jsa"),
+                JvmFlags.archiveFlag(jar).orElseThrow());
     }
 }

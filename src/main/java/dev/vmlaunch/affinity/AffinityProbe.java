@@ -18,8 +18,7 @@ import java.util.concurrent.ExecutionException;
  * with none of them (EINVAL); online CPUs alone do not tell that.
  */
 public final class AffinityProbe {
-    private AffinityProbe() {
-    }
+    private AffinityProbe() {}
 
     /** @throws VmlaunchException exit 3, naming the lists the kernel would refuse or narrow */
     public static void check(Affinity affinity, ThreadAffinity sys) {
@@ -36,17 +35,19 @@ public final class AffinityProbe {
         List<String> problems;
         CompletableFuture<List<String>> result = new CompletableFuture<>();
         // A thread of its own: tid 0 is the calling thread, and this one ends right after, mask and all.
-        Thread t = new Thread(() -> {
-            try {
-                List<String> out = new ArrayList<>();
-                for (int i = 0; i < lists.size(); i++) {
-                    problem(names.get(i), lists.get(i), sys).ifPresent(out::add);
-                }
-                result.complete(out);
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        }, "vmlaunch-affinity-probe");
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        List<String> out = new ArrayList<>();
+                        for (int i = 0; i < lists.size(); i++) {
+                            problem(names.get(i), lists.get(i), sys).ifPresent(out::add);
+                        }
+                        result.complete(out);
+                    } catch (RuntimeException e) {
+                        result.completeExceptionally(e);
+                    }
+                },
+                "vmlaunch-affinity-probe");
         t.setDaemon(true);
         t.start();
         try {
@@ -65,7 +66,8 @@ public final class AffinityProbe {
     private static Optional<String> problem(String name, CpuList asked, ThreadAffinity sys) {
         int r = sys.set(0, asked);
         if (r < 0) {
-            return Optional.of(name + " (" + asked + ") cannot be applied here: sched_setaffinity: " + Errno.describe(-r)
+            return Optional.of(name + " (" + asked + ") cannot be applied here: sched_setaffinity: "
+                    + Errno.describe(-r)
                     + (-r == Errno.EINVAL.number() ? " (none of these CPUs is online and in vmlaunch's cpuset)" : ""));
         }
         ThreadAffinity.Mask got = sys.get(0);

@@ -24,27 +24,37 @@ public record AppliedAffinity(
         @JsonProperty("vcpus") List<Vcpu> vcpus) {
 
     public AppliedAffinity {
-        threadsOutsideProcessMask = threadsOutsideProcessMask == null ? List.of() : List.copyOf(threadsOutsideProcessMask);
+        threadsOutsideProcessMask =
+                threadsOutsideProcessMask == null ? List.of() : List.copyOf(threadsOutsideProcessMask);
         vcpus = vcpus == null ? List.of() : List.copyOf(vcpus);
     }
 
     /** @param cpus the thread's Cpus_allowed_list, null when the thread is gone */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Vcpu(@JsonProperty("index") int index, @JsonProperty("tid") long tid,
-            @JsonProperty("cpus") String cpus) {
-    }
+    public record Vcpu(
+            @JsonProperty("index") int index, @JsonProperty("tid") long tid, @JsonProperty("cpus") String cpus) {}
 
     /** For people: {@code process 0 (3 threads); vCPU 0: tid 1234 on 0}. */
     public String describe() {
-        StringBuilder b = new StringBuilder("process ").append(process == null ? "?" : process)
-                .append(" (").append(threads).append(threads == 1 ? " thread" : " threads");
+        StringBuilder b = new StringBuilder("process ")
+                .append(process == null ? "?" : process)
+                .append(" (")
+                .append(threads)
+                .append(threads == 1 ? " thread" : " threads");
         if (!threadsOutsideProcessMask.isEmpty()) {
-            b.append(", outside the mask: tid ").append(threadsOutsideProcessMask.stream().map(String::valueOf)
-                    .reduce((x, y) -> x + "," + y).orElse(""));
+            b.append(", outside the mask: tid ")
+                    .append(threadsOutsideProcessMask.stream()
+                            .map(String::valueOf)
+                            .reduce((x, y) -> x + "," + y)
+                            .orElse(""));
         }
         b.append(')');
         for (Vcpu v : vcpus) {
-            b.append("; vCPU ").append(v.index()).append(": tid ").append(v.tid()).append(" on ")
+            b.append("; vCPU ")
+                    .append(v.index())
+                    .append(": tid ")
+                    .append(v.tid())
+                    .append(" on ")
                     .append(v.cpus() == null ? "(gone)" : v.cpus());
         }
         return b.toString();

@@ -20,19 +20,21 @@ public final class LkvmPinning {
     private static final Pattern VCPU = Pattern.compile("kvm-vcpu-([0-9]{1,4})");
     private static final Duration POLL = Duration.ofMillis(20);
 
-    private LkvmPinning() {
-    }
+    private LkvmPinning() {}
 
     /**
      * @param alive false once kvmtool ended (then waiting is pointless)
      */
-    public static AppliedAffinity apply(long pid, Affinity affinity, VmmPinner pinner, Duration timeout,
-            BooleanSupplier alive) {
+    public static AppliedAffinity apply(
+            long pid, Affinity affinity, VmmPinner pinner, Duration timeout, BooleanSupplier alive) {
         long end = System.nanoTime() + timeout.toNanos();
         Map<Integer, Long> pinned = new TreeMap<>();
         while (true) {
             for (long tid : pinner.tasks().tasks(pid)) {
-                Optional<Integer> index = pinner.tasks().comm(pid, tid).map(VCPU::matcher).filter(Matcher::matches)
+                Optional<Integer> index = pinner.tasks()
+                        .comm(pid, tid)
+                        .map(VCPU::matcher)
+                        .filter(Matcher::matches)
                         .map(m -> Integer.parseInt(m.group(1)));
                 if (index.isEmpty() || pinned.containsKey(index.get())) {
                     continue;
@@ -52,7 +54,9 @@ public final class LkvmPinning {
             if (System.nanoTime() - end >= 0) {
                 throw VmlaunchException.failure("lkvm made no thread named kvm-vcpu-N for vCPU"
                         + (affinity.vcpus().size() - pinned.size() == 1 ? " " : "s ")
-                        + affinity.vcpus().keySet().stream().filter(i -> !pinned.containsKey(i)).toList()
+                        + affinity.vcpus().keySet().stream()
+                                .filter(i -> !pinned.containsKey(i))
+                                .toList()
                         + " within " + timeout.toSeconds() + " s, so they could not be pinned");
             }
             sleepPoll();

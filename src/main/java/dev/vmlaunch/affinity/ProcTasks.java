@@ -27,7 +27,8 @@ public final class ProcTasks {
     /** The task ids of {@code pid}, ascending; empty when the process is gone. */
     public List<Long> tasks(long pid) {
         List<Long> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc.resolve(Long.toString(pid)).resolve("task"))) {
+        try (DirectoryStream<Path> ds =
+                Files.newDirectoryStream(proc.resolve(Long.toString(pid)).resolve("task"))) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
                 if (n.matches("[0-9]{1,10}")) {
@@ -51,7 +52,7 @@ public final class ProcTasks {
         return read(task(pid, tid).resolve("status")).flatMap(s -> s.lines()
                 .filter(l -> l.startsWith("Cpus_allowed_list:"))
                 .findFirst()
-                .flatMap(l -> CpuList.parse(l.substring("Cpus_allowed_list:".length()), why -> { })));
+                .flatMap(l -> CpuList.parse(l.substring("Cpus_allowed_list:".length()), why -> {})));
     }
 
     private Path task(long pid, long tid) {

@@ -19,10 +19,10 @@ import java.util.TreeMap;
  * never a pinned vCPU thread's narrower one.
  */
 public final class QemuPinning {
-    private QemuPinning() {
-    }
+    private QemuPinning() {}
 
-    public static AppliedAffinity apply(QmpClient qmp, long pid, Affinity affinity, VmmPinner pinner, Duration timeout) {
+    public static AppliedAffinity apply(
+            QmpClient qmp, long pid, Affinity affinity, VmmPinner pinner, Duration timeout) {
         try {
             if (affinity.process() != null) {
                 pinner.pinProcess(pid, affinity.process(), "qemu");
@@ -37,7 +37,8 @@ public final class QemuPinning {
                 }
                 // Single-threaded TCG runs every vCPU on one thread: two different lists cannot both hold.
                 for (Map.Entry<Integer, Long> p : pinned.entrySet()) {
-                    if (p.getValue().equals(tid) && !affinity.vcpus().get(p.getKey()).equals(e.getValue())) {
+                    if (p.getValue().equals(tid)
+                            && !affinity.vcpus().get(p.getKey()).equals(e.getValue())) {
                         throw VmlaunchException.usage("qemu runs vCPUs " + p.getKey() + " and " + e.getKey()
                                 + " on one thread (" + tid + "), so they cannot be pinned to different CPUs ("
                                 + affinity.vcpus().get(p.getKey()) + " and " + e.getValue() + "): with tcg give them "

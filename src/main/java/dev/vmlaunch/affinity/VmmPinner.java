@@ -35,7 +35,8 @@ public final class VmmPinner {
     public void pinProcess(long pid, CpuList mask, String vmmName) {
         Set<Long> done = new HashSet<>();
         for (int pass = 0; pass < MAX_PASSES; pass++) {
-            List<Long> fresh = tasks.tasks(pid).stream().filter(t -> !done.contains(t)).toList();
+            List<Long> fresh =
+                    tasks.tasks(pid).stream().filter(t -> !done.contains(t)).toList();
             if (fresh.isEmpty()) {
                 if (done.isEmpty()) {
                     throw VmlaunchException.failure(vmmName + " (pid " + pid + ") has no threads in /proc: it ended "
@@ -51,8 +52,8 @@ public final class VmmPinner {
                 done.add(tid);
             }
         }
-        throw VmlaunchException.failure(vmmName + " (pid " + pid + ") kept making threads while it was being pinned "
-                + "to CPUs " + mask);
+        throw VmlaunchException.failure(
+                vmmName + " (pid " + pid + ") kept making threads while it was being pinned " + "to CPUs " + mask);
     }
 
     /** Pins one vCPU's thread; a thread that is gone is an error here (the vCPU would run unpinned). */
@@ -70,7 +71,10 @@ public final class VmmPinner {
 
     private static VmlaunchException refused(String what, CpuList cpus, int r) {
         return VmlaunchException.hostNotReady("cannot pin " + what + " to CPUs " + cpus + ": sched_setaffinity: "
-                + Errno.describe(-r) + (-r == Errno.EINVAL.number() ? " (none of these CPUs is allowed to vmlaunch here: see its "
-                        + "cpuset / taskset -p " + ProcessHandle.current().pid() + ")" : ""));
+                + Errno.describe(-r)
+                + (-r == Errno.EINVAL.number()
+                        ? " (none of these CPUs is allowed to vmlaunch here: see its " + "cpuset / taskset -p "
+                                + ProcessHandle.current().pid() + ")"
+                        : ""));
     }
 }

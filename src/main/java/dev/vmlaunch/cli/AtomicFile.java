@@ -19,8 +19,7 @@ import java.util.Set;
 public final class AtomicFile {
     private static final Set<PosixFilePermission> NEW_FILE_MODE = PosixFilePermissions.fromString("rw-r--r--");
 
-    private AtomicFile() {
-    }
+    private AtomicFile() {}
 
     public static void write(Path target, byte[] content) {
         Path abs = target.toAbsolutePath();

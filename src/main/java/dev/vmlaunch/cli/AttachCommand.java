@@ -21,13 +21,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "attach", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Plug a host PCI device into a running qemu guest (QMP device_add of vfio-pci into one of the "
-                + "root ports its guest.json reserved with \"hotplugSlots\").",
+@Command(
+        name = "attach",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Plug a host PCI device into a running qemu guest (QMP device_add of vfio-pci into one of the "
+                    + "root ports its guest.json reserved with \"hotplugSlots\").",
             "The device's whole IOMMU group goes: every endpoint of it, each into a free slot.",
             "With --managed vmlaunch binds them to vfio-pci first and gives them back on detach or when the guest ends.",
             "Exit status: 0 attached; 1 QEMU or the kernel refused (what was done is undone); 2 no such guest, not a "
-                + "qemu guest, no free slot, bad address; 3 the device cannot be taken (not on vfio-pci, no IOMMU group)."})
+                    + "qemu guest, no free slot, bad address; 3 the device cannot be taken (not on vfio-pci, no IOMMU group)."
+        })
 public final class AttachCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "The running guest.")
     String name;
@@ -38,7 +43,10 @@ public final class AttachCommand implements Callable<Integer> {
     @Option(names = "--managed", description = "Bind the group's endpoints to vfio-pci now and give them back later.")
     boolean managed;
 
-    @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "30",
+    @Option(
+            names = {"-t", "--timeout"},
+            paramLabel = "SECONDS",
+            defaultValue = "30",
             description = "How long QEMU may take to answer, and the guest to let go when an attach is undone "
                     + "(default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
@@ -52,7 +60,10 @@ public final class AttachCommand implements Callable<Integer> {
         Path root = HotplugTarget.stateRoot();
         GuestRecords.Record r = HotplugTarget.find(root, name);
         Duration t = Duration.ofSeconds(timeoutSeconds);
-        GuestHotplug hp = new GuestHotplug(r.dir(), Path.of(r.state().qmpCliSocket()), DeviceCustody.forStateRoot(root),
+        GuestHotplug hp = new GuestHotplug(
+                r.dir(),
+                Path.of(r.state().qmpCliSocket()),
+                DeviceCustody.forStateRoot(root),
                 new GuestHotplug.Timeouts(t, t, Duration.ofSeconds(10)));
         PrintWriter out = spec.commandLine().getOut();
         for (GuestHotplug.Done d : hp.attach(address, () -> takeable(address), managed)) {
@@ -68,10 +79,14 @@ public final class AttachCommand implements Callable<Integer> {
         Host host = Host.system();
         List<PciAddress> endpoints = endpoints(host, address);
         if (!managed) {
-            List<String> off = endpoints.stream().map(e -> host.sysfs().device(e).orElseThrow(() -> VmlaunchException
-                    .hostNotReady(e + " left the IOMMU group of " + address + " while it was read; try again")))
+            List<String> off = endpoints.stream()
+                    .map(e -> host.sysfs()
+                            .device(e)
+                            .orElseThrow(() -> VmlaunchException.hostNotReady(
+                                    e + " left the IOMMU group of " + address + " while it was read; try again")))
                     .filter(d -> !Viability.VFIO_PCI.equals(d.driver()))
-                    .map(d -> d.address() + " (" + (d.driver() == null ? "no driver" : d.driver()) + ")").toList();
+                    .map(d -> d.address() + " (" + (d.driver() == null ? "no driver" : d.driver()) + ")")
+                    .toList();
             if (!off.isEmpty()) {
                 throw VmlaunchException.hostNotReady("not on vfio-pci: " + String.join(", ", off) + "; attach with "
                         + "--managed, or 'vmlaunch bind --group " + address + "' first");
@@ -82,24 +97,33 @@ public final class AttachCommand implements Callable<Integer> {
 
     /** Every endpoint (non-bridge member) of the device's IOMMU group; the device must exist and have a group. */
     private static List<PciAddress> endpoints(Host host, PciAddress address) {
-        PciDevice d = host.sysfs().device(address).orElseThrow(() -> VmlaunchException.hostNotReady(
-                "no PCI device " + address + " on this host (see 'vmlaunch groups' or 'lspci -D')"));
+        PciDevice d = host.sysfs()
+                .device(address)
+                .orElseThrow(() -> VmlaunchException.hostNotReady(
+                        "no PCI device " + address + " on this host (see 'vmlaunch groups' or 'lspci -D')"));
         if (d.isBridge()) {
             throw VmlaunchException.usage(address + " is a PCI bridge: bridges are not passed through");
         }
         if (d.iommuGroup() == null) {
-            throw VmlaunchException.hostNotReady(address + " has no IOMMU group: the IOMMU is off, vfio-pci cannot take "
-                    + "it (see 'vmlaunch host check')");
+            throw VmlaunchException.hostNotReady(
+                    address + " has no IOMMU group: the IOMMU is off, vfio-pci cannot take "
+                            + "it (see 'vmlaunch host check')");
         }
         IommuGroup g = host.groups().group(d.iommuGroup());
         if (!Viability.otherBlockers(g).isEmpty()) {
             throw VmlaunchException.hostNotReady("IOMMU group " + g.id() + " of " + address + " also holds "
-                    + Viability.otherBlockers(g).stream().map(o -> o.name() + " (" + o.driver() + ")").toList()
+                    + Viability.otherBlockers(g).stream()
+                            .map(o -> o.name() + " (" + o.driver() + ")")
+                            .toList()
                     + ", which is not PCI: unbind it by hand");
         }
         // The requested device first: it gets the first free slot.
-        List<PciAddress> rest = g.devices().stream().filter(m -> !m.isBridge() && !m.address().equals(address))
-                .map(PciDevice::address).sorted().toList();
-        return java.util.stream.Stream.concat(java.util.stream.Stream.of(address), rest.stream()).toList();
+        List<PciAddress> rest = g.devices().stream()
+                .filter(m -> !m.isBridge() && !m.address().equals(address))
+                .map(PciDevice::address)
+                .sorted()
+                .toList();
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(address), rest.stream())
+                .toList();
     }
 }

@@ -16,20 +16,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "check", mixinStandardHelpOptions = true,
-        description = {"Check that a guest can start here: the config, every file it names, the VMM binary, KVM, each "
-            + "passthrough device and its IOMMU group (with the VFIO ioctls where /dev/vfio exists), MSI vectors, "
-            + "memlock, and the before-launch verdicts: reset, BARs, boot framebuffer, MMIO window, interrupt "
-            + "isolation, /dev/vfio access, NUMA (docs/diagnosis.md).",
-            "Exit 0 when ready, 2 for config problems, 3 when the host is not ready; every problem is listed at once."})
+@Command(
+        name = "check",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Check that a guest can start here: the config, every file it names, the VMM binary, KVM, each "
+                    + "passthrough device and its IOMMU group (with the VFIO ioctls where /dev/vfio exists), MSI vectors, "
+                    + "memlock, and the before-launch verdicts: reset, BARs, boot framebuffer, MMIO window, interrupt "
+                    + "isolation, /dev/vfio access, NUMA (docs/diagnosis.md).",
+            "Exit 0 when ready, 2 for config problems, 3 when the host is not ready; every problem is listed at once."
+        })
 public final class CheckCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "GUEST_JSON", description = "The guest file.")
     Path file;
 
-    @Option(names = "--json", description = "Print JSON: {\"ready\",\"guest\",\"summary\":[...],"
-            + "\"verdicts\":[{\"id\",\"device\",\"status\",\"detail\",\"evidence\",\"remedy\"}],"
-            + "\"problems\":[{\"severity\",\"message\",\"remedy\"}]}.")
+    @Option(
+            names = "--json",
+            description = "Print JSON: {\"ready\",\"guest\",\"summary\":[...],"
+                    + "\"verdicts\":[{\"id\",\"device\",\"status\",\"detail\",\"evidence\",\"remedy\"}],"
+                    + "\"problems\":[{\"severity\",\"message\",\"remedy\"}]}.")
     boolean json;
 
     @Spec
@@ -50,12 +56,15 @@ public final class CheckCommand implements Callable<Integer> {
             report.summary().forEach(summary::add);
             VerdictJson.verdicts(root.putArray("verdicts"), report.verdicts());
             ArrayNode problems = root.putArray("problems");
-            report.configProblems().forEach(c -> problems.addObject().put("severity", "error").put("message", c)
+            report.configProblems().forEach(c -> problems.addObject()
+                    .put("severity", "error")
+                    .put("message", c)
                     .putNull("remedy"));
             VerdictJson.problems(problems, report.hostProblems());
             out.println(m.writeValueAsString(root));
             out.flush();
-            return report.ok() ? ExitCodes.OK
+            return report.ok()
+                    ? ExitCodes.OK
                     : report.configProblems().isEmpty() ? ExitCodes.HOST_NOT_READY : ExitCodes.USAGE;
         }
         report.summary().forEach(out::println);
@@ -65,8 +74,10 @@ public final class CheckCommand implements Callable<Integer> {
         }
         err.flush();
         report.throwIfNotReady();
-        out.println(file + ": ok: " + guest.vmm().json() + " guest \"" + guest.name() + "\" (" + guest.arch().json()
-                + ", " + guest.passthrough().size() + " passthrough device" + (guest.passthrough().size() == 1 ? "" : "s")
+        out.println(file + ": ok: " + guest.vmm().json() + " guest \"" + guest.name() + "\" ("
+                + guest.arch().json()
+                + ", " + guest.passthrough().size() + " passthrough device"
+                + (guest.passthrough().size() == 1 ? "" : "s")
                 + ") is ready to run");
         out.flush();
         return 0;

@@ -22,11 +22,16 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "console", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Attach this terminal to the console of a detached guest (run -d; qemu or lkvm).",
+@Command(
+        name = "console",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Attach this terminal to the console of a detached guest (run -d; qemu or lkvm).",
             "Detach with Ctrl-] (the guest keeps running). Every other key, Ctrl-C included, goes to the guest.",
             "QEMU serves one console client at a time, vmlaunch serves a kvmtool guest's to up to four at once (so that "
-                + "'stop' can type its command while you are attached). Everything the guest prints is also in 'vmlaunch logs NAME'."})
+                    + "'stop' can type its command while you are attached). Everything the guest prints is also in 'vmlaunch logs NAME'."
+        })
 public final class ConsoleCommand implements Callable<Integer> {
     /** Ctrl-], as telnet and virsh console use it. */
     static final int DETACH = 0x1d;
@@ -40,30 +45,32 @@ public final class ConsoleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        GuestRecords.Record r = GuestRecords.find(StateRoot.resolve(), name).orElseThrow(() ->
-                VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list')"));
+        GuestRecords.Record r = GuestRecords.find(StateRoot.resolve(), name)
+                .orElseThrow(() -> VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list')"));
         if (r.isBroken()) {
             throw VmlaunchException.failure("guest \"" + name + "\": " + r.broken());
         }
         GuestState s = r.state();
         if (!r.vmmAlive()) {
-            throw VmlaunchException.failure("guest \"" + name + "\" is not running (" + r.shown().json()
-                    + "); its console output is in 'vmlaunch logs " + name + "'");
+            throw VmlaunchException.failure("guest \"" + name + "\" is not running ("
+                    + r.shown().json() + "); its console output is in 'vmlaunch logs " + name + "'");
         }
         if (s.consoleSocket() == null) {
             throw VmlaunchException.usage("guest \"" + name + "\" has no console socket: "
-                    + (s.foreground() ? "it runs in the foreground, its console is the terminal it was started on"
-                    : "it has \"console\": \"none\""));
+                    + (s.foreground()
+                            ? "it runs in the foreground, its console is the terminal it was started on"
+                            : "it has \"console\": \"none\""));
         }
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             ch.connect(UnixDomainSocketAddress.of(Path.of(s.consoleSocket())));
         } catch (IOException e) {
             ch.close();
-            throw VmlaunchException.failure("cannot connect to the console of \"" + name + "\" (" + s.consoleSocket()
-                    + "): " + e.getMessage());
+            throw VmlaunchException.failure(
+                    "cannot connect to the console of \"" + name + "\" (" + s.consoleSocket() + "): " + e.getMessage());
         }
-        err.println("vmlaunch: connected to the console of \"" + name + "\"; Ctrl-] detaches (the guest keeps running)");
+        err.println(
+                "vmlaunch: connected to the console of \"" + name + "\"; Ctrl-] detaches (the guest keeps running)");
         err.flush();
         CompletableFuture<String> done = new CompletableFuture<>();
         Optional<TerminalMode> raw = TerminalMode.rawIfTerminal();

@@ -10,7 +10,8 @@ import dev.vmlaunch.harness.RowDelta;
 record DeviceVectors(String device, int total, int fired) {
 
     static DeviceVectors of(String device, InterruptDiff deviceRows) {
-        int fired = (int) deviceRows.rows().stream().filter(DeviceVectors::fired).count();
+        int fired =
+                (int) deviceRows.rows().stream().filter(DeviceVectors::fired).count();
         return new DeviceVectors(device, deviceRows.rows().size(), fired);
     }
 

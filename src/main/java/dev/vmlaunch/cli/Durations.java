@@ -6,8 +6,7 @@ import java.time.format.DateTimeParseException;
 
 /** Short human durations for tables: 45s, 3m12s, 2h05m, 3d04h. */
 final class Durations {
-    private Durations() {
-    }
+    private Durations() {}
 
     static String since(String isoInstant, Instant now) {
         if (isoInstant == null) {

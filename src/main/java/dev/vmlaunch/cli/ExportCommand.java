@@ -34,15 +34,23 @@ public final class ExportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FORMAT", description = "The format to write: libvirt, lava.")
     String format;
 
-    @Parameters(index = "1", paramLabel = "FILE", description = "The guest.json to export (libvirt), or the harness.json (lava).")
+    @Parameters(
+            index = "1",
+            paramLabel = "FILE",
+            description = "The guest.json to export (libvirt), or the harness.json (lava).")
     Path guest;
 
-    @Option(names = "--device-type", paramLabel = "TYPE", defaultValue = LavaExport.QEMU,
+    @Option(
+            names = "--device-type",
+            paramLabel = "TYPE",
+            defaultValue = LavaExport.QEMU,
             description = "lava: the LAVA device type; qemu (default) boots vmlaunch's x86_64 lab host, any other "
                     + "type gets a template for a board or FVP.")
     String deviceType;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FILE",
             description = "Write to FILE (atomically: all or nothing) instead of standard output.")
     Path output;
 

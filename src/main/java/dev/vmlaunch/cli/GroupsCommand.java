@@ -23,9 +23,14 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "groups", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"List IOMMU groups with each device's class, ids, driver and a viability verdict.",
-            "A group is viable when every device is on vfio-pci or pci-stub, has no driver, or is a PCI bridge."},
+@Command(
+        name = "groups",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "List IOMMU groups with each device's class, ids, driver and a viability verdict.",
+            "A group is viable when every device is on vfio-pci or pci-stub, has no driver, or is a PCI bridge."
+        },
         footer = {"Exit 3 when there are no IOMMU groups, or when the --device's group is not viable."})
 public final class GroupsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON: {\"groups\":[{\"id\",\"viable\",\"devices\":[...]}]}.")
@@ -34,8 +39,10 @@ public final class GroupsCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "BDF", description = "Only the group of this device.")
     String device;
 
-    @Option(names = "--diagnose", description = "Also each device's before-launch verdicts (reset, BARs, boot "
-            + "framebuffer) with the files they were read from; in --json as \"verdicts\" per device.")
+    @Option(
+            names = "--diagnose",
+            description = "Also each device's before-launch verdicts (reset, BARs, boot "
+                    + "framebuffer) with the files they were read from; in --json as \"verdicts\" per device.")
     boolean diagnose;
 
     @Spec
@@ -43,8 +50,7 @@ public final class GroupsCommand implements Callable<Integer> {
 
     private Host host;
 
-    public GroupsCommand() {
-    }
+    public GroupsCommand() {}
 
     GroupsCommand(Host host) {
         this.host = host;
@@ -52,13 +58,15 @@ public final class GroupsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PciAddress only = device == null ? null : HostCli.addresses(List.of(device)).get(0);
+        PciAddress only =
+                device == null ? null : HostCli.addresses(List.of(device)).get(0);
         Host h = host != null ? host : Host.system();
         List<IommuGroup> groups;
         if (only != null) {
             PciDevice d = h.sysfs().requireDevice(only);
             if (d.iommuGroup() == null) {
-                throw VmlaunchException.hostNotReady(only + " has no IOMMU group: the IOMMU is off (see 'vmlaunch host check')");
+                throw VmlaunchException.hostNotReady(
+                        only + " has no IOMMU group: the IOMMU is off (see 'vmlaunch host check')");
             }
             groups = List.of(h.groups().group(d.iommuGroup()));
         } else {
@@ -72,7 +80,9 @@ public final class GroupsCommand implements Callable<Integer> {
             print(h, groups, out, diagnosis);
         }
         if (groups.isEmpty()) {
-            spec.commandLine().getErr().println("vmlaunch: no IOMMU groups: the IOMMU is off (see 'vmlaunch host check')");
+            spec.commandLine()
+                    .getErr()
+                    .println("vmlaunch: no IOMMU groups: the IOMMU is off (see 'vmlaunch host check')");
             return ExitCodes.HOST_NOT_READY;
         }
         return only != null && !Viability.viable(groups.get(0)) ? ExitCodes.HOST_NOT_READY : ExitCodes.OK;
@@ -82,14 +92,26 @@ public final class GroupsCommand implements Callable<Integer> {
         for (IommuGroup g : groups) {
             List<PciDevice> blockers = Viability.blockers(g, Set.of());
             int blocking = blockers.size() + Viability.otherBlockers(g).size();
-            out.println("IOMMU group " + g.id() + ": " + (blocking == 0 ? "viable"
-                    : "not viable (" + blocking + (blocking == 1 ? " device blocks" : " devices block") + " it)"));
+            out.println("IOMMU group " + g.id() + ": "
+                    + (blocking == 0
+                            ? "viable"
+                            : "not viable (" + blocking + (blocking == 1 ? " device blocks" : " devices block")
+                                    + " it)"));
             for (PciDevice d : g.devices()) {
                 // The lspci -nn form passthrough guides show: "VGA compatible controller [0300]: NVIDIA … [10de:13c2]".
                 String cls = d.classCode() < 0 ? "Device" : h.names().className(d.classCode() >> 8);
-                StringBuilder line = new StringBuilder("  ").append(d.address()).append("  ").append(cls)
-                        .append(" [").append(d.classId()).append("]: ").append(h.names().describe(d).orElse("Device"))
-                        .append(" [").append(d.ids()).append("]  driver: ").append(d.driver() == null ? "none" : d.driver());
+                StringBuilder line = new StringBuilder("  ")
+                        .append(d.address())
+                        .append("  ")
+                        .append(cls)
+                        .append(" [")
+                        .append(d.classId())
+                        .append("]: ")
+                        .append(h.names().describe(d).orElse("Device"))
+                        .append(" [")
+                        .append(d.ids())
+                        .append("]  driver: ")
+                        .append(d.driver() == null ? "none" : d.driver());
                 if (d.isBridge()) {
                     line.append("  bridge");
                 }

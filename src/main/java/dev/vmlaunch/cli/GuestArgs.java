@@ -7,8 +7,7 @@ import java.nio.file.Path;
 
 /** Loading a guest.json the same way in every command: errors throw (exit 2), warnings go to stderr. */
 final class GuestArgs {
-    private GuestArgs() {
-    }
+    private GuestArgs() {}
 
     static GuestSpecLoader.Loaded load(Path file, PrintWriter err) {
         GuestSpecLoader.Loaded loaded = GuestSpecLoader.load(file);

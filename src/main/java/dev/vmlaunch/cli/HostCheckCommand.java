@@ -15,12 +15,18 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "check", mixinStandardHelpOptions = true,
-        description = {"Check CPU virtualisation, /dev/kvm, the IOMMU, interrupt remapping (GIC ITS and SMMUv3 on",
-            "aarch64), vfio modules and hugepages; each failure comes with its fix."},
+@Command(
+        name = "check",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Check CPU virtualisation, /dev/kvm, the IOMMU, interrupt remapping (GIC ITS and SMMUv3 on",
+            "aarch64), vfio modules and hugepages; each failure comes with its fix."
+        },
         footer = {"Exit 3 when a check fails, 0 otherwise (warnings included)."})
 public final class HostCheckCommand implements Callable<Integer> {
-    @Option(names = "--json", description = "Print JSON: {\"ready\":...,\"checks\":[{\"id\",\"status\",\"detail\",\"remedy\"}]}.")
+    @Option(
+            names = "--json",
+            description = "Print JSON: {\"ready\":...,\"checks\":[{\"id\",\"status\",\"detail\",\"remedy\"}]}.")
     boolean json;
 
     @Spec
@@ -28,8 +34,7 @@ public final class HostCheckCommand implements Callable<Integer> {
 
     private Host host;
 
-    public HostCheckCommand() {
-    }
+    public HostCheckCommand() {}
 
     HostCheckCommand(Host host) {
         this.host = host;
@@ -62,9 +67,14 @@ public final class HostCheckCommand implements Callable<Integer> {
                     out.println(" ".repeat(8 + width) + "fix: " + c.remedy());
                 }
             }
-            long failed = checks.stream().filter(c -> c.status() == DoctorCheck.Status.FAIL).count();
-            out.println(ready ? "this host is ready for VFIO passthrough"
-                    : "this host is not ready for VFIO passthrough: " + failed + " check" + (failed == 1 ? "" : "s") + " failed");
+            long failed = checks.stream()
+                    .filter(c -> c.status() == DoctorCheck.Status.FAIL)
+                    .count();
+            out.println(
+                    ready
+                            ? "this host is ready for VFIO passthrough"
+                            : "this host is not ready for VFIO passthrough: " + failed + " check"
+                                    + (failed == 1 ? "" : "s") + " failed");
         }
         return ready ? ExitCodes.OK : ExitCodes.HOST_NOT_READY;
     }

@@ -7,8 +7,7 @@ import java.util.List;
 
 /** Helpers shared by the host commands. */
 final class HostCli {
-    private HostCli() {
-    }
+    private HostCli() {}
 
     /** Parses every address before any of them touches a path; a bad one is a usage error (exit 2). */
     static List<PciAddress> addresses(List<String> texts) {

@@ -5,7 +5,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-@Command(name = "host", mixinStandardHelpOptions = true,
+@Command(
+        name = "host",
+        mixinStandardHelpOptions = true,
         description = "Check this host for passthrough, or print the persistent vfio-pci setup.",
         subcommands = {HostCheckCommand.class, HostPersistCommand.class})
 public final class HostCommand implements Runnable {

@@ -9,9 +9,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "persist", mixinStandardHelpOptions = true,
-        description = {"Print the boot-time setup that gives these devices to vfio-pci: vfio-pci.ids= for GRUB,",
-            "/etc/modprobe.d/vfio.conf, the initramfs modules (Debian/Ubuntu, Arch) and the commands. Changes nothing."})
+@Command(
+        name = "persist",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Print the boot-time setup that gives these devices to vfio-pci: vfio-pci.ids= for GRUB,",
+            "/etc/modprobe.d/vfio.conf, the initramfs modules (Debian/Ubuntu, Arch) and the commands. Changes nothing."
+        })
 public final class HostPersistCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "BDF", description = "PCI addresses.")
     List<String> devices;
@@ -21,8 +25,7 @@ public final class HostPersistCommand implements Callable<Integer> {
 
     private Host host;
 
-    public HostPersistCommand() {
-    }
+    public HostPersistCommand() {}
 
     HostPersistCommand(Host host) {
         this.host = host;

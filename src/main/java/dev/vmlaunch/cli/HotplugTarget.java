@@ -7,12 +7,11 @@ import java.nio.file.Path;
 
 /** The guest an {@code attach} or {@code detach} is for: a running qemu guest vmlaunch started, else exit 2. */
 final class HotplugTarget {
-    private HotplugTarget() {
-    }
+    private HotplugTarget() {}
 
     static GuestRecords.Record find(Path root, String name) {
-        GuestRecords.Record r = GuestRecords.find(root, name).orElseThrow(() -> VmlaunchException.usage(
-                "no guest named \"" + name + "\" (see 'vmlaunch list')"));
+        GuestRecords.Record r = GuestRecords.find(root, name)
+                .orElseThrow(() -> VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list')"));
         if (r.isBroken()) {
             throw VmlaunchException.usage("guest \"" + name + "\" has an unreadable state (" + r.broken() + ")");
         }
@@ -21,7 +20,8 @@ final class HotplugTarget {
                     + "device in its guest.json \"passthrough\" and start it again");
         }
         if (!r.vmmAlive() || r.state().qmpCliSocket() == null) {
-            throw VmlaunchException.usage("guest \"" + name + "\" is not running (" + r.shown().json() + ")");
+            throw VmlaunchException.usage(
+                    "guest \"" + name + "\" is not running (" + r.shown().json() + ")");
         }
         return r;
     }

@@ -35,7 +35,10 @@ import picocli.CommandLine.Spec;
         })
 public final class InstallCommand implements Callable<Integer> {
 
-    @Option(names = "--prefix", paramLabel = "DIR", defaultValue = "/usr/local",
+    @Option(
+            names = "--prefix",
+            paramLabel = "DIR",
+            defaultValue = "/usr/local",
             description = "Where to install (default: ${DEFAULT-VALUE}).")
     Path prefix;
 
@@ -46,8 +49,7 @@ public final class InstallCommand implements Callable<Integer> {
     CommandSpec spec;
 
     /** One file to put in place: copied, or (bin/vmlaunch) a symbolic link. */
-    record Item(Path source, Path target, boolean link) {
-    }
+    record Item(Path source, Path target, boolean link) {}
 
     @Override
     public Integer call() {
@@ -58,8 +60,8 @@ public final class InstallCommand implements Callable<Integer> {
             if (!dryRun) {
                 put(i);
             }
-            out.println((dryRun ? "would install " : "installed ") + i.target()
-                    + (i.link() ? " -> " + i.source() : ""));
+            out.println(
+                    (dryRun ? "would install " : "installed ") + i.target() + (i.link() ? " -> " + i.source() : ""));
         }
         if (!dryRun) {
             out.println("man pages: man vmlaunch (add " + prefix.resolve("share/man") + " to MANPATH if man does not"
@@ -99,8 +101,8 @@ public final class InstallCommand implements Callable<Integer> {
             Path bin = prefix.resolve("bin/vmlaunch");
             // Refused before anything is written: an install stops whole or not at all.
             if (Files.exists(bin, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(bin)) {
-                throw VmlaunchException.usage(bin + " exists and is not a link vmlaunch made; remove it or pick"
-                        + " another --prefix");
+                throw VmlaunchException.usage(
+                        bin + " exists and is not a link vmlaunch made; remove it or pick" + " another --prefix");
             }
             items.add(new Item(launcher, bin, true));
         }
@@ -126,7 +128,11 @@ public final class InstallCommand implements Callable<Integer> {
         Path tmp = t.resolveSibling("." + t.getFileName() + ".new");
         Files.deleteIfExists(tmp);
         Files.createSymbolicLink(tmp, i.source());
-        Files.move(tmp, t, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+                tmp,
+                t,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static VmlaunchException missing(Path p) {

@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 final class InterruptDiffTable {
     /** Beyond this many CPUs with a nonzero delta the per-CPU column is cut short (LOC on a 64-CPU host). */
     static final int MAX_CPUS_SHOWN = 8;
+
     private static final String[] HEADER = {"IRQ", "CHIP", "HWIRQ", "TRIGGER", "NAME", "DELTA", "PER-CPU", "NOTE"};
     /** Right-aligned: the DELTA column. */
     private static final int NUMERIC_COLUMN = 5;
@@ -35,8 +36,16 @@ final class InterruptDiffTable {
         lines.add(HEADER);
         for (RowDelta d : diff.rows()) {
             InterruptRow r = d.after();
-            lines.add(new String[] {r.irq(), dash(r.chip()), dash(r.hwirq()), dash(r.trigger()), dash(r.name()),
-                Long.toString(d.delta()), perCpu(d), note(d)});
+            lines.add(new String[] {
+                r.irq(),
+                dash(r.chip()),
+                dash(r.hwirq()),
+                dash(r.trigger()),
+                dash(r.name()),
+                Long.toString(d.delta()),
+                perCpu(d),
+                note(d)
+            });
         }
         if (lines.size() > 1) {
             printAligned(out, lines);
@@ -51,7 +60,10 @@ final class InterruptDiffTable {
         if (!diff.cpusRemoved().isEmpty()) {
             out.println("note: CPU " + join(diff.cpusRemoved()) + " went offline since BEFORE; left out of the deltas");
         }
-        List<String> resets = diff.rows().stream().filter(RowDelta::isReset).map(d -> d.after().irq()).toList();
+        List<String> resets = diff.rows().stream()
+                .filter(RowDelta::isReset)
+                .map(d -> d.after().irq())
+                .toList();
         if (!resets.isEmpty()) {
             out.println("warning: counters went backwards for IRQ " + String.join(", ", resets)
                     + " (reset, or the snapshots are from different boots)");
@@ -60,12 +72,16 @@ final class InterruptDiffTable {
     }
 
     private String summary() {
-        long newRows = diff.rows().stream().filter(d -> d.isNew() && d.changed()).count();
+        long newRows =
+                diff.rows().stream().filter(d -> d.isNew() && d.changed()).count();
         StringBuilder s = new StringBuilder();
         if (vectors != null) {
             s.append(vectors.summary());
         } else {
-            s.append(changedCount == 0 ? "no rows changed" : changedCount + (changedCount == 1 ? " row" : " rows") + " changed");
+            s.append(
+                    changedCount == 0
+                            ? "no rows changed"
+                            : changedCount + (changedCount == 1 ? " row" : " rows") + " changed");
         }
         s.append(", total delta ").append(diff.totalDelta());
         if (newRows > 0) {
@@ -126,7 +142,8 @@ final class InterruptDiffTable {
         for (String[] l : lines) {
             StringBuilder s = new StringBuilder();
             for (int i = 0; i < l.length; i++) {
-                String cell = i == NUMERIC_COLUMN && l != HEADER ? pad(l[i], width[i], true) : pad(l[i], width[i], false);
+                String cell =
+                        i == NUMERIC_COLUMN && l != HEADER ? pad(l[i], width[i], true) : pad(l[i], width[i], false);
                 s.append(cell).append(i + 1 < l.length ? "  " : "");
             }
             out.println(s.toString().stripTrailing());

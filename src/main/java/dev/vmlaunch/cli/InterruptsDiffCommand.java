@@ -1,8 +1,8 @@
 package dev.vmlaunch.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.harness.InterruptDiff;
 import dev.vmlaunch.harness.InterruptDiffJson;
 import dev.vmlaunch.harness.InterruptFormatException;
@@ -41,13 +41,18 @@ public final class InterruptsDiffCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "AFTER", description = "Later snapshot of /proc/interrupts.")
     Path after;
 
-    @Option(names = "--json", description = "Print JSON: {\"irqs\":[{\"irq\",\"chip\",\"hwirq\",\"trigger\","
-            + "\"name\",\"counts\",\"delta\"}], \"vanished\":[...], \"cpus\", \"cpusAdded\", \"cpusRemoved\"}.")
+    @Option(
+            names = "--json",
+            description = "Print JSON: {\"irqs\":[{\"irq\",\"chip\",\"hwirq\",\"trigger\","
+                    + "\"name\",\"counts\",\"delta\"}], \"vanished\":[...], \"cpus\", \"cpusAdded\", \"cpusRemoved\"}.")
     boolean json;
 
-    @Option(names = "--device", paramLabel = "NAME", description = "Only rows of this device: a PCI address"
-            + " (0000:00:02.0 or 00:02.0) or an interface name (eth0), matched as a whole word in the name and"
-            + " chip columns, so eth0 matches eth0-rx-0 but not veth0.")
+    @Option(
+            names = "--device",
+            paramLabel = "NAME",
+            description = "Only rows of this device: a PCI address"
+                    + " (0000:00:02.0 or 00:02.0) or an interface name (eth0), matched as a whole word in the name and"
+                    + " chip columns, so eth0 matches eth0-rx-0 but not veth0.")
     String device;
 
     @Option(names = "--all", description = "Show unchanged rows too (the default with --device).")

@@ -18,19 +18,28 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"List guests: those vmlaunch started (checked against the processes that really run) and "
-                + "kvmtool guests started outside vmlaunch (~/.lkvm/*.sock, like `lkvm list`).",
+@Command(
+        name = "list",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "List guests: those vmlaunch started (checked against the processes that really run) and "
+                    + "kvmtool guests started outside vmlaunch (~/.lkvm/*.sock, like `lkvm list`).",
             "STATE is running, paused, starting, stopped, crashed, or broken (its state file is unreadable).",
-            "A kvmtool socket with nobody behind it is reported once and removed, as kvmtool does."})
+            "A kvmtool socket with nobody behind it is reported once and removed, as kvmtool does."
+        })
 public final class ListCommand implements Callable<Integer> {
     private static final Duration LKVM_TIMEOUT = Duration.ofSeconds(1);
 
-    @Option(names = "--json", description = "{\"guests\":[{\"name\",\"pid\",\"supervisorPid\",\"vmm\",\"state\",\"since\","
-            + "\"devices\",...}]}")
+    @Option(
+            names = "--json",
+            description = "{\"guests\":[{\"name\",\"pid\",\"supervisorPid\",\"vmm\",\"state\",\"since\","
+                    + "\"devices\",...}]}")
     boolean json;
 
-    @Option(names = {"-a", "--all"}, description = "Also guests that have ended (stopped, crashed).")
+    @Option(
+            names = {"-a", "--all"},
+            description = "Also guests that have ended (stopped, crashed).")
     boolean all;
 
     @Spec
@@ -39,8 +48,8 @@ public final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        List<GuestListing.Entry> entries = GuestListing.collect(StateRoot.resolve(),
-                LkvmIpc.socketDir(System.getenv()), all, LKVM_TIMEOUT);
+        List<GuestListing.Entry> entries =
+                GuestListing.collect(StateRoot.resolve(), LkvmIpc.socketDir(System.getenv()), all, LKVM_TIMEOUT);
         if (json) {
             out.println(toJson(entries));
         } else {
@@ -83,8 +92,8 @@ public final class ListCommand implements Callable<Integer> {
 
     /** {@code lkvm list}'s columns ("%5d %-20s %s"), then what vmlaunch adds. */
     static void printTable(PrintWriter out, List<GuestListing.Entry> entries, Instant now) {
-        out.println(String.format("%7s %-20s %-5s %-8s %-8s %-14s %s", "PID", "NAME", "VMM", "STATE", "UPTIME",
-                "DEVICES", "NOTE"));
+        out.println(String.format(
+                "%7s %-20s %-5s %-8s %-8s %-14s %s", "PID", "NAME", "VMM", "STATE", "UPTIME", "DEVICES", "NOTE"));
         for (GuestListing.Entry e : entries) {
             String pid = e.pid() == null || !e.live() ? "-" : Long.toString(e.pid());
             String up = e.live() ? Durations.since(e.startedAt(), now) : "-";
@@ -92,8 +101,16 @@ public final class ListCommand implements Callable<Integer> {
             // Hot-attached devices are marked: they leave with 'vmlaunch detach', the others only with the guest.
             e.attached().forEach(a -> all.add(a + "(attached)"));
             String devices = all.isEmpty() ? "-" : String.join(",", all);
-            out.println(String.format("%7s %-20s %-5s %-8s %-8s %-14s %s", pid, e.name(),
-                    e.vmm() == null ? "-" : e.vmm(), e.state(), up, devices, e.note() == null ? "" : e.note()).stripTrailing());
+            out.println(String.format(
+                            "%7s %-20s %-5s %-8s %-8s %-14s %s",
+                            pid,
+                            e.name(),
+                            e.vmm() == null ? "-" : e.vmm(),
+                            e.state(),
+                            up,
+                            devices,
+                            e.note() == null ? "" : e.note())
+                    .stripTrailing());
         }
     }
 }

@@ -24,17 +24,24 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "logs", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Print a guest's console log, then its events (QMP events and vmlaunch's lifecycle records), "
-                + "each event line starting with '[event]'.",
-            "With -f, keep printing what comes until the guest has ended (or Ctrl-C)."})
+@Command(
+        name = "logs",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Print a guest's console log, then its events (QMP events and vmlaunch's lifecycle records), "
+                    + "each event line starting with '[event]'.",
+            "With -f, keep printing what comes until the guest has ended (or Ctrl-C)."
+        })
 public final class LogsCommand implements Callable<Integer> {
     private static final long POLL_MILLIS = 200;
 
     @Parameters(paramLabel = "NAME", description = "The guest.")
     String name;
 
-    @Option(names = {"-f", "--follow"}, description = "Follow the logs until the guest ends.")
+    @Option(
+            names = {"-f", "--follow"},
+            description = "Follow the logs until the guest ends.")
     boolean follow;
 
     @Option(names = "--console", description = "Only the console log.")
@@ -114,10 +121,13 @@ public final class LogsCommand implements Callable<Integer> {
     static final class FileTail {
         /** At most this much per call, so that a reader never holds a whole log (twice) in memory. */
         private static final int MAX_READ = 8 << 20;
+
         private final Path file;
         private final Path rotated;
-        private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+        private final CharsetDecoder decoder = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(CodingErrorAction.REPLACE);
         private long pos;
         private Object rotatedSeen;
         private boolean started;
@@ -179,8 +189,11 @@ public final class LogsCommand implements Callable<Integer> {
 
         private static Object fileKey(Path f) {
             try {
-                return java.nio.file.Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class,
-                        java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+                return java.nio.file.Files.readAttributes(
+                                f,
+                                java.nio.file.attribute.BasicFileAttributes.class,
+                                java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        .fileKey();
             } catch (IOException e) {
                 return null;
             }

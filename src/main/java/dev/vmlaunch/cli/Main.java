@@ -5,13 +5,13 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.ConfigException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine;
 
 /**
  * Entry point. Parsing and printing only; each subcommand is one class in this package ({@link Subcommands}: only

@@ -14,15 +14,23 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "pause", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Pause a running guest's vCPUs (qemu: QMP stop; lkvm: kvmtool's IPC PAUSE). The VMM stays up; 'vmlaunch resume' continues it.",
-            "Exit status: 0 when the VMM says it is paused, 1 when it is not running or did not do it, 2 when there is no such guest."})
+@Command(
+        name = "pause",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Pause a running guest's vCPUs (qemu: QMP stop; lkvm: kvmtool's IPC PAUSE). The VMM stays up; 'vmlaunch resume' continues it.",
+            "Exit status: 0 when the VMM says it is paused, 1 when it is not running or did not do it, 2 when there is no such guest."
+        })
 public final class PauseCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "NAME", description = "The guest.")
     String name;
 
-    @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "5",
+    @Option(
+            names = {"-t", "--timeout"},
+            paramLabel = "SECONDS",
+            defaultValue = "5",
             description = "How long QEMU or kvmtool may take to answer (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
@@ -35,8 +43,8 @@ public final class PauseCommand implements Callable<Integer> {
         if (timeoutSeconds < 1) {
             throw VmlaunchException.usage("--timeout must be at least 1 second");
         }
-        GuestRecords.Record r = GuestRecords.find(StateRoot.resolve(), name).orElseThrow(() ->
-                VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list')"));
+        GuestRecords.Record r = GuestRecords.find(StateRoot.resolve(), name)
+                .orElseThrow(() -> VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list')"));
         String now = GuestPause.apply(r, true, Duration.ofSeconds(timeoutSeconds));
         out.println(name + ": " + now);
         out.flush();

@@ -1,10 +1,10 @@
 package dev.vmlaunch.cli;
 
-import dev.vmlaunch.host.DeviceDiagnosis;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.vmlaunch.config.GuestFiles;
 import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.vmm.RunLayout;
 import dev.vmlaunch.vmm.ShellQuote;
@@ -20,10 +20,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "print", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Print the exact command `run` would execute, shell-quoted for copy and paste.",
+@Command(
+        name = "print",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Print the exact command `run` would execute, shell-quoted for copy and paste.",
             "With cpuAffinity/vcpuPin a comment line (--json: an object {argv, affinity}) says what run also applies.",
-            "Missing files are warnings here; config errors are errors (exit 2)."})
+            "Missing files are warnings here; config errors are errors (exit 2)."
+        })
 public final class PrintCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "GUEST_JSON", description = "The guest file.")
@@ -32,7 +37,9 @@ public final class PrintCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the argv as a JSON array.")
     boolean json;
 
-    @Option(names = {"-d", "--detach"}, description = "The command of a detached run (console on a socket).")
+    @Option(
+            names = {"-d", "--detach"},
+            description = "The command of a detached run (console on a socket).")
     boolean detach;
 
     @Spec
@@ -47,7 +54,8 @@ public final class PrintCommand implements Callable<Integer> {
             err.println("warning: " + missing);
         }
         err.flush();
-        RunLayout layout = new RunLayout(StateRoot.resolve().resolve(guest.name()),
+        RunLayout layout = new RunLayout(
+                StateRoot.resolve().resolve(guest.name()),
                 detach ? RunLayout.ConsoleMode.SOCKET : RunLayout.ConsoleMode.STDIO);
         List<String> argv = VmmCommand.build(guest, layout, DeviceDiagnosis.rootPortReserve(guest));
         if (json) {

@@ -10,8 +10,7 @@ import java.util.Map;
 
 /** How {@code print} tells what {@code run} applies besides the argv: the pinning of cpuAffinity / vcpuPin. */
 final class PrintedAffinity {
-    private PrintedAffinity() {
-    }
+    private PrintedAffinity() {}
 
     /** A shell comment, so that the printed text still pastes as the command. */
     static String comment(GuestSpec g) {

@@ -25,28 +25,42 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Start a guest, in the foreground (its console on this terminal) or detached (-d).",
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Start a guest, in the foreground (its console on this terminal) or detached (-d).",
             "Foreground: Ctrl-C asks the guest to power down (ACPI power button, then QMP quit); Ctrl-C twice stops it "
-                + "at once.",
+                    + "at once.",
             "Detached: a supervisor process watches the guest; this returns once the guest is up (QMP negotiated, or "
-                + "kvmtool's socket answering) and prints NAME PID. See list, status, console, logs, stop.",
+                    + "kvmtool's socket answering) and prints NAME PID. See list, status, console, logs, stop.",
             "The same checks as `check` run first; nothing starts unless they pass.",
             "Exit status (foreground): 0 when the VMM ended normally, 1 when it failed or was killed, 2/3 when it could "
-                + "not start. Detached: 0 once the guest is up."})
+                    + "not start. Detached: 0 once the guest is up."
+        })
 public final class RunCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "GUEST_JSON", description = "The guest file.")
     Path file;
 
-    @Option(names = {"-d", "--detach"}, description = "Run the guest in the background under a supervisor process.")
+    @Option(
+            names = {"-d", "--detach"},
+            description = "Run the guest in the background under a supervisor process.")
     boolean detach;
 
-    @Option(names = "--ready-timeout", paramLabel = "SECONDS", defaultValue = "60",
-            description = "How long the VMM may take to answer on QMP / its kvmtool socket (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--ready-timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "60",
+            description =
+                    "How long the VMM may take to answer on QMP / its kvmtool socket (default: ${DEFAULT-VALUE}).")
     long readyTimeoutSeconds;
 
-    @Option(names = "--stop-timeout", paramLabel = "SECONDS", defaultValue = "30",
+    @Option(
+            names = "--stop-timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "30",
             description = "Foreground: how long each stop step (power button, quit) may take before the next "
                     + "(default: ${DEFAULT-VALUE}).")
     long stopTimeoutSeconds;
@@ -64,11 +78,12 @@ public final class RunCommand implements Callable<Integer> {
         GuestDir dir = GuestDir.of(state, guest.name());
         Duration readyTimeout = Duration.ofSeconds(readyTimeoutSeconds);
         if (detach) {
-            SupervisorLauncher.Launched l = SupervisorLauncher.launch(file.toAbsolutePath(), state, guest.name(),
-                    readyTimeout);
+            SupervisorLauncher.Launched l =
+                    SupervisorLauncher.launch(file.toAbsolutePath(), state, guest.name(), readyTimeout);
             out.println(l.name() + " " + l.vmmPid());
             out.flush();
-            err.println("vmlaunch: guest \"" + l.name() + "\" is up (" + guest.vmm().json() + " pid " + l.vmmPid()
+            err.println("vmlaunch: guest \"" + l.name() + "\" is up ("
+                    + guest.vmm().json() + " pid " + l.vmmPid()
                     + ", supervisor pid " + l.supervisorPid() + "); 'vmlaunch console " + l.name() + "' to attach, "
                     + "'vmlaunch stop " + l.name() + "' to stop it");
             err.flush();
@@ -81,9 +96,16 @@ public final class RunCommand implements Callable<Integer> {
                     + "console log " + layout.consoleLog() + ")");
             err.flush();
         };
-        Supervisor.Settings settings = new Supervisor.Settings(guest, dir, RunLayout.ConsoleMode.STDIO, argv,
-                DeviceCustody.forStateRoot(state), readyTimeout,
-                LkvmIpc.socketOf(LkvmIpc.socketDir(System.getenv()), guest.name()), announce, m -> {
+        Supervisor.Settings settings = new Supervisor.Settings(
+                guest,
+                dir,
+                RunLayout.ConsoleMode.STDIO,
+                argv,
+                DeviceCustody.forStateRoot(state),
+                readyTimeout,
+                LkvmIpc.socketOf(LkvmIpc.socketDir(System.getenv()), guest.name()),
+                announce,
+                m -> {
                     err.println("vmlaunch: " + m);
                     err.flush();
                 });

@@ -15,13 +15,13 @@ import dev.vmlaunch.qmp.QmpClient;
 import dev.vmlaunch.qmp.QmpStatus;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.supervise.AffinityStep;
-import dev.vmlaunch.supervise.EventLog;
 import dev.vmlaunch.supervise.AttachedDevices;
 import dev.vmlaunch.supervise.AttachedDevicesFile;
+import dev.vmlaunch.supervise.EventLog;
 import dev.vmlaunch.supervise.GuestPciAddresses;
-import dev.vmlaunch.supervise.HotplugSlots;
 import dev.vmlaunch.supervise.GuestRecords;
 import dev.vmlaunch.supervise.GuestState;
+import dev.vmlaunch.supervise.HotplugSlots;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,10 +35,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Show one guest: its recorded state, what QEMU says (QMP query-status) or kvmtool says (VMSTATE), "
-                + "where its passthrough devices sit inside the guest (QMP query-pci), and its recent events.",
-            "Exit status: 0 when the guest is known, 2 when there is no such guest."})
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Show one guest: its recorded state, what QEMU says (QMP query-status) or kvmtool says (VMSTATE), "
+                    + "where its passthrough devices sit inside the guest (QMP query-pci), and its recent events.",
+            "Exit status: 0 when the guest is known, 2 when there is no such guest."
+        })
 public final class StatusCommand implements Callable<Integer> {
     private static final int RECENT_EVENTS = 10;
 
@@ -48,7 +53,10 @@ public final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
-    @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "5",
+    @Option(
+            names = {"-t", "--timeout"},
+            paramLabel = "SECONDS",
+            defaultValue = "5",
             description = "How long QEMU or kvmtool may take to answer (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
@@ -59,8 +67,9 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path root = StateRoot.resolve();
-        GuestRecords.Record r = GuestRecords.find(root, name).orElseThrow(() -> VmlaunchException.usage(
-                "no guest named \"" + name + "\" (see 'vmlaunch list --all')"));
+        GuestRecords.Record r = GuestRecords.find(root, name)
+                .orElseThrow(
+                        () -> VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list --all')"));
         ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode doc = m.createObjectNode();
         doc.put("name", name);
@@ -82,11 +91,18 @@ public final class StatusCommand implements Callable<Integer> {
             doc.set("exit", m.valueToTree(r.exit()));
         }
         ArrayNode devices = doc.putArray("devices");
-        s.devices().forEach(d -> devices.addObject().put("host", d).put("managed", s.managedDevices().contains(d)));
+        s.devices().forEach(d -> devices.addObject()
+                .put("host", d)
+                .put("managed", s.managedDevices().contains(d)));
         if (r.vmmAlive()) {
-            for (AttachedDevices.Attached a : AttachedDevicesFile.readQuietly(r.dir()).attached()) {
-                ObjectNode d = devices.addObject().put("host", a.host()).put("managed", a.managed())
-                        .put("attached", true).put("slot", a.slot()).put("attachedAt", a.at());
+            for (AttachedDevices.Attached a :
+                    AttachedDevicesFile.readQuietly(r.dir()).attached()) {
+                ObjectNode d = devices.addObject()
+                        .put("host", a.host())
+                        .put("managed", a.managed())
+                        .put("attached", true)
+                        .put("slot", a.slot())
+                        .put("attachedAt", a.at());
                 if (Boolean.TRUE.equals(a.unplugRequested())) {
                     d.put("unplugRequested", true);
                 }
@@ -99,14 +115,18 @@ public final class StatusCommand implements Callable<Integer> {
             } else {
                 queryLkvm(Path.of(s.lkvmSocket()), timeout, doc);
                 // kvmtool sends no events: its VMSTATE says whether the guest is paused.
-                if ("paused".equals(doc.path("lkvm").path("vmstate").asText()) && "running".equals(doc.path("state").asText())) {
+                if ("paused".equals(doc.path("lkvm").path("vmstate").asText())
+                        && "running".equals(doc.path("state").asText())) {
                     doc.put("state", "paused");
                 }
             }
         }
         if (r.vmmAlive() && s.pid() != null) {
-            AffinityStep.recorded(r.dir()).ifPresent(rec -> doc.set("affinity", m.valueToTree(AffinityReadBack.again(
-                    new ProcTasks(HostRoots.fromEnvironment().proc()), s.pid(), rec))));
+            AffinityStep.recorded(r.dir())
+                    .ifPresent(rec -> doc.set(
+                            "affinity",
+                            m.valueToTree(AffinityReadBack.again(
+                                    new ProcTasks(HostRoots.fromEnvironment().proc()), s.pid(), rec))));
         }
         if (s.consoleSocket() != null && r.vmmAlive()) {
             doc.put("console", s.consoleSocket());
@@ -114,7 +134,11 @@ public final class StatusCommand implements Callable<Integer> {
         doc.put("consoleLog", r.dir().consoleLog().toString());
         ArrayNode ev = doc.putArray("events");
         for (EventLog.Entry e : EventLog.tail(r.dir().eventsFile(), RECENT_EVENTS)) {
-            ev.addObject().put("ts", e.ts()).put("event", e.event()).put("source", e.source()).set("data", e.data());
+            ev.addObject()
+                    .put("ts", e.ts())
+                    .put("event", e.event())
+                    .put("source", e.source())
+                    .set("data", e.data());
         }
         print(out, m, doc);
         return ExitCodes.OK;
@@ -198,7 +222,9 @@ public final class StatusCommand implements Callable<Integer> {
 
     private static String describeAffinity(JsonNode a) {
         try {
-            return new ObjectMapper().treeToValue(a, dev.vmlaunch.affinity.AppliedAffinity.class).describe();
+            return new ObjectMapper()
+                    .treeToValue(a, dev.vmlaunch.affinity.AppliedAffinity.class)
+                    .describe();
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             return a.toString();
         }
@@ -215,29 +241,39 @@ public final class StatusCommand implements Callable<Integer> {
         out.println("state:     " + state + " since " + d.path("since").asText()
                 + (live ? " (up " + Durations.since(d.path("startedAt").asText(null), Instant.now()) + ")" : ""));
         if (d.has("exit")) {
-            out.println("ended:     " + d.path("exit").path("how").asText() + ": " + d.path("exit").path("detail").asText());
+            out.println("ended:     " + d.path("exit").path("how").asText() + ": "
+                    + d.path("exit").path("detail").asText());
         }
-        out.println("vmm:       " + d.path("vmm").asText() + (d.path("pid").isNull() ? "" : " pid " + d.path("pid").asLong())
+        out.println("vmm:       " + d.path("vmm").asText()
+                + (d.path("pid").isNull() ? "" : " pid " + d.path("pid").asLong())
                 + ", supervisor pid " + d.path("supervisorPid").asLong()
                 + (d.path("supervised").asBoolean() ? "" : " (not running)"));
         if (d.has("qmp")) {
             JsonNode q = d.path("qmp");
-            out.println("qemu says: " + (q.has("error") ? "no answer: " + q.path("error").asText()
-                    : q.path("status").asText() + " (query-status)"));
+            out.println("qemu says: "
+                    + (q.has("error")
+                            ? "no answer: " + q.path("error").asText()
+                            : q.path("status").asText() + " (query-status)"));
         }
         if (d.has("lkvm")) {
             JsonNode k = d.path("lkvm");
-            out.println("lkvm says: " + (k.has("error") ? "no answer: " + k.path("error").asText()
-                    : k.path("vmstate").asText() + ", pid " + k.path("pid").asLong()));
+            out.println("lkvm says: "
+                    + (k.has("error")
+                            ? "no answer: " + k.path("error").asText()
+                            : k.path("vmstate").asText() + ", pid "
+                                    + k.path("pid").asLong()));
         }
         if (d.has("affinity")) {
             out.println("affinity:  " + describeAffinity(d.path("affinity")));
         }
         List<String> devs = new java.util.ArrayList<>();
         for (JsonNode dev : d.path("devices")) {
-            devs.add(dev.path("host").asText("?") + (dev.has("guest") ? " -> guest " + dev.path("guest").asText() : "")
+            devs.add(dev.path("host").asText("?")
+                    + (dev.has("guest") ? " -> guest " + dev.path("guest").asText() : "")
                     + (dev.path("managed").asBoolean() ? " (managed)" : "")
-                    + (dev.path("attached").asBoolean() ? " (attached in " + dev.path("slot").asText() + ")" : "")
+                    + (dev.path("attached").asBoolean()
+                            ? " (attached in " + dev.path("slot").asText() + ")"
+                            : "")
                     + (dev.path("unplugRequested").asBoolean() ? " (unplug requested, not released yet)" : ""));
         }
         out.println("devices:   " + (devs.isEmpty() ? "none" : String.join(", ", devs)));
@@ -250,14 +286,15 @@ public final class StatusCommand implements Callable<Integer> {
             out.println("hotplug:   " + free + " of " + hs.size() + " slots free");
         }
         if (d.has("console")) {
-            out.println("console:   vmlaunch console " + d.path("name").asText() + " (" + d.path("console").asText() + ")");
+            out.println("console:   vmlaunch console " + d.path("name").asText() + " ("
+                    + d.path("console").asText() + ")");
         }
         out.println("log:       " + d.path("consoleLog").asText());
         out.println("events:");
         for (JsonNode e : d.path("events")) {
             JsonNode data = e.path("data");
-            out.println("  " + e.path("ts").asText() + " " + e.path("event").asText()
-                    + (data.isEmpty() ? "" : " " + data));
+            out.println(
+                    "  " + e.path("ts").asText() + " " + e.path("event").asText() + (data.isEmpty() ? "" : " " + data));
         }
     }
 }

@@ -26,27 +26,39 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "stop", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Stop guests and wait until their VMM is gone and their managed devices are back on their drivers.",
+@Command(
+        name = "stop",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Stop guests and wait until their VMM is gone and their managed devices are back on their drivers.",
             "qemu: system_powerdown (the guest's power button), wait for it to shut down, then QMP quit, SIGTERM, SIGKILL.",
             "lkvm: kvmtool's IPC STOP, then SIGTERM, SIGKILL. Each step gets --timeout seconds.",
             "Works also when the guest's supervisor is gone (QEMU's second QMP socket; signals only after checking "
-                + "pid and start time).",
-            "Exit status: 0 when every guest named is stopped, 1 otherwise, 2 when a name is no guest (nothing is stopped then)."})
+                    + "pid and start time).",
+            "Exit status: 0 when every guest named is stopped, 1 otherwise, 2 when a name is no guest (nothing is stopped then)."
+        })
 public final class StopCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "NAME", arity = "0..*", description = "Guests to stop.")
     List<String> names = new ArrayList<>();
 
-    @Option(names = {"-a", "--all"}, description = "Stop every running guest.")
+    @Option(
+            names = {"-a", "--all"},
+            description = "Stop every running guest.")
     boolean all;
 
-    @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "30",
+    @Option(
+            names = {"-t", "--timeout"},
+            paramLabel = "SECONDS",
+            defaultValue = "30",
             description = "How long each step may take (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
-    @Option(names = {"-f", "--force"}, description = "Skip the power button (qemu: quit at once; lkvm: signals). "
-            + "Also clears a guest folder whose state file is unreadable.")
+    @Option(
+            names = {"-f", "--force"},
+            description = "Skip the power button (qemu: quit at once; lkvm: signals). "
+                    + "Also clears a guest folder whose state file is unreadable.")
     boolean force;
 
     @Spec
@@ -64,8 +76,8 @@ public final class StopCommand implements Callable<Integer> {
         }
         Path root = StateRoot.resolve();
         Path lkvmDir = LkvmIpc.socketDir(System.getenv());
-        GuestStop stopper = new GuestStop(Duration.ofSeconds(timeoutSeconds), force, DeviceCustody.forStateRoot(root),
-                m -> {
+        GuestStop stopper =
+                new GuestStop(Duration.ofSeconds(timeoutSeconds), force, DeviceCustody.forStateRoot(root), m -> {
                     synchronized (err) {
                         err.println("vmlaunch: " + m);
                         err.flush();
@@ -89,8 +101,11 @@ public final class StopCommand implements Callable<Integer> {
                     .filter(n -> GuestRecords.find(root, n).isEmpty() && !Files.exists(LkvmIpc.socketOf(lkvmDir, n)))
                     .toList();
             if (!unknownNames.isEmpty()) {
-                throw VmlaunchException.usage("no guest named " + unknownNames.stream().map(n -> "\"" + n + "\"")
-                        .collect(java.util.stream.Collectors.joining(", ")) + " (see 'vmlaunch list --all'); "
+                throw VmlaunchException.usage("no guest named "
+                        + unknownNames.stream()
+                                .map(n -> "\"" + n + "\"")
+                                .collect(java.util.stream.Collectors.joining(", "))
+                        + " (see 'vmlaunch list --all'); "
                         + "nothing was stopped");
             }
             for (String name : names) {
@@ -100,7 +115,8 @@ public final class StopCommand implements Callable<Integer> {
                     jobs.add(() -> stopper.stop(r.get()));
                 } else if (Files.exists(sock)) {
                     LkvmInstances.Instance i = LkvmInstances.query(sock, Duration.ofSeconds(1));
-                    jobs.add(() -> i.dead() ? new GuestStop.Outcome(name, true, "is not running (" + i.error() + ")")
+                    jobs.add(() -> i.dead()
+                            ? new GuestStop.Outcome(name, true, "is not running (" + i.error() + ")")
                             : stopper.stopForeignLkvm(i));
                 } else {
                     // Gone between the check above and now: it has stopped already, by someone else.
@@ -116,7 +132,8 @@ public final class StopCommand implements Callable<Integer> {
         });
         try {
             List<CompletableFuture<GuestStop.Outcome>> running = jobs.stream()
-                    .map(j -> CompletableFuture.supplyAsync(j, pool)).toList();
+                    .map(j -> CompletableFuture.supplyAsync(j, pool))
+                    .toList();
             for (CompletableFuture<GuestStop.Outcome> f : running) {
                 GuestStop.Outcome o = f.join();
                 if (o.ok()) {

@@ -45,8 +45,7 @@ final class Subcommands {
     /** Main's own options that take no value; anything else before the subcommand's name means "give it all". */
     private static final List<String> MAIN_FLAGS = List.of("--debug");
 
-    private Subcommands() {
-    }
+    private Subcommands() {}
 
     /**
      * Every subcommand by name, in help order. The names are spelled here, not read from each class's annotation:

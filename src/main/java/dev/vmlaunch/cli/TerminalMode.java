@@ -65,8 +65,10 @@ final class TerminalMode implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add("stty");
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectInput(new File("/dev/tty"))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectInput(new File("/dev/tty"))
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         try {
             if (p.waitFor() != 0) {

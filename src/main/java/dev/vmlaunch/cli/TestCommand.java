@@ -27,12 +27,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "test", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run a harness: boot its guests in parallel, run the workload in each through the guest agent "
-            + "(9p share) or, with \"driver\": \"console\", typed at its console (nothing added to the guest), and check "
-            + "that every device's MSI / ITS interrupts fired, judged by its msi_irqs.",
+@Command(
+        name = "test",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Run a harness: boot its guests in parallel, run the workload in each through the guest agent "
+                    + "(9p share) or, with \"driver\": \"console\", typed at its console (nothing added to the guest), and check "
+                    + "that every device's MSI / ITS interrupts fired, judged by its msi_irqs.",
             "Guests are stopped and devices given back whatever happens, Ctrl-C included.",
-            "Exit 0 when every expectation holds, 1 otherwise, 2 for a bad harness file, 3 when the host is not ready."})
+            "Exit 0 when every expectation holds, 1 otherwise, 2 for a bad harness file, 3 when the host is not ready."
+        })
 public final class TestCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "HARNESS_JSON", description = "The harness file (see docs/harness-json.md).")
@@ -44,9 +49,13 @@ public final class TestCommand implements Callable<Integer> {
     @Option(names = "--junit", paramLabel = "FILE", description = "Also write a JUnit XML report.")
     Path junit;
 
-    @Option(names = "--lava", description = {"Also report one LAVA test case per guest, workload and device (the "
-            + "interrupt delta as measurement): through lava-test-case when it is on PATH, else as "
-            + "<LAVA_SIGNAL_TESTCASE ...> lines on stdout (on stderr with --json; see docs/lava.md)."})
+    @Option(
+            names = "--lava",
+            description = {
+                "Also report one LAVA test case per guest, workload and device (the "
+                        + "interrupt delta as measurement): through lava-test-case when it is on PATH, else as "
+                        + "<LAVA_SIGNAL_TESTCASE ...> lines on stdout (on stderr with --json; see docs/lava.md)."
+            })
     boolean lava;
 
     @Spec
@@ -64,9 +73,15 @@ public final class TestCommand implements Callable<Integer> {
         }
         Instant t0 = Instant.now();
         ProgressLog progress = new ProgressLog(t0, err, null);
-        SupervisedLauncher launcher = new SupervisedLauncher(StateRoot.resolve(), h.bootTimeout(), System.getenv(), progress);
-        Harness harness = new Harness(h, launcher, Harness.HostDevices.sysfs(HostRoots.fromEnvironment().sysfs(),
-                HostRoots.fromEnvironment().proc().resolve("interrupts")), progress);
+        SupervisedLauncher launcher =
+                new SupervisedLauncher(StateRoot.resolve(), h.bootTimeout(), System.getenv(), progress);
+        Harness harness = new Harness(
+                h,
+                launcher,
+                Harness.HostDevices.sysfs(
+                        HostRoots.fromEnvironment().sysfs(),
+                        HostRoots.fromEnvironment().proc().resolve("interrupts")),
+                progress);
         AtomicBoolean interrupted = new AtomicBoolean();
         StopSignals.handle(sig -> {
             if (interrupted.compareAndSet(false, true)) {
@@ -85,7 +100,8 @@ public final class TestCommand implements Callable<Integer> {
         HarnessReportWriter.print(report, json, out);
         if (lava) {
             // With --json stdout stays one JSON document; a LAVA console shows stderr just the same.
-            LavaReporter.report(LavaResults.cases(report, h.expect().exitCode()), System.getenv(), json ? err : out, err);
+            LavaReporter.report(
+                    LavaResults.cases(report, h.expect().exitCode()), System.getenv(), json ? err : out, err);
         }
         return report.passed() ? ExitCodes.OK : ExitCodes.FAILURE;
     }

@@ -19,11 +19,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "unbind", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Give devices back to the drivers they had before 'vmlaunch bind' (from its records).",
-            "A device on vfio-pci without a record is reprobed, as libvirt's reattach does."},
-        footer = {"Exit 1 when a device could not be restored (its record stays, to retry); 3 when a device named is not "
-            + "on this host (nothing is changed then)."})
+@Command(
+        name = "unbind",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Give devices back to the drivers they had before 'vmlaunch bind' (from its records).",
+            "A device on vfio-pci without a record is reprobed, as libvirt's reattach does."
+        },
+        footer = {
+            "Exit 1 when a device could not be restored (its record stays, to retry); 3 when a device named is not "
+                    + "on this host (nothing is changed then)."
+        })
 public final class UnbindCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "BDF", description = "PCI addresses.")
     List<String> devices = List.of();
@@ -31,8 +38,11 @@ public final class UnbindCommand implements Callable<Integer> {
     @Option(names = "--all", description = "Every device vmlaunch has bound and not restored yet.")
     boolean all;
 
-    @Option(names = "--owner", paramLabel = "NAME", description = "Every device bound for guest NAME (its bind "
-            + "records name it), e.g. what a killed supervisor left bound. Refused while NAME runs.")
+    @Option(
+            names = "--owner",
+            paramLabel = "NAME",
+            description = "Every device bound for guest NAME (its bind "
+                    + "records name it), e.g. what a killed supervisor left bound. Refused while NAME runs.")
     String owner;
 
     @Spec
@@ -40,8 +50,7 @@ public final class UnbindCommand implements Callable<Integer> {
 
     private Host host;
 
-    public UnbindCommand() {
-    }
+    public UnbindCommand() {}
 
     UnbindCommand(Host host) {
         this.host = host;
@@ -60,7 +69,10 @@ public final class UnbindCommand implements Callable<Integer> {
         List<PciAddress> addresses = HostCli.addresses(devices);
         Host h = host != null ? host : Host.system();
         if (all) {
-            addresses = h.binder().records().stream().map(BindRecord::address).map(PciAddress::parse).toList();
+            addresses = h.binder().records().stream()
+                    .map(BindRecord::address)
+                    .map(PciAddress::parse)
+                    .toList();
         }
         if (owner != null) {
             Optional<GuestRecords.Record> g = GuestRecords.find(h.stateRoot(), owner);
@@ -68,23 +80,29 @@ public final class UnbindCommand implements Callable<Integer> {
                 throw VmlaunchException.failure("guest \"" + owner + "\" is running; 'vmlaunch stop " + owner
                         + "' stops it and gives its devices back");
             }
-            addresses = h.binder().records().stream().filter(r -> owner.equals(r.owner())).map(BindRecord::address)
-                    .map(PciAddress::parse).toList();
+            addresses = h.binder().records().stream()
+                    .filter(r -> owner.equals(r.owner()))
+                    .map(BindRecord::address)
+                    .map(PciAddress::parse)
+                    .toList();
         }
         if (!all && owner == null) {
             // README: a missing device means the host is not ready (exit 3), and nothing is changed then.
-            List<PciAddress> missing = addresses.stream().filter(a -> !h.sysfs().exists(a)).toList();
+            List<PciAddress> missing =
+                    addresses.stream().filter(a -> !h.sysfs().exists(a)).toList();
             if (!missing.isEmpty()) {
-                throw VmlaunchException.hostNotReady("nothing was changed: no PCI device " + missing.stream()
-                        .map(PciAddress::toString).collect(java.util.stream.Collectors.joining(", "))
+                throw VmlaunchException.hostNotReady("nothing was changed: no PCI device "
+                        + missing.stream().map(PciAddress::toString).collect(java.util.stream.Collectors.joining(", "))
                         + " on this host (see 'vmlaunch groups' or 'lspci -D')");
             }
         }
         RestoreResult r = h.binder().restore(addresses);
         PrintWriter out = spec.commandLine().getOut();
         for (BindResult.Change c : r.restored()) {
-            out.println(c.address() + ": " + (c.changed() ? name(c.fromDriver()) + " -> " + name(c.toDriver())
-                    : "not on vfio-pci (" + name(c.fromDriver()) + "), left as is"));
+            out.println(c.address() + ": "
+                    + (c.changed()
+                            ? name(c.fromDriver()) + " -> " + name(c.toDriver())
+                            : "not on vfio-pci (" + name(c.fromDriver()) + "), left as is"));
         }
         PrintWriter err = spec.commandLine().getErr();
         for (RestoreResult.Failure f : r.failures()) {

@@ -8,8 +8,7 @@ import java.util.List;
 
 /** The JSON form of device verdicts and problems, the same in check, groups and host check. */
 final class VerdictJson {
-    private VerdictJson() {
-    }
+    private VerdictJson() {}
 
     /** {"id","device","status","detail","evidence":[...],"remedy"} per verdict. */
     static void verdicts(ArrayNode into, List<DeviceVerdict> verdicts) {

@@ -60,7 +60,9 @@ public final class VfioProbeCommand implements Callable<Integer> {
         VfioReport report = VfioProbe.system(devRoot).probe(group, bdf);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(asJson(report)));
+            out.println(new ObjectMapper()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(asJson(report)));
         } else {
             printText(report, out);
         }
@@ -69,8 +71,11 @@ public final class VfioProbeCommand implements Callable<Integer> {
 
     static void printText(VfioReport r, PrintWriter out) {
         out.printf("group %d, device %s%n", r.groupId(), r.device());
-        out.printf("  VFIO API version %d; IOMMU models %s; using %s%n", r.apiVersion(),
-                r.extensions().stream().sorted().map(VfioIommuType::name).toList(), r.iommu());
+        out.printf(
+                "  VFIO API version %d; IOMMU models %s; using %s%n",
+                r.apiVersion(),
+                r.extensions().stream().sorted().map(VfioIommuType::name).toList(),
+                r.iommu());
         out.printf("  group flags 0x%x (%s)%n", r.groupFlags(), r.viable() ? "viable" : "not viable");
         List<String> flags = new ArrayList<>();
         if (r.deviceInfo().pci()) {
@@ -79,14 +84,23 @@ public final class VfioProbeCommand implements Callable<Integer> {
         if (r.deviceInfo().resettable()) {
             flags.add("RESET");
         }
-        out.printf("  device flags 0x%x %s; %d regions, %d IRQ indexes%n", r.deviceInfo().flags(), flags,
-                r.deviceInfo().numRegions(), r.deviceInfo().numIrqs());
+        out.printf(
+                "  device flags 0x%x %s; %d regions, %d IRQ indexes%n",
+                r.deviceInfo().flags(),
+                flags,
+                r.deviceInfo().numRegions(),
+                r.deviceInfo().numIrqs());
         for (VfioRegionInfo region : r.regions()) {
             if (region.size() == 0) {
                 continue;
             }
-            out.printf("  region %-6s size 0x%x offset 0x%x%s%s%s%n", region.pciName(), region.size(),
-                    region.offset(), region.readable() ? " read" : "", region.writable() ? " write" : "",
+            out.printf(
+                    "  region %-6s size 0x%x offset 0x%x%s%s%s%n",
+                    region.pciName(),
+                    region.size(),
+                    region.offset(),
+                    region.readable() ? " read" : "",
+                    region.writable() ? " write" : "",
                     region.mmappable() ? " mmap" : "");
         }
         for (VfioIrqInfo irq : r.irqs()) {
@@ -101,7 +115,9 @@ public final class VfioProbeCommand implements Callable<Integer> {
         m.put("group", r.groupId());
         m.put("device", r.device().toString());
         m.put("apiVersion", r.apiVersion());
-        m.put("extensions", r.extensions().stream().sorted().map(VfioIommuType::name).toList());
+        m.put(
+                "extensions",
+                r.extensions().stream().sorted().map(VfioIommuType::name).toList());
         m.put("iommu", r.iommu().name());
         m.put("groupFlags", r.groupFlags());
         m.put("viable", r.viable());
@@ -110,11 +126,27 @@ public final class VfioProbeCommand implements Callable<Integer> {
         m.put("reset", r.deviceInfo().resettable());
         m.put("numRegions", r.deviceInfo().numRegions());
         m.put("numIrqs", r.deviceInfo().numIrqs());
-        m.put("regions", r.regions().stream().map(x -> ordered(
-                "index", x.index(), "name", x.pciName(), "flags", x.flags(), "size", x.size(), "offset", x.offset()))
-                .toList());
-        m.put("irqs", r.irqs().stream().map(x -> ordered(
-                "index", x.index(), "name", x.pciName(), "flags", x.flags(), "count", x.count())).toList());
+        m.put(
+                "regions",
+                r.regions().stream()
+                        .map(x -> ordered(
+                                "index",
+                                x.index(),
+                                "name",
+                                x.pciName(),
+                                "flags",
+                                x.flags(),
+                                "size",
+                                x.size(),
+                                "offset",
+                                x.offset()))
+                        .toList());
+        m.put(
+                "irqs",
+                r.irqs().stream()
+                        .map(x -> ordered(
+                                "index", x.index(), "name", x.pciName(), "flags", x.flags(), "count", x.count()))
+                        .toList());
         m.put("msiCount", r.msiCount());
         m.put("msixCount", r.msixCount());
         return m;

@@ -42,8 +42,11 @@ public record Affinity(CpuList process, Map<Integer, CpuList> vcpus) {
             if (b.length() > 0) {
                 b.append("; ");
             }
-            b.append(String.join(", ", vcpus.entrySet().stream()
-                    .map(e -> "vCPU " + e.getKey() + " on " + e.getValue()).toList()));
+            b.append(String.join(
+                    ", ",
+                    vcpus.entrySet().stream()
+                            .map(e -> "vCPU " + e.getKey() + " on " + e.getValue())
+                            .toList()));
         }
         return b.length() == 0 ? "not pinned" : b.toString();
     }

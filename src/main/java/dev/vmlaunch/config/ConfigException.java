@@ -10,7 +10,9 @@ public final class ConfigException extends VmlaunchException {
     private final transient List<ConfigError> errors;
 
     public ConfigException(List<ConfigError> errors) {
-        super(ExitCodes.USAGE, errors.isEmpty() ? "invalid config" : errors.get(0).format());
+        super(
+                ExitCodes.USAGE,
+                errors.isEmpty() ? "invalid config" : errors.get(0).format());
         this.errors = List.copyOf(errors);
     }
 

@@ -36,9 +36,13 @@ public final class Fields {
         Fields f = new Fields(o, path, problems);
         for (var e : o.members().entrySet()) {
             if (!known.contains(e.getKey())) {
-                String hint = suggest(e.getKey(), known).map(s -> " (did you mean \"" + s + "\"?)")
-                        .orElse(" (allowed: " + String.join(", ", known.stream().sorted().toList()) + ")");
-                problems.error(e.getValue().keyAt(), JsonPath.member(path, e.getKey()),
+                String hint = suggest(e.getKey(), known)
+                        .map(s -> " (did you mean \"" + s + "\"?)")
+                        .orElse(" (allowed: "
+                                + String.join(", ", known.stream().sorted().toList()) + ")");
+                problems.error(
+                        e.getValue().keyAt(),
+                        JsonPath.member(path, e.getKey()),
                         "unknown field \"" + e.getKey() + "\"" + hint);
             }
         }
@@ -69,7 +73,9 @@ public final class Fields {
      */
     public Json.Location at(String key, int index, String member) {
         Optional<Json> arr = node(key);
-        if (arr.isEmpty() || !(arr.get() instanceof Json.Arr a) || index >= a.items().size()) {
+        if (arr.isEmpty()
+                || !(arr.get() instanceof Json.Arr a)
+                || index >= a.items().size()) {
             return at(key);
         }
         Json item = a.items().get(index);

@@ -24,8 +24,7 @@ public final class GuestFiles {
         }
     }
 
-    private GuestFiles() {
-    }
+    private GuestFiles() {}
 
     public static List<Ref> refs(GuestSpec s) {
         List<Ref> r = new ArrayList<>();
@@ -36,7 +35,10 @@ public final class GuestFiles {
             r.add(new Ref("$.initrd", s.initrd(), false));
         }
         if (s.firmware() != null) {
-            r.add(new Ref(s.firmware().pflash() ? "$.firmware.code" : "$.firmware", s.firmware().code(), false));
+            r.add(new Ref(
+                    s.firmware().pflash() ? "$.firmware.code" : "$.firmware",
+                    s.firmware().code(),
+                    false));
             if (s.firmware().vars() != null) {
                 r.add(new Ref("$.firmware.vars", s.firmware().vars(), false));
             }
@@ -52,7 +54,10 @@ public final class GuestFiles {
         }
         for (int i = 0; i < s.passthrough().size(); i++) {
             if (s.passthrough().get(i).romfile() != null) {
-                r.add(new Ref("$.passthrough[" + i + "].romfile", s.passthrough().get(i).romfile(), false));
+                r.add(new Ref(
+                        "$.passthrough[" + i + "].romfile",
+                        s.passthrough().get(i).romfile(),
+                        false));
             }
         }
         return r;

@@ -75,14 +75,40 @@ public record GuestSpec(
     /** This spec with {@code extra} appended to the kernel command line (the harness adds its agent's arguments). */
     public GuestSpec withCmdlineAppended(String extra) {
         String c = cmdline == null || cmdline.isBlank() ? extra : cmdline + " " + extra;
-        return new GuestSpec(source, name, vmm, arch, binary, accel, machine, cpus, memoryMiB, kernel, initrd, c, firmware,
-                console, irqchip, viommu, mte, cpu, vga, disks, cdrom, shares, network, devices, passthrough, extraArgs,
-                affinity, stop, hotplugSlots);
+        return new GuestSpec(
+                source,
+                name,
+                vmm,
+                arch,
+                binary,
+                accel,
+                machine,
+                cpus,
+                memoryMiB,
+                kernel,
+                initrd,
+                c,
+                firmware,
+                console,
+                irqchip,
+                viommu,
+                mte,
+                cpu,
+                vga,
+                disks,
+                cdrom,
+                shares,
+                network,
+                devices,
+                passthrough,
+                extraArgs,
+                affinity,
+                stop,
+                hotplugSlots);
     }
 
     /** Firmware: a single image for {@code -bios} / lkvm {@code --firmware}, or an OVMF/AAVMF pflash pair. */
-    public record Firmware(Path code, Path vars, boolean pflash) {
-    }
+    public record Firmware(Path code, Path vars, boolean pflash) {}
 
     /**
      * How {@code vmlaunch stop} asks the guest to end, before kvmtool's IPC STOP and signals (lkvm only; qemu presses
@@ -101,8 +127,7 @@ public record GuestSpec(
     }
 
     /** A disk image; {@code format} null lets the VMM probe (raw for qemu, with its warning suppressed). */
-    public record Disk(Path path, boolean readonly, String format) {
-    }
+    public record Disk(Path path, boolean readonly, String format) {}
 
     /** A host folder shared over 9p under {@code tag}, with QEMU's 9p {@code security} model. */
     public record Share(Path path, String tag, boolean readonly, ShareSecurity security) {
@@ -128,7 +153,12 @@ public record GuestSpec(
      * @param rombar        null: the VMM's default
      * @param minMsiVectors null: no requirement; else the device must offer at least this many MSI/MSI-X vectors
      */
-    public record Passthrough(PciAddress host, boolean managed, boolean multifunction, boolean xVga, Path romfile,
-            Boolean rombar, Integer minMsiVectors) {
-    }
+    public record Passthrough(
+            PciAddress host,
+            boolean managed,
+            boolean multifunction,
+            boolean xVga,
+            Path romfile,
+            Boolean rombar,
+            Integer minMsiVectors) {}
 }

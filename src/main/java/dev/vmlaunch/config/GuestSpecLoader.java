@@ -7,7 +7,6 @@ import dev.vmlaunch.config.GuestSpec.Firmware;
 import dev.vmlaunch.config.GuestSpec.Passthrough;
 import dev.vmlaunch.config.GuestSpec.Share;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -25,14 +24,40 @@ import java.util.regex.Pattern;
  * together with file:line:col and JSON path. See docs/guest-json.md.
  */
 public final class GuestSpecLoader {
-    static final Set<String> FIELDS = new LinkedHashSet<>(List.of("name", "vmm", "arch", "binary", "accel", "machine",
-            "cpus", "memory", "kernel", "initrd", "cmdline", "firmware", "console", "irqchip", "viommu", "mte", "cpu",
-            "vga", "disks", "cdrom", "shares", "network", "devices", "passthrough", "extraArgs",
-            AffinityFields.CPU_AFFINITY, AffinityFields.VCPU_PIN, "stop",
+    static final Set<String> FIELDS = new LinkedHashSet<>(List.of(
+            "name",
+            "vmm",
+            "arch",
+            "binary",
+            "accel",
+            "machine",
+            "cpus",
+            "memory",
+            "kernel",
+            "initrd",
+            "cmdline",
+            "firmware",
+            "console",
+            "irqchip",
+            "viommu",
+            "mte",
+            "cpu",
+            "vga",
+            "disks",
+            "cdrom",
+            "shares",
+            "network",
+            "devices",
+            "passthrough",
+            "extraArgs",
+            AffinityFields.CPU_AFFINITY,
+            AffinityFields.VCPU_PIN,
+            "stop",
             "hotplugSlots"));
     private static final Set<String> STOP_FIELDS = Set.of("consoleCommand");
     /** Longest stop.consoleCommand: one line a shell reads at once (a tty's canonical line holds 4095 bytes). */
     static final int MAX_CONSOLE_COMMAND = 256;
+
     private static final Set<String> CPU_FIELDS = Set.of("model", "hideHypervisor", "hypervVendorId");
     private static final Set<String> DISK_FIELDS = Set.of("path", "readonly", "format");
     private static final Set<String> SHARE_FIELDS = Set.of("path", "tag", "readonly", "security");
@@ -44,6 +69,7 @@ public final class GuestSpecLoader {
     private static final Pattern NAME = Pattern.compile(GuestSpec.NAME_PATTERN);
     /** Identifiers that go into qemu option strings: no commas, no '=', nothing a parser could split on. */
     private static final Pattern IDENT = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
+
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_.-]{1,31}");
     private static final Pattern MODEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final Pattern CPU_MODEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -52,12 +78,10 @@ public final class GuestSpecLoader {
     private static final long MIN_MEMORY_MIB = 16;
     private static final long MAX_MEMORY_MIB = 16L * 1024 * 1024;
 
-    private GuestSpecLoader() {
-    }
+    private GuestSpecLoader() {}
 
     /** The result: the spec and the warnings found while loading it (printed on stderr by the CLI). */
-    public record Loaded(GuestSpec spec, List<ConfigError> warnings) {
-    }
+    public record Loaded(GuestSpec spec, List<ConfigError> warnings) {}
 
     /** Loads {@code file}, naming it in errors as the user typed it. */
     public static Loaded load(Path file) {
@@ -78,8 +102,10 @@ public final class GuestSpecLoader {
     public static Loaded fromJson(Json root, String rootPath, Path source, String display, Optional<Arch> hostArch) {
         Problems p = new Problems(display);
         if (!(root instanceof Json.Obj)) {
-            p.error(root.at(), rootPath, ("$".equals(rootPath) ? "the top level" : "a guest") + " must be an object, found "
-                    + root.kind());
+            p.error(
+                    root.at(),
+                    rootPath,
+                    ("$".equals(rootPath) ? "the top level" : "a guest") + " must be an object, found " + root.kind());
             p.throwIfAny();
         }
         GuestSpec spec = new Reader(p, source.getParent() == null ? Path.of("/") : source.getParent(), hostArch)
@@ -135,8 +161,14 @@ public final class GuestSpecLoader {
             Fields f = Fields.of(root, rootPath, p, FIELDS).orElseThrow();
 
             f.require("name", "a guest name matching " + GuestSpec.NAME_PATTERN);
-            String name = f.text("name").filter(n -> matches(f, "name", n, NAME,
-                    "must match " + GuestSpec.NAME_PATTERN + " (letters, digits, '_', '.', '-'; at most 64)")).orElse(null);
+            String name = f.text("name")
+                    .filter(n -> matches(
+                            f,
+                            "name",
+                            n,
+                            NAME,
+                            "must match " + GuestSpec.NAME_PATTERN + " (letters, digits, '_', '.', '-'; at most 64)"))
+                    .orElse(null);
 
             f.require("vmm", "one of: " + JsonEnum.allowed(Vmm.class));
             Vmm vmm = f.enumValue("vmm", Vmm.class).orElse(null);
@@ -145,8 +177,11 @@ public final class GuestSpecLoader {
             if (arch == null && !f.has("arch")) {
                 arch = hostArch.orElse(null);
                 if (arch == null) {
-                    p.error(f.at(), f.pathOf("arch"), "this host's architecture (" + System.getProperty("os.arch")
-                            + ") has no default: set \"arch\" (one of: " + JsonEnum.allowed(Arch.class) + ")");
+                    p.error(
+                            f.at(),
+                            f.pathOf("arch"),
+                            "this host's architecture (" + System.getProperty("os.arch")
+                                    + ") has no default: set \"arch\" (one of: " + JsonEnum.allowed(Arch.class) + ")");
                 }
             }
 
@@ -167,7 +202,9 @@ public final class GuestSpecLoader {
             Viommu viommu = f.enumValue("viommu", Viommu.class).orElse(Viommu.NONE);
             Boolean mte = f.bool("mte").orElse(null);
             Cpu cpu = cpu(f);
-            String vga = f.text("vga").filter(v -> matches(f, "vga", v, IDENT, "must be a qemu VGA type such as none, std, virtio")).orElse(null);
+            String vga = f.text("vga")
+                    .filter(v -> matches(f, "vga", v, IDENT, "must be a qemu VGA type such as none, std, virtio"))
+                    .orElse(null);
             List<Disk> disks = f.list("disks", this::disk);
             Path cdrom = path(f, "cdrom");
             List<Share> shares = f.list("shares", this::share);
@@ -180,7 +217,9 @@ public final class GuestSpecLoader {
             if (f.has("stop") && vmm == Vmm.QEMU) {
                 f.error("stop", "\"stop\" is for lkvm guests (qemu's stop presses the guest's power button)");
             }
-            int hotplugSlots = f.integer("hotplugSlots", 0, GuestSpec.MAX_HOTPLUG_SLOTS).map(Long::intValue).orElse(0);
+            int hotplugSlots = f.integer("hotplugSlots", 0, GuestSpec.MAX_HOTPLUG_SLOTS)
+                    .map(Long::intValue)
+                    .orElse(0);
 
             if (f.has("initrd") && !f.has("kernel")) {
                 f.error("initrd", "an initrd needs a kernel (set \"kernel\")");
@@ -204,11 +243,40 @@ public final class GuestSpecLoader {
             }
             if (vmm == Vmm.LKVM) {
                 // What kvmtool does, whatever the default for qemu would be: the record says what the host gets.
-                shares = shares.stream().map(s -> new Share(s.path(), s.tag(), s.readonly(), ShareSecurity.NONE)).toList();
+                shares = shares.stream()
+                        .map(s -> new Share(s.path(), s.tag(), s.readonly(), ShareSecurity.NONE))
+                        .toList();
             }
-            return new GuestSpec(source, name, vmm, arch, binary, accel, machine, cpus, memory, kernel, initrd, cmdline,
-                    firmware, console, irqchip, viommu, mte, cpu, vga, disks, cdrom, shares, network, devices, passthrough,
-                    extraArgs, affinity, stop, hotplugSlots);
+            return new GuestSpec(
+                    source,
+                    name,
+                    vmm,
+                    arch,
+                    binary,
+                    accel,
+                    machine,
+                    cpus,
+                    memory,
+                    kernel,
+                    initrd,
+                    cmdline,
+                    firmware,
+                    console,
+                    irqchip,
+                    viommu,
+                    mte,
+                    cpu,
+                    vga,
+                    disks,
+                    cdrom,
+                    shares,
+                    network,
+                    devices,
+                    passthrough,
+                    extraArgs,
+                    affinity,
+                    stop,
+                    hotplugSlots);
         }
 
         /** Root ports for {@code vmlaunch attach} exist on PCIe machines only; kvmtool has no hotplug at all. */
@@ -217,26 +285,39 @@ public final class GuestSpecLoader {
                 return;
             }
             if (vmm == Vmm.LKVM) {
-                f.error("hotplugSlots", "kvmtool has no PCI hotplug: 'vmlaunch attach' works for qemu guests only "
-                        + "(remove \"hotplugSlots\", or use \"vmm\": \"qemu\")");
+                f.error(
+                        "hotplugSlots",
+                        "kvmtool has no PCI hotplug: 'vmlaunch attach' works for qemu guests only "
+                                + "(remove \"hotplugSlots\", or use \"vmm\": \"qemu\")");
             } else if (machine == Machine.PC) {
-                f.error("hotplugSlots", "hotplug slots are PCIe root ports, which the pc machine has not (use "
-                        + "\"machine\": \"q35\")");
+                f.error(
+                        "hotplugSlots",
+                        "hotplug slots are PCIe root ports, which the pc machine has not (use "
+                                + "\"machine\": \"q35\")");
             }
         }
 
-        private record Defaults(Accel accel, Machine machine, IrqChip irqchip) {
-        }
+        private record Defaults(Accel accel, Machine machine, IrqChip irqchip) {}
 
-        private Defaults checkLkvm(Fields f, Arch arch, Accel accel, Firmware firmware, Console console,
-                IrqChip irqchip, List<Disk> disks, List<Share> shares, List<Passthrough> passthrough,
+        private Defaults checkLkvm(
+                Fields f,
+                Arch arch,
+                Accel accel,
+                Firmware firmware,
+                Console console,
+                IrqChip irqchip,
+                List<Disk> disks,
+                List<Share> shares,
+                List<Passthrough> passthrough,
                 Optional<Arch> hostArch) {
             String why = " is not supported by lkvm";
             if (accel == Accel.TCG) {
                 f.error("accel", "lkvm runs guests on KVM only (use \"vmm\": \"qemu\" for tcg)");
             }
             for (String qemuOnly : List.of("machine", "viommu", "cpu", "vga", "cdrom", "devices")) {
-                if (f.has(qemuOnly) && !(qemuOnly.equals("viommu") && "none".equals(f.string("viommu").orElse(null)))) {
+                if (f.has(qemuOnly)
+                        && !(qemuOnly.equals("viommu")
+                                && "none".equals(f.string("viommu").orElse(null)))) {
                     f.error(qemuOnly, "\"" + qemuOnly + "\"" + why + " (a qemu option)");
                 }
             }
@@ -250,7 +331,10 @@ public final class GuestSpecLoader {
                 f.error("irqchip", "lkvm has no irqchip choice on x86_64 (remove it)");
             }
             if (irqchip != null && arch == Arch.AARCH64 && !irqchip.json().startsWith("gic")) {
-                f.error("irqchip", "\"" + irqchip.json() + "\" is not an aarch64 irqchip (one of: gicv2, gicv2m, gicv3, gicv3-its)");
+                f.error(
+                        "irqchip",
+                        "\"" + irqchip.json()
+                                + "\" is not an aarch64 irqchip (one of: gicv2, gicv2m, gicv3, gicv3-its)");
             }
             if (f.has("mte") && arch != Arch.AARCH64) {
                 f.error("mte", "MTE exists on aarch64 only");
@@ -258,7 +342,11 @@ public final class GuestSpecLoader {
             for (int i = 0; i < disks.size(); i++) {
                 Disk d = disks.get(i);
                 if (d.path().toString().contains(",")) {
-                    f.itemError("disks", i, "path", "lkvm cannot take a path containing ',' (it splits its --disk option on commas)");
+                    f.itemError(
+                            "disks",
+                            i,
+                            "path",
+                            "lkvm cannot take a path containing ',' (it splits its --disk option on commas)");
                 }
                 if (d.format() != null) {
                     f.itemError("disks", i, "format", "\"format\"" + why + " (it detects raw and qcow2 itself)");
@@ -267,14 +355,23 @@ public final class GuestSpecLoader {
             for (int i = 0; i < shares.size(); i++) {
                 Share s = shares.get(i);
                 if (s.readonly()) {
-                    f.itemError("shares", i, "readonly", "read-only 9p shares" + why + " (remove \"readonly\" or use qemu)");
+                    f.itemError(
+                            "shares",
+                            i,
+                            "readonly",
+                            "read-only 9p shares" + why + " (remove \"readonly\" or use qemu)");
                 }
                 if (s.path().toString().contains(",")) {
-                    f.itemError("shares", i, "path", "lkvm cannot take a path containing ',' (it splits --9p on commas)");
+                    f.itemError(
+                            "shares", i, "path", "lkvm cannot take a path containing ',' (it splits --9p on commas)");
                 }
                 if (shareSecurityGiven(f, i) && s.security() != ShareSecurity.NONE) {
-                    f.itemError("shares", i, "security", "lkvm's --9p has no security model: the guest's links and "
-                            + "nodes are real ones on the host (remove \"security\" or use qemu)");
+                    f.itemError(
+                            "shares",
+                            i,
+                            "security",
+                            "lkvm's --9p has no security model: the guest's links and "
+                                    + "nodes are real ones on the host (remove \"security\" or use qemu)");
                 }
             }
             for (int i = 0; i < passthrough.size(); i++) {
@@ -289,18 +386,30 @@ public final class GuestSpecLoader {
                     f.itemError("passthrough", i, "rombar", "\"rombar\"" + why);
                 }
                 if (pt.multifunction()) {
-                    f.itemError("passthrough", i, "multifunction", "\"multifunction\"" + why + " (list each function as its own device)");
+                    f.itemError(
+                            "passthrough",
+                            i,
+                            "multifunction",
+                            "\"multifunction\"" + why + " (list each function as its own device)");
                 }
             }
             if (hostArch.isPresent() && hostArch.get() != arch) {
-                f.warn("arch", "lkvm runs guests of the host's architecture (" + hostArch.get().json()
-                        + "); this guest needs an " + arch.json() + " host");
+                f.warn(
+                        "arch",
+                        "lkvm runs guests of the host's architecture ("
+                                + hostArch.get().json() + "); this guest needs an " + arch.json() + " host");
             }
             return new Defaults(null, null, irqchip);
         }
 
-        private Defaults checkQemu(Fields f, Arch arch, Accel accel, Machine machine, IrqChip irqchip,
-                Viommu viommu, List<Passthrough> passthrough) {
+        private Defaults checkQemu(
+                Fields f,
+                Arch arch,
+                Accel accel,
+                Machine machine,
+                IrqChip irqchip,
+                Viommu viommu,
+                List<Passthrough> passthrough) {
             if (f.has("mte")) {
                 f.error("mte", "\"mte\" is an lkvm option (for qemu use extraArgs with -M virt,mte=on)");
             }
@@ -319,7 +428,10 @@ public final class GuestSpecLoader {
                 if (arch == Arch.X86_64 && !x86Chip) {
                     f.error("irqchip", "\"" + irqchip.json() + "\" is an aarch64 GIC (x86_64: kernel or split)");
                 } else if (arch == Arch.AARCH64 && x86Chip) {
-                    f.error("irqchip", "\"" + irqchip.json() + "\" is an x86_64 irqchip (aarch64: gicv2, gicv2m, gicv3, gicv3-its)");
+                    f.error(
+                            "irqchip",
+                            "\"" + irqchip.json()
+                                    + "\" is an x86_64 irqchip (aarch64: gicv2, gicv2m, gicv3, gicv3-its)");
                 }
             }
             switch (viommu) {
@@ -327,8 +439,10 @@ public final class GuestSpecLoader {
                     if (arch != Arch.X86_64 || machine != Machine.Q35) {
                         f.error("viommu", "the intel vIOMMU needs arch x86_64 and machine q35");
                     } else if (irqchip == IrqChip.KERNEL) {
-                        f.error("irqchip", "the intel vIOMMU needs \"split\": interrupt remapping (intremap=on) "
-                                + "works only with kernel-irqchip=split");
+                        f.error(
+                                "irqchip",
+                                "the intel vIOMMU needs \"split\": interrupt remapping (intremap=on) "
+                                        + "works only with kernel-irqchip=split");
                     } else {
                         irqchip = IrqChip.SPLIT;
                     }
@@ -342,8 +456,10 @@ public final class GuestSpecLoader {
                     break;
             }
             if (arch == Arch.X86_64 && irqchip == IrqChip.SPLIT && viommu != Viommu.INTEL) {
-                f.warn("irqchip", "split without the intel vIOMMU gains nothing and breaks INTx resampling "
-                        + "for assigned devices (remove it, or set \"viommu\": \"intel\")");
+                f.warn(
+                        "irqchip",
+                        "split without the intel vIOMMU gains nothing and breaks INTx resampling "
+                                + "for assigned devices (remove it, or set \"viommu\": \"intel\")");
             }
             if (arch == Arch.AARCH64 && irqchip == null) {
                 irqchip = IrqChip.GICV3_ITS;
@@ -354,7 +470,9 @@ public final class GuestSpecLoader {
                     if (cpuNode instanceof Json.Obj o) {
                         for (String k : List.of("hideHypervisor", "hypervVendorId")) {
                             if (o.members().containsKey(k)) {
-                                p.error(o.members().get(k).value().at(), f.pathOf("cpu") + "." + k,
+                                p.error(
+                                        o.members().get(k).value().at(),
+                                        f.pathOf("cpu") + "." + k,
                                         "hypervisor hiding exists on x86_64 only");
                             }
                         }
@@ -412,8 +530,10 @@ public final class GuestSpecLoader {
                 return code == null ? null : new Firmware(code, null, false);
             }
             if (!(n.get() instanceof Json.Obj)) {
-                f.error("firmware", "expected a path (string) or {\"code\", \"vars\"} (an OVMF pflash pair), found "
-                        + n.get().kind());
+                f.error(
+                        "firmware",
+                        "expected a path (string) or {\"code\", \"vars\"} (an OVMF pflash pair), found "
+                                + n.get().kind());
                 return null;
             }
             Optional<Fields> ff = Fields.of(n.get(), f.pathOf("firmware"), p, FIRMWARE_FIELDS);
@@ -472,8 +592,10 @@ public final class GuestSpecLoader {
                 return Cpu.DEFAULT;
             }
             Fields c = cf.get();
-            String model = c.text("model").filter(m -> matches(c, "model", m, CPU_MODEL,
-                    "must be a qemu CPU model such as host, max, Skylake-Server")).orElse(null);
+            String model = c.text("model")
+                    .filter(m -> matches(
+                            c, "model", m, CPU_MODEL, "must be a qemu CPU model such as host, max, Skylake-Server"))
+                    .orElse(null);
             boolean hide = c.bool("hideHypervisor").orElse(false);
             String vendor = c.text("hypervVendorId").orElse(null);
             if (vendor != null && (vendor.length() > 12 || !vendor.matches("[A-Za-z0-9]+"))) {
@@ -488,17 +610,21 @@ public final class GuestSpecLoader {
                 d.require("path", "the disk image");
                 Path file = path(d, "path");
                 boolean ro = d.bool("readonly").orElse(false);
-                String format = d.text("format").filter(v -> matches(d, "format", v, FORMAT,
-                        "one of: raw, qcow2, vmdk, vdi, vhdx, qed")).orElse(null);
+                String format = d.text("format")
+                        .filter(v -> matches(d, "format", v, FORMAT, "one of: raw, qcow2, vmdk, vdi, vhdx, qed"))
+                        .orElse(null);
                 return file == null ? Optional.empty() : Optional.of(new Disk(file, ro, format));
             });
         }
 
         /** Whether shares[i] names a security model itself (lkvm accepts only "none", which is what it does). */
         private static boolean shareSecurityGiven(Fields f, int i) {
-            return f.node("shares").flatMap(n -> n instanceof Json.Arr a && i < a.items().size()
-                    ? Optional.of(a.items().get(i)) : Optional.empty())
-                    .filter(item -> item instanceof Json.Obj o && o.members().containsKey("security")).isPresent();
+            return f.node("shares")
+                    .flatMap(n -> n instanceof Json.Arr a && i < a.items().size()
+                            ? Optional.of(a.items().get(i))
+                            : Optional.empty())
+                    .filter(item -> item instanceof Json.Obj o && o.members().containsKey("security"))
+                    .isPresent();
         }
 
         private Optional<Share> share(Json node, String path) {
@@ -506,11 +632,13 @@ public final class GuestSpecLoader {
                 s.require("path", "the host folder to share");
                 s.require("tag", "the 9p mount tag the guest mounts, at most 31 characters");
                 Path dir = path(s, "path");
-                String tag = s.text("tag").filter(t -> matches(s, "tag", t, TAG,
-                        "must be 1 to 31 letters, digits, '_', '.' or '-' (a 9p mount tag)")).orElse(null);
+                String tag = s.text("tag")
+                        .filter(t -> matches(
+                                s, "tag", t, TAG, "must be 1 to 31 letters, digits, '_', '.' or '-' (a 9p mount tag)"))
+                        .orElse(null);
                 boolean ro = s.bool("readonly").orElse(false);
-                ShareSecurity security = s.enumValue("security", ShareSecurity.class)
-                        .orElse(ShareSecurity.defaultFor(ro));
+                ShareSecurity security =
+                        s.enumValue("security", ShareSecurity.class).orElse(ShareSecurity.defaultFor(ro));
                 return dir == null || tag == null ? Optional.empty() : Optional.of(new Share(dir, tag, ro, security));
             });
         }
@@ -518,10 +646,13 @@ public final class GuestSpecLoader {
         private Optional<Device> device(Json node, String path) {
             return Fields.of(node, path, p, DEVICE_FIELDS).flatMap(d -> {
                 d.require("model", "a qemu device model such as e1000e");
-                String model = d.text("model").filter(m -> matches(d, "model", m, MODEL,
-                        "must be a qemu device model name such as e1000e")).orElse(null);
-                String id = d.text("id").filter(m -> matches(d, "id", m, IDENT,
-                        "must start with a letter; letters, digits, '_', '.', '-'")).orElse(null);
+                String model = d.text("model")
+                        .filter(m -> matches(d, "model", m, MODEL, "must be a qemu device model name such as e1000e"))
+                        .orElse(null);
+                String id = d.text("id")
+                        .filter(m ->
+                                matches(d, "id", m, IDENT, "must start with a letter; letters, digits, '_', '.', '-'"))
+                        .orElse(null);
                 Network netdev = d.enumValue("netdev", Network.class).orElse(null);
                 Map<String, String> props = new LinkedHashMap<>();
                 d.node("props").ifPresent(pn -> {
@@ -531,14 +662,17 @@ public final class GuestSpecLoader {
                     }
                     for (var e : po.members().entrySet()) {
                         String pp = JsonPath.member(d.pathOf("props"), e.getKey());
-                        if (!IDENT.matcher(e.getKey()).matches() || Set.of("id", "netdev", "driver").contains(e.getKey())) {
+                        if (!IDENT.matcher(e.getKey()).matches()
+                                || Set.of("id", "netdev", "driver").contains(e.getKey())) {
                             p.error(e.getValue().keyAt(), pp, "not a usable device property name");
                             continue;
                         }
                         Json v = e.getValue().value();
-                        String text = v instanceof Json.Str s ? s.value()
-                                : v instanceof Json.Num num ? num.value().toPlainString()
-                                : v instanceof Json.Bool b ? (b.value() ? "on" : "off") : null;
+                        String text = v instanceof Json.Str s
+                                ? s.value()
+                                : v instanceof Json.Num num
+                                        ? num.value().toPlainString()
+                                        : v instanceof Json.Bool b ? (b.value() ? "on" : "off") : null;
                         if (text == null || text.chars().anyMatch(c -> c < 0x20)) {
                             p.error(v.at(), pp, "expected a string, number or boolean");
                             continue;
@@ -553,21 +687,27 @@ public final class GuestSpecLoader {
         private Optional<Passthrough> passthrough(Json node, String path) {
             return Fields.of(node, path, p, PASSTHROUGH_FIELDS).flatMap(d -> {
                 d.require("host", "the host PCI address, e.g. 0000:08:00.1");
-                PciAddress host = d.string("host").flatMap(h -> {
-                    Optional<PciAddress> a = PciAddress.tryParse(h);
-                    if (a.isEmpty()) {
-                        d.error("host", "\"" + h + "\" is not a PCI address (expected DDDD:BB:SS.F or BB:SS.F "
-                                + "in hex, slot 00-1f, function 0-7)");
-                    }
-                    return a;
-                }).orElse(null);
+                PciAddress host = d.string("host")
+                        .flatMap(h -> {
+                            Optional<PciAddress> a = PciAddress.tryParse(h);
+                            if (a.isEmpty()) {
+                                d.error(
+                                        "host",
+                                        "\"" + h + "\" is not a PCI address (expected DDDD:BB:SS.F or BB:SS.F "
+                                                + "in hex, slot 00-1f, function 0-7)");
+                            }
+                            return a;
+                        })
+                        .orElse(null);
                 boolean managed = d.bool("managed").orElse(true);
                 boolean multifunction = d.bool("multifunction").orElse(false);
                 boolean xVga = d.bool("xVga").orElse(false);
                 Path romfile = path(d, "romfile");
                 Boolean rombar = d.bool("rombar").orElse(null);
-                Integer minMsi = d.integer("minMsiVectors", 1, 2048).map(Long::intValue).orElse(null);
-                return host == null ? Optional.empty()
+                Integer minMsi =
+                        d.integer("minMsiVectors", 1, 2048).map(Long::intValue).orElse(null);
+                return host == null
+                        ? Optional.empty()
                         : Optional.of(new Passthrough(host, managed, multifunction, xVga, romfile, rombar, minMsi));
             });
         }
@@ -584,43 +724,62 @@ public final class GuestSpecLoader {
             return Optional.of(s.value());
         }
 
-        private void duplicates(Fields f, List<Share> shares, List<Disk> disks, List<Device> devices,
-                List<Passthrough> passthrough) {
+        private void duplicates(
+                Fields f, List<Share> shares, List<Disk> disks, List<Device> devices, List<Passthrough> passthrough) {
             Map<PciAddress, Integer> seen = new HashMap<>();
             for (int i = 0; i < passthrough.size(); i++) {
                 Integer first = seen.putIfAbsent(passthrough.get(i).host(), i);
                 if (first != null) {
-                    f.itemError("passthrough", i, "host", "duplicate passthrough device "
-                            + passthrough.get(i).host() + " (already at " + f.pathOf("passthrough") + "[" + first + "])");
+                    f.itemError(
+                            "passthrough",
+                            i,
+                            "host",
+                            "duplicate passthrough device " + passthrough.get(i).host() + " (already at "
+                                    + f.pathOf("passthrough") + "[" + first + "])");
                 }
             }
             Set<String> tags = new java.util.HashSet<>();
             for (int i = 0; i < shares.size(); i++) {
                 if (!tags.add(shares.get(i).tag())) {
-                    f.itemError("shares", i, "tag", "duplicate 9p tag \"" + shares.get(i).tag() + "\"");
+                    f.itemError(
+                            "shares",
+                            i,
+                            "tag",
+                            "duplicate 9p tag \"" + shares.get(i).tag() + "\"");
                 }
             }
             Set<String> ids = new java.util.HashSet<>();
             for (int i = 0; i < devices.size(); i++) {
                 String id = devices.get(i).id();
                 if (id != null && (!ids.add(id) || id.startsWith("vml-"))) {
-                    f.itemError("devices", i, "id", id.startsWith("vml-") ? "ids starting with \"vml-\" are vmlaunch's own" : "duplicate device id \"" + id + "\"");
+                    f.itemError(
+                            "devices",
+                            i,
+                            "id",
+                            id.startsWith("vml-")
+                                    ? "ids starting with \"vml-\" are vmlaunch's own"
+                                    : "duplicate device id \"" + id + "\"");
                 }
             }
             Set<Path> files = new java.util.HashSet<>();
             for (int i = 0; i < disks.size(); i++) {
                 if (!files.add(disks.get(i).path())) {
-                    f.itemError("disks", i, "path", "the same image twice: "
-                            + disks.get(i).path());
+                    f.itemError(
+                            "disks",
+                            i,
+                            "path",
+                            "the same image twice: " + disks.get(i).path());
                 }
             }
         }
 
         private Path path(Fields f, String key) {
-            return f.text(key).map(s -> {
-                Path raw = Path.of(s);
-                return (raw.isAbsolute() ? raw : baseDir.resolve(raw)).normalize();
-            }).orElse(null);
+            return f.text(key)
+                    .map(s -> {
+                        Path raw = Path.of(s);
+                        return (raw.isAbsolute() ? raw : baseDir.resolve(raw)).normalize();
+                    })
+                    .orElse(null);
         }
 
         private static boolean matches(Fields f, String key, String value, Pattern pattern, String rule) {

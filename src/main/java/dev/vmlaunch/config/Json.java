@@ -16,8 +16,7 @@ public sealed interface Json {
     /** The JSON type name used in error messages ("a string", "an object", ...). */
     String kind();
 
-    record Location(int line, int column) {
-    }
+    record Location(int line, int column) {}
 
     record Obj(Location at, Map<String, Member> members) implements Json {
         public Obj {
@@ -31,8 +30,7 @@ public sealed interface Json {
     }
 
     /** An object member: where its key stood, and its value. */
-    record Member(Location keyAt, Json value) {
-    }
+    record Member(Location keyAt, Json value) {}
 
     record Arr(Location at, List<Json> items) implements Json {
         public Arr {

@@ -9,7 +9,9 @@ public interface JsonEnum {
     String json();
 
     static <E extends Enum<E> & JsonEnum> Optional<E> parse(Class<E> type, String text) {
-        return Arrays.stream(type.getEnumConstants()).filter(e -> e.json().equals(text)).findFirst();
+        return Arrays.stream(type.getEnumConstants())
+                .filter(e -> e.json().equals(text))
+                .findFirst();
     }
 
     static <E extends Enum<E> & JsonEnum> String allowed(Class<E> type) {

@@ -6,8 +6,7 @@ import java.util.regex.Pattern;
 public final class JsonPath {
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-    private JsonPath() {
-    }
+    private JsonPath() {}
 
     public static String member(String parent, String key) {
         if (PLAIN.matcher(key).matches()) {

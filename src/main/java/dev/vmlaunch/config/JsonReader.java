@@ -23,7 +23,8 @@ import java.util.Map;
  */
 public final class JsonReader {
     private static final JsonFactory FACTORY = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+            .streamReadConstraints(
+                    StreamReadConstraints.builder().maxNestingDepth(64).build())
             .build();
 
     private final String displayName;
@@ -40,8 +41,8 @@ public final class JsonReader {
         String text;
         try {
             // A guest file named in a harness can be anything: never read a FIFO, a device or a huge file whole.
-            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file,
-                    java.nio.file.attribute.BasicFileAttributes.class);
+            java.nio.file.attribute.BasicFileAttributes a =
+                    Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
             if (!a.isRegularFile()) {
                 throw error(displayName, 0, 0, "", "not a regular file (expected a JSON file)");
             }
@@ -71,18 +72,35 @@ public final class JsonReader {
             JsonToken extra = p.nextToken();
             if (extra != null) {
                 JsonLocation l = p.currentTokenLocation();
-                throw error(displayName, l.getLineNr(), l.getColumnNr(), "",
+                throw error(
+                        displayName,
+                        l.getLineNr(),
+                        l.getColumnNr(),
+                        "",
                         "unexpected content after the top-level value (one JSON value per file)");
             }
             return root;
         } catch (StreamConstraintsException e) {
             JsonLocation l = e.getLocation();
-            throw error(displayName, l == null ? 0 : l.getLineNr(), l == null ? 0 : l.getColumnNr(), "",
+            throw error(
+                    displayName,
+                    l == null ? 0 : l.getLineNr(),
+                    l == null ? 0 : l.getColumnNr(),
+                    "",
                     "JSON nested too deeply");
         } catch (JsonParseException e) {
             JsonLocation l = e.getLocation();
-            throw error(displayName, l == null ? 0 : l.getLineNr(), l == null ? 0 : l.getColumnNr(), "",
-                    "JSON syntax error: " + e.getOriginalMessage().lines().findFirst().orElse("").trim());
+            throw error(
+                    displayName,
+                    l == null ? 0 : l.getLineNr(),
+                    l == null ? 0 : l.getColumnNr(),
+                    "",
+                    "JSON syntax error: "
+                            + e.getOriginalMessage()
+                                    .lines()
+                                    .findFirst()
+                                    .orElse("")
+                                    .trim());
         } catch (IOException e) {
             throw error(displayName, 0, 0, "", "cannot parse: " + e.getMessage());
         }
@@ -105,7 +123,11 @@ public final class JsonReader {
                     String childPath = JsonPath.member(path, key);
                     if (members.containsKey(key)) {
                         Json.Location first = members.get(key).keyAt();
-                        throw error(displayName, keyAt.line(), keyAt.column(), childPath,
+                        throw error(
+                                displayName,
+                                keyAt.line(),
+                                keyAt.column(),
+                                childPath,
                                 "duplicate key \"" + key + "\" (first at line " + first.line() + ")");
                     }
                     Json v = value(p, p.nextToken(), childPath);

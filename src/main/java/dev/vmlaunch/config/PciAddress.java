@@ -13,7 +13,13 @@ public record PciAddress(int domain, int bus, int slot, int function) implements
             Pattern.compile("(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\\.([0-9a-fA-F])");
 
     public PciAddress {
-        if (domain < 0 || domain > 0xffff || bus < 0 || bus > 0xff || slot < 0 || slot > 0x1f || function < 0
+        if (domain < 0
+                || domain > 0xffff
+                || bus < 0
+                || bus > 0xff
+                || slot < 0
+                || slot > 0x1f
+                || function < 0
                 || function > 7) {
             throw new IllegalArgumentException("PCI address out of range");
         }
@@ -40,8 +46,9 @@ public record PciAddress(int domain, int bus, int slot, int function) implements
 
     /** Parses or throws IllegalArgumentException with a message fit for a user. */
     public static PciAddress parse(String text) {
-        return tryParse(text).orElseThrow(() -> new IllegalArgumentException(
-                "not a PCI address: '" + text + "' (expected DDDD:BB:SS.F or BB:SS.F in hex, slot 00-1f, function 0-7)"));
+        return tryParse(text)
+                .orElseThrow(() -> new IllegalArgumentException("not a PCI address: '" + text
+                        + "' (expected DDDD:BB:SS.F or BB:SS.F in hex, slot 00-1f, function 0-7)"));
     }
 
     /** The same device slot (domain, bus, slot), ignoring the function. */

@@ -18,11 +18,13 @@ public final class Problems {
     }
 
     public void error(Json.Location at, String path, String message) {
-        errors.add(new ConfigError(file, at == null ? 0 : at.line(), at == null ? 0 : at.column(), path, message, false));
+        errors.add(
+                new ConfigError(file, at == null ? 0 : at.line(), at == null ? 0 : at.column(), path, message, false));
     }
 
     public void warn(Json.Location at, String path, String message) {
-        warnings.add(new ConfigError(file, at == null ? 0 : at.line(), at == null ? 0 : at.column(), path, message, true));
+        warnings.add(
+                new ConfigError(file, at == null ? 0 : at.line(), at == null ? 0 : at.column(), path, message, true));
     }
 
     public boolean hasErrors() {

@@ -41,8 +41,8 @@ public final class ConsoleServer implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    private ConsoleServer(Path socket, ServerSocketChannel server, Selector selector, Input input,
-            Consumer<String> log) {
+    private ConsoleServer(
+            Path socket, ServerSocketChannel server, Selector selector, Input input, Consumer<String> log) {
         this.socket = socket;
         this.server = server;
         this.selector = selector;

@@ -20,10 +20,10 @@ import java.util.Optional;
 public final class ConsoleTail {
     /** What a JUnit report carries per guest: the last screens of a boot, not the whole log. */
     public static final int MAX_BYTES = 64 * 1024;
+
     public static final int MAX_LINES = 400;
 
-    private ConsoleTail() {
-    }
+    private ConsoleTail() {}
 
     public static Optional<String> read(Path log) {
         return read(log, MAX_BYTES, MAX_LINES);
@@ -92,8 +92,12 @@ public final class ConsoleTail {
 
     private static String decode(byte[] bytes) {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
-                    .onUnmappableCharacter(CodingErrorAction.REPLACE).decode(ByteBuffer.wrap(bytes)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new IllegalStateException(e); // REPLACE never throws
         }

@@ -41,7 +41,8 @@ public interface PseudoTerminal extends AutoCloseable {
             if (e.getCause() instanceof VmlaunchException v) {
                 throw v;
             }
-            throw VmlaunchException.hostNotReady("cannot open a pseudo-terminal for the guest's console: " + e.getCause());
+            throw VmlaunchException.hostNotReady(
+                    "cannot open a pseudo-terminal for the guest's console: " + e.getCause());
         } catch (ReflectiveOperationException | LinkageError e) {
             throw VmlaunchException.hostNotReady("cannot open a pseudo-terminal for the guest's console: " + e);
         }

@@ -11,10 +11,10 @@ import java.util.HexFormat;
 final class AgentToken {
     /** The agent protocol this host speaks; version 2 added the signatures. */
     static final String PROTOCOL = "2";
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private AgentToken() {
-    }
+    private AgentToken() {}
 
     static String fresh() {
         byte[] b = new byte[16];

@@ -40,6 +40,7 @@ import java.util.concurrent.TimeoutException;
 public final class ConfinedDir implements Closeable {
     /** The most the host reads from one file a guest wrote (docs/harness-json.md states it). */
     public static final int MAX_READ = 4 * 1024 * 1024;
+
     static final Duration IO_DEADLINE = Duration.ofSeconds(10);
 
     private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
@@ -138,7 +139,8 @@ public final class ConfinedDir implements Closeable {
         } catch (FileAlreadyExistsException e) {
             // Already there; subdir() checks what it is.
         }
-        return subdir(name).orElseThrow(() -> new ShareTamperedException(shown(name), "gone right after the host made it"));
+        return subdir(name)
+                .orElseThrow(() -> new ShareTamperedException(shown(name), "gone right after the host made it"));
     }
 
     /** The entries of this directory, at most {@code max} (a guest can create millions). */
@@ -169,8 +171,8 @@ public final class ConfinedDir implements Closeable {
         byte[] bytes;
         try {
             bytes = bounded(shown(name), () -> {
-                try (SeekableByteChannel ch = dir.newByteChannel(Path.of(name),
-                        Set.of(StandardOpenOption.READ, NOFOLLOW))) {
+                try (SeekableByteChannel ch =
+                        dir.newByteChannel(Path.of(name), Set.of(StandardOpenOption.READ, NOFOLLOW))) {
                     return readCapped(ch, name);
                 }
             });
@@ -178,7 +180,9 @@ public final class ConfinedDir implements Closeable {
             return Optional.empty();
         }
         BasicFileAttributes after = stat(name).orElse(null);
-        if (after == null || !after.isRegularFile() || !Objects.equals(after.fileKey(), a.get().fileKey())) {
+        if (after == null
+                || !after.isRegularFile()
+                || !Objects.equals(after.fileKey(), a.get().fileKey())) {
             throw new ShareTamperedException(shown(name), "replaced while the host read it");
         }
         return Optional.of(bytes);
@@ -266,7 +270,11 @@ public final class ConfinedDir implements Closeable {
     }
 
     private static void checkName(String name) {
-        if (name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
+        if (name.isEmpty()
+                || name.equals(".")
+                || name.equals("..")
+                || name.indexOf('/') >= 0
+                || name.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("not a single file name: " + name);
         }
     }
@@ -278,8 +286,10 @@ public final class ConfinedDir implements Closeable {
             return f.get(IO_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             f.cancel(true);
-            throw new ShareTamperedException(shown, "not readable within " + IO_DEADLINE.toSeconds()
-                    + " s (a FIFO swapped in after the host checked it?)");
+            throw new ShareTamperedException(
+                    shown,
+                    "not readable within " + IO_DEADLINE.toSeconds()
+                            + " s (a FIFO swapped in after the host checked it?)");
         } catch (InterruptedException e) {
             f.cancel(true);
             Thread.currentThread().interrupt();

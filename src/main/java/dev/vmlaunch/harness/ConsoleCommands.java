@@ -25,13 +25,14 @@ final class ConsoleCommands {
     /** One line per device with MSI/MSI-X vectors: {@code BDF irq irq ...}, as the agent's msi_snapshot. */
     static final String MSI = "for d in /sys/bus/pci/devices/*; do [ -d $d/msi_irqs ] || continue; "
             + "echo \"${d##*/} $(ls $d/msi_irqs | sort -n | tr '\\n' ' ')\"; done";
+
     static final String INTERRUPTS = "cat /proc/interrupts";
 
-    private static final Pattern MSI_LINE = Pattern.compile("[0-9a-fA-F]{4,8}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]( \\d{1,9})*");
+    private static final Pattern MSI_LINE =
+            Pattern.compile("[0-9a-fA-F]{4,8}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]( \\d{1,9})*");
     private static final Pattern KEY_VALUE = Pattern.compile("(kernel|arch|cpus)=(.{1,200})");
 
-    private ConsoleCommands() {
-    }
+    private ConsoleCommands() {}
 
     /** Mounts the share unless it is mounted there already; its errors go into the block. */
     static String mount(String tag, String mountPoint, String options) {
@@ -69,8 +70,8 @@ final class ConsoleCommands {
                 }
             }
         }
-        return new GuestAgent.Announcement(kv.getOrDefault("kernel", "?"), kv.getOrDefault("arch", "?"), cpus,
-                List.copyOf(found));
+        return new GuestAgent.Announcement(
+                kv.getOrDefault("kernel", "?"), kv.getOrDefault("arch", "?"), cpus, List.copyOf(found));
     }
 
     /** The MSI snapshot's lines, stray lines left out, in the agent's format for {@link GuestAgent#msi}. */
@@ -94,7 +95,13 @@ final class ConsoleCommands {
         if (b.status() == 0) {
             return Optional.empty();
         }
-        String out = String.join(" | ", b.lines().stream().filter(l -> !l.isBlank()).limit(4).map(Irqs::clip).toList());
+        String out = String.join(
+                " | ",
+                b.lines().stream()
+                        .filter(l -> !l.isBlank())
+                        .limit(4)
+                        .map(Irqs::clip)
+                        .toList());
         return Optional.of(what + " failed with status " + b.status() + (out.isEmpty() ? "" : ": " + out));
     }
 }

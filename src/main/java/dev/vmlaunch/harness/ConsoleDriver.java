@@ -39,17 +39,20 @@ final class ConsoleDriver implements GuestDriver {
     public GuestAgent.Announcement awaitReady(GuestLauncher.RunningGuest running, Duration timeout)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Path socket = running.consoleSocket().orElseThrow(() -> VmlaunchException.failure("guest \"" + guest.name()
-                + "\" has no console socket for the console driver: " + (guest.vmm() == Vmm.LKVM
-                ? "this vmlaunch serves no console for detached kvmtool guests yet; use the agent driver"
-                : "its guest.json has \"console\": \"none\"")));
+        Path socket = running.consoleSocket()
+                .orElseThrow(() -> VmlaunchException.failure("guest \"" + guest.name()
+                        + "\" has no console socket for the console driver: "
+                        + (guest.vmm() == Vmm.LKVM
+                                ? "this vmlaunch serves no console for detached kvmtool guests yet; use the agent driver"
+                                : "its guest.json has \"console\": \"none\"")));
         session = new ConsoleSession(connect(socket, running, deadline), guest.name(), running::isAlive);
         session.awaitShell(spec.prompt(), spec.login(), remaining(deadline));
-        FencedBlockReader.Block mount = session.fenced(ConsoleCommands.mount(shareTag, spec.mountPoint(),
-                spec.mountOptions()), spec.commandTimeout());
-        ConsoleCommands.problem("mounting the share " + shareTag + " at " + spec.mountPoint(), mount).ifPresent(p -> {
-            throw VmlaunchException.failure("guest \"" + guest.name() + "\": " + p);
-        });
+        FencedBlockReader.Block mount = session.fenced(
+                ConsoleCommands.mount(shareTag, spec.mountPoint(), spec.mountOptions()), spec.commandTimeout());
+        ConsoleCommands.problem("mounting the share " + shareTag + " at " + spec.mountPoint(), mount)
+                .ifPresent(p -> {
+                    throw VmlaunchException.failure("guest \"" + guest.name() + "\": " + p);
+                });
         FencedBlockReader.Block identity = checked("uname", ConsoleCommands.IDENTITY);
         FencedBlockReader.Block devices = checked("listing its PCI devices", ConsoleCommands.DEVICES);
         return ConsoleCommands.announcement(identity, devices);
@@ -67,7 +70,13 @@ final class ConsoleDriver implements GuestDriver {
         FencedBlockReader.Block w = session.fenced(ConsoleCommands.workload(spec.mountPoint(), workload), timeout);
         String irqAfter = ConsoleCommands.interruptsText(checked("cat /proc/interrupts", ConsoleCommands.INTERRUPTS));
         String msiAfter = ConsoleCommands.msiText(checked("reading msi_irqs", ConsoleCommands.MSI));
-        return new GuestAgent.CommandResult(1, w.status(), w.text(), irqBefore, irqAfter, GuestAgent.msi(msiBefore, what),
+        return new GuestAgent.CommandResult(
+                1,
+                w.status(),
+                w.text(),
+                irqBefore,
+                irqAfter,
+                GuestAgent.msi(msiBefore, what),
                 GuestAgent.msi(msiAfter, what));
     }
 

@@ -16,16 +16,16 @@ import java.util.regex.PatternSyntaxException;
 final class ConsoleFields {
     /** Busybox's line editor keeps 1024 bytes; the fences and the subshell around the workload take about 150. */
     static final int MAX_TYPED_WORKLOAD = 768;
-    private static final Set<String> CONSOLE_FIELDS = Set.of("prompt", "login", "mountPoint", "mountOptions",
-            "commandTimeout");
+
+    private static final Set<String> CONSOLE_FIELDS =
+            Set.of("prompt", "login", "mountPoint", "mountOptions", "commandTimeout");
     private static final Set<String> LOGIN_FIELDS = Set.of("user", "password", "userPrompt", "passwordPrompt");
     private static final Pattern MOUNT_POINT = Pattern.compile("/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*");
     private static final Pattern MOUNT_OPTIONS = Pattern.compile("[A-Za-z0-9_.=][A-Za-z0-9_.,=-]{0,199}");
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}");
     private static final int MAX_PATTERN = 200;
 
-    private ConsoleFields() {
-    }
+    private ConsoleFields() {}
 
     /** The driver these fields choose; what is not given comes from {@code inherited}. */
     static ConsoleSpec.Choice choice(Fields f, ConsoleSpec.Choice inherited) {
@@ -50,22 +50,34 @@ final class ConsoleFields {
         ConsoleSpec d = ConsoleSpec.DEFAULT;
         Pattern prompt = pattern(c, "prompt").orElse(d.prompt());
         Optional<ConsoleSpec.Login> login = login(c);
-        String mountPoint = c.text("mountPoint").filter(m -> {
-            if (!MOUNT_POINT.matcher(m).matches() || m.contains("/../") || m.endsWith("/..") || m.contains("/./")) {
-                c.error("mountPoint", "\"" + m + "\" is not an absolute path of letters, digits, '_', '.', '-' "
-                        + "(e.g. /mnt or /tmp/share)");
-                return false;
-            }
-            return true;
-        }).orElse(d.mountPoint());
-        String options = c.text("mountOptions").filter(o -> {
-            if (!MOUNT_OPTIONS.matcher(o).matches()) {
-                c.error("mountOptions", "\"" + o + "\" is not a 9p option list such as trans=virtio,version=9p2000.L");
-                return false;
-            }
-            return true;
-        }).orElse(d.mountOptions());
-        Duration command = c.integer("commandTimeout", 1, 3600).map(Duration::ofSeconds).orElse(d.commandTimeout());
+        String mountPoint = c.text("mountPoint")
+                .filter(m -> {
+                    if (!MOUNT_POINT.matcher(m).matches()
+                            || m.contains("/../")
+                            || m.endsWith("/..")
+                            || m.contains("/./")) {
+                        c.error(
+                                "mountPoint",
+                                "\"" + m + "\" is not an absolute path of letters, digits, '_', '.', '-' "
+                                        + "(e.g. /mnt or /tmp/share)");
+                        return false;
+                    }
+                    return true;
+                })
+                .orElse(d.mountPoint());
+        String options = c.text("mountOptions")
+                .filter(o -> {
+                    if (!MOUNT_OPTIONS.matcher(o).matches()) {
+                        c.error(
+                                "mountOptions",
+                                "\"" + o + "\" is not a 9p option list such as trans=virtio,version=9p2000.L");
+                        return false;
+                    }
+                    return true;
+                })
+                .orElse(d.mountOptions());
+        Duration command =
+                c.integer("commandTimeout", 1, 3600).map(Duration::ofSeconds).orElse(d.commandTimeout());
         return new ConsoleSpec(prompt, login, mountPoint, options, command);
     }
 
@@ -80,17 +92,20 @@ final class ConsoleFields {
         }
         Fields l = of.get();
         l.require("user", "the user name to type at the login prompt");
-        String user = l.text("user").filter(u -> {
-            if (!USER.matcher(u).matches()) {
-                l.error("user", "\"" + u + "\" is not a user name (letters, digits, '_', '.', '-')");
-                return false;
-            }
-            return true;
-        }).orElse(null);
+        String user = l.text("user")
+                .filter(u -> {
+                    if (!USER.matcher(u).matches()) {
+                        l.error("user", "\"" + u + "\" is not a user name (letters, digits, '_', '.', '-')");
+                        return false;
+                    }
+                    return true;
+                })
+                .orElse(null);
         String password = l.text("password").orElse(null);
         Pattern userPrompt = pattern(l, "userPrompt").orElse(ConsoleSpec.Login.DEFAULT_USER_PROMPT);
         Pattern passwordPrompt = pattern(l, "passwordPrompt").orElse(ConsoleSpec.Login.DEFAULT_PASSWORD_PROMPT);
-        return user == null ? Optional.empty()
+        return user == null
+                ? Optional.empty()
                 : Optional.of(new ConsoleSpec.Login(user, password, userPrompt, passwordPrompt));
     }
 
@@ -106,8 +121,10 @@ final class ConsoleFields {
         try {
             Pattern p = Pattern.compile(s.get());
             if (p.matcher("").find()) {
-                f.error(key, "/" + s.get() + "/ matches an empty line, so it would match before the guest printed "
-                        + "anything (end it with what the prompt ends with, e.g. \"[#$] $\")");
+                f.error(
+                        key,
+                        "/" + s.get() + "/ matches an empty line, so it would match before the guest printed "
+                                + "anything (end it with what the prompt ends with, e.g. \"[#$] $\")");
                 return Optional.empty();
             }
             return Optional.of(p);

@@ -16,7 +16,13 @@ final class ConsoleLines {
     /** Longer than any real console line (a /proc/interrupts row of 8192 CPUs is ~90 KiB); a cut, not an error. */
     static final int MAX_LINE = 128 * 1024;
 
-    private enum State { TEXT, ESC, CSI, OSC, OSC_ESC }
+    private enum State {
+        TEXT,
+        ESC,
+        CSI,
+        OSC,
+        OSC_ESC
+    }
 
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
     private State state = State.TEXT;
@@ -51,7 +57,7 @@ final class ConsoleLines {
                     }
                 }
                 case ESC -> state = c == '[' ? State.CSI : c == ']' ? State.OSC : State.TEXT;
-                // Parameter and intermediate bytes are 0x20-0x3f; the final byte is 0x40-0x7e.
+                    // Parameter and intermediate bytes are 0x20-0x3f; the final byte is 0x40-0x7e.
                 case CSI -> {
                     if (c >= 0x40 && c <= 0x7e || c < 0x20) {
                         state = State.TEXT;

@@ -22,6 +22,7 @@ final class ConsoleSession implements AutoCloseable {
     static final Duration POKE = Duration.ofSeconds(3);
     /** No Enter this long after typing a user name or password: the next prompt may take a while under TCG. */
     private static final Duration ANSWERED = Duration.ofSeconds(10);
+
     private static final Duration SLICE = Duration.ofMillis(200);
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_LOGINS = 3;
@@ -85,7 +86,8 @@ final class ConsoleSession implements AutoCloseable {
                     nextPoke = now + ANSWERED.toNanos();
                 } else if (!passwordTyped && l.passwordPrompt().matcher(last).find()) {
                     if (l.password() == null) {
-                        throw failure("it asks for a password and the harness file gives none (console.login.password)");
+                        throw failure(
+                                "it asks for a password and the harness file gives none (console.login.password)");
                     }
                     passwordTyped = true;
                     type(l.password() + "\r");
@@ -101,8 +103,8 @@ final class ConsoleSession implements AutoCloseable {
                 nextPoke = now + POKE.toNanos();
             }
             if (now - deadline >= 0) {
-                throw failure("no shell prompt (/" + prompt.pattern() + "/" + (login.isPresent() ? " or login prompt" : "")
-                        + ") within " + timeout.toSeconds() + " s");
+                throw failure("no shell prompt (/" + prompt.pattern() + "/"
+                        + (login.isPresent() ? " or login prompt" : "") + ") within " + timeout.toSeconds() + " s");
             }
         }
     }
@@ -182,8 +184,10 @@ final class ConsoleSession implements AutoCloseable {
 
     private VmlaunchException failure(String what) {
         List<String> last = stream.lastLines();
-        return VmlaunchException.failure("guest \"" + guest + "\" console: " + what + (last.isEmpty()
-                ? " (the console printed nothing)" : "; its last lines: " + String.join(" | ", last)));
+        return VmlaunchException.failure("guest \"" + guest + "\" console: " + what
+                + (last.isEmpty()
+                        ? " (the console printed nothing)"
+                        : "; its last lines: " + String.join(" | ", last)));
     }
 
     @Override

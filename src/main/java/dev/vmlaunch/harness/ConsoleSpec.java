@@ -13,11 +13,11 @@ import java.util.regex.Pattern;
  * @param mountOptions   the 9p mount's {@code -o} options
  * @param commandTimeout for each command the driver types itself (mount, snapshots), not the workload
  */
-public record ConsoleSpec(Pattern prompt, Optional<Login> login, String mountPoint, String mountOptions,
-        Duration commandTimeout) {
+public record ConsoleSpec(
+        Pattern prompt, Optional<Login> login, String mountPoint, String mountOptions, Duration commandTimeout) {
     public static final Pattern DEFAULT_PROMPT = Pattern.compile("[#$] $");
-    public static final ConsoleSpec DEFAULT = new ConsoleSpec(DEFAULT_PROMPT, Optional.empty(), "/mnt", "trans=virtio",
-            Duration.ofSeconds(60));
+    public static final ConsoleSpec DEFAULT =
+            new ConsoleSpec(DEFAULT_PROMPT, Optional.empty(), "/mnt", "trans=virtio", Duration.ofSeconds(60));
 
     /**
      * @param password       null when the user has none (no password prompt is expected)

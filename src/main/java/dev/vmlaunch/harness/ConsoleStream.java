@@ -23,7 +23,8 @@ final class ConsoleStream {
     private long fed;
 
     /** Feeds {@code n} bytes of {@code b}; the block of {@code reader} (when given) once its end arrived. */
-    Optional<FencedBlockReader.Block> feed(byte[] b, int n, FencedBlockReader reader) throws FencedBlockReader.BadBlock {
+    Optional<FencedBlockReader.Block> feed(byte[] b, int n, FencedBlockReader reader)
+            throws FencedBlockReader.BadBlock {
         fed += n;
         Optional<FencedBlockReader.Block> done = Optional.empty();
         for (String raw : lines.feed(b, 0, n)) {

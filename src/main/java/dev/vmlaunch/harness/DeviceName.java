@@ -14,8 +14,7 @@ import dev.vmlaunch.config.PciAddress;
  * a PCI address is first normalised to the kernel's form ({@code 08:00.1} becomes {@code 0000:08:00.1}).
  */
 public final class DeviceName {
-    private DeviceName() {
-    }
+    private DeviceName() {}
 
     /** Whether {@code text} mentions {@code device} as a whole word; false when either is null or empty. */
     public static boolean mentions(String text, String device) {

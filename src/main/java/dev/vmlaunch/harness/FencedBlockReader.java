@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 final class FencedBlockReader {
     /** Far above a real snapshot of a guest's /proc/interrupts (a 256-CPU guest's is about 3 MiB: see docs). */
     static final int MAX_BLOCK = 1 << 20;
+
     static final String BEGIN = "vmlaunch-begin";
     static final String END = "vmlaunch-end";
     private static final Pattern NONCE = Pattern.compile("[0-9a-f]{16,64}");

@@ -25,8 +25,8 @@ public final class GuestAgent {
     private static final Duration POLL = Duration.ofMillis(100);
     private static final String TOP = ".vmlaunch";
     /** The files of one result, each named with its SHA-256 in the authenticated {@code exit} file. */
-    static final List<String> RESULT_FILES = List.of("output", "interrupts.before", "interrupts.after", "msi.before",
-            "msi.after");
+    static final List<String> RESULT_FILES =
+            List.of("output", "interrupts.before", "interrupts.after", "msi.before", "msi.after");
 
     private final String name;
     private final Path share;
@@ -48,7 +48,8 @@ public final class GuestAgent {
             throw VmlaunchException.usage("not a guest name: " + guestName);
         }
         GuestAgent a = new GuestAgent(share, guestName, AgentToken.fresh());
-        try (ConfinedDir root = ConfinedDir.open(share); ConfinedDir top = root.ensureSubdir(TOP)) {
+        try (ConfinedDir root = ConfinedDir.open(share);
+                ConfinedDir top = root.ensureSubdir(TOP)) {
             top.deleteTree(guestName);
             try (ConfinedDir d = top.ensureSubdir(guestName)) {
                 d.ensureSubdir("cmd").close();
@@ -94,7 +95,11 @@ public final class GuestAgent {
     /** Waits for the agent's announcement, giving up at once when {@code guestAlive} turns false. */
     public Announcement awaitAnnouncement(Duration timeout, java.util.function.BooleanSupplier guestAlive)
             throws InterruptedException {
-        waitFor(List.of("announce"), timeout, guestAlive, "the agent of guest \"" + name + "\" did not announce itself");
+        waitFor(
+                List.of("announce"),
+                timeout,
+                guestAlive,
+                "the agent of guest \"" + name + "\" did not announce itself");
         byte[] bytes = confined(() -> readIn(List.of(), "announce"));
         return Announcement.parse(Signed.verify(bytes, token, "the announcement of guest \"" + name + "\""));
     }
@@ -109,13 +114,17 @@ public final class GuestAgent {
             throws InterruptedException {
         int n = next++;
         confined(() -> {
-            try (ConfinedDir d = agentDir(); ConfinedDir cmd = d.subdir("cmd").orElseThrow(() -> missing("cmd"))) {
+            try (ConfinedDir d = agentDir();
+                    ConfinedDir cmd = d.subdir("cmd").orElseThrow(() -> missing("cmd"))) {
                 cmd.writeAtomically(n + ".sh", script.getBytes(StandardCharsets.UTF_8));
             }
             return null;
         });
         List<String> res = List.of("res", Integer.toString(n));
-        waitFor(List.of("res", Integer.toString(n), "exit"), timeout, guestAlive,
+        waitFor(
+                List.of("res", Integer.toString(n), "exit"),
+                timeout,
+                guestAlive,
                 "command " + n + " in guest \"" + name + "\" did not finish");
         String what = "the result of command " + n + " in guest \"" + name + "\"";
         ResultManifest m = ResultManifest.parse(Signed.verify(confined(() -> readIn(res, "exit")), token, what), what);
@@ -128,8 +137,14 @@ public final class GuestAgent {
             }
             files.put(f, new String(b, StandardCharsets.UTF_8));
         }
-        return new CommandResult(n, m.exitCode(), files.get("output"), files.get("interrupts.before"),
-                files.get("interrupts.after"), msi(files.get("msi.before"), what), msi(files.get("msi.after"), what));
+        return new CommandResult(
+                n,
+                m.exitCode(),
+                files.get("output"),
+                files.get("interrupts.before"),
+                files.get("interrupts.after"),
+                msi(files.get("msi.before"), what),
+                msi(files.get("msi.after"), what));
     }
 
     /**
@@ -161,26 +176,29 @@ public final class GuestAgent {
         } catch (ShareTamperedException e) {
             throw VmlaunchException.failure(e.byGuest(name));
         } catch (IOException e) {
-            throw VmlaunchException.failure("cannot use the share of guest \"" + name + "\" (" + folder() + "): "
-                    + e.getMessage());
+            throw VmlaunchException.failure(
+                    "cannot use the share of guest \"" + name + "\" (" + folder() + "): " + e.getMessage());
         }
     }
 
     private ConfinedDir agentDir() throws IOException {
         ConfinedDir root = ConfinedDir.open(share);
-        try (root; ConfinedDir top = root.subdir(TOP).orElseThrow(() -> missing(""))) {
+        try (root;
+                ConfinedDir top = root.subdir(TOP).orElseThrow(() -> missing(""))) {
             return top.subdir(name).orElseThrow(() -> missing(name));
         }
     }
 
     private ShareTamperedException missing(String what) {
-        return new ShareTamperedException(TOP + (what.isEmpty() ? "" : "/" + name + (what.equals(name) ? "" : "/" + what)),
+        return new ShareTamperedException(
+                TOP + (what.isEmpty() ? "" : "/" + name + (what.equals(name) ? "" : "/" + what)),
                 "gone (removed from the share)");
     }
 
     /** The file {@code file} in the agent's subfolder {@code dirs}; a missing one is an error. */
     private byte[] readIn(List<String> dirs, String file) throws IOException {
-        return readOptional(dirs, file).orElseThrow(() -> missing(String.join("/", dirs) + (dirs.isEmpty() ? "" : "/") + file));
+        return readOptional(dirs, file)
+                .orElseThrow(() -> missing(String.join("/", dirs) + (dirs.isEmpty() ? "" : "/") + file));
     }
 
     private Optional<byte[]> readOptional(List<String> dirs, String file) throws IOException {
@@ -258,19 +276,23 @@ public final class GuestAgent {
             } catch (NumberFormatException e) {
                 cpus = 0;
             }
-            return new Announcement(kv.getOrDefault("kernel", "?"), kv.getOrDefault("arch", "?"), cpus, List.copyOf(devices));
+            return new Announcement(
+                    kv.getOrDefault("kernel", "?"), kv.getOrDefault("arch", "?"), cpus, List.copyOf(devices));
         }
 
         /** The guest-side device matching {@code vendor:device}, in address order. */
         public List<PciDevice> find(String vendor, String device) {
-            return devices.stream().filter(d -> d.vendor().equalsIgnoreCase(vendor) && d.device().equalsIgnoreCase(device))
-                    .sorted(Comparator.comparing(PciDevice::address)).toList();
+            return devices.stream()
+                    .filter(d ->
+                            d.vendor().equalsIgnoreCase(vendor) && d.device().equalsIgnoreCase(device))
+                    .sorted(Comparator.comparing(PciDevice::address))
+                    .toList();
         }
     }
 
     /** A PCI device as the guest sees it. {@code driver} is null when none is bound. */
-    public record PciDevice(String address, String vendor, String device, String classCode, String driver,
-            List<Integer> msiIrqs) {
+    public record PciDevice(
+            String address, String vendor, String device, String classCode, String driver, List<Integer> msiIrqs) {
         /** One {@code device=} value; a line that is not one (a stray or hostile line) is skipped. */
         static Optional<PciDevice> parse(String v) {
             String[] f = v.trim().split("\\s+");
@@ -287,7 +309,8 @@ public final class GuestAgent {
                     irqs.add(Irqs.parse(s, "the announcement: device line \"" + Irqs.clip(v) + "\""));
                 }
             }
-            return Optional.of(new PciDevice(f[0], vd[0], vd[1], f[2], f[3].equals("-") ? null : f[3], List.copyOf(irqs)));
+            return Optional.of(
+                    new PciDevice(f[0], vd[0], vd[1], f[2], f[3].equals("-") ? null : f[3], List.copyOf(irqs)));
         }
     }
 
@@ -295,9 +318,14 @@ public final class GuestAgent {
      * One command's result: its exit code and output, and /proc/interrupts and every device's msi_irqs before and
      * after it ran.
      */
-    public record CommandResult(int number, int exitCode, String output, String interruptsBefore, String interruptsAfter,
-            Map<String, List<Integer>> msiBefore, Map<String, List<Integer>> msiAfter) {
-    }
+    public record CommandResult(
+            int number,
+            int exitCode,
+            String output,
+            String interruptsBefore,
+            String interruptsAfter,
+            Map<String, List<Integer>> msiBefore,
+            Map<String, List<Integer>> msiAfter) {}
 
     /** {@code BDF irq irq ...} lines, as agent.sh's msi_snapshot writes them. */
     static Map<String, List<Integer>> msi(String text, String what) {
@@ -321,8 +349,10 @@ public final class GuestAgent {
         Instant deadline = Instant.now().plus(timeout);
         while (!confined(() -> present(rel))) {
             if (!alive.getAsBoolean()) {
-                throw VmlaunchException.failure("guest \"" + name + "\" ended before " + what.replace(
-                        "the agent of guest \"" + name + "\" did not announce itself", "its agent announced itself"));
+                throw VmlaunchException.failure("guest \"" + name + "\" ended before "
+                        + what.replace(
+                                "the agent of guest \"" + name + "\" did not announce itself",
+                                "its agent announced itself"));
             }
             if (Instant.now().isAfter(deadline)) {
                 throw VmlaunchException.failure(what + " within " + timeout.toSeconds() + " s (no "

@@ -101,6 +101,7 @@ public final class Harness {
     private final Deadlines deadlines;
     /** What each guest's run is doing, for the message when it is given up on. */
     private final Map<String, String> phase = new java.util.concurrent.ConcurrentHashMap<>();
+
     private volatile boolean cancelled;
     private volatile long cancelledAt;
 
@@ -108,7 +109,11 @@ public final class Harness {
         this(spec, launcher, hostDevices, progress, Deadlines.DEFAULT);
     }
 
-    Harness(HarnessSpec spec, GuestLauncher launcher, HostDevices hostDevices, Consumer<String> progress,
+    Harness(
+            HarnessSpec spec,
+            GuestLauncher launcher,
+            HostDevices hostDevices,
+            Consumer<String> progress,
             Deadlines deadlines) {
         this.spec = spec;
         this.launcher = launcher;
@@ -133,8 +138,15 @@ public final class Harness {
             }
             // Every guest's run has its own timeouts; this deadline catches a part that hangs anyway (a launcher or
             // a share that never answers), and Ctrl-C shortens it to the time a stop may take.
-            long deadline = System.nanoTime() + deadlines.start().plus(spec.bootTimeout()).plus(spec.workloadTimeout())
-                    .plus(consoleCommands()).plus(deadlines.stop()).plus(deadlines.grace()).toNanos();
+            long deadline = System.nanoTime()
+                    + deadlines
+                            .start()
+                            .plus(spec.bootTimeout())
+                            .plus(spec.workloadTimeout())
+                            .plus(consoleCommands())
+                            .plus(deadlines.stop())
+                            .plus(deadlines.grace())
+                            .toNanos();
             for (int i = 0; i < futures.size(); i++) {
                 String name = spec.guests().get(i).name();
                 try {
@@ -144,9 +156,12 @@ public final class Harness {
                     results.add(failed(name, message(c), null));
                 } catch (java.util.concurrent.TimeoutException e) {
                     futures.get(i).cancel(true);
-                    results.add(failed(name, (cancelled ? "cancelled; " : "") + "gave up on guest " + name
-                            + " while " + phase.getOrDefault(name, "starting") + ": it did not end within its "
-                            + "timeouts", null));
+                    results.add(failed(
+                            name,
+                            (cancelled ? "cancelled; " : "") + "gave up on guest " + name
+                                    + " while " + phase.getOrDefault(name, "starting") + ": it did not end within its "
+                                    + "timeouts",
+                            null));
                 }
             }
         } finally {
@@ -163,15 +178,23 @@ public final class Harness {
 
     /** What the console driver's own commands may take on top (mount, identity, devices, four snapshots). */
     private Duration consoleCommands() {
-        return spec.guests().stream().map(spec::driverOf).filter(c -> c.kind() == GuestDriverKind.CONSOLE)
-                .map(c -> c.console().commandTimeout().multipliedBy(ConsoleDriver.COMMANDS)).max(Duration::compareTo)
+        return spec.guests().stream()
+                .map(spec::driverOf)
+                .filter(c -> c.kind() == GuestDriverKind.CONSOLE)
+                .map(c -> c.console().commandTimeout().multipliedBy(ConsoleDriver.COMMANDS))
+                .max(Duration::compareTo)
                 .orElse(Duration.ZERO);
     }
 
     private HarnessReport.GuestResult awaitGuest(Future<HarnessReport.GuestResult> f, long deadline)
-            throws InterruptedException, java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
+            throws InterruptedException, java.util.concurrent.ExecutionException,
+                    java.util.concurrent.TimeoutException {
         while (true) {
-            long end = cancelled ? Math.min(deadline, cancelledAt + deadlines.stop().plus(deadlines.grace()).toNanos())
+            long end = cancelled
+                    ? Math.min(
+                            deadline,
+                            cancelledAt
+                                    + deadlines.stop().plus(deadlines.grace()).toNanos())
                     : deadline;
             long left = end - System.nanoTime();
             if (left <= 0) {
@@ -205,7 +228,8 @@ public final class Harness {
                 return failed(name, "cancelled", null);
             }
             phase.put(name, "starting");
-            progress.accept("booting guest " + name + " (" + g.vmm().json() + ", " + g.arch().json() + ")");
+            progress.accept("booting guest " + name + " (" + g.vmm().json() + ", "
+                    + g.arch().json() + ")");
             Instant boot = Instant.now();
             rg = launcher.start(withAgent);
             started.add(rg);
@@ -219,13 +243,17 @@ public final class Harness {
             try {
                 a = driver.awaitReady(running, spec.bootTimeout());
             } catch (RuntimeException e) {
-                String why = cancelled ? "cancelled" : running.ended().map(how -> "guest ended before its "
-                        + (console ? "console's shell answered: " : "agent announced itself: ") + how)
-                        .orElse(e.getMessage());
+                String why = cancelled
+                        ? "cancelled"
+                        : running.ended()
+                                .map(how -> "guest ended before its "
+                                        + (console ? "console's shell answered: " : "agent announced itself: ") + how)
+                                .orElse(e.getMessage());
                 return failed(name, why, rg.consoleLog());
             }
-            progress.accept("guest " + name + " is up: kernel " + a.kernel() + ", " + a.devices().size()
-                    + " PCI devices (" + Duration.between(boot, Instant.now()).toSeconds() + " s)");
+            progress.accept("guest " + name + " is up: kernel " + a.kernel() + ", "
+                    + a.devices().size() + " PCI devices ("
+                    + Duration.between(boot, Instant.now()).toSeconds() + " s)");
             List<Target> targets = targets(g, a);
             progress.accept("running the workload in " + name + ": " + spec.workload());
             Instant w0 = Instant.now();
@@ -238,28 +266,53 @@ public final class Harness {
                 r = driver.run(spec.workload(), spec.workloadTimeout(), running::isAlive);
                 hostAfter = hostDevices.interrupts().orElse(null);
             } catch (RuntimeException e) {
-                String why = cancelled ? "cancelled" : !running.isAlive()
-                        ? "guest ended during the workload: " + running.ended().orElse("?") : e.getMessage();
-                return new HarnessReport.GuestResult(name, false, why, targets.stream()
-                        .map(t -> unjudged(t, "the workload did not finish")).toList(),
-                        new HarnessReport.Workload(null, "", Duration.between(w0, Instant.now())), rg.consoleLog());
+                String why = cancelled
+                        ? "cancelled"
+                        : !running.isAlive()
+                                ? "guest ended during the workload: "
+                                        + running.ended().orElse("?")
+                                : e.getMessage();
+                return new HarnessReport.GuestResult(
+                        name,
+                        false,
+                        why,
+                        targets.stream()
+                                .map(t -> unjudged(t, "the workload did not finish"))
+                                .toList(),
+                        new HarnessReport.Workload(null, "", Duration.between(w0, Instant.now())),
+                        rg.consoleLog());
             }
             Duration took = Duration.between(w0, Instant.now());
-            List<HarnessReport.DeviceResult> devices = targets.stream().map(t -> judge(t, r))
-                    .map(d -> d.host() == null || d.guest() == null ? d
+            List<HarnessReport.DeviceResult> devices = targets.stream()
+                    .map(t -> judge(t, r))
+                    .map(d -> d.host() == null || d.guest() == null
+                            ? d
                             : d.withHostInterrupts(HostInterruptSide.of(d.host(), hostBefore, hostAfter, d.delta())))
                     .toList();
             driver.finish();
             boolean exitOk = r.exitCode() == spec.expect().exitCode();
-            boolean passed = exitOk && !devices.isEmpty() && devices.stream().allMatch(HarnessReport.DeviceResult::passed);
+            boolean passed =
+                    exitOk && !devices.isEmpty() && devices.stream().allMatch(HarnessReport.DeviceResult::passed);
             progress.accept("guest " + name + ": workload exited " + r.exitCode() + " in " + took.toSeconds() + " s; "
-                    + devices.stream().map(d -> (d.guest() == null ? "?" : d.guest()) + " " + d.fired() + "/" + d.vectors()
-                            + " vectors fired, delta " + d.delta() + (d.hostInterrupts() == null ? ""
-                                    : "; host side (" + d.host() + "): " + d.hostInterrupts().note()))
+                    + devices.stream()
+                            .map(d -> (d.guest() == null ? "?" : d.guest()) + " " + d.fired() + "/" + d.vectors()
+                                    + " vectors fired, delta " + d.delta()
+                                    + (d.hostInterrupts() == null
+                                            ? ""
+                                            : "; host side (" + d.host() + "): "
+                                                    + d.hostInterrupts().note()))
                             .collect(Collectors.joining("; ")));
-            String error = exitOk ? null : "the workload exited " + r.exitCode() + ", expected " + spec.expect().exitCode();
-            return new HarnessReport.GuestResult(name, passed, error, devices,
-                    new HarnessReport.Workload(r.exitCode(), r.output(), took), rg.consoleLog());
+            String error = exitOk
+                    ? null
+                    : "the workload exited " + r.exitCode() + ", expected "
+                            + spec.expect().exitCode();
+            return new HarnessReport.GuestResult(
+                    name,
+                    passed,
+                    error,
+                    devices,
+                    new HarnessReport.Workload(r.exitCode(), r.output(), took),
+                    rg.consoleLog());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return failed(name, "interrupted", rg == null ? null : rg.consoleLog());
@@ -274,7 +327,8 @@ public final class Harness {
 
     private GuestDriver driver(GuestSpec g) {
         ConsoleSpec.Choice c = spec.driverOf(g);
-        return c.kind() == GuestDriverKind.CONSOLE ? new ConsoleDriver(g, spec.shareTag(), c.console())
+        return c.kind() == GuestDriverKind.CONSOLE
+                ? new ConsoleDriver(g, spec.shareTag(), c.console())
                 : new AgentDriver(spec.shareOf(g).path(), g.name(), spec.shareTag());
     }
 
@@ -284,17 +338,23 @@ public final class Harness {
         for (GuestSpec.Passthrough p : g.passthrough()) {
             managed.put(p.host().toString(), p.managed());
         }
-        List<HarnessReport.DeviceResult> devices = r.devices().stream().map(d -> {
-            Boolean m = d.host() == null ? null : managed.get(d.host());
-            String restored = Boolean.TRUE.equals(m) ? hostDevices.driver(PciAddress.parse(d.host())).orElse(null) : null;
-            return d.withCustody(m, restored);
-        }).toList();
-        return r.withRun(g.vmm().json(), g.vmm() == dev.vmlaunch.config.Vmm.QEMU ? g.accel().json() : "kvm", devices);
+        List<HarnessReport.DeviceResult> devices = r.devices().stream()
+                .map(d -> {
+                    Boolean m = d.host() == null ? null : managed.get(d.host());
+                    String restored = Boolean.TRUE.equals(m)
+                            ? hostDevices.driver(PciAddress.parse(d.host())).orElse(null)
+                            : null;
+                    return d.withCustody(m, restored);
+                })
+                .toList();
+        return r.withRun(
+                g.vmm().json(),
+                g.vmm() == dev.vmlaunch.config.Vmm.QEMU ? g.accel().json() : "kvm",
+                devices);
     }
 
     /** A device to judge: its host address (null if emulated), vendor:device, and where the guest has it. */
-    record Target(String host, String vendorDevice, GuestAgent.PciDevice guest) {
-    }
+    record Target(String host, String vendorDevice, GuestAgent.PciDevice guest) {}
 
     private List<Target> targets(GuestSpec g, GuestAgent.Announcement a) {
         List<Target> out = new ArrayList<>();
@@ -339,28 +399,51 @@ public final class Harness {
 
     private HarnessReport.DeviceResult judge(Target t, GuestAgent.CommandResult r) {
         if (t.guest() == null) {
-            return unjudged(t, t.vendorDevice() == null
-                    ? "the host has no vendor:device for it, so it cannot be found in the guest"
-                    : "no " + t.vendorDevice() + " device in the guest: the VMM did not attach it");
+            return unjudged(
+                    t,
+                    t.vendorDevice() == null
+                            ? "the host has no vendor:device for it, so it cannot be found in the guest"
+                            : "no " + t.vendorDevice() + " device in the guest: the VMM did not attach it");
         }
-        Set<Integer> vectors = new java.util.TreeSet<>(r.msiAfter().getOrDefault(t.guest().address(), List.of()));
+        Set<Integer> vectors =
+                new java.util.TreeSet<>(r.msiAfter().getOrDefault(t.guest().address(), List.of()));
         vectors.addAll(r.msiBefore().getOrDefault(t.guest().address(), List.of()));
         if (vectors.isEmpty()) {
-            return new HarnessReport.DeviceResult(t.host(), t.guest().address(), t.vendorDevice(), null, 0, 0, 0, false,
-                    "no MSI/MSI-X vectors in the guest (driver " + (t.guest().driver() == null ? "none" : t.guest().driver())
-                            + " did not enable MSI)");
+            return new HarnessReport.DeviceResult(
+                    t.host(),
+                    t.guest().address(),
+                    t.vendorDevice(),
+                    null,
+                    0,
+                    0,
+                    0,
+                    false,
+                    "no MSI/MSI-X vectors in the guest (driver "
+                            + (t.guest().driver() == null ? "none" : t.guest().driver()) + " did not enable MSI)");
         }
         InterruptDiff diff;
         try {
-            diff = InterruptDiff.between(ProcInterrupts.parse(r.interruptsBefore()), ProcInterrupts.parse(r.interruptsAfter()))
+            diff = InterruptDiff.between(
+                            ProcInterrupts.parse(r.interruptsBefore()), ProcInterrupts.parse(r.interruptsAfter()))
                     .forIrqs(vectors);
         } catch (InterruptFormatException e) {
-            return new HarnessReport.DeviceResult(t.host(), t.guest().address(), t.vendorDevice(), null, vectors.size(), 0, 0,
-                    false, "the guest's /proc/interrupts could not be read: " + e.getMessage());
+            return new HarnessReport.DeviceResult(
+                    t.host(),
+                    t.guest().address(),
+                    t.vendorDevice(),
+                    null,
+                    vectors.size(),
+                    0,
+                    0,
+                    false,
+                    "the guest's /proc/interrupts could not be read: " + e.getMessage());
         }
         int fired = (int) diff.rows().stream().filter(d -> d.delta() > 0).count();
         long delta = diff.totalDelta();
-        String chip = diff.rows().stream().map(d -> d.after().chip()).filter(java.util.Objects::nonNull).distinct()
+        String chip = diff.rows().stream()
+                .map(d -> d.after().chip())
+                .filter(java.util.Objects::nonNull)
+                .distinct()
                 .collect(Collectors.joining(","));
         List<String> failures = new ArrayList<>();
         HarnessSpec.Expect e = spec.expect();
@@ -373,13 +456,21 @@ public final class Harness {
         if (delta < e.minTotalDelta()) {
             failures.add("total delta " + delta + ", expected at least " + e.minTotalDelta());
         }
-        return new HarnessReport.DeviceResult(t.host(), t.guest().address(), t.vendorDevice(), chip.isEmpty() ? null : chip,
-                vectors.size(), fired, delta, failures.isEmpty(), failures.isEmpty() ? null : String.join("; ", failures));
+        return new HarnessReport.DeviceResult(
+                t.host(),
+                t.guest().address(),
+                t.vendorDevice(),
+                chip.isEmpty() ? null : chip,
+                vectors.size(),
+                fired,
+                delta,
+                failures.isEmpty(),
+                failures.isEmpty() ? null : String.join("; ", failures));
     }
 
     private static HarnessReport.DeviceResult unjudged(Target t, String why) {
-        return new HarnessReport.DeviceResult(t.host(), t.guest() == null ? null : t.guest().address(), t.vendorDevice(),
-                null, 0, 0, 0, false, why);
+        return new HarnessReport.DeviceResult(
+                t.host(), t.guest() == null ? null : t.guest().address(), t.vendorDevice(), null, 0, 0, 0, false, why);
     }
 
     private static HarnessReport.GuestResult failed(String name, String error, Path console) {
@@ -395,13 +486,15 @@ public final class Harness {
         // Ctrl-C that asked for it).
         List<Thread> stopping = new ArrayList<>();
         for (GuestLauncher.RunningGuest g : all) {
-            Thread t = new Thread(() -> {
-                try {
-                    g.stop(deadlines.stop());
-                } catch (RuntimeException e) {
-                    progress.accept("could not stop guest " + g.name() + ": " + e.getMessage());
-                }
-            }, "vmlaunch-harness-stop");
+            Thread t = new Thread(
+                    () -> {
+                        try {
+                            g.stop(deadlines.stop());
+                        } catch (RuntimeException e) {
+                            progress.accept("could not stop guest " + g.name() + ": " + e.getMessage());
+                        }
+                    },
+                    "vmlaunch-harness-stop");
             t.setDaemon(true);
             t.start();
             stopping.add(t);

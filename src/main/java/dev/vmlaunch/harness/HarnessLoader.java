@@ -22,20 +22,28 @@ import java.util.regex.Pattern;
 
 /** Strict loading of harness files, with the same located errors as guest.json (docs/harness-json.md). */
 public final class HarnessLoader {
-    private static final Set<String> FIELDS = Set.of("name", "guests", "share", "workload", "bootTimeout",
-            "workloadTimeout", "expect", "devices", "driver", "console");
+    private static final Set<String> FIELDS = Set.of(
+            "name",
+            "guests",
+            "share",
+            "workload",
+            "bootTimeout",
+            "workloadTimeout",
+            "expect",
+            "devices",
+            "driver",
+            "console");
     /** A guest entry that also picks its driver: {"guest": FILE-OR-OBJECT, "driver": ..., "console": {...}}. */
     private static final Set<String> ENTRY_FIELDS = Set.of("guest", "driver", "console");
+
     private static final Set<String> EXPECT_FIELDS = Set.of("chip", "minVectorsFired", "minTotalDelta", "exitCode");
     private static final Pattern VENDOR_DEVICE = Pattern.compile("[0-9a-fA-F]{4}:[0-9a-fA-F]{4}");
     private static final Pattern CHIP = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}");
 
-    private HarnessLoader() {
-    }
+    private HarnessLoader() {}
 
     /** The harness and the warnings its guests' files produced. */
-    public record Loaded(HarnessSpec spec, List<ConfigError> warnings) {
-    }
+    public record Loaded(HarnessSpec spec, List<ConfigError> warnings) {}
 
     public static Loaded load(Path file) {
         String display = file.toString();
@@ -56,7 +64,8 @@ public final class HarnessLoader {
         List<Optional<ConsoleSpec.Choice>> entryDrivers = new ArrayList<>();
         List<GuestSpec> guests = f.list("guests", (node, path) -> {
             Optional<Fields> entry = node instanceof Json.Obj o && o.members().containsKey("guest")
-                    ? Fields.of(node, path, p, ENTRY_FIELDS) : Optional.empty();
+                    ? Fields.of(node, path, p, ENTRY_FIELDS)
+                    : Optional.empty();
             if (entry.isEmpty()) {
                 entryDrivers.add(Optional.empty());
                 return guest(node, path, source, display, warnings, guestErrors);
@@ -78,7 +87,8 @@ public final class HarnessLoader {
         f.require("workload", "the shell command each guest runs, with the share as working directory");
         String workload = f.text("workload").orElse(null);
         Duration boot = Duration.ofSeconds(f.integer("bootTimeout", 1, 3600).orElse(300L));
-        Duration work = Duration.ofSeconds(f.integer("workloadTimeout", 1, 86400).orElse(300L));
+        Duration work =
+                Duration.ofSeconds(f.integer("workloadTimeout", 1, 86400).orElse(300L));
         HarnessSpec.Expect expect = expect(f);
         List<String> devices = f.list("devices", (node, path) -> {
             if (node instanceof Json.Str s && VENDOR_DEVICE.matcher(s.value()).matches()) {
@@ -101,32 +111,54 @@ public final class HarnessLoader {
             ConsoleSpec.Choice choice = drivers.getOrDefault(g.name(), driver);
             boolean console = choice.kind() == GuestDriverKind.CONSOLE;
             if (console && g.console() == dev.vmlaunch.config.Console.NONE) {
-                f.itemError("guests", i, "console", "guest \"" + g.name() + "\" has \"console\": \"none\"; the "
-                        + "console driver types at its serial or virtio console");
+                f.itemError(
+                        "guests",
+                        i,
+                        "console",
+                        "guest \"" + g.name() + "\" has \"console\": \"none\"; the "
+                                + "console driver types at its serial or virtio console");
             }
             if (console && share != null && share.startsWith("-") && !dashTag) {
                 dashTag = true;
                 f.error("share", "the tag \"" + share + "\" starts with '-', which mount would read as an option");
             }
-            if (console && !workloadTooLong && workload != null && workload.length() > ConsoleFields.MAX_TYPED_WORKLOAD) {
+            if (console
+                    && !workloadTooLong
+                    && workload != null
+                    && workload.length() > ConsoleFields.MAX_TYPED_WORKLOAD) {
                 workloadTooLong = true;
-                f.error("workload", "longer than " + ConsoleFields.MAX_TYPED_WORKLOAD + " characters, too long to type at "
-                        + "guest \"" + g.name() + "\"'s console (put it in a script in the share and run that)");
+                f.error(
+                        "workload",
+                        "longer than " + ConsoleFields.MAX_TYPED_WORKLOAD + " characters, too long to type at "
+                                + "guest \"" + g.name()
+                                + "\"'s console (put it in a script in the share and run that)");
             }
             if (!names.add(g.name())) {
                 f.itemError("guests", i, "name", "two guests named \"" + g.name() + "\" (names must differ)");
             }
             if (share != null && g.shares().stream().noneMatch(s -> s.tag().equals(share))) {
-                f.itemError("guests", i, "shares", "guest \"" + g.name() + "\" has no share tagged \"" + share
-                        + "\" (its agent talks through it)");
+                f.itemError(
+                        "guests",
+                        i,
+                        "shares",
+                        "guest \"" + g.name() + "\" has no share tagged \"" + share
+                                + "\" (its agent talks through it)");
             }
             if (!console && g.shares().stream().anyMatch(s -> s.tag().equals(share) && s.readonly())) {
-                f.itemError("guests", i, "shares", "the share \"" + share + "\" of guest \"" + g.name()
-                        + "\" is read-only; the agent writes its results there");
+                f.itemError(
+                        "guests",
+                        i,
+                        "shares",
+                        "the share \"" + share + "\" of guest \"" + g.name()
+                                + "\" is read-only; the agent writes its results there");
             }
             if (g.passthrough().isEmpty() && devices.isEmpty()) {
-                f.itemError("guests", i, "passthrough", "guest \"" + g.name() + "\" has no device to judge "
-                        + "(add a passthrough device, or list emulated ones in $.devices)");
+                f.itemError(
+                        "guests",
+                        i,
+                        "passthrough",
+                        "guest \"" + g.name() + "\" has no device to judge "
+                                + "(add a passthrough device, or list emulated ones in $.devices)");
             }
         }
         if (!guestErrors.isEmpty() || p.hasErrors()) {
@@ -139,12 +171,18 @@ public final class HarnessLoader {
             throw new ConfigException(all);
         }
         warnings.addAll(p.warnings());
-        return new Loaded(new HarnessSpec(source, name, guests, share, workload, boot, work, expect, devices, driver,
-                drivers), warnings);
+        return new Loaded(
+                new HarnessSpec(source, name, guests, share, workload, boot, work, expect, devices, driver, drivers),
+                warnings);
     }
 
-    private static Optional<GuestSpec> guest(Json node, String path, Path harness, String display,
-            List<ConfigError> warnings, List<ConfigError> errors) {
+    private static Optional<GuestSpec> guest(
+            Json node,
+            String path,
+            Path harness,
+            String display,
+            List<ConfigError> warnings,
+            List<ConfigError> errors) {
         try {
             GuestSpecLoader.Loaded l;
             if (node instanceof Json.Str s) {

@@ -16,13 +16,25 @@ public record HarnessReport(String name, boolean passed, List<GuestResult> guest
      * null when the guest got as far as being judged. {@code vmm} and {@code accel} say what ran it (null: unknown,
      * e.g. a report written before they were recorded).
      */
-    public record GuestResult(String name, boolean passed, String error, List<DeviceResult> devices, Workload workload,
-            Path consoleLog, String vmm, String accel) {
+    public record GuestResult(
+            String name,
+            boolean passed,
+            String error,
+            List<DeviceResult> devices,
+            Workload workload,
+            Path consoleLog,
+            String vmm,
+            String accel) {
         public GuestResult {
             devices = List.copyOf(devices);
         }
 
-        public GuestResult(String name, boolean passed, String error, List<DeviceResult> devices, Workload workload,
+        public GuestResult(
+                String name,
+                boolean passed,
+                String error,
+                List<DeviceResult> devices,
+                Workload workload,
                 Path consoleLog) {
             this(name, passed, error, devices, workload, consoleLog, null, null);
         }
@@ -40,32 +52,93 @@ public record HarnessReport(String name, boolean passed, List<GuestResult> guest
      * known). Both null for an emulated device. {@code hostInterrupts}: the host's own vfio rows for a host device
      * over the workload (null for an emulated device, or when not judged); informative, it never fails a device.
      */
-    public record DeviceResult(String host, String guest, String vendorDevice, String chip, int vectors, int fired,
-            long delta, boolean passed, String failure, Boolean managed, String restoredDriver,
+    public record DeviceResult(
+            String host,
+            String guest,
+            String vendorDevice,
+            String chip,
+            int vectors,
+            int fired,
+            long delta,
+            boolean passed,
+            String failure,
+            Boolean managed,
+            String restoredDriver,
             HostInterruptSide hostInterrupts) {
 
-        public DeviceResult(String host, String guest, String vendorDevice, String chip, int vectors, int fired,
-                long delta, boolean passed, String failure) {
+        public DeviceResult(
+                String host,
+                String guest,
+                String vendorDevice,
+                String chip,
+                int vectors,
+                int fired,
+                long delta,
+                boolean passed,
+                String failure) {
             this(host, guest, vendorDevice, chip, vectors, fired, delta, passed, failure, null, null, null);
         }
 
-        public DeviceResult(String host, String guest, String vendorDevice, String chip, int vectors, int fired,
-                long delta, boolean passed, String failure, Boolean managed, String restoredDriver) {
-            this(host, guest, vendorDevice, chip, vectors, fired, delta, passed, failure, managed, restoredDriver, null);
+        public DeviceResult(
+                String host,
+                String guest,
+                String vendorDevice,
+                String chip,
+                int vectors,
+                int fired,
+                long delta,
+                boolean passed,
+                String failure,
+                Boolean managed,
+                String restoredDriver) {
+            this(
+                    host,
+                    guest,
+                    vendorDevice,
+                    chip,
+                    vectors,
+                    fired,
+                    delta,
+                    passed,
+                    failure,
+                    managed,
+                    restoredDriver,
+                    null);
         }
 
         public DeviceResult withCustody(Boolean managed, String restoredDriver) {
-            return new DeviceResult(host, guest, vendorDevice, chip, vectors, fired, delta, passed, failure, managed,
-                    restoredDriver, hostInterrupts);
+            return new DeviceResult(
+                    host,
+                    guest,
+                    vendorDevice,
+                    chip,
+                    vectors,
+                    fired,
+                    delta,
+                    passed,
+                    failure,
+                    managed,
+                    restoredDriver,
+                    hostInterrupts);
         }
 
         public DeviceResult withHostInterrupts(HostInterruptSide side) {
-            return new DeviceResult(host, guest, vendorDevice, chip, vectors, fired, delta, passed, failure, managed,
-                    restoredDriver, side);
+            return new DeviceResult(
+                    host,
+                    guest,
+                    vendorDevice,
+                    chip,
+                    vectors,
+                    fired,
+                    delta,
+                    passed,
+                    failure,
+                    managed,
+                    restoredDriver,
+                    side);
         }
     }
 
     /** The workload's exit code (null when it never ran or did not finish) and output. */
-    public record Workload(Integer exitCode, String output, Duration elapsed) {
-    }
+    public record Workload(Integer exitCode, String output, Duration elapsed) {}
 }

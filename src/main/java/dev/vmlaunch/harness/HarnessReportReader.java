@@ -10,8 +10,7 @@ import java.util.List;
 
 /** Reads back what {@link HarnessReportWriter#json} wrote (the lab's report comes out of the lab host this way). */
 public final class HarnessReportReader {
-    private HarnessReportReader() {
-    }
+    private HarnessReportReader() {}
 
     public static HarnessReport read(Path file) throws IOException {
         return read(new ObjectMapper().readTree(file.toFile()));
@@ -22,21 +21,42 @@ public final class HarnessReportReader {
         for (JsonNode g : j.path("guests")) {
             List<HarnessReport.DeviceResult> devices = new ArrayList<>();
             for (JsonNode d : g.path("devices")) {
-                devices.add(new HarnessReport.DeviceResult(text(d, "host"), text(d, "guest"), text(d, "vendorDevice"),
-                        text(d, "chip"), d.path("vectors").asInt(), d.path("fired").asInt(), d.path("delta").asLong(),
-                        d.path("passed").asBoolean(), text(d, "failure"),
-                        d.path("managed").isBoolean() ? d.get("managed").asBoolean() : null, text(d, "restoredDriver"),
+                devices.add(new HarnessReport.DeviceResult(
+                        text(d, "host"),
+                        text(d, "guest"),
+                        text(d, "vendorDevice"),
+                        text(d, "chip"),
+                        d.path("vectors").asInt(),
+                        d.path("fired").asInt(),
+                        d.path("delta").asLong(),
+                        d.path("passed").asBoolean(),
+                        text(d, "failure"),
+                        d.path("managed").isBoolean() ? d.get("managed").asBoolean() : null,
+                        text(d, "restoredDriver"),
                         hostSide(d.get("hostInterrupts"))));
             }
             JsonNode w = g.path("workload");
             HarnessReport.Workload workload = w.path("exitCode").isNumber()
-                    ? new HarnessReport.Workload(w.get("exitCode").asInt(), "", Duration.ofMillis(w.path("elapsedMs").asLong()))
+                    ? new HarnessReport.Workload(
+                            w.get("exitCode").asInt(),
+                            "",
+                            Duration.ofMillis(w.path("elapsedMs").asLong()))
                     : null;
             String console = text(g, "consoleLog");
-            guests.add(new HarnessReport.GuestResult(text(g, "name"), g.path("passed").asBoolean(), text(g, "error"), devices,
-                    workload, console == null ? null : Path.of(console), text(g, "vmm"), text(g, "accel")));
+            guests.add(new HarnessReport.GuestResult(
+                    text(g, "name"),
+                    g.path("passed").asBoolean(),
+                    text(g, "error"),
+                    devices,
+                    workload,
+                    console == null ? null : Path.of(console),
+                    text(g, "vmm"),
+                    text(g, "accel")));
         }
-        return new HarnessReport(text(j, "name"), j.path("passed").asBoolean(), guests,
+        return new HarnessReport(
+                text(j, "name"),
+                j.path("passed").asBoolean(),
+                guests,
                 Duration.ofMillis(j.path("elapsedMs").asLong()));
     }
 
@@ -46,8 +66,13 @@ public final class HarnessReportReader {
         }
         List<String> kinds = new ArrayList<>();
         h.path("kinds").forEach(k -> kinds.add(k.asText()));
-        return new HostInterruptSide(h.path("vectors").asInt(), h.path("fired").asInt(), h.path("delta").asLong(), kinds,
-                text(h, "moved"), text(h, "note"));
+        return new HostInterruptSide(
+                h.path("vectors").asInt(),
+                h.path("fired").asInt(),
+                h.path("delta").asLong(),
+                kinds,
+                text(h, "moved"),
+                text(h, "note"));
     }
 
     private static String text(JsonNode n, String field) {

@@ -16,8 +16,7 @@ import javax.xml.stream.XMLStreamWriter;
 
 /** The three faces of a {@link HarnessReport}: a terminal table, JSON, and JUnit XML for CI systems. */
 public final class HarnessReportWriter {
-    private HarnessReportWriter() {
-    }
+    private HarnessReportWriter() {}
 
     /** The report as a terminal table, or as JSON. */
     public static void print(HarnessReport r, boolean json, PrintWriter out) throws IOException {
@@ -32,17 +31,25 @@ public final class HarnessReportWriter {
 
     public static void table(HarnessReport r, PrintWriter out) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"GUEST", "HOST DEVICE", "GUEST DEVICE", "CHIP", "VECTORS", "FIRED", "DELTA", "HOST SIDE",
-            "RESULT"});
+        rows.add(new String[] {
+            "GUEST", "HOST DEVICE", "GUEST DEVICE", "CHIP", "VECTORS", "FIRED", "DELTA", "HOST SIDE", "RESULT"
+        });
         for (HarnessReport.GuestResult g : r.guests()) {
             if (g.devices().isEmpty()) {
                 rows.add(new String[] {g.name(), "-", "-", "-", "-", "-", "-", "-", "FAIL"});
             }
             for (HarnessReport.DeviceResult d : g.devices()) {
-                rows.add(new String[] {g.name(), d.host() == null ? "(emulated " + d.vendorDevice() + ")" : d.host(),
-                    d.guest() == null ? "-" : d.guest(), d.chip() == null ? "-" : d.chip(), Integer.toString(d.vectors()),
-                    Integer.toString(d.fired()), Long.toString(d.delta()),
-                    d.hostInterrupts() == null ? "-" : d.hostInterrupts().cell(), d.passed() ? "pass" : "FAIL"});
+                rows.add(new String[] {
+                    g.name(),
+                    d.host() == null ? "(emulated " + d.vendorDevice() + ")" : d.host(),
+                    d.guest() == null ? "-" : d.guest(),
+                    d.chip() == null ? "-" : d.chip(),
+                    Integer.toString(d.vectors()),
+                    Integer.toString(d.fired()),
+                    Long.toString(d.delta()),
+                    d.hostInterrupts() == null ? "-" : d.hostInterrupts().cell(),
+                    d.passed() ? "pass" : "FAIL"
+                });
             }
         }
         int[] w = new int[rows.get(0).length];
@@ -63,8 +70,11 @@ public final class HarnessReportWriter {
         }
         for (HarnessReport.GuestResult g : r.guests()) {
             if (g.workload() != null) {
-                out.println(g.name() + ": workload " + (g.workload().exitCode() == null ? "did not finish"
-                        : "exited " + g.workload().exitCode()) + " (" + seconds(g.workload().elapsed().toMillis()) + ")");
+                out.println(g.name() + ": workload "
+                        + (g.workload().exitCode() == null
+                                ? "did not finish"
+                                : "exited " + g.workload().exitCode()) + " ("
+                        + seconds(g.workload().elapsed().toMillis()) + ")");
             }
             if (g.error() != null) {
                 out.println(g.name() + ": " + g.error());
@@ -74,7 +84,8 @@ public final class HarnessReportWriter {
                     out.println(g.name() + ": " + (d.guest() != null ? d.guest() : d.host()) + ": " + d.failure());
                 }
                 if (d.hostInterrupts() != null) {
-                    out.println(g.name() + ": " + d.host() + " host side: " + d.hostInterrupts().note());
+                    out.println(g.name() + ": " + d.host() + " host side: "
+                            + d.hostInterrupts().note());
                 }
             }
             if (!g.passed() && g.consoleLog() != null) {
@@ -82,7 +93,8 @@ public final class HarnessReportWriter {
             }
         }
         long devices = r.guests().stream().mapToLong(g -> g.devices().size()).sum();
-        out.println((r.passed() ? "PASSED" : "FAILED") + ": " + r.name() + ", " + r.guests().size() + " guest"
+        out.println((r.passed() ? "PASSED" : "FAILED") + ": " + r.name() + ", "
+                + r.guests().size() + " guest"
                 + (r.guests().size() == 1 ? "" : "s") + ", " + devices + " device" + (devices == 1 ? "" : "s") + " in "
                 + seconds(r.elapsed().toMillis()));
         out.flush();
@@ -189,7 +201,11 @@ public final class HarnessReportWriter {
             for (HarnessReport.GuestResult g : r.guests()) {
                 int n = Math.max(1, g.devices().size());
                 tests += n;
-                failures += g.devices().isEmpty() ? 1 : (int) g.devices().stream().filter(d -> !d.passed() || !g.passed()).count();
+                failures += g.devices().isEmpty()
+                        ? 1
+                        : (int) g.devices().stream()
+                                .filter(d -> !d.passed() || !g.passed())
+                                .count();
             }
             x.writeStartElement("testsuite");
             x.writeAttribute("name", "vmlaunch." + r.name());
@@ -216,8 +232,9 @@ public final class HarnessReportWriter {
                                 + ", delta " + d.delta() + (h == null ? "" : ", host side " + h.cell()) + "]";
                     }
                     // The host side is a fact about the run, pass or fail: first in the testcase's output.
-                    String caseOut = h == null ? console : "host side of " + d.host() + ": " + h.note() + "\n"
-                            + (console == null ? "" : console);
+                    String caseOut = h == null
+                            ? console
+                            : "host side of " + d.host() + ": " + h.note() + "\n" + (console == null ? "" : console);
                     testcase(x, g.name(), name, failure, caseOut);
                 }
             }

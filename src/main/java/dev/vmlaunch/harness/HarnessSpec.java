@@ -14,8 +14,17 @@ import java.util.Map;
  * @param driver  how the harness reaches each guest unless {@code drivers} names it
  * @param drivers per guest name, a driver other than {@code driver}
  */
-public record HarnessSpec(Path source, String name, List<GuestSpec> guests, String shareTag, String workload,
-        Duration bootTimeout, Duration workloadTimeout, Expect expect, List<String> devices, ConsoleSpec.Choice driver,
+public record HarnessSpec(
+        Path source,
+        String name,
+        List<GuestSpec> guests,
+        String shareTag,
+        String workload,
+        Duration bootTimeout,
+        Duration workloadTimeout,
+        Expect expect,
+        List<String> devices,
+        ConsoleSpec.Choice driver,
         Map<String, ConsoleSpec.Choice> drivers) {
 
     public HarnessSpec {
@@ -43,6 +52,9 @@ public record HarnessSpec(Path source, String name, List<GuestSpec> guests, Stri
 
     /** The share a guest's agent uses. */
     public GuestSpec.Share shareOf(GuestSpec guest) {
-        return guest.shares().stream().filter(s -> s.tag().equals(shareTag)).findFirst().orElseThrow();
+        return guest.shares().stream()
+                .filter(s -> s.tag().equals(shareTag))
+                .findFirst()
+                .orElseThrow();
     }
 }

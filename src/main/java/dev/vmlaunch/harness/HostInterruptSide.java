@@ -30,7 +30,8 @@ public record HostInterruptSide(int vectors, int fired, long delta, List<String>
     public static final String HOST = "host";
     public static final String NEITHER = "neither";
 
-    private static final Pattern VFIO_ROW = Pattern.compile("vfio-(msix|msi)\\[\\d+\\]\\((.+)\\)|vfio-(intx)\\((.+)\\)");
+    private static final Pattern VFIO_ROW =
+            Pattern.compile("vfio-(msix|msi)\\[\\d+\\]\\((.+)\\)|vfio-(intx)\\((.+)\\)");
 
     public HostInterruptSide {
         kinds = kinds == null ? List.of() : List.copyOf(kinds);

@@ -28,8 +28,12 @@ public final class InterruptDiff {
     private final List<RowDelta> rows;
     private final List<InterruptRow> vanished;
 
-    private InterruptDiff(List<Integer> cpus, List<Integer> cpusAdded, List<Integer> cpusRemoved,
-            List<RowDelta> rows, List<InterruptRow> vanished) {
+    private InterruptDiff(
+            List<Integer> cpus,
+            List<Integer> cpusAdded,
+            List<Integer> cpusRemoved,
+            List<RowDelta> rows,
+            List<InterruptRow> vanished) {
         this.cpus = List.copyOf(cpus);
         this.cpusAdded = List.copyOf(cpusAdded);
         this.cpusRemoved = List.copyOf(cpusRemoved);
@@ -56,14 +60,17 @@ public final class InterruptDiff {
             }
             deltas.add(delta(was, now, after.cpus(), oldColumn));
         }
-        List<InterruptRow> gone = before.rows().stream().filter(r -> !matched.contains(r.irq())).toList();
-        List<Integer> added = after.cpus().stream().filter(c -> !before.cpus().contains(c)).toList();
-        List<Integer> removed = before.cpus().stream().filter(c -> !after.cpus().contains(c)).toList();
+        List<InterruptRow> gone =
+                before.rows().stream().filter(r -> !matched.contains(r.irq())).toList();
+        List<Integer> added =
+                after.cpus().stream().filter(c -> !before.cpus().contains(c)).toList();
+        List<Integer> removed =
+                before.cpus().stream().filter(c -> !after.cpus().contains(c)).toList();
         return new InterruptDiff(after.cpus(), added, removed, deltas, gone);
     }
 
-    private static RowDelta delta(InterruptRow was, InterruptRow now, List<Integer> cpus,
-            Map<Integer, Integer> oldColumn) {
+    private static RowDelta delta(
+            InterruptRow was, InterruptRow now, List<Integer> cpus, Map<Integer, Integer> oldColumn) {
         List<Long> perCpu = new ArrayList<>(now.counts().size());
         for (int i = 0; i < now.counts().size(); i++) {
             long base = 0;
@@ -118,7 +125,10 @@ public final class InterruptDiff {
 
     /** Rows (and vanished rows) for which {@code which} holds; CPU facts are kept. */
     public InterruptDiff select(Predicate<InterruptRow> which) {
-        return new InterruptDiff(cpus, cpusAdded, cpusRemoved,
+        return new InterruptDiff(
+                cpus,
+                cpusAdded,
+                cpusRemoved,
                 rows.stream().filter(d -> which.test(d.after())).toList(),
                 vanished.stream().filter(which).toList());
     }

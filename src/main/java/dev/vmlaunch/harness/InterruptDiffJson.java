@@ -16,8 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public final class InterruptDiffJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private InterruptDiffJson() {
-    }
+    private InterruptDiffJson() {}
 
     public static ObjectNode of(InterruptDiff diff) {
         ObjectNode root = MAPPER.createObjectNode();

@@ -52,7 +52,10 @@ public record InterruptRow(
         if (name == null || !number().isPresent()) {
             return List.of();
         }
-        return Arrays.stream(name.split(", ")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        return Arrays.stream(name.split(", "))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 
     /**
@@ -68,7 +71,9 @@ public record InterruptRow(
 
     /** Same interrupt source: same IRQ id, chip and hwirq. Names and counts may differ. */
     boolean sameSourceAs(InterruptRow other) {
-        return irq.equals(other.irq) && Objects.equals(chip, other.chip) && Objects.equals(hwirq, other.hwirq)
+        return irq.equals(other.irq)
+                && Objects.equals(chip, other.chip)
+                && Objects.equals(hwirq, other.hwirq)
                 && perCpu == other.perCpu;
     }
 }

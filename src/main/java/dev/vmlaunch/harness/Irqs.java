@@ -6,8 +6,7 @@ import dev.vmlaunch.VmlaunchException;
 final class Irqs {
     private static final int MAX_SHOWN = 80;
 
-    private Irqs() {
-    }
+    private Irqs() {}
 
     static int parse(String s, String where) {
         if (s.isEmpty() || s.length() > 9 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {

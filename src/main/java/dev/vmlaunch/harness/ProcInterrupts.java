@@ -35,6 +35,7 @@ public final class ProcInterrupts {
     private static final Pattern DIGITS = Pattern.compile("\\d+");
     /** x86 without GENERIC_IRQ_SHOW_LEVEL: hwirq and flow handler glued, e.g. "1048576-edge" or "-virq". */
     private static final Pattern HWIRQ_FLOW = Pattern.compile("(\\d*)-(\\S+)");
+
     private static final Pattern LEVEL_COLUMN = Pattern.compile("Edge|Level");
     private static final Pattern FLOW = Pattern.compile("-(\\S+)");
     /** Chip names may hold spaces (powerpc's "CPM PIC"); look this far for the hwirq/trigger column. */
@@ -51,8 +52,7 @@ public final class ProcInterrupts {
      */
     public static final int MAX_BYTES = 32 * 1024 * 1024;
 
-    private ProcInterrupts() {
-    }
+    private ProcInterrupts() {}
 
     /** Reads (at most {@link #MAX_BYTES}) and parses a file; format errors name the file. */
     public static InterruptTable read(Path file) throws IOException, InterruptFormatException {
@@ -79,8 +79,8 @@ public final class ProcInterrupts {
         try (java.io.InputStream in = Files.newInputStream(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             byte[] b = in.readNBytes(MAX_BYTES + 1);
             if (b.length > MAX_BYTES) {
-                throw new IOException(file + ": larger than " + (MAX_BYTES >> 20) + " MiB, not a /proc/interrupts "
-                        + "snapshot");
+                throw new IOException(
+                        file + ": larger than " + (MAX_BYTES >> 20) + " MiB, not a /proc/interrupts " + "snapshot");
             }
             return new String(b, StandardCharsets.UTF_8);
         }
@@ -88,8 +88,8 @@ public final class ProcInterrupts {
 
     public static InterruptTable parse(String text) throws InterruptFormatException {
         if (text.length() > MAX_BYTES) {
-            throw new InterruptFormatException(null, 1, "larger than " + (MAX_BYTES >> 20) + " MiB, not a "
-                    + "/proc/interrupts snapshot");
+            throw new InterruptFormatException(
+                    null, 1, "larger than " + (MAX_BYTES >> 20) + " MiB, not a " + "/proc/interrupts snapshot");
         }
         String[] lines = text.split("\n", -1);
         List<Integer> cpus = null;
@@ -153,12 +153,17 @@ public final class ProcInterrupts {
         Set<Integer> seen = new HashSet<>();
         for (String token : line.strip().split("\\s+")) {
             if (cpus.size() == MAX_CPUS) {
-                throw new InterruptFormatException(null, lineNo, "the CPU header lists more than " + MAX_CPUS
-                        + " CPUs (the kernel's limit): not a /proc/interrupts");
+                throw new InterruptFormatException(
+                        null,
+                        lineNo,
+                        "the CPU header lists more than " + MAX_CPUS
+                                + " CPUs (the kernel's limit): not a /proc/interrupts");
             }
             Matcher m = HEADER_CPU.matcher(token);
             if (!m.matches() || m.group(1).length() > 9) {
-                throw new InterruptFormatException(null, lineNo,
+                throw new InterruptFormatException(
+                        null,
+                        lineNo,
                         "expected the CPU header (CPU0 CPU1 ...), found '" + abbreviate(line.strip()) + "'");
             }
             int cpu = Integer.parseInt(m.group(1));
@@ -173,8 +178,8 @@ public final class ProcInterrupts {
     private static InterruptRow row(String line, int lineNo, int cpuCount) throws InterruptFormatException {
         Matcher m = ROW.matcher(line);
         if (!m.matches()) {
-            throw new InterruptFormatException(null, lineNo,
-                    "not an interrupt row (no 'IRQ:' first column): '" + abbreviate(line.strip()) + "'");
+            throw new InterruptFormatException(
+                    null, lineNo, "not an interrupt row (no 'IRQ:' first column): '" + abbreviate(line.strip()) + "'");
         }
         String irq = m.group(1);
         List<Token> tokens = Token.split(m.group(2), m.start(2));
@@ -240,15 +245,19 @@ public final class ProcInterrupts {
     }
 
     private static boolean startsHwirqColumn(String token) {
-        return DIGITS.matcher(token).matches() || HWIRQ_FLOW.matcher(token).matches()
+        return DIGITS.matcher(token).matches()
+                || HWIRQ_FLOW.matcher(token).matches()
                 || LEVEL_COLUMN.matcher(token).matches();
     }
 
     private static void requireCounts(String irq, int found, int cpuCount, int lineNo) throws InterruptFormatException {
         if (found != cpuCount) {
-            throw new InterruptFormatException(null, lineNo, "IRQ " + irq + " has " + found + " count"
-                    + (found == 1 ? "" : "s") + " but the header lists " + cpuCount + " CPU"
-                    + (cpuCount == 1 ? "" : "s") + " (CPU hotplug while reading? take the snapshot again)");
+            throw new InterruptFormatException(
+                    null,
+                    lineNo,
+                    "IRQ " + irq + " has " + found + " count"
+                            + (found == 1 ? "" : "s") + " but the header lists " + cpuCount + " CPU"
+                            + (cpuCount == 1 ? "" : "s") + " (CPU hotplug while reading? take the snapshot again)");
         }
     }
 

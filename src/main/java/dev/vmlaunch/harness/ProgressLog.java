@@ -27,13 +27,22 @@ public final class ProgressLog implements Consumer<String> {
     @Override
     public synchronized void accept(String line) {
         if (out != null) {
-            out.printf(Locale.ROOT, "[%5.1f s] %s%n", Duration.between(t0, Instant.now()).toMillis() / 1000.0, line);
+            out.printf(
+                    Locale.ROOT,
+                    "[%5.1f s] %s%n",
+                    Duration.between(t0, Instant.now()).toMillis() / 1000.0,
+                    line);
             out.flush();
         }
         if (file != null) {
             try {
-                Files.writeString(file, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+                Files.writeString(
+                        file,
+                        line + "\n",
+                        StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND,
+                        StandardOpenOption.SYNC);
             } catch (IOException e) {
                 // The terminal copy is what a person reads; the file is for the outer vmlaunch.
             }

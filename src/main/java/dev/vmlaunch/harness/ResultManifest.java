@@ -24,14 +24,18 @@ record ResultManifest(int exitCode, Map<String, String> sha256) {
                     throw VmlaunchException.failure(what + ": exit code \"" + Irqs.clip(value) + "\" is not a number");
                 }
                 code = Integer.parseInt(value);
-            } else if (GuestAgent.RESULT_FILES.contains(key) && !sums.containsKey(key) && value.matches("[0-9a-f]{64}")) {
+            } else if (GuestAgent.RESULT_FILES.contains(key)
+                    && !sums.containsKey(key)
+                    && value.matches("[0-9a-f]{64}")) {
                 sums.put(key, value);
             } else {
-                throw VmlaunchException.failure(what + ": unexpected line \"" + Irqs.clip(line) + "\" in its exit file");
+                throw VmlaunchException.failure(
+                        what + ": unexpected line \"" + Irqs.clip(line) + "\" in its exit file");
             }
         }
         if (code == null || sums.size() != GuestAgent.RESULT_FILES.size()) {
-            throw VmlaunchException.failure(what + ": its exit file lacks " + (code == null ? "code=" : "a file's SHA-256"));
+            throw VmlaunchException.failure(
+                    what + ": its exit file lacks " + (code == null ? "code=" : "a file's SHA-256"));
         }
         return new ResultManifest(code, Map.copyOf(sums));
     }

@@ -14,8 +14,7 @@ import java.util.HexFormat;
 final class Signed {
     private static final String MAC = "mac=";
 
-    private Signed() {
-    }
+    private Signed() {}
 
     static String verify(byte[] file, String token, String what) {
         int end = file.length;

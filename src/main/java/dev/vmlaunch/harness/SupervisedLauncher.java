@@ -44,9 +44,16 @@ public final class SupervisedLauncher implements GuestLauncher {
         GuestDir dir = GuestDir.of(stateRoot, spec.name());
         RunLayout layout = dir.layout(RunLayout.ConsoleMode.SOCKET);
         List<String> argv = VmmCommand.build(spec, layout, DeviceDiagnosis.rootPortReserve(spec));
-        Supervisor sup = new Supervisor(new Supervisor.Settings(spec, dir, RunLayout.ConsoleMode.SOCKET, argv,
-                DeviceCustody.forStateRoot(stateRoot), readyTimeout, LkvmIpc.socketOf(LkvmIpc.socketDir(env), spec.name()),
-                () -> { }, m -> log.accept(spec.name() + ": " + m)));
+        Supervisor sup = new Supervisor(new Supervisor.Settings(
+                spec,
+                dir,
+                RunLayout.ConsoleMode.SOCKET,
+                argv,
+                DeviceCustody.forStateRoot(stateRoot),
+                readyTimeout,
+                LkvmIpc.socketOf(LkvmIpc.socketDir(env), spec.name()),
+                () -> {},
+                m -> log.accept(spec.name() + ": " + m)));
         sup.start();
         AtomicReference<VmmExit> ended = new AtomicReference<>();
         Thread watcher = new Thread(() -> ended.set(sup.awaitEnd()), "vmlaunch-guest-" + spec.name());
@@ -97,7 +104,9 @@ public final class SupervisedLauncher implements GuestLauncher {
             @Override
             public Optional<Path> consoleSocket() {
                 // What the supervisor recorded: it serves a console socket only where it has one for this VMM.
-                return Optional.ofNullable(sup.state()).map(GuestState::consoleSocket).map(Path::of);
+                return Optional.ofNullable(sup.state())
+                        .map(GuestState::consoleSocket)
+                        .map(Path::of);
             }
         };
     }

@@ -11,6 +11,5 @@ package dev.vmlaunch.host;
  * @param pid              the process that bound it
  * @param boundAt          ISO-8601 instant
  */
-public record BindRecord(String address, String originalDriver, String originalOverride, String owner, long pid,
-        String boundAt) {
-}
+public record BindRecord(
+        String address, String originalDriver, String originalOverride, String owner, long pid, String boundAt) {}

@@ -13,8 +13,7 @@ public record BindResult(List<Change> changes) {
      * One device. {@code changed} false: it was on vfio-pci already and vmlaunch did not touch it (and will not
      * restore it).
      */
-    public record Change(PciAddress address, String fromDriver, String toDriver, boolean changed) {
-    }
+    public record Change(PciAddress address, String fromDriver, String toDriver, boolean changed) {}
 
     /** The devices vmlaunch moved: the ones to hand to {@link DeviceBinder#restore} later. */
     public List<PciAddress> changed() {

@@ -75,8 +75,12 @@ public final class BindStateStore {
             if (!held) {
                 throw busy(file, wait);
             }
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            FileChannel ch = FileChannel.open(
+                    file,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.READ,
+                    StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS);
             try {
                 FileLock fl;
                 while ((fl = ch.tryLock()) == null) {
@@ -162,7 +166,9 @@ public final class BindStateStore {
         List<BindRecord> out = new ArrayList<>();
         for (String name : Sysfs.list(folder())) {
             if (name.endsWith(".json")) {
-                PciAddress.tryParse(name.substring(0, name.length() - 5)).flatMap(this::read).ifPresent(out::add);
+                PciAddress.tryParse(name.substring(0, name.length() - 5))
+                        .flatMap(this::read)
+                        .ifPresent(out::add);
             }
         }
         out.sort((a, b) -> PciAddress.parse(a.address()).compareTo(PciAddress.parse(b.address())));
@@ -176,8 +182,10 @@ public final class BindStateStore {
     // A record names drivers that end up in sysfs paths: a tampered file must not steer them.
     private static BindRecord validated(BindRecord r, PciAddress address, Path f) {
         boolean ok = address.toString().equals(r.address())
-                && (r.originalDriver() == null || Sysfs.DRIVER_NAME.matcher(r.originalDriver()).matches())
-                && (r.originalOverride() == null || Sysfs.DRIVER_NAME.matcher(r.originalOverride()).matches());
+                && (r.originalDriver() == null
+                        || Sysfs.DRIVER_NAME.matcher(r.originalDriver()).matches())
+                && (r.originalOverride() == null
+                        || Sysfs.DRIVER_NAME.matcher(r.originalOverride()).matches());
         if (!ok) {
             throw VmlaunchException.failure("bind record " + f + " does not describe " + address
                     + " with valid driver names: remove it after checking the device by hand");

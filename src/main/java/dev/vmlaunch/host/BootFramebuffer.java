@@ -17,7 +17,8 @@ import java.util.Optional;
  * the guest's driver fails.
  */
 public final class BootFramebuffer {
-    static final List<String> NAMES = List.of("bootfb", "efifb", "simplefb", "simple-framebuffer", "simpledrm", "vesafb");
+    static final List<String> NAMES =
+            List.of("bootfb", "efifb", "simplefb", "simple-framebuffer", "simpledrm", "vesafb");
 
     /** One /proc/iomem line. */
     public record Region(long start, long end, String name) {
@@ -32,11 +33,9 @@ public final class BootFramebuffer {
     }
 
     /** What /proc/iomem said: the framebuffer regions, or that its addresses are hidden (not root). */
-    public record Iomem(List<Region> framebuffers, boolean hidden) {
-    }
+    public record Iomem(List<Region> framebuffers, boolean hidden) {}
 
-    private BootFramebuffer() {
-    }
+    private BootFramebuffer() {}
 
     /** Reads at most 1 MiB of {@code <proc>/iomem}; empty when unreadable. */
     public static Optional<Iomem> read(Path proc) {

@@ -23,6 +23,7 @@ public final class ConfigSpace {
     static final int PM_CTRL_NO_SOFT_RESET = 1 << 3;
     /** AF Capabilities (cap + 3), bit 1: FLR capable; bit 0: Transactions Pending (both needed for af_flr). */
     static final int AF_CAP_FLR = 1 << 1;
+
     static final int AF_CAP_TP = 1;
 
     /**
@@ -43,8 +44,7 @@ public final class ConfigSpace {
         }
     }
 
-    private ConfigSpace() {
-    }
+    private ConfigSpace() {}
 
     /** The header type (0 normal, 1 bridge, 2 CardBus), without the multi-function bit; empty when too short. */
     public static Optional<Integer> headerType(byte[] config) {

@@ -29,14 +29,20 @@ public final class DeviceBinder {
     private final VfioHolders holders;
     private final Duration settle;
 
-    public DeviceBinder(Sysfs sysfs, PciBus bus, ModuleLoader modules, BindStateStore store, HostUsage usage,
-            VfioHolders holders) {
+    public DeviceBinder(
+            Sysfs sysfs, PciBus bus, ModuleLoader modules, BindStateStore store, HostUsage usage, VfioHolders holders) {
         this(sysfs, bus, modules, store, usage, holders, SETTLE);
     }
 
     /** {@code settle}: how long to wait for a driver link to change after a write (the kernel is quick). */
-    DeviceBinder(Sysfs sysfs, PciBus bus, ModuleLoader modules, BindStateStore store, HostUsage usage,
-            VfioHolders holders, Duration settle) {
+    DeviceBinder(
+            Sysfs sysfs,
+            PciBus bus,
+            ModuleLoader modules,
+            BindStateStore store,
+            HostUsage usage,
+            VfioHolders holders,
+            Duration settle) {
         this.sysfs = sysfs;
         this.bus = bus;
         this.modules = modules;
@@ -66,8 +72,8 @@ public final class DeviceBinder {
                 continue;
             }
             if (d.get().isBridge()) {
-                problems.add(a + " is a PCI bridge: bridges stay on their driver (" + orNone(d.get().driver())
-                        + ") and vfio-pci does not take them");
+                problems.add(a + " is a PCI bridge: bridges stay on their driver ("
+                        + orNone(d.get().driver()) + ") and vfio-pci does not take them");
                 continue;
             }
             if (d.get().iommuGroup() == null) {
@@ -96,7 +102,8 @@ public final class DeviceBinder {
                     continue;
                 }
                 for (String why : usage.reasons(t)) {
-                    problems.add("refusing to take " + t.address() + " from the host: " + why + " (--force takes it anyway)");
+                    problems.add("refusing to take " + t.address() + " from the host: " + why
+                            + " (--force takes it anyway)");
                 }
             }
         }
@@ -104,8 +111,9 @@ public final class DeviceBinder {
             throw VmlaunchException.hostNotReady(String.join("\n  ", withHeader("nothing was changed:", problems)));
         }
 
-        BindStateStore.Lock lock = store.lock("binding " + targets.stream().map(t -> t.address().toString())
-                .collect(java.util.stream.Collectors.joining(" ")) + (owner == null ? "" : " for " + owner));
+        BindStateStore.Lock lock = store.lock("binding "
+                + targets.stream().map(t -> t.address().toString()).collect(java.util.stream.Collectors.joining(" "))
+                + (owner == null ? "" : " for " + owner));
         try {
             ensureVfioPci();
             List<BindResult.Change> changes = new ArrayList<>();
@@ -138,8 +146,8 @@ public final class DeviceBinder {
     public RestoreResult restore(List<PciAddress> devices) {
         List<BindResult.Change> done = new ArrayList<>();
         List<RestoreResult.Failure> failures = new ArrayList<>();
-        BindStateStore.Lock lock = store.lock("restoring " + devices.stream().map(PciAddress::toString)
-                .collect(java.util.stream.Collectors.joining(" ")));
+        BindStateStore.Lock lock = store.lock("restoring "
+                + devices.stream().map(PciAddress::toString).collect(java.util.stream.Collectors.joining(" ")));
         try {
             for (PciAddress a : new LinkedHashSet<>(devices)) {
                 try {
@@ -183,8 +191,10 @@ public final class DeviceBinder {
 
     /** Restores every device whose record names {@code owner}: for a supervisor cleaning up after a crash. */
     public RestoreResult restoreOwnedBy(String owner) {
-        return restore(store.all().stream().filter(r -> Objects.equals(r.owner(), owner))
-                .map(r -> PciAddress.parse(r.address())).toList());
+        return restore(store.all().stream()
+                .filter(r -> Objects.equals(r.owner(), owner))
+                .map(r -> PciAddress.parse(r.address()))
+                .toList());
     }
 
     /** Devices vmlaunch has bound and not yet restored. */
@@ -203,8 +213,8 @@ public final class DeviceBinder {
                     + " (nothing was changed; is the module installed for this kernel?)");
         }
         if (!sysfs.driverRegistered(Viability.VFIO_PCI)) {
-            throw VmlaunchException.hostNotReady("vfio-pci was loaded but no PCI driver vfio-pci is registered"
-                    + " (nothing was changed)");
+            throw VmlaunchException.hostNotReady(
+                    "vfio-pci was loaded but no PCI driver vfio-pci is registered" + " (nothing was changed)");
         }
     }
 
@@ -214,8 +224,13 @@ public final class DeviceBinder {
         if (old.isPresent() && driver == null) {
             return;
         }
-        store.write(new BindRecord(a.toString(), driver, override, owner == null ? "vmlaunch bind" : owner,
-                ProcessHandle.current().pid(), Instant.now().toString()));
+        store.write(new BindRecord(
+                a.toString(),
+                driver,
+                override,
+                owner == null ? "vmlaunch bind" : owner,
+                ProcessHandle.current().pid(),
+                Instant.now().toString()));
     }
 
     private void bindOne(PciAddress a, String current) throws IOException {

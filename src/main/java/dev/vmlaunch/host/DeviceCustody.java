@@ -80,7 +80,9 @@ public interface DeviceCustody {
     String PROVIDER_ENV = "VMLAUNCH_CUSTODY_PROVIDER";
 
     static List<PciAddress> managedDevices(GuestSpec spec) {
-        return spec.passthrough().stream().filter(GuestSpec.Passthrough::managed).map(GuestSpec.Passthrough::host)
+        return spec.passthrough().stream()
+                .filter(GuestSpec.Passthrough::managed)
+                .map(GuestSpec.Passthrough::host)
                 .toList();
     }
 }

@@ -1,9 +1,9 @@
 package dev.vmlaunch.host;
 
-import dev.vmlaunch.config.Machine;
-import dev.vmlaunch.vmm.RootPortReserve;
 import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.config.Machine;
 import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.vmm.RootPortReserve;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -80,19 +80,26 @@ public final class DeviceDiagnosis {
         Map<PciAddress, Long> out = new LinkedHashMap<>();
         for (GuestSpec.Passthrough p : spec.passthrough()) {
             sysfs.deviceDir(p.host()).flatMap(PciBars::read).ifPresent(b -> {
-                PciAddress slot = new PciAddress(p.host().domain(), p.host().bus(), p.host().slot(), 0);
+                PciAddress slot = new PciAddress(
+                        p.host().domain(), p.host().bus(), p.host().slot(), 0);
                 out.merge(slot, sumPref64(b), Long::sum);
             });
         }
-        out.replaceAll((slot, sum) -> MmioWindow.pref64Reserve(List.of(new PciBars.Bar(0, 0, sum - 1,
-                PciBars.IORESOURCE_MEM | PciBars.IORESOURCE_MEM_64 | PciBars.IORESOURCE_PREFETCH, List.of()))));
+        out.replaceAll((slot, sum) -> MmioWindow.pref64Reserve(List.of(new PciBars.Bar(
+                0,
+                0,
+                sum - 1,
+                PciBars.IORESOURCE_MEM | PciBars.IORESOURCE_MEM_64 | PciBars.IORESOURCE_PREFETCH,
+                List.of()))));
         out.values().removeIf(v -> v == 0);
         return out;
     }
 
     private static long sumPref64(List<PciBars.Bar> bars) {
-        return bars.stream().filter(b -> b.memory() && b.mem64() && b.prefetchable() && !b.rom())
-                .mapToLong(PciBars.Bar::size).sum();
+        return bars.stream()
+                .filter(b -> b.memory() && b.mem64() && b.prefetchable() && !b.rom())
+                .mapToLong(PciBars.Bar::size)
+                .sum();
     }
 
     private static DeviceVerdict bars(PciAddress a, Path dir, List<PciBars.Bar> bars) {
@@ -103,7 +110,9 @@ public final class DeviceDiagnosis {
                 evidence.add(dir.resolve("resource" + b.index() + "_resize").toString());
             }
         }
-        String list = bars.isEmpty() ? "no BARs" : String.join(", ", bars.stream().map(PciBars.Bar::describe).toList());
+        String list = bars.isEmpty()
+                ? "no BARs"
+                : String.join(", ", bars.stream().map(PciBars.Bar::describe).toList());
         return DeviceVerdict.pass("bars", a, list, evidence);
     }
 
@@ -114,18 +123,27 @@ public final class DeviceDiagnosis {
             return Optional.empty();
         }
         if (iomem.get().hidden()) {
-            return d.baseClass() == 0x03 ? Optional.of(DeviceVerdict.warn("boot-framebuffer", d.address(),
-                    "cannot tell whether a boot framebuffer holds one of its BARs: " + file + " hides addresses from "
-                            + "this user", List.of(file + " (all ranges 0)"), "run 'vmlaunch check' as root"))
+            return d.baseClass() == 0x03
+                    ? Optional.of(DeviceVerdict.warn(
+                            "boot-framebuffer",
+                            d.address(),
+                            "cannot tell whether a boot framebuffer holds one of its BARs: " + file
+                                    + " hides addresses from " + "this user",
+                            List.of(file + " (all ranges 0)"),
+                            "run 'vmlaunch check' as root"))
                     : Optional.empty();
         }
         for (PciBars.Bar b : bars) {
             for (BootFramebuffer.Region r : iomem.get().framebuffers()) {
                 if (b.memory() && r.overlaps(b.start(), b.end())) {
-                    return Optional.of(DeviceVerdict.fail("boot-framebuffer", d.address(), "the boot framebuffer \""
-                            + r.name() + "\" holds " + (b.rom() ? "its ROM" : "its BAR " + b.index())
-                            + String.format(" [mem 0x%x-0x%x]", b.start(), b.end()) + ": vfio-pci cannot reserve it "
-                            + "(\"BAR " + b.index() + ": can't reserve\") and the guest's driver fails",
+                    return Optional.of(DeviceVerdict.fail(
+                            "boot-framebuffer",
+                            d.address(),
+                            "the boot framebuffer \""
+                                    + r.name() + "\" holds " + (b.rom() ? "its ROM" : "its BAR " + b.index())
+                                    + String.format(" [mem 0x%x-0x%x]", b.start(), b.end())
+                                    + ": vfio-pci cannot reserve it "
+                                    + "(\"BAR " + b.index() + ": can't reserve\") and the guest's driver fails",
                             List.of(file + ": " + r, d.address() + " " + b.describe()),
                             "add video=efifb:off (or initcall_blacklist=sysfb_init on Linux 5.15+, where sysfb "
                                     + "registers simple-framebuffer) to GRUB_CMDLINE_LINUX_DEFAULT " + HostDoctor.GRUB
@@ -133,7 +151,7 @@ public final class DeviceDiagnosis {
                 }
             }
         }
-        return Optional.of(DeviceVerdict.pass("boot-framebuffer", d.address(), "no boot framebuffer in its BARs",
-                List.of(file.toString())));
+        return Optional.of(DeviceVerdict.pass(
+                "boot-framebuffer", d.address(), "no boot framebuffer in its BARs", List.of(file.toString())));
     }
 }

@@ -12,8 +12,8 @@ import java.util.List;
  * @param evidence what was read, e.g. {@code /sys/bus/pci/devices/0000:01:00.0/reset_method = "bus"}
  * @param remedy   null on pass
  */
-public record DeviceVerdict(String id, PciAddress device, DoctorCheck.Status status, String detail,
-        List<String> evidence, String remedy) {
+public record DeviceVerdict(
+        String id, PciAddress device, DoctorCheck.Status status, String detail, List<String> evidence, String remedy) {
 
     public DeviceVerdict {
         evidence = List.copyOf(evidence);

@@ -19,13 +19,15 @@ import java.util.Map;
  * must stop us here.
  */
 public final class GuestReadiness {
-    private GuestReadiness() {
-    }
+    private GuestReadiness() {}
 
     /**
      * @param summary one line per passthrough device: its group and the other members (printed by check)
      */
-    public record Report(List<String> configProblems, List<Problem> hostProblems, List<String> summary,
+    public record Report(
+            List<String> configProblems,
+            List<Problem> hostProblems,
+            List<String> summary,
             List<DeviceVerdict> verdicts) {
         public boolean ok() {
             return configProblems.isEmpty() && hostProblems.stream().noneMatch(Problem::isError);
@@ -41,8 +43,12 @@ public final class GuestReadiness {
                 return;
             }
             List<String> all = new ArrayList<>(configProblems);
-            hostProblems.stream().filter(Problem::isError).forEach(p -> all.add(p.message()
-                    + (p.remedy() == null || p.remedy().isEmpty() ? "" : System.lineSeparator() + "  fix: " + p.remedy())));
+            hostProblems.stream()
+                    .filter(Problem::isError)
+                    .forEach(p -> all.add(p.message()
+                            + (p.remedy() == null || p.remedy().isEmpty()
+                                    ? ""
+                                    : System.lineSeparator() + "  fix: " + p.remedy())));
             int code = configProblems.isEmpty() ? ExitCodes.HOST_NOT_READY : ExitCodes.USAGE;
             throw new VmlaunchException(code, String.join(System.lineSeparator() + "vmlaunch: ", all));
         }
@@ -53,14 +59,17 @@ public final class GuestReadiness {
         List<Problem> host = new ArrayList<>();
         String binary = spec.binaryOrDefault();
         if (Executables.find(binary, env.get("PATH")).isEmpty()) {
-            host.add(Problem.error(binary + " not found" + (binary.contains("/") ? "" : " on PATH"),
-                    Executables.installHint(binary)));
+            host.add(Problem.error(
+                    binary + " not found" + (binary.contains("/") ? "" : " on PATH"), Executables.installHint(binary)));
         }
         Arch hostArch = Arch.host().orElse(null);
         boolean usesKvm = spec.vmm() == Vmm.LKVM || spec.accel() == Accel.KVM;
         if (usesKvm && hostArch != null && hostArch != spec.arch()) {
-            host.add(Problem.error("KVM cannot run an " + spec.arch().json() + " guest on this " + hostArch.json() + " host",
-                    spec.vmm() == Vmm.QEMU ? "set \"accel\": \"tcg\" (emulation, slow)" : "use vmm qemu with accel tcg"));
+            host.add(Problem.error(
+                    "KVM cannot run an " + spec.arch().json() + " guest on this " + hostArch.json() + " host",
+                    spec.vmm() == Vmm.QEMU
+                            ? "set \"accel\": \"tcg\" (emulation, slow)"
+                            : "use vmm qemu with accel tcg"));
         }
         List<String> summary = List.of();
         List<DeviceVerdict> verdicts = List.of();
@@ -74,7 +83,8 @@ public final class GuestReadiness {
             verdicts = devices.verdicts();
         }
         host.addAll(ShareXattrCheck.problemsFor(spec));
-        AffinityCheck affinity = new AffinityCheck(new Sysfs(HostRoots.fromEnvironment(env).sysfs()));
+        AffinityCheck affinity =
+                new AffinityCheck(new Sysfs(HostRoots.fromEnvironment(env).sysfs()));
         host.addAll(affinity.problemsFor(spec, env.get("PATH")));
         List<DeviceVerdict> all = new ArrayList<>(verdicts);
         List<String> lines = new ArrayList<>(summary);

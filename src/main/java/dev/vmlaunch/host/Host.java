@@ -13,8 +13,16 @@ import java.util.Optional;
  *
  * @param vfio the VFIO ioctl proof; empty until {@code dev.vmlaunch.vfio} provides one
  */
-public record Host(HostRoots roots, Path stateRoot, boolean root, String arch, PciBus bus, ModuleLoader modules,
-        InterfaceAddresses addresses, Optional<VfioProof> vfio, PciIds names) {
+public record Host(
+        HostRoots roots,
+        Path stateRoot,
+        boolean root,
+        String arch,
+        PciBus bus,
+        ModuleLoader modules,
+        InterfaceAddresses addresses,
+        Optional<VfioProof> vfio,
+        PciIds names) {
 
     /** The real host, from the environment (VMLAUNCH_SYSFS, VMLAUNCH_DEV, VMLAUNCH_PROC, VMLAUNCH_STATE). */
     public static Host system() {
@@ -24,8 +32,16 @@ public record Host(HostRoots roots, Path stateRoot, boolean root, String arch, P
     public static Host system(Optional<VfioProof> vfio) {
         HostRoots roots = HostRoots.fromEnvironment();
         Sysfs sysfs = new Sysfs(roots.sysfs());
-        return new Host(roots, dev.vmlaunch.state.StateRoot.resolve(), Users.isRoot(), HostDoctor.hostArch(), new SysfsPciBus(sysfs),
-                new ModprobeLoader(), InterfaceAddresses.system(), vfio, PciIds.system());
+        return new Host(
+                roots,
+                dev.vmlaunch.state.StateRoot.resolve(),
+                Users.isRoot(),
+                HostDoctor.hostArch(),
+                new SysfsPciBus(sysfs),
+                new ModprobeLoader(),
+                InterfaceAddresses.system(),
+                vfio,
+                PciIds.system());
     }
 
     public Sysfs sysfs() {
@@ -45,7 +61,8 @@ public record Host(HostRoots roots, Path stateRoot, boolean root, String arch, P
     }
 
     public DeviceBinder binder() {
-        return new DeviceBinder(sysfs(), bus, modules, bindStore(), usage(), new VfioHolders(roots.proc(), roots.dev()));
+        return new DeviceBinder(
+                sysfs(), bus, modules, bindStore(), usage(), new VfioHolders(roots.proc(), roots.dev()));
     }
 
     public PassthroughCheck passthroughCheck() {

@@ -22,15 +22,17 @@ public final class HostDeviceCustody implements DeviceCustody {
     /** The real host's custody, with its bind records in {@code stateRoot}. */
     public static HostDeviceCustody open(Path stateRoot) {
         Host h = Host.system(Optional.empty());
-        Host at = new Host(h.roots(), stateRoot, h.root(), h.arch(), h.bus(), h.modules(), h.addresses(), h.vfio(),
-                h.names());
+        Host at = new Host(
+                h.roots(), stateRoot, h.root(), h.arch(), h.bus(), h.modules(), h.addresses(), h.vfio(), h.names());
         return new HostDeviceCustody(at.binder());
     }
 
     @Override
     public List<PciAddress> bindForGuest(GuestSpec spec) {
-        List<PciAddress> managed = spec.passthrough().stream().filter(GuestSpec.Passthrough::managed)
-                .map(GuestSpec.Passthrough::host).toList();
+        List<PciAddress> managed = spec.passthrough().stream()
+                .filter(GuestSpec.Passthrough::managed)
+                .map(GuestSpec.Passthrough::host)
+                .toList();
         if (managed.isEmpty()) {
             return List.of();
         }
@@ -45,7 +47,9 @@ public final class HostDeviceCustody implements DeviceCustody {
 
     @Override
     public List<PciAddress> heldFor(String guest) {
-        return binder.records().stream().filter(r -> guest.equals(r.owner())).map(r -> PciAddress.parse(r.address()))
+        return binder.records().stream()
+                .filter(r -> guest.equals(r.owner()))
+                .map(r -> PciAddress.parse(r.address()))
                 .toList();
     }
 
@@ -53,8 +57,10 @@ public final class HostDeviceCustody implements DeviceCustody {
     public void restore(String guest, List<PciAddress> devices) {
         RestoreResult r = binder.restore(devices);
         if (!r.ok()) {
-            throw VmlaunchException.failure("could not give back " + r.failures().stream()
-                    .map(f -> f.address() + " (" + f.message() + ")").collect(Collectors.joining(", "))
+            throw VmlaunchException.failure("could not give back "
+                    + r.failures().stream()
+                            .map(f -> f.address() + " (" + f.message() + ")")
+                            .collect(Collectors.joining(", "))
                     + " of guest \"" + guest + "\"; 'vmlaunch unbind' retries");
         }
     }

@@ -1,7 +1,6 @@
 package dev.vmlaunch.host;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -66,13 +65,19 @@ public final class HostDoctor {
     /** The limits VFIO pins guest memory against; a guest's own budget is compared by 'vmlaunch check'. */
     private DoctorCheck memlock() {
         MemlockBudget.Limits l = MemlockBudget.Limits.of(roots.proc());
-        String soft = l.soft().isEmpty() ? "unlimited" : HostPreflight.human(l.soft().getAsLong());
-        String hard = l.hard().isEmpty() ? "unlimited" : HostPreflight.human(l.hard().getAsLong());
+        String soft =
+                l.soft().isEmpty() ? "unlimited" : HostPreflight.human(l.soft().getAsLong());
+        String hard =
+                l.hard().isEmpty() ? "unlimited" : HostPreflight.human(l.hard().getAsLong());
         String entries = Sysfs.attribute(roots.sysfs().resolve("module/vfio_iommu_type1/parameters"), "dma_entry_limit")
-                .map(v -> "; vfio_iommu_type1.dma_entry_limit=" + v).orElse("");
-        return DoctorCheck.pass("memlock", "RLIMIT_MEMLOCK soft " + soft + ", hard " + hard + " (" + l.evidence() + ")"
-                + entries + "; root is not limited, and the supervisor raises a VMM's soft limit to its guest's budget "
-                + "with prlimit ('vmlaunch check GUEST' compares)");
+                .map(v -> "; vfio_iommu_type1.dma_entry_limit=" + v)
+                .orElse("");
+        return DoctorCheck.pass(
+                "memlock",
+                "RLIMIT_MEMLOCK soft " + soft + ", hard " + hard + " (" + l.evidence() + ")"
+                        + entries
+                        + "; root is not limited, and the supervisor raises a VMM's soft limit to its guest's budget "
+                        + "with prlimit ('vmlaunch check GUEST' compares)");
     }
 
     /** The before-launch verdicts of every device already on vfio-pci: what a guest would get. */
@@ -115,8 +120,11 @@ public final class HostDoctor {
     private DoctorCheck cpu(boolean arm, boolean kvmUsable) {
         String id = "cpu-virtualization";
         if (arm) {
-            return kvmUsable ? DoctorCheck.pass(id, "the kernel runs at EL2 (KVM is up)")
-                    : DoctorCheck.fail(id, "KVM is not up: the kernel may not have started at EL2",
+            return kvmUsable
+                    ? DoctorCheck.pass(id, "the kernel runs at EL2 (KVM is up)")
+                    : DoctorCheck.fail(
+                            id,
+                            "KVM is not up: the kernel may not have started at EL2",
                             "boot the kernel at EL2 (firmware setting) with KVM built in or as a module");
         }
         String flags = cpuFlags();
@@ -127,10 +135,14 @@ public final class HostDoctor {
             return DoctorCheck.pass(id, "AMD-V (svm)");
         }
         String remedy = "enable Intel VT-x (Advanced / CPU Configuration > Intel Virtualization Technology) or "
-                + "AMD SVM in the BIOS/UEFI" + (inVm() ? "; in a VM, enable nested virtualization on the outer host" : "");
+                + "AMD SVM in the BIOS/UEFI"
+                + (inVm() ? "; in a VM, enable nested virtualization on the outer host" : "");
         if (kvmUsable) {
-            return DoctorCheck.warn(id, "the CPU flags show neither vmx nor svm, yet /dev/kvm works "
-                    + "(a paravirtual KVM such as PVM? it may not boot every guest kernel)", remedy);
+            return DoctorCheck.warn(
+                    id,
+                    "the CPU flags show neither vmx nor svm, yet /dev/kvm works "
+                            + "(a paravirtual KVM such as PVM? it may not boot every guest kernel)",
+                    remedy);
         }
         return DoctorCheck.fail(id, "the CPU flags show neither vmx (Intel VT-x) nor svm (AMD-V)", remedy);
     }
@@ -138,17 +150,26 @@ public final class HostDoctor {
     private DoctorCheck kvm(boolean arm) {
         Path kvm = roots.dev().resolve("kvm");
         try {
-            Files.newByteChannel(kvm, StandardOpenOption.READ, StandardOpenOption.WRITE).close();
+            Files.newByteChannel(kvm, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                    .close();
             return DoctorCheck.pass("kvm", kvm + " opens read-write");
         } catch (NoSuchFileException e) {
-            return DoctorCheck.fail("kvm", "no " + kvm, arm ? "load kvm ('sudo modprobe kvm') and boot at EL2"
-                    : "'sudo modprobe " + (amd() ? "kvm_amd" : "kvm_intel") + "'; if it fails, virtualization is off in "
-                            + "the BIOS/UEFI (see cpu-virtualization)");
+            return DoctorCheck.fail(
+                    "kvm",
+                    "no " + kvm,
+                    arm
+                            ? "load kvm ('sudo modprobe kvm') and boot at EL2"
+                            : "'sudo modprobe " + (amd() ? "kvm_amd" : "kvm_intel")
+                                    + "'; if it fails, virtualization is off in "
+                                    + "the BIOS/UEFI (see cpu-virtualization)");
         } catch (AccessDeniedException e) {
-            return DoctorCheck.fail("kvm", "this user cannot open " + kvm,
+            return DoctorCheck.fail(
+                    "kvm",
+                    "this user cannot open " + kvm,
                     "'sudo usermod -aG kvm $USER' and log in again, or run as root");
         } catch (IOException | UnsupportedOperationException e) {
-            return DoctorCheck.fail("kvm", "cannot open " + kvm + ": " + e.getMessage(), "check the kernel log (dmesg | grep -i kvm)");
+            return DoctorCheck.fail(
+                    "kvm", "cannot open " + kvm + ": " + e.getMessage(), "check the kernel log (dmesg | grep -i kvm)");
         }
     }
 
@@ -165,7 +186,9 @@ public final class HostDoctor {
             return DoctorCheck.pass("iommu", detail);
         }
         if (arm) {
-            return DoctorCheck.fail("iommu", "no IOMMU is active (" + roots.sysfs().resolve("class/iommu") + " is empty)",
+            return DoctorCheck.fail(
+                    "iommu",
+                    "no IOMMU is active (" + roots.sysfs().resolve("class/iommu") + " is empty)",
                     "the SMMU must be described by the firmware (device tree or ACPI IORT) and the arm-smmu-v3 driver "
                             + "built; for a QEMU host: -M virt,iommu=smmuv3");
         }
@@ -175,18 +198,29 @@ public final class HostDoctor {
         if (cmdline.hasOption(amd() ? "amd_iommu" : "intel_iommu", "off") || cmdline.hasOption("iommu", "off")) {
             remedy.append("remove ").append(off).append(" / iommu=off from the kernel command line; ");
         }
-        if (!cmdline.value("intel_iommu").isPresent() && !cmdline.value("amd_iommu").isPresent()) {
-            remedy.append("add ").append(flag).append(" iommu=pt to GRUB_CMDLINE_LINUX_DEFAULT ").append(GRUB).append("; ");
+        if (!cmdline.value("intel_iommu").isPresent()
+                && !cmdline.value("amd_iommu").isPresent()) {
+            remedy.append("add ")
+                    .append(flag)
+                    .append(" iommu=pt to GRUB_CMDLINE_LINUX_DEFAULT ")
+                    .append(GRUB)
+                    .append("; ");
         }
-        remedy.append("enable ").append(amd() ? "AMD-Vi (IOMMU)" : intel() ? "VT-d" : "VT-d / AMD-Vi")
-                .append(" in the BIOS/UEFI").append(amd() ? " (e.g. Advanced / AMD CBS > NBIO > IOMMU = Enabled)"
-                        : " (e.g. Advanced / System Agent Configuration > VT-d = Enabled)");
+        remedy.append("enable ")
+                .append(amd() ? "AMD-Vi (IOMMU)" : intel() ? "VT-d" : "VT-d / AMD-Vi")
+                .append(" in the BIOS/UEFI")
+                .append(
+                        amd()
+                                ? " (e.g. Advanced / AMD CBS > NBIO > IOMMU = Enabled)"
+                                : " (e.g. Advanced / System Agent Configuration > VT-d = Enabled)");
         if (inVm()) {
             remedy.append("; in a VM the hypervisor must provide a vIOMMU (QEMU: -M q35,kernel-irqchip=split "
                     + "-device intel-iommu,intremap=on,caching-mode=on)");
         }
-        return DoctorCheck.fail("iommu", "no IOMMU is active (" + roots.sysfs().resolve("class/iommu")
-                + " is empty, no IOMMU groups)", remedy.toString());
+        return DoctorCheck.fail(
+                "iommu",
+                "no IOMMU is active (" + roots.sysfs().resolve("class/iommu") + " is empty, no IOMMU groups)",
+                remedy.toString());
     }
 
     private DoctorCheck interruptRemapping(boolean iommuUp) {
@@ -198,16 +232,21 @@ public final class HostDoctor {
         if (!iommuUp) {
             return DoctorCheck.fail(id, "no IOMMU, so no interrupt remapping", "see the iommu check");
         }
-        if (cmdline.has("nointremap") || cmdline.value("intremap").map("off"::equals).orElse(false)) {
-            return DoctorCheck.fail(id, "interrupt remapping is switched off on the kernel command line",
+        if (cmdline.has("nointremap")
+                || cmdline.value("intremap").map("off"::equals).orElse(false)) {
+            return DoctorCheck.fail(
+                    id,
+                    "interrupt remapping is switched off on the kernel command line",
                     "remove intremap=off / nointremap from GRUB_CMDLINE_LINUX_DEFAULT " + GRUB);
         }
         String remedy = "interrupt remapping comes with VT-d / AMD-Vi: enable it in the BIOS/UEFI (an x2APIC opt-out "
                 + "there can disable it); VFIO refuses devices without it unless vfio_iommu_type1 allow_unsafe_interrupts=1"
                 + " is set, which lets a device forge MSIs";
         if (intelEcapSaysIrSupported()) {
-            return DoctorCheck.warn(id, "the IOMMU supports interrupt remapping but no remapped interrupts are in "
-                    + "/proc/interrupts", remedy);
+            return DoctorCheck.warn(
+                    id,
+                    "the IOMMU supports interrupt remapping but no remapped interrupts are in " + "/proc/interrupts",
+                    remedy);
         }
         return DoctorCheck.fail(id, "no remapped interrupts (no IR- chips in /proc/interrupts)", remedy);
     }
@@ -231,7 +270,9 @@ public final class HostDoctor {
         }
         smmus.sort(null);
         return smmus.isEmpty()
-                ? DoctorCheck.fail("smmuv3", "no SMMUv3 is bound (no smmu3.* IOMMU, no arm-smmu-v3 device)",
+                ? DoctorCheck.fail(
+                        "smmuv3",
+                        "no SMMUv3 is bound (no smmu3.* IOMMU, no arm-smmu-v3 device)",
                         "enable the SMMU in the firmware and the kernel (CONFIG_ARM_SMMU_V3); for a QEMU host: "
                                 + "-M virt,iommu=smmuv3")
                 : DoctorCheck.pass("smmuv3", String.join(", ", smmus));
@@ -248,7 +289,9 @@ public final class HostDoctor {
         if (InterruptIsolation.madtHasIts(roots.sysfs().resolve("firmware/acpi/tables/APIC"))) {
             return DoctorCheck.pass(id, "the ACPI MADT lists a GIC ITS");
         }
-        return DoctorCheck.fail(id, "no GICv3 ITS found (no ITS-MSI interrupts, no gic-v3-its in the device tree or MADT)",
+        return DoctorCheck.fail(
+                id,
+                "no GICv3 ITS found (no ITS-MSI interrupts, no gic-v3-its in the device tree or MADT)",
                 "VFIO needs MSI isolation, which the ITS gives: use a GICv3 with ITS (for QEMU: -M virt,gic-version=3,its=on;"
                         + " for lkvm: --irqchip gicv3-its)");
     }
@@ -261,9 +304,12 @@ public final class HostDoctor {
             return DoctorCheck.pass(id, "vfio_iommu_type1 is not loaded (allow_unsafe_interrupts not set)");
         }
         if (v.get().equals("Y") || v.get().equals("1")) {
-            return DoctorCheck.warn(id, "vfio_iommu_type1 allow_unsafe_interrupts=Y: a passed-through device can forge "
-                    + "MSIs and attack the host", "remove 'options vfio_iommu_type1 allow_unsafe_interrupts=1' from "
-                    + "/etc/modprobe.d/ and reboot, once interrupt remapping works");
+            return DoctorCheck.warn(
+                    id,
+                    "vfio_iommu_type1 allow_unsafe_interrupts=Y: a passed-through device can forge "
+                            + "MSIs and attack the host",
+                    "remove 'options vfio_iommu_type1 allow_unsafe_interrupts=1' from "
+                            + "/etc/modprobe.d/ and reboot, once interrupt remapping works");
         }
         return DoctorCheck.pass(id, "allow_unsafe_interrupts=N");
     }
@@ -272,17 +318,22 @@ public final class HostDoctor {
         String modules = read(roots.proc().resolve("modules"));
         List<String> missing = new ArrayList<>();
         for (String m : List.of("vfio", "vfio_iommu_type1", "vfio_pci")) {
-            boolean loaded = ("\n" + modules).contains("\n" + m + " ") || Files.isDirectory(roots.sysfs().resolve("module").resolve(m));
+            boolean loaded = ("\n" + modules).contains("\n" + m + " ")
+                    || Files.isDirectory(roots.sysfs().resolve("module").resolve(m));
             if (!loaded) {
                 missing.add(m);
             }
         }
         boolean container = Files.exists(roots.dev().resolve("vfio/vfio"));
         if (missing.isEmpty()) {
-            return DoctorCheck.pass("vfio-modules", "vfio, vfio_iommu_type1, vfio_pci loaded"
-                    + (container ? "; " + roots.dev().resolve("vfio/vfio") + " exists" : ""));
+            return DoctorCheck.pass(
+                    "vfio-modules",
+                    "vfio, vfio_iommu_type1, vfio_pci loaded"
+                            + (container ? "; " + roots.dev().resolve("vfio/vfio") + " exists" : ""));
         }
-        return DoctorCheck.warn("vfio-modules", "not loaded: " + String.join(", ", missing),
+        return DoctorCheck.warn(
+                "vfio-modules",
+                "not loaded: " + String.join(", ", missing),
                 "'sudo modprobe vfio-pci' (vmlaunch bind loads it when needed); to load it at boot see "
                         + "'vmlaunch host persist BDF...' (initramfs modules, /etc/modprobe.d/vfio.conf)");
     }
@@ -312,7 +363,9 @@ public final class HostDoctor {
     }
 
     private static String human(long kb) {
-        return kb % (1024 * 1024) == 0 ? kb / (1024 * 1024) + " GiB" : kb % 1024 == 0 ? kb / 1024 + " MiB" : kb + " KiB";
+        return kb % (1024 * 1024) == 0
+                ? kb / (1024 * 1024) + " GiB"
+                : kb % 1024 == 0 ? kb / 1024 + " MiB" : kb + " KiB";
     }
 
     private static String read(Path p) {

@@ -33,7 +33,8 @@ public final class HostPreflight {
             Path container = roots.dev().resolve("vfio/vfio");
             boolean anyManaged = spec.passthrough().stream().anyMatch(GuestSpec.Passthrough::managed);
             if (!Files.exists(container) && !anyManaged) {
-                out.add(Problem.error("no " + container + ": VFIO is not loaded"
+                out.add(Problem.error(
+                        "no " + container + ": VFIO is not loaded"
                                 + (spec.vmm() == Vmm.LKVM ? " (lkvm would boot the guest without its devices)" : ""),
                         "'sudo modprobe vfio-pci' and bind the devices ('vmlaunch bind'), or set \"managed\": true"));
             }
@@ -63,11 +64,13 @@ public final class HostPreflight {
         long need = budget.bytes();
         if (!limits.canRaiseTo(need)) {
             long kib = (need + 1023) / 1024;
-            out.add(Problem.error("the locked-memory limit is " + human(limits.hard().getAsLong()) + " but VFIO pins the "
+            out.add(Problem.error(
+                    "the locked-memory limit is " + human(limits.hard().getAsLong()) + " but VFIO pins the "
                             + "guest's RAM: " + human(need) + " needed (" + budget.breakdown() + "); read: "
                             + limits.evidence() + ", hard limit",
                     "raise it for good in /etc/security/limits.conf ('<user> hard memlock " + kib + "' and "
-                            + "'<user> soft memlock " + kib + "', then log in again; 'ulimit -l " + kib + "' works only "
+                            + "'<user> soft memlock " + kib + "', then log in again; 'ulimit -l " + kib
+                            + "' works only "
                             + "up to the hard limit), or run as root"));
         }
     }
@@ -80,18 +83,22 @@ public final class HostPreflight {
         Path param = roots.sysfs().resolve("module/vfio_iommu_type1/parameters/dma_entry_limit");
         long limit;
         try {
-            limit = Sysfs.attribute(param.getParent(), "dma_entry_limit").map(Long::parseLong).orElse(65535L);
+            limit = Sysfs.attribute(param.getParent(), "dma_entry_limit")
+                    .map(Long::parseLong)
+                    .orElse(65535L);
         } catch (NumberFormatException e) {
             return;
         }
         long worst = budget.worstCaseDmaEntries(spec);
         if (worst > limit) {
-            out.add(Problem.warning("with a vIOMMU, a guest that maps all its " + spec.memoryMiB() + " MiB in 4 KiB pages "
-                    + "(iommu=pt in the guest, DPDK) needs " + worst + " DMA mappings but vfio_iommu_type1.dma_entry_limit is "
-                    + limit + ": VFIO_MAP_DMA would fail with ENOSPC (read: " + param
-                    + (Files.exists(param) ? "" : ", not loaded: the default") + ")",
-                    "'options vfio_iommu_type1 dma_entry_limit=" + worst + "' in /etc/modprobe.d/vfio.conf, then reload "
-                            + "vfio_iommu_type1 (or reboot)"));
+            out.add(Problem.warning(
+                    "with a vIOMMU, a guest that maps all its " + spec.memoryMiB() + " MiB in 4 KiB pages "
+                            + "(iommu=pt in the guest, DPDK) needs " + worst
+                            + " DMA mappings but vfio_iommu_type1.dma_entry_limit is "
+                            + limit + ": VFIO_MAP_DMA would fail with ENOSPC (read: " + param
+                            + (Files.exists(param) ? "" : ", not loaded: the default") + ")",
+                    "'options vfio_iommu_type1 dma_entry_limit=" + worst
+                            + "' in /etc/modprobe.d/vfio.conf, then reload " + "vfio_iommu_type1 (or reboot)"));
         }
     }
 
@@ -104,14 +111,18 @@ public final class HostPreflight {
         Path kvm = roots.dev().resolve("kvm");
         try {
             // Opening it read-write is what a VMM does first; that it opens is the check.
-            Files.newByteChannel(kvm, StandardOpenOption.READ, StandardOpenOption.WRITE).close();
+            Files.newByteChannel(kvm, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                    .close();
         } catch (NoSuchFileException e) {
-            out.add(Problem.error("no " + kvm + ": KVM is not available",
+            out.add(Problem.error(
+                    "no " + kvm + ": KVM is not available",
                     "'sudo modprobe kvm_intel' (or kvm_amd); if that fails, enable VT-x / AMD-V in the firmware; "
                             + "or run the guest with \"accel\": \"tcg\" (qemu)"));
         } catch (AccessDeniedException e) {
-            out.add(Problem.error("this user cannot open " + kvm, "add the user to the kvm group "
-                    + "('sudo usermod -aG kvm $USER', then log in again), or run as root"));
+            out.add(Problem.error(
+                    "this user cannot open " + kvm,
+                    "add the user to the kvm group "
+                            + "('sudo usermod -aG kvm $USER', then log in again), or run as root"));
         } catch (IOException | UnsupportedOperationException e) {
             out.add(Problem.error("cannot open " + kvm + ": " + e.getMessage(), "check 'vmlaunch host check'"));
         }

@@ -44,8 +44,11 @@ public final class HostUsage {
         // Disks below any device count (AHCI, NVMe, virtio-blk, a USB stick behind xHCI).
         Blocks blocks = blocksBelow(dir.get());
         if (!blocks.names().isEmpty()) {
-            out.addAll(storageReasons(blocks, d.baseClass() == 0x01 ? "it is a storage controller with mounted filesystems: "
-                    : "its disks hold mounted filesystems: "));
+            out.addAll(storageReasons(
+                    blocks,
+                    d.baseClass() == 0x01
+                            ? "it is a storage controller with mounted filesystems: "
+                            : "its disks hold mounted filesystems: "));
         }
         if (d.baseClass() == 0x02) {
             out.addAll(networkReasons(dir.get()));
@@ -54,8 +57,7 @@ public final class HostUsage {
     }
 
     /** The block devices below a PCI device and those stacked on them, with their MAJ:MIN numbers. */
-    record Blocks(Set<String> names, Map<String, String> byNumber) {
-    }
+    record Blocks(Set<String> names, Map<String, String> byNumber) {}
 
     Blocks blocksBelow(Path deviceDir) {
         Map<String, String> devNumbers = new LinkedHashMap<>();
@@ -95,17 +97,19 @@ public final class HostUsage {
                     case "btrfs" -> {
                         Optional<Set<String>> devs = btrfsDevices(m.source());
                         if (devs.isEmpty()) {
-                            unknown.add("cannot tell which devices back " + m.describe() + " (btrfs on " + m.source() + ")");
+                            unknown.add("cannot tell which devices back " + m.describe() + " (btrfs on " + m.source()
+                                    + ")");
                         } else {
-                            devs.get().stream().filter(blocks.names()::contains).findFirst()
+                            devs.get().stream()
+                                    .filter(blocks.names()::contains)
+                                    .findFirst()
                                     .ifPresent(n -> mounted.add(n + " on " + m.mountPoint() + " (btrfs)"));
                         }
                     }
                     case "zfs" -> unknown.add("cannot tell which devices back " + m.describe() + " (zfs)");
-                    // overlay's layers are directories of other mounts, which are checked themselves; tmpfs, proc
-                    // and the like have no disk.
-                    default -> {
-                    }
+                        // overlay's layers are directories of other mounts, which are checked themselves; tmpfs, proc
+                        // and the like have no disk.
+                    default -> {}
                 }
             }
         }
@@ -171,8 +175,10 @@ public final class HostUsage {
         }
         if (dmName != null) {
             for (String n : Sysfs.list(classBlock)) {
-                if (n.startsWith("dm-") && Sysfs.attribute(classBlock.resolve(n).resolve("dm"), "name")
-                        .map(dmName::equals).orElse(false)) {
+                if (n.startsWith("dm-")
+                        && Sysfs.attribute(classBlock.resolve(n).resolve("dm"), "name")
+                                .map(dmName::equals)
+                                .orElse(false)) {
                     return Optional.of(n);
                 }
             }
@@ -196,7 +202,8 @@ public final class HostUsage {
             List<String> chain = new ArrayList<>(List.of(iface));
             chain.addAll(stack.uppers(iface));
             for (String x : chain) {
-                String who = x.equals(iface) ? "it is a network controller whose interface " + iface
+                String who = x.equals(iface)
+                        ? "it is a network controller whose interface " + iface
                         : "it is a network controller whose interface " + iface + " is part of " + x + ", which";
                 if (defaultRoute.isPresent() && defaultRoute.get().contains(x)) {
                     out.add(who + " carries the default route");

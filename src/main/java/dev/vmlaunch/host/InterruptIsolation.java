@@ -28,11 +28,10 @@ public final class InterruptIsolation {
      * @param isolated MSIs are remapped (x86) or go through an ITS (Arm)
      * @param unsafe   allow_unsafe_interrupts=Y: VFIO works without isolation, unsafely
      */
-    public record Assessment(boolean known, boolean isolated, boolean unsafe, boolean hardwareCan, List<String> evidence) {
-    }
+    public record Assessment(
+            boolean known, boolean isolated, boolean unsafe, boolean hardwareCan, List<String> evidence) {}
 
-    private InterruptIsolation() {
-    }
+    private InterruptIsolation() {}
 
     public static Assessment assess(HostRoots roots, boolean arm) {
         List<String> evidence = new ArrayList<>();
@@ -41,8 +40,12 @@ public final class InterruptIsolation {
         boolean isolated = false;
         boolean hardware = false;
         if (table.isPresent()) {
-            long rows = table.get().lines().filter(l -> arm ? l.contains("ITS-MSI") : l.contains(" IR-")).count();
-            evidence.add(interrupts + ": " + rows + (arm ? " ITS-MSI" : " remapped (IR-)") + " row" + (rows == 1 ? "" : "s"));
+            long rows = table.get()
+                    .lines()
+                    .filter(l -> arm ? l.contains("ITS-MSI") : l.contains(" IR-"))
+                    .count();
+            evidence.add(interrupts + ": " + rows + (arm ? " ITS-MSI" : " remapped (IR-)") + " row"
+                    + (rows == 1 ? "" : "s"));
             isolated = rows > 0;
         } else {
             evidence.add(interrupts + ": not readable");
@@ -90,18 +93,30 @@ public final class InterruptIsolation {
         }
         for (GuestSpec.Passthrough p : spec.passthrough()) {
             if (a.isolated()) {
-                out.add(DeviceVerdict.pass(ID, p.host(), arm ? "MSIs go through a GICv3 ITS"
-                        : "MSIs are remapped (interrupt remapping is on)", a.evidence()));
+                out.add(DeviceVerdict.pass(
+                        ID,
+                        p.host(),
+                        arm ? "MSIs go through a GICv3 ITS" : "MSIs are remapped (interrupt remapping is on)",
+                        a.evidence()));
             } else if (a.unsafe()) {
-                out.add(DeviceVerdict.warn(ID, p.host(), "no MSI isolation; VFIO allows it only because "
-                        + "allow_unsafe_interrupts=Y, so the device can forge interrupts to the host", a.evidence(),
+                out.add(DeviceVerdict.warn(
+                        ID,
+                        p.host(),
+                        "no MSI isolation; VFIO allows it only because "
+                                + "allow_unsafe_interrupts=Y, so the device can forge interrupts to the host",
+                        a.evidence(),
                         remedy(arm, a) + ", then drop allow_unsafe_interrupts"));
             } else {
-                out.add(DeviceVerdict.fail(ID, p.host(), "no MSI isolation (" + (arm ? "no GICv3 ITS" : "interrupt "
-                        + "remapping is off") + "): the kernel will refuse VFIO_SET_IOMMU and the VMM fails with \"failed "
-                        + "to set iommu for container: Operation not permitted\"", a.evidence(), remedy(arm, a)
-                        + "; only if the device and the guest are trusted: 'options vfio_iommu_type1 "
-                        + "allow_unsafe_interrupts=1' in /etc/modprobe.d/vfio.conf"));
+                out.add(DeviceVerdict.fail(
+                        ID,
+                        p.host(),
+                        "no MSI isolation (" + (arm ? "no GICv3 ITS" : "interrupt " + "remapping is off")
+                                + "): the kernel will refuse VFIO_SET_IOMMU and the VMM fails with \"failed "
+                                + "to set iommu for container: Operation not permitted\"",
+                        a.evidence(),
+                        remedy(arm, a)
+                                + "; only if the device and the guest are trusted: 'options vfio_iommu_type1 "
+                                + "allow_unsafe_interrupts=1' in /etc/modprobe.d/vfio.conf"));
             }
         }
         return out;
@@ -111,9 +126,10 @@ public final class InterruptIsolation {
         if (arm) {
             return "use a GICv3 with an ITS (QEMU host: -M virt,gic-version=3,its=on)";
         }
-        return (a.hardwareCan() ? "the IOMMU can remap interrupts but it is off: remove intremap=off / nointremap "
-                + "from the kernel command line and enable x2APIC in the firmware"
-                : "enable VT-d / AMD-Vi with interrupt remapping in the firmware")
+        return (a.hardwareCan()
+                        ? "the IOMMU can remap interrupts but it is off: remove intremap=off / nointremap "
+                                + "from the kernel command line and enable x2APIC in the firmware"
+                        : "enable VT-d / AMD-Vi with interrupt remapping in the firmware")
                 + " (in a VM: -device intel-iommu,intremap=on with -M q35,kernel-irqchip=split)";
     }
 

@@ -17,8 +17,7 @@ public record IommuGroup(int id, List<PciDevice> devices, List<OtherMember> othe
     }
 
     /** A non-PCI member: its sysfs name and driver (null when none). */
-    public record OtherMember(String name, String driver) {
-    }
+    public record OtherMember(String name, String driver) {}
 
     public Optional<PciDevice> member(PciAddress address) {
         return devices.stream().filter(d -> d.address().equals(address)).findFirst();

@@ -32,12 +32,14 @@ public final class IommuGroups {
         List<PciDevice> devices = new ArrayList<>();
         List<IommuGroup.OtherMember> others = new ArrayList<>();
         for (String name : sysfs.iommuGroupMembers(id)) {
-            Optional<PciAddress> a = PciAddress.tryParse(name).filter(p -> p.toString().equals(name));
+            Optional<PciAddress> a =
+                    PciAddress.tryParse(name).filter(p -> p.toString().equals(name));
             Optional<PciDevice> d = a.flatMap(sysfs::device);
             if (d.isPresent()) {
                 devices.add(d.get());
             } else {
-                others.add(new IommuGroup.OtherMember(name, sysfs.groupMemberDriver(id, name).orElse(null)));
+                others.add(new IommuGroup.OtherMember(
+                        name, sysfs.groupMemberDriver(id, name).orElse(null)));
             }
         }
         devices.sort((x, y) -> x.address().compareTo(y.address()));

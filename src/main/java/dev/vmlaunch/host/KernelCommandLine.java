@@ -46,6 +46,8 @@ final class KernelCommandLine {
 
     /** Whether a comma-separated option list of {@code name} holds {@code option}, e.g. intel_iommu=on,sm_on. */
     boolean hasOption(String name, String option) {
-        return value(name).map(v -> Arrays.asList(v.split(",")).contains(option)).orElse(false);
+        return value(name)
+                .map(v -> Arrays.asList(v.split(",")).contains(option))
+                .orElse(false);
     }
 }

@@ -32,7 +32,10 @@ public record MemlockBudget(long bytes, String breakdown, boolean viommu, int de
         long total = 0;
         long bars = 0;
         for (GuestSpec.Passthrough p : spec.passthrough()) {
-            long b = sysfs.deviceDir(p.host()).flatMap(PciBars::read).map(MemlockBudget::memoryBars).orElse(0L);
+            long b = sysfs.deviceDir(p.host())
+                    .flatMap(PciBars::read)
+                    .map(MemlockBudget::memoryBars)
+                    .orElse(0L);
             bars += b;
             total += ram + GIB + b;
         }
@@ -42,7 +45,10 @@ public record MemlockBudget(long bytes, String breakdown, boolean viommu, int de
     }
 
     private static long memoryBars(List<PciBars.Bar> bars) {
-        return bars.stream().filter(b -> b.memory() && !b.rom()).mapToLong(PciBars.Bar::size).sum();
+        return bars.stream()
+                .filter(b -> b.memory() && !b.rom())
+                .mapToLong(PciBars.Bar::size)
+                .sum();
     }
 
     /** With a vIOMMU a guest may map its RAM page by page: the worst-case number of DMA entries per device. */
@@ -66,7 +72,9 @@ public record MemlockBudget(long bytes, String breakdown, boolean viommu, int de
             try (InputStream in = Files.newInputStream(f)) {
                 for (String line : new String(in.readNBytes(64 * 1024), StandardCharsets.ISO_8859_1).split("\n")) {
                     if (line.startsWith("Max locked memory")) {
-                        String[] v = line.substring("Max locked memory".length()).trim().split("\\s+");
+                        String[] v = line.substring("Max locked memory".length())
+                                .trim()
+                                .split("\\s+");
                         return new Limits(value(v[0]), value(v.length > 1 ? v[1] : v[0]), f);
                     }
                 }

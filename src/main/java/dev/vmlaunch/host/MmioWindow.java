@@ -1,10 +1,10 @@
 package dev.vmlaunch.host;
 
-import dev.vmlaunch.vmm.QemuCommand;
 import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.PciAddress;
 import dev.vmlaunch.config.Vmm;
+import dev.vmlaunch.vmm.QemuCommand;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -31,18 +31,20 @@ public final class MmioWindow {
     static final long LKVM_X86_END = 0xfec00000L;
     /** 64-bit prefetchable BARs of a slot adding up to this or more get pref64-reserve on their root port. */
     public static final long PREF64_THRESHOLD = 1L << 30;
+
     static final String ID = "mmio-window";
 
-    private MmioWindow() {
-    }
+    private MmioWindow() {}
 
     /** [base, end) of kvmtool's window for this guest; empty for qemu. */
     static Optional<long[]> lkvmWindow(GuestSpec spec) {
         if (spec.vmm() != Vmm.LKVM) {
             return Optional.empty();
         }
-        return Optional.of(spec.arch() == Arch.AARCH64 ? new long[] {LKVM_ARM64_BASE, LKVM_ARM64_END}
-                : new long[] {LKVM_X86_BASE, LKVM_X86_END});
+        return Optional.of(
+                spec.arch() == Arch.AARCH64
+                        ? new long[] {LKVM_ARM64_BASE, LKVM_ARM64_END}
+                        : new long[] {LKVM_X86_BASE, LKVM_X86_END});
     }
 
     /** Where the BARs end when placed largest first, each aligned to its size: the best order there is. */
@@ -58,7 +60,8 @@ public final class MmioWindow {
     }
 
     /** One verdict per device for a kvmtool guest: its BARs, and all the guest's BARs together, against the window. */
-    static List<DeviceVerdict> check(GuestSpec spec, Map<PciAddress, List<PciBars.Bar>> bars, Map<PciAddress, String> evidence) {
+    static List<DeviceVerdict> check(
+            GuestSpec spec, Map<PciAddress, List<PciBars.Bar>> bars, Map<PciAddress, String> evidence) {
         List<DeviceVerdict> out = new ArrayList<>();
         Optional<long[]> w = lkvmWindow(spec);
         List<Long> all = new ArrayList<>();
@@ -73,24 +76,42 @@ public final class MmioWindow {
                 long end = packedEnd(win[0], sizes);
                 long endAll = packedEnd(win[0], all);
                 if (end > win[1]) {
-                    out.add(DeviceVerdict.fail(ID, e.getKey(), "its BARs (" + PciBars.human(sum(sizes))
-                            + " of memory BARs) do not fit " + window + ": kvmtool places even 64-bit BARs there", ev,
-                            shrinkRemedy(e.getValue()) + "or run the guest with \"vmm\": \"qemu\", which maps 64-bit BARs "
+                    out.add(DeviceVerdict.fail(
+                            ID,
+                            e.getKey(),
+                            "its BARs (" + PciBars.human(sum(sizes)) + " of memory BARs) do not fit " + window
+                                    + ": kvmtool places even 64-bit BARs there",
+                            ev,
+                            shrinkRemedy(e.getValue())
+                                    + "or run the guest with \"vmm\": \"qemu\", which maps 64-bit BARs "
                                     + "above 4 GiB"));
                 } else if (endAll > win[1]) {
-                    out.add(DeviceVerdict.fail(ID, e.getKey(), "with the guest's other passthrough devices its BARs do "
-                            + "not fit " + window + " (" + PciBars.human(sum(all)) + " in all)", ev,
+                    out.add(DeviceVerdict.fail(
+                            ID,
+                            e.getKey(),
+                            "with the guest's other passthrough devices its BARs do " + "not fit " + window + " ("
+                                    + PciBars.human(sum(all)) + " in all)",
+                            ev,
                             "pass fewer devices to this guest, " + shrinkRemedy(e.getValue())
                                     + "or use \"vmm\": \"qemu\""));
                 } else {
-                    out.add(DeviceVerdict.pass(ID, e.getKey(), "its BARs fit " + window + " ("
-                            + PciBars.human(endAll - win[0]) + " used by all passthrough BARs)", ev));
+                    out.add(DeviceVerdict.pass(
+                            ID,
+                            e.getKey(),
+                            "its BARs fit " + window + " (" + PciBars.human(endAll - win[0])
+                                    + " used by all passthrough BARs)",
+                            ev));
                 }
             } else {
                 long reserve = pref64Reserve(e.getValue());
-                out.add(DeviceVerdict.pass(ID, e.getKey(), reserve == 0 ? "qemu maps its BARs (no large 64-bit BAR)"
-                        : "its 64-bit prefetchable BARs need " + PciBars.human(reserve) + ": its root port gets "
-                                + "pref64-reserve=" + QemuCommand.qemuSize(reserve), ev));
+                out.add(DeviceVerdict.pass(
+                        ID,
+                        e.getKey(),
+                        reserve == 0
+                                ? "qemu maps its BARs (no large 64-bit BAR)"
+                                : "its 64-bit prefetchable BARs need " + PciBars.human(reserve)
+                                        + ": its root port gets " + "pref64-reserve=" + QemuCommand.qemuSize(reserve),
+                        ev));
             }
         }
         return out;
@@ -119,7 +140,8 @@ public final class MmioWindow {
             if (!b.resizableMiB().isEmpty() && b.resizableMiB().get(0) * PciBars.MIB < b.size()) {
                 int bit = Long.numberOfTrailingZeros(b.resizableMiB().get(0));
                 return "shrink the resizable BAR " + b.index() + " while the device is unbound ('echo " + bit
-                        + " > resource" + b.index() + "_resize' sets " + PciBars.human(b.resizableMiB().get(0) * PciBars.MIB)
+                        + " > resource" + b.index() + "_resize' sets "
+                        + PciBars.human(b.resizableMiB().get(0) * PciBars.MIB)
                         + "), ";
             }
         }
@@ -127,7 +149,10 @@ public final class MmioWindow {
     }
 
     private static List<Long> memorySizes(List<PciBars.Bar> bars) {
-        return bars.stream().filter(b -> b.memory() && !b.rom()).map(PciBars.Bar::size).toList();
+        return bars.stream()
+                .filter(b -> b.memory() && !b.rom())
+                .map(PciBars.Bar::size)
+                .toList();
     }
 
     private static long sum(List<Long> l) {

@@ -20,6 +20,7 @@ public final class ModprobeLoader implements ModuleLoader {
     private static final Pattern MODULE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     /** modprobe's messages are a few lines; more is noise we do not keep in memory. */
     static final int MAX_OUTPUT = 16 * 1024;
+
     private static final Duration REAP = Duration.ofSeconds(5);
 
     private final List<String> command;
@@ -46,15 +47,18 @@ public final class ModprobeLoader implements ModuleLoader {
         p.getOutputStream().close();
         // Read on the side: reading to the end here would wait for modprobe (and anything that inherited its
         // stdout) to close it, which is exactly the wait without a deadline this class must not have.
-        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readCapped(p.getInputStream()),
+        CompletableFuture<String> output = CompletableFuture.supplyAsync(
+                () -> readCapped(p.getInputStream()),
                 r -> daemon(r, "vmlaunch-modprobe-output").start());
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 kill(p);
-                throw new IOException("modprobe " + module + " did not finish in " + String.format(java.util.Locale.ROOT, "%.1f s", timeout.toMillis() / 1000.0)
-                        + "; killed it");
+                throw new IOException("modprobe " + module + " did not finish in "
+                        + String.format(java.util.Locale.ROOT, "%.1f s", timeout.toMillis() / 1000.0) + "; killed it");
             }
-            String text = output.completeOnTimeout("", REAP.toMillis(), TimeUnit.MILLISECONDS).join().trim();
+            String text = output.completeOnTimeout("", REAP.toMillis(), TimeUnit.MILLISECONDS)
+                    .join()
+                    .trim();
             if (p.exitValue() != 0) {
                 throw new IOException("modprobe " + module + " failed (exit " + p.exitValue() + ")"
                         + (text.isEmpty() ? "" : ": " + text));

@@ -20,8 +20,7 @@ final class MountTable {
         }
     }
 
-    private MountTable() {
-    }
+    private MountTable() {}
 
     static List<Mount> parse(List<String> lines) {
         List<Mount> out = new ArrayList<>();
@@ -43,6 +42,9 @@ final class MountTable {
     }
 
     static String unescape(String s) {
-        return s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
+        return s.replace("\\040", " ")
+                .replace("\\011", "\t")
+                .replace("\\012", "\n")
+                .replace("\\134", "\\");
     }
 }

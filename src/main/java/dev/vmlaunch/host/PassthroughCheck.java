@@ -33,7 +33,12 @@ public final class PassthroughCheck {
     }
 
     /** @param diagnosis the before-launch device verdicts (reset, BARs, MMIO window) to add; empty: none */
-    public PassthroughCheck(Sysfs sysfs, Path devRoot, HostUsage usage, Optional<VfioProof> proof, PciIds names,
+    public PassthroughCheck(
+            Sysfs sysfs,
+            Path devRoot,
+            HostUsage usage,
+            Optional<VfioProof> proof,
+            PciIds names,
             Optional<DeviceDiagnosis> diagnosis) {
         this.sysfs = sysfs;
         this.dev = devRoot;
@@ -82,7 +87,8 @@ public final class PassthroughCheck {
             }
             PciDevice d = found.get();
             String driver = DeviceBinder.orNone(d.driver());
-            String binding = Viability.VFIO_PCI.equals(d.driver()) ? "on vfio-pci"
+            String binding = Viability.VFIO_PCI.equals(d.driver())
+                    ? "on vfio-pci"
                     : p.managed() ? "on " + driver + ", bound to vfio-pci at run (managed)" : "on " + driver;
             if (d.iommuGroup() == null) {
                 out.add(PciLabels.labelled(names, d) + ": " + binding + ", no IOMMU group");
@@ -94,10 +100,11 @@ public final class PassthroughCheck {
                 if (m.address().equals(d.address())) {
                     continue;
                 }
-                String verdict = passed.contains(m.address()) ? "passed through too"
-                        : m.isBridge() ? "bridge, does not block"
-                        : Viability.blocks(m) ? "BLOCKS" : "does not block";
-                out.add("  " + PciLabels.labelled(names, m) + " on " + DeviceBinder.orNone(m.driver()) + ": " + verdict);
+                String verdict = passed.contains(m.address())
+                        ? "passed through too"
+                        : m.isBridge() ? "bridge, does not block" : Viability.blocks(m) ? "BLOCKS" : "does not block";
+                out.add("  " + PciLabels.labelled(names, m) + " on " + DeviceBinder.orNone(m.driver()) + ": "
+                        + verdict);
             }
             for (IommuGroup.OtherMember m : g.others()) {
                 out.add("  " + m.name() + " on " + DeviceBinder.orNone(m.driver()) + ": "
@@ -112,34 +119,41 @@ public final class PassthroughCheck {
         return out;
     }
 
-    private void check(GuestSpec.Passthrough p, Set<PciAddress> passed, Set<Integer> groupsReported, List<Problem> out) {
+    private void check(
+            GuestSpec.Passthrough p, Set<PciAddress> passed, Set<Integer> groupsReported, List<Problem> out) {
         PciAddress a = p.host();
         Optional<PciDevice> found = sysfs.device(a);
         if (found.isEmpty()) {
-            out.add(Problem.error("passthrough device " + a + " does not exist on this host",
+            out.add(Problem.error(
+                    "passthrough device " + a + " does not exist on this host",
                     "check the address with 'vmlaunch groups' or 'lspci -D'"));
             return;
         }
         PciDevice d = found.get();
         if (d.isBridge()) {
-            out.add(Problem.error(PciLabels.labelled(names, d) + " is a PCI bridge: VFIO cannot pass bridges",
+            out.add(Problem.error(
+                    PciLabels.labelled(names, d) + " is a PCI bridge: VFIO cannot pass bridges",
                     "pass the device behind it"));
             return;
         }
         if (d.iommuGroup() == null) {
-            out.add(Problem.error(a + " has no IOMMU group: the IOMMU is off",
-                    "enable VT-d / AMD-Vi (SMMU on Arm) in the firmware and the kernel; 'vmlaunch host check' says how"));
+            out.add(
+                    Problem.error(
+                            a + " has no IOMMU group: the IOMMU is off",
+                            "enable VT-d / AMD-Vi (SMMU on Arm) in the firmware and the kernel; 'vmlaunch host check' says how"));
             return;
         }
         int groupId = d.iommuGroup();
         boolean onVfio = Viability.VFIO_PCI.equals(d.driver()) || isVariant(d.driver());
         if (!onVfio && !p.managed()) {
-            out.add(Problem.error(PciLabels.labelled(names, d) + " is bound to " + DeviceBinder.orNone(d.driver())
-                    + ", not vfio-pci", "run 'vmlaunch bind " + a + "', or set \"managed\": true in guest.json"));
+            out.add(Problem.error(
+                    PciLabels.labelled(names, d) + " is bound to " + DeviceBinder.orNone(d.driver()) + ", not vfio-pci",
+                    "run 'vmlaunch bind " + a + "', or set \"managed\": true in guest.json"));
         }
         if (!onVfio && p.managed()) {
             for (String why : usage.reasons(d)) {
-                out.add(Problem.error("run would take " + a + " from the host, but " + why,
+                out.add(Problem.error(
+                        "run would take " + a + " from the host, but " + why,
                         "pass another device, or bind it yourself ('vmlaunch bind --force " + a
                                 + "') and set \"managed\": false"));
             }
@@ -148,14 +162,16 @@ public final class PassthroughCheck {
         IommuGroup group = new IommuGroups(sysfs).group(groupId);
         if (groupsReported.add(groupId)) {
             for (PciDevice m : Viability.blockers(group, passed)) {
-                out.add(Problem.error(PciLabels.labelled(names, m) + " shares IOMMU group " + groupId + " with " + a
-                        + " and is bound to " + m.driver(),
+                out.add(Problem.error(
+                        PciLabels.labelled(names, m) + " shares IOMMU group " + groupId + " with " + a
+                                + " and is bound to " + m.driver(),
                         "bind it to vfio-pci too ('vmlaunch bind --group " + a
                                 + "'), or move the card to a slot with its own group"));
             }
             for (IommuGroup.OtherMember m : Viability.otherBlockers(group)) {
-                out.add(Problem.error(m.name() + " shares IOMMU group " + groupId + " with " + a + " and is bound to "
-                        + m.driver(), "unbind it from " + m.driver() + " (or bind it to vfio-platform)"));
+                out.add(Problem.error(
+                        m.name() + " shares IOMMU group " + groupId + " with " + a + " and is bound to " + m.driver(),
+                        "unbind it from " + m.driver() + " (or bind it to vfio-platform)"));
             }
         }
 
@@ -164,17 +180,20 @@ public final class PassthroughCheck {
         Path groupNode = dev.resolve("vfio").resolve(Integer.toString(groupId));
         if (onVfio && Files.isDirectory(dev.resolve("vfio")) && Viability.viable(group)) {
             if (!Files.exists(groupNode)) {
-                out.add(Problem.error(a + " is on vfio-pci but " + groupNode + " does not exist",
+                out.add(Problem.error(
+                        a + " is on vfio-pci but " + groupNode + " does not exist",
                         "reload vfio-pci ('vmlaunch unbind " + a + "' then 'vmlaunch bind " + a + "')"));
             } else if (!Files.isReadable(groupNode) || !Files.isWritable(groupNode)) {
                 out.add(VfioAccess.problem(groupNode, groupId, System.getProperty("user.name", "USER")));
             } else if (proof.isPresent()) {
                 VfioProof.Result r = proof.get().prove(groupId, a);
                 if (r.failure() != null) {
-                    out.add(Problem.error("VFIO check of " + a + " in group " + groupId + " failed: " + r.failure(),
+                    out.add(Problem.error(
+                            "VFIO check of " + a + " in group " + groupId + " failed: " + r.failure(),
                             "close whatever holds " + groupNode + " (another guest?) and check 'vmlaunch host check'"));
                 } else if (!r.viable()) {
-                    out.add(Problem.error("the kernel says IOMMU group " + groupId + " is not viable",
+                    out.add(Problem.error(
+                            "the kernel says IOMMU group " + groupId + " is not viable",
                             "every device in the group must be on vfio-pci, pci-stub or no driver ('vmlaunch groups --device "
                                     + a + "')"));
                 } else {
@@ -195,12 +214,14 @@ public final class PassthroughCheck {
                 }
             }
             if (msi.isEmpty() && msix.isEmpty()) {
-                out.add(Problem.warning("cannot read the MSI/MSI-X capabilities of " + a
-                        + " (config space past 64 bytes needs root): minMsiVectors " + need + " not checked",
+                out.add(Problem.warning(
+                        "cannot read the MSI/MSI-X capabilities of " + a
+                                + " (config space past 64 bytes needs root): minMsiVectors " + need + " not checked",
                         "run 'vmlaunch check' as root"));
             } else if (Math.max(msi.orElse(0), msix.orElse(0)) < need) {
-                out.add(Problem.error(PciLabels.labelled(names, d) + " offers " + msi.orElse(0) + " MSI and "
-                        + msix.orElse(0) + " MSI-X vectors; the guest needs " + need + " (minMsiVectors)",
+                out.add(Problem.error(
+                        PciLabels.labelled(names, d) + " offers " + msi.orElse(0) + " MSI and " + msix.orElse(0)
+                                + " MSI-X vectors; the guest needs " + need + " (minMsiVectors)",
                         "pass a device that offers " + need + " vectors, or lower minMsiVectors"));
             }
         }

@@ -18,6 +18,7 @@ import java.util.Optional;
 public final class PciBars {
     /** include/linux/ioport.h. */
     static final long IORESOURCE_IO = 0x100;
+
     static final long IORESOURCE_MEM = 0x200;
     static final long IORESOURCE_PREFETCH = 0x2000;
     static final long IORESOURCE_MEM_64 = 0x100000;
@@ -60,13 +61,14 @@ public final class PciBars {
         public String describe() {
             String kind = io() ? "I/O" : (mem64() ? "64-bit" : "32-bit") + (prefetchable() ? " prefetchable" : "");
             return (rom() ? "ROM" : "BAR " + index) + ": " + human(size()) + " " + kind
-                    + (resizableMiB.isEmpty() ? "" : " (resizable: " + human(resizableMiB.get(0) * MIB) + " to "
-                            + human(resizableMiB.get(resizableMiB.size() - 1) * MIB) + ")");
+                    + (resizableMiB.isEmpty()
+                            ? ""
+                            : " (resizable: " + human(resizableMiB.get(0) * MIB) + " to "
+                                    + human(resizableMiB.get(resizableMiB.size() - 1) * MIB) + ")");
         }
     }
 
-    private PciBars() {
-    }
+    private PciBars() {}
 
     /** The BARs and ROM with a size, from {@code <dir>/resource}; empty when the file cannot be read. */
     public static Optional<List<Bar>> read(Path dir) {

@@ -13,8 +13,16 @@ import dev.vmlaunch.config.PciAddress;
  * @param headerType     the config header type without the multi-function bit; null when config is unreadable
  * @param driverOverride the {@code driver_override} value, null when unset
  */
-public record PciDevice(PciAddress address, String vendor, String device, int classCode, String driver,
-        Integer iommuGroup, Integer headerType, boolean bootVga, String driverOverride) {
+public record PciDevice(
+        PciAddress address,
+        String vendor,
+        String device,
+        int classCode,
+        String driver,
+        Integer iommuGroup,
+        Integer headerType,
+        boolean bootVga,
+        String driverOverride) {
 
     /** Base class and subclass as four hex digits, as lspci shows them: {@code 0300}. */
     public String classId() {

@@ -17,8 +17,8 @@ import java.util.Optional;
  * print names.
  */
 public final class PciIds {
-    public static final List<Path> DEFAULT_LOCATIONS =
-            List.of(Path.of("/usr/share/misc/pci.ids"), Path.of("/usr/share/hwdata/pci.ids"), Path.of("/usr/share/pci.ids"));
+    public static final List<Path> DEFAULT_LOCATIONS = List.of(
+            Path.of("/usr/share/misc/pci.ids"), Path.of("/usr/share/hwdata/pci.ids"), Path.of("/usr/share/pci.ids"));
 
     private final List<Path> candidates;
     private Map<String, String> vendors;
@@ -94,7 +94,8 @@ public final class PciIds {
         String vendor = null;
         String cls = null;
         // An InputStreamReader replaces bad bytes instead of failing on them.
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8))) {
+        try (BufferedReader r =
+                new BufferedReader(new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8))) {
             for (String line = r.readLine(); line != null; line = r.readLine()) {
                 if (line.isEmpty() || line.startsWith("#")) {
                     continue;
@@ -114,9 +115,13 @@ public final class PciIds {
                 } else if (!line.startsWith("\t\t")) {
                     String rest = line.substring(1);
                     if (vendor != null && rest.length() > 6 && rest.charAt(4) == ' ') {
-                        devices.put(vendor + ":" + rest.substring(0, 4).toLowerCase(), rest.substring(4).trim());
+                        devices.put(
+                                vendor + ":" + rest.substring(0, 4).toLowerCase(),
+                                rest.substring(4).trim());
                     } else if (cls != null && rest.length() > 4 && rest.charAt(2) == ' ') {
-                        classes.put(cls + rest.substring(0, 2).toLowerCase(), rest.substring(2).trim());
+                        classes.put(
+                                cls + rest.substring(0, 2).toLowerCase(),
+                                rest.substring(2).trim());
                     }
                 }
             }

@@ -45,8 +45,13 @@ public final class PersistentSetup {
             if (original != null && !Viability.isVfioFriendly(original)) {
                 drivers.add(original);
             }
-            out.append("#   ").append(d.address()).append("  ").append(PciLabels.name(names, d)).append("  driver now: ")
-                    .append(DeviceBinder.orNone(d.driver())).append('\n');
+            out.append("#   ")
+                    .append(d.address())
+                    .append("  ")
+                    .append(PciLabels.name(names, d))
+                    .append("  driver now: ")
+                    .append(DeviceBinder.orNone(d.driver()))
+                    .append('\n');
         }
         out.append("# vmlaunch changed nothing. Apply these as root, then reboot.\n");
         warnings(chosen, ids, out);
@@ -71,7 +76,9 @@ public final class PersistentSetup {
 
         out.append("\n# 1. Kernel command line: add to GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub\n");
         out.append("#    ").append(String.join(" ", add)).append('\n');
-        out.append("#    e.g. GRUB_CMDLINE_LINUX_DEFAULT=\"quiet ").append(String.join(" ", add)).append("\"\n");
+        out.append("#    e.g. GRUB_CMDLINE_LINUX_DEFAULT=\"quiet ")
+                .append(String.join(" ", add))
+                .append("\"\n");
         out.append("sudo update-grub        # or: sudo grub-mkconfig -o /boot/grub/grub.cfg\n");
 
         out.append("\n# 2. /etc/modprobe.d/vfio.conf\n");
@@ -85,7 +92,8 @@ public final class PersistentSetup {
         out.append("# Debian/Ubuntu: append to /etc/initramfs-tools/modules\n");
         out.append("vfio\nvfio_iommu_type1\nvfio_pci\n");
         out.append("sudo update-initramfs -u\n");
-        out.append("# Arch (mkinitcpio): in /etc/mkinitcpio.conf, vfio first (kernels before 6.2 also need vfio_virqfd)\n");
+        out.append(
+                "# Arch (mkinitcpio): in /etc/mkinitcpio.conf, vfio first (kernels before 6.2 also need vfio_virqfd)\n");
         out.append("MODULES=(vfio_pci vfio vfio_iommu_type1 ...)\n");
         out.append("HOOKS=(... modconf ...)\n");
         out.append("sudo mkinitcpio -P\n");
@@ -103,24 +111,35 @@ public final class PersistentSetup {
         chosen.forEach(d -> picked.add(d.address()));
         for (PciDevice other : sysfs.devices()) {
             if (!picked.contains(other.address()) && ids.contains(other.ids())) {
-                out.append("# warning: ").append(other.address()).append(" has the same ids ").append(other.ids())
+                out.append("# warning: ")
+                        .append(other.address())
+                        .append(" has the same ids ")
+                        .append(other.ids())
                         .append(": vfio-pci.ids takes it at boot too (use 'vmlaunch bind' at startup instead)\n");
             }
         }
         Set<Integer> seen = new LinkedHashSet<>();
         for (PciDevice d : chosen) {
             if (d.bootVga()) {
-                out.append("# warning: ").append(d.address()).append(" is the boot VGA device: the host console loses it\n");
+                out.append("# warning: ")
+                        .append(d.address())
+                        .append(" is the boot VGA device: the host console loses it\n");
             }
             if (d.iommuGroup() == null) {
-                out.append("# warning: ").append(d.address()).append(" has no IOMMU group: enable the IOMMU first"
-                        + " (see 'vmlaunch host check')\n");
+                out.append("# warning: ")
+                        .append(d.address())
+                        .append(" has no IOMMU group: enable the IOMMU first" + " (see 'vmlaunch host check')\n");
             } else if (seen.add(d.iommuGroup())) {
                 for (PciDevice m : new IommuGroups(sysfs).group(d.iommuGroup()).devices()) {
                     if (!picked.contains(m.address()) && Viability.blocks(m)) {
-                        out.append("# note: ").append(PciLabels.labelled(names, m)).append(" shares IOMMU group ")
-                                .append(d.iommuGroup()).append(" and is not in this list: the group will not be viable"
-                                        + " while it stays on ").append(m.driver()).append('\n');
+                        out.append("# note: ")
+                                .append(PciLabels.labelled(names, m))
+                                .append(" shares IOMMU group ")
+                                .append(d.iommuGroup())
+                                .append(" and is not in this list: the group will not be viable"
+                                        + " while it stays on ")
+                                .append(m.driver())
+                                .append('\n');
                     }
                 }
             }

@@ -25,8 +25,7 @@ public final class ResetCheck {
     /** Methods that reset this function only. */
     static final Set<String> LOCAL = Set.of("flr", "af_flr", "pm", "device_specific");
 
-    private ResetCheck() {
-    }
+    private ResetCheck() {}
 
     /**
      * @param hotResetPeers what the kernel says a bus reset would reset (the device itself included), when it was
@@ -44,40 +43,64 @@ public final class ResetCheck {
                 + "\"managed\": false)";
         Optional<String> local = methods.stream().filter(LOCAL::contains).findFirst();
         if (local.isPresent()) {
-            return DeviceVerdict.pass(ID, d.address(), "resets with " + local.get()
-                    + (methods.size() > 1 ? " (the kernel's order: " + String.join(", ", methods) + ")" : ""), evidence);
+            return DeviceVerdict.pass(
+                    ID,
+                    d.address(),
+                    "resets with " + local.get()
+                            + (methods.size() > 1 ? " (the kernel's order: " + String.join(", ", methods) + ")" : ""),
+                    evidence);
         }
         if (methods.contains("bus")) {
             List<PciAddress> others = hotResetPeers.orElse(List.of()).stream()
-                    .filter(p -> !p.equals(d.address())).toList();
+                    .filter(p -> !p.equals(d.address()))
+                    .toList();
             if (amdGpu) {
-                return DeviceVerdict.warn(ID, d.address(), "only a secondary bus reset, which AMD GPUs often do not "
-                        + "come back from: a second start of the guest may find the GPU hung", evidence, amdRemedy);
+                return DeviceVerdict.warn(
+                        ID,
+                        d.address(),
+                        "only a secondary bus reset, which AMD GPUs often do not "
+                                + "come back from: a second start of the guest may find the GPU hung",
+                        evidence,
+                        amdRemedy);
             }
             if (hotResetPeers.isPresent() && others.isEmpty()) {
-                return DeviceVerdict.pass(ID, d.address(), "resets with a bus reset that hits only this device", evidence);
+                return DeviceVerdict.pass(
+                        ID, d.address(), "resets with a bus reset that hits only this device", evidence);
             }
-            return DeviceVerdict.warn(ID, d.address(), "only a secondary bus reset: it resets every device behind the "
-                    + "same bridge" + (others.isEmpty() ? "" : " (" + join(others) + ")")
-                    + ", and QEMU skips it unless the guest owns all of them", evidence,
+            return DeviceVerdict.warn(
+                    ID,
+                    d.address(),
+                    "only a secondary bus reset: it resets every device behind the "
+                            + "same bridge" + (others.isEmpty() ? "" : " (" + join(others) + ")")
+                            + ", and QEMU skips it unless the guest owns all of them",
+                    evidence,
                     "pass every device behind that bridge to this guest, or move the card to a slot of its own");
         }
-        return DeviceVerdict.warn(ID, d.address(), "no reset the kernel can use: the guest gets the device in the "
-                + "state the host or the last guest left it", evidence, amdGpu ? amdRemedy
-                : "keep the device on vfio-pci between runs (\"managed\": false) so no host driver sees a dirty "
-                        + "device; a device-specific quirk (vendor-reset, a kernel quirk) may add a reset");
+        return DeviceVerdict.warn(
+                ID,
+                d.address(),
+                "no reset the kernel can use: the guest gets the device in the "
+                        + "state the host or the last guest left it",
+                evidence,
+                amdGpu
+                        ? amdRemedy
+                        : "keep the device on vfio-pci between runs (\"managed\": false) so no host driver sees a dirty "
+                                + "device; a device-specific quirk (vendor-reset, a kernel quirk) may add a reset");
     }
 
     /** The kernel's reset methods, from reset_method or, before Linux 5.15, derived from the config bits. */
     static List<String> methods(Path dir, byte[] config, List<String> evidence) {
         Optional<ConfigSpace.ResetBits> bits = ConfigSpace.resetBits(config);
-        bits.ifPresentOrElse(b -> evidence.add(dir.resolve("config") + ": " + lspci(b)),
+        bits.ifPresentOrElse(
+                b -> evidence.add(dir.resolve("config") + ": " + lspci(b)),
                 () -> evidence.add(dir.resolve("config") + ": capability list not readable (" + config.length
                         + " bytes; the rest needs root)"));
         Optional<String> file = Sysfs.attribute(dir, "reset_method");
         if (file.isPresent()) {
             evidence.add(dir.resolve("reset_method") + " = \"" + file.get() + "\"");
-            return file.get().isBlank() ? List.of() : Arrays.asList(file.get().trim().split("\\s+"));
+            return file.get().isBlank()
+                    ? List.of()
+                    : Arrays.asList(file.get().trim().split("\\s+"));
         }
         boolean reset = Files.exists(dir.resolve("reset"), LinkOption.NOFOLLOW_LINKS);
         evidence.add(dir.resolve("reset_method") + " absent (kernel before 5.15); " + dir.resolve("reset")

@@ -10,8 +10,7 @@ public record RestoreResult(List<BindResult.Change> restored, List<Failure> fail
         failures = List.copyOf(failures);
     }
 
-    public record Failure(PciAddress address, String message) {
-    }
+    public record Failure(PciAddress address, String message) {}
 
     public boolean ok() {
         return failures.isEmpty();

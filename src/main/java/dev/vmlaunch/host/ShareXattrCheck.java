@@ -19,8 +19,7 @@ import java.util.List;
 final class ShareXattrCheck {
     private static final String PROBE = "vmlaunch.xattr-probe";
 
-    private ShareXattrCheck() {
-    }
+    private ShareXattrCheck() {}
 
     static List<Problem> problemsFor(GuestSpec spec) {
         List<Problem> out = new ArrayList<>();
@@ -28,16 +27,20 @@ final class ShareXattrCheck {
             return out;
         }
         for (GuestSpec.Share s : spec.shares()) {
-            if (s.readonly() || s.security() != ShareSecurity.MAPPED_XATTR
+            if (s.readonly()
+                    || s.security() != ShareSecurity.MAPPED_XATTR
                     || !Files.isDirectory(s.path(), LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
             String why = probe(s);
             if (why != null) {
-                out.add(Problem.error("share " + s.path() + " (tag " + s.tag() + ") is on a file system without user "
-                        + "extended attributes (" + why + "), which 9p security mapped-xattr needs: the guest could "
-                        + "not create files in it", "set \"security\": \"mapped-file\" on that share, or move it to a "
-                        + "file system with user xattrs (tmpfs has them from Linux 6.6)"));
+                out.add(Problem.error(
+                        "share " + s.path() + " (tag " + s.tag() + ") is on a file system without user "
+                                + "extended attributes (" + why
+                                + "), which 9p security mapped-xattr needs: the guest could "
+                                + "not create files in it",
+                        "set \"security\": \"mapped-file\" on that share, or move it to a "
+                                + "file system with user xattrs (tmpfs has them from Linux 6.6)"));
             }
         }
         return out;
@@ -45,8 +48,8 @@ final class ShareXattrCheck {
 
     /** Null when a user xattr can be set (and is removed again) on the share's folder, else why not. */
     private static String probe(GuestSpec.Share s) {
-        UserDefinedFileAttributeView v = Files.getFileAttributeView(s.path(), UserDefinedFileAttributeView.class,
-                LinkOption.NOFOLLOW_LINKS);
+        UserDefinedFileAttributeView v =
+                Files.getFileAttributeView(s.path(), UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
         if (v == null) {
             return "no user attribute view";
         }

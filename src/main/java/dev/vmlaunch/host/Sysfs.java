@@ -55,7 +55,8 @@ public final class Sysfs {
         }
         try {
             Path real = link.toRealPath();
-            Path devices = Files.isDirectory(root.resolve("devices")) ? root.resolve("devices").toRealPath()
+            Path devices = Files.isDirectory(root.resolve("devices"))
+                    ? root.resolve("devices").toRealPath()
                     : root.resolve("devices");
             if (!real.startsWith(devices) || !real.getFileName().toString().equals(address.toString())) {
                 throw VmlaunchException.failure(link + " resolves to " + real + ", not to a device folder under "
@@ -69,8 +70,9 @@ public final class Sysfs {
 
     /** Like {@link #deviceDir} but a missing device is an error the user can act on. */
     public Path requireDeviceDir(PciAddress address) {
-        return deviceDir(address).orElseThrow(() -> VmlaunchException.hostNotReady(
-                "no PCI device " + address + " on this host (see 'vmlaunch groups' or 'lspci -D')"));
+        return deviceDir(address)
+                .orElseThrow(() -> VmlaunchException.hostNotReady(
+                        "no PCI device " + address + " on this host (see 'vmlaunch groups' or 'lspci -D')"));
     }
 
     public boolean exists(PciAddress address) {
@@ -103,7 +105,9 @@ public final class Sysfs {
         Integer group = iommuGroupOf(dir).stream().boxed().findFirst().orElse(null);
         Integer header = ConfigSpace.headerType(config(dir)).orElse(null);
         boolean bootVga = attribute(dir, "boot_vga").map("1"::equals).orElse(false);
-        String override = attribute(dir, "driver_override").filter(o -> !o.isEmpty() && !o.equals("(null)")).orElse(null);
+        String override = attribute(dir, "driver_override")
+                .filter(o -> !o.isEmpty() && !o.equals("(null)"))
+                .orElse(null);
         return new PciDevice(address, vendor, device, cls, driver, group, header, bootVga, override);
     }
 
@@ -152,7 +156,9 @@ public final class Sysfs {
 
     /** The names in {@code kernel/iommu_groups/<id>/devices/}: PCI addresses and, on some hosts, platform devices. */
     public List<String> iommuGroupMembers(int id) {
-        List<String> names = list(root.resolve("kernel/iommu_groups").resolve(Integer.toString(id)).resolve("devices"));
+        List<String> names = list(root.resolve("kernel/iommu_groups")
+                .resolve(Integer.toString(id))
+                .resolve("devices"));
         names.sort(null);
         return names;
     }
@@ -162,19 +168,24 @@ public final class Sysfs {
         if (member.contains("/") || member.startsWith(".")) {
             return Optional.empty();
         }
-        return linkName(root.resolve("kernel/iommu_groups").resolve(Integer.toString(id)).resolve("devices")
-                .resolve(member).resolve("driver"));
+        return linkName(root.resolve("kernel/iommu_groups")
+                .resolve(Integer.toString(id))
+                .resolve("devices")
+                .resolve(member)
+                .resolve("driver"));
     }
 
     /** Whether a PCI driver is registered ({@code bus/pci/drivers/<name>} exists). */
     public boolean driverRegistered(String driver) {
-        return DRIVER_NAME.matcher(driver).matches() && Files.isDirectory(pciBus().resolve("drivers").resolve(driver));
+        return DRIVER_NAME.matcher(driver).matches()
+                && Files.isDirectory(pciBus().resolve("drivers").resolve(driver));
     }
 
     /** A sysfs attribute, trimmed; empty when missing or unreadable. */
     public static Optional<String> attribute(Path dir, String name) {
         try {
-            return Optional.of(Files.readString(dir.resolve(name), StandardCharsets.ISO_8859_1).trim());
+            return Optional.of(Files.readString(dir.resolve(name), StandardCharsets.ISO_8859_1)
+                    .trim());
         } catch (IOException | SecurityException e) {
             return Optional.empty();
         }

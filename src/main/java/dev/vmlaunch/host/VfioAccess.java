@@ -17,8 +17,7 @@ public final class VfioAccess {
     static final String RULES = "/etc/udev/rules.d/70-vmlaunch-vfio.rules";
     private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_-]{0,31}\\$?");
 
-    private VfioAccess() {
-    }
+    private VfioAccess() {}
 
     /** The exact rule line for group {@code group} and user {@code user}. */
     public static String udevRule(int group, String user) {
@@ -35,7 +34,8 @@ public final class VfioAccess {
         } catch (IOException | UnsupportedOperationException e) {
             seen = "its attributes cannot be read";
         }
-        return Problem.error("this user (" + who + ") cannot open " + node + " (" + seen + ")",
+        return Problem.error(
+                "this user (" + who + ") cannot open " + node + " (" + seen + ")",
                 "run as root, or give the group to this user with a udev rule: put the line\n    "
                         + udevRule(group, who) + "\n  in " + RULES + ", then 'sudo udevadm control --reload' and "
                         + "'sudo udevadm trigger --subsystem-match=vfio'");

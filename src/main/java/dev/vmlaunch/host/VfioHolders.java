@@ -31,16 +31,20 @@ public final class VfioHolders {
      */
     public List<String> of(String group) {
         // The kernel names the node by its path in the real /dev; a moved dev root (tests, the lab) may show either.
-        Set<String> targets = new java.util.HashSet<>(List.of("/dev/vfio/" + group, dev.resolve("vfio").resolve(group).toString()));
+        Set<String> targets = new java.util.HashSet<>(
+                List.of("/dev/vfio/" + group, dev.resolve("vfio").resolve(group).toString()));
         List<String> out = new ArrayList<>();
         List<Path> pids = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc, p -> p.getFileName().toString().matches("[0-9]{1,10}"))) {
+        try (DirectoryStream<Path> ds =
+                Files.newDirectoryStream(proc, p -> p.getFileName().toString().matches("[0-9]{1,10}"))) {
             ds.forEach(pids::add);
         } catch (IOException e) {
             out.add("cannot list " + proc + " (" + e.getMessage() + ")");
             return out;
         }
-        pids.sort((a, b) -> Long.compare(Long.parseLong(a.getFileName().toString()), Long.parseLong(b.getFileName().toString())));
+        pids.sort((a, b) -> Long.compare(
+                Long.parseLong(a.getFileName().toString()),
+                Long.parseLong(b.getFileName().toString())));
         for (Path p : pids) {
             try (DirectoryStream<Path> fds = Files.newDirectoryStream(p.resolve("fd"))) {
                 for (Path fd : fds) {
@@ -69,13 +73,16 @@ public final class VfioHolders {
     private static String describe(Path pidDir) {
         String comm;
         try {
-            comm = Files.readString(pidDir.resolve("comm"), StandardCharsets.UTF_8).strip().replaceAll("[^\\x20-\\x7e]", "?");
+            comm = Files.readString(pidDir.resolve("comm"), StandardCharsets.UTF_8)
+                    .strip()
+                    .replaceAll("[^\\x20-\\x7e]", "?");
         } catch (IOException e) {
             comm = "?";
         }
         String exe;
         try {
-            exe = ", " + Files.readSymbolicLink(pidDir.resolve("exe")).toString().replaceAll("[^\\x20-\\x7e]", "?");
+            exe = ", "
+                    + Files.readSymbolicLink(pidDir.resolve("exe")).toString().replaceAll("[^\\x20-\\x7e]", "?");
         } catch (IOException | UnsupportedOperationException e) {
             exe = "";
         }

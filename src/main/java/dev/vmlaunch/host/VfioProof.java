@@ -19,7 +19,11 @@ public interface VfioProof {
      * @param hotResetPeers what VFIO_DEVICE_GET_PCI_HOT_RESET_INFO says a bus reset would reset (the device itself
      *                      included; an empty list when no bus or slot reset is possible); empty when not asked
      */
-    record Result(boolean viable, OptionalInt msiVectors, OptionalInt msixVectors, String failure,
+    record Result(
+            boolean viable,
+            OptionalInt msiVectors,
+            OptionalInt msixVectors,
+            String failure,
             Optional<List<PciAddress>> hotResetPeers) {
         public static Result answered(boolean viable, int msi, int msix) {
             return answered(viable, msi, msix, Optional.empty());

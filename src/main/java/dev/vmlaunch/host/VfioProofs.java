@@ -12,8 +12,7 @@ import java.util.Optional;
  * is loaded on the first {@code prove}, never by merely building this.
  */
 public final class VfioProofs {
-    private VfioProofs() {
-    }
+    private VfioProofs() {}
 
     public static Optional<VfioProof> system(Path devRoot) {
         if (!Files.exists(devRoot.resolve("vfio/vfio"))) {

@@ -12,13 +12,17 @@ import java.util.Set;
 public final class Viability {
     public static final String VFIO_PCI = "vfio-pci";
 
-    private Viability() {
-    }
+    private Viability() {}
 
     /** Drivers that leave DMA to VFIO. Vendor variants of vfio-pci (mlx5_vfio_pci, …) count too. */
     public static boolean isVfioFriendly(String driver) {
-        return driver == null || driver.equals(VFIO_PCI) || driver.equals("pci-stub") || driver.endsWith("_vfio_pci")
-                || driver.endsWith("-vfio-pci") || driver.equals("vfio-platform") || driver.equals("vfio-fsl-mc");
+        return driver == null
+                || driver.equals(VFIO_PCI)
+                || driver.equals("pci-stub")
+                || driver.endsWith("_vfio_pci")
+                || driver.endsWith("-vfio-pci")
+                || driver.equals("vfio-platform")
+                || driver.equals("vfio-fsl-mc");
     }
 
     /** Whether this device, as it is, keeps its group from being viable. */

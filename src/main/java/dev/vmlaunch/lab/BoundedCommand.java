@@ -24,16 +24,17 @@ final class BoundedCommand {
 
     private static final Duration REAP = Duration.ofSeconds(5);
 
-    private BoundedCommand() {
-    }
+    private BoundedCommand() {}
 
     static Result run(List<String> argv, Duration timeout, int maxOutput) throws IOException {
         Process p = new ProcessBuilder(argv).start();
         p.getOutputStream().close();
         // Read on the side: a helper's grandchild may keep the pipes open past the deadline.
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readCapped(p.getInputStream(), maxOutput),
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(
+                () -> readCapped(p.getInputStream(), maxOutput),
                 r -> daemon(r, "vmlaunch-helper-out").start());
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readCapped(p.getErrorStream(), maxOutput),
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(
+                () -> readCapped(p.getErrorStream(), maxOutput),
                 r -> daemon(r, "vmlaunch-helper-err").start());
         try {
             boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -42,8 +43,10 @@ final class BoundedCommand {
                 p.destroyForcibly();
                 p.waitFor(REAP.toMillis(), TimeUnit.MILLISECONDS);
             }
-            String o = out.completeOnTimeout("", REAP.toMillis(), TimeUnit.MILLISECONDS).join();
-            String e = err.completeOnTimeout("", REAP.toMillis(), TimeUnit.MILLISECONDS).join();
+            String o = out.completeOnTimeout("", REAP.toMillis(), TimeUnit.MILLISECONDS)
+                    .join();
+            String e = err.completeOnTimeout("", REAP.toMillis(), TimeUnit.MILLISECONDS)
+                    .join();
             return new Result(done ? p.exitValue() : -1, o, e, !done);
         } catch (InterruptedException e) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -8,8 +8,7 @@ import java.lang.management.ManagementFactory;
  * a JVM start without it takes several times as long, and the JVM drops a mismatched archive without a word.
  */
 final class ClassDataSharing {
-    private ClassDataSharing() {
-    }
+    private ClassDataSharing() {}
 
     static String describe() {
         boolean asked = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
@@ -17,7 +16,8 @@ final class ClassDataSharing {
         boolean sharing;
         try {
             sharing = Boolean.parseBoolean(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
-                    .getVMOption("UseSharedSpaces").getValue());
+                    .getVMOption("UseSharedSpaces")
+                    .getValue());
         } catch (RuntimeException e) {
             return "CDS unknown";
         }

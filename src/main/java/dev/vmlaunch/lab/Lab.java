@@ -143,14 +143,15 @@ public final class Lab {
         Files.writeString(hostFile, LabPlan.labHost(la, images, folder, root, java, jar, mode, LAB_HOST_CPUS, lkvm));
         GuestSpec spec = GuestSpecLoader.load(hostFile).spec();
         GuestReadiness.assess(spec, hostFile.toString(), env).throwIfNotReady();
-        progress.accept(la == LabArch.X86_64
-                ? "booting the lab host: q35 under TCG, intel-iommu (intremap=on, caching-mode=on), "
-                        + "kernel-irqchip=split, 2 x e1000e, this machine's / read-only over 9p; nested guests under "
-                        + (mode == LabPlan.Mode.KVM ? "KVM (kvm_amd in the lab host)" : "TCG (--tcg)")
-                : "booting the lab host: virt at EL2 under TCG (virtualization=on), SMMUv3, GICv3 ITS, 2 x e1000e, "
-                        + "the arm64 root read-only over 9p; nested guests under "
-                        + (mode == LabPlan.Mode.KVM ? "KVM" : "TCG (--tcg)")
-                        + (lkvm != null ? ", run by kvmtool (" + lkvm + ")" : ", run by qemu-system-aarch64"));
+        progress.accept(
+                la == LabArch.X86_64
+                        ? "booting the lab host: q35 under TCG, intel-iommu (intremap=on, caching-mode=on), "
+                                + "kernel-irqchip=split, 2 x e1000e, this machine's / read-only over 9p; nested guests under "
+                                + (mode == LabPlan.Mode.KVM ? "KVM (kvm_amd in the lab host)" : "TCG (--tcg)")
+                        : "booting the lab host: virt at EL2 under TCG (virtualization=on), SMMUv3, GICv3 ITS, 2 x e1000e, "
+                                + "the arm64 root read-only over 9p; nested guests under "
+                                + (mode == LabPlan.Mode.KVM ? "KVM" : "TCG (--tcg)")
+                                + (lkvm != null ? ", run by kvmtool (" + lkvm + ")" : ", run by qemu-system-aarch64"));
         SupervisedLauncher launcher = new SupervisedLauncher(state, Duration.ofMinutes(2), env, progress);
         labHost = launcher.start(spec);
         if (interrupted) {
@@ -172,13 +173,15 @@ public final class Lab {
             seen = relay(log, seen);
             heard |= seen > before;
             if (!heard && Duration.between(lastNote, Instant.now()).toSeconds() >= 10) {
-                progress.accept("booting lab host ... " + Duration.between(t0, Instant.now()).toSeconds() + " s");
+                progress.accept("booting lab host ... "
+                        + Duration.between(t0, Instant.now()).toSeconds() + " s");
                 lastNote = Instant.now();
             }
             Thread.sleep(250);
         }
         if (labHost.isAlive()) {
-            progress.accept("the lab host is still running after " + la.labHostLimit().toMinutes() + " min: stopping it");
+            progress.accept(
+                    "the lab host is still running after " + la.labHostLimit().toMinutes() + " min: stopping it");
         }
         labHost.stop(Duration.ofSeconds(10));
         relay(log, seen);
@@ -193,18 +196,20 @@ public final class Lab {
                     + "lab files: " + folder);
         }
         if (!Files.isRegularFile(report) || Files.size(report) == 0) {
-            throw VmlaunchException.failure("the lab host ended without a report (" + labHost.ended().orElse("?")
-                    + "); last console lines:" + System.lineSeparator() + tail(labHost.consoleLog(), 25)
-                    + System.lineSeparator() + "lab files: " + folder);
+            throw VmlaunchException.failure(
+                    "the lab host ended without a report (" + labHost.ended().orElse("?")
+                            + "); last console lines:" + System.lineSeparator() + tail(labHost.consoleLog(), 25)
+                            + System.lineSeparator() + "lab files: " + folder);
         }
         LabChecks checks = LabChecks.read(folder);
         if (!Files.isRegularFile(folder.resolve(LabChecks.FILE), LinkOption.NOFOLLOW_LINKS)) {
-            progress.accept("FAIL: the lab host did not finish its own checks (no " + LabChecks.FILE + ": it was stopped "
-                    + "or failed before; see " + folder.resolve("progress.log") + ")");
+            progress.accept("FAIL: the lab host did not finish its own checks (no " + LabChecks.FILE
+                    + ": it was stopped " + "or failed before; see " + folder.resolve("progress.log") + ")");
         } else if (!checks.passed()) {
-            progress.accept("FAIL: the lab host's own checks: " + (checks.nicsRestored() ? "" : "NICs not back on e1000e; ")
-                    + (checks.detachedFlow() ? "" : "the detached flow (run -d, list, status, stop) failed; ")
-                    + "exit " + checks.exit() + " (see " + folder.resolve("progress.log") + ")");
+            progress.accept(
+                    "FAIL: the lab host's own checks: " + (checks.nicsRestored() ? "" : "NICs not back on e1000e; ")
+                            + (checks.detachedFlow() ? "" : "the detached flow (run -d, list, status, stop) failed; ")
+                            + "exit " + checks.exit() + " (see " + folder.resolve("progress.log") + ")");
         }
         return new Outcome(HarnessReportReader.read(report), folder, checks.passed());
     }
@@ -218,9 +223,10 @@ public final class Lab {
             return seen;
         }
         byte[] chunk;
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(log,
-                java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) Math.min(RELAY_CHUNK, Math.max(0, ch.size() - seen)));
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                log, java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            java.nio.ByteBuffer b =
+                    java.nio.ByteBuffer.allocate((int) Math.min(RELAY_CHUNK, Math.max(0, ch.size() - seen)));
             while (b.hasRemaining() && ch.read(b, seen + b.position()) > 0) {
                 // read what is there
             }
@@ -248,7 +254,11 @@ public final class Lab {
     /** The jar this code runs from: the lab host runs the very same one. */
     static Path runningJar() {
         try {
-            Path p = Path.of(Lab.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path p = Path.of(Lab.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             if (!Files.isRegularFile(p) || !p.toString().endsWith(".jar")) {
                 throw VmlaunchException.usage("the lab runs vmlaunch's packaged jar inside the lab host; start it "
                         + "through ./vmlaunch (this is " + p + ")");

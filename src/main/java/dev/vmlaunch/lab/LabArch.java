@@ -70,7 +70,8 @@ enum LabArch {
             // kernel ("timer doesn't work through Interrupt-remapped IO-APIC"); the check is meant for broken hardware.
             // kvm_amd.npt=0: with nested paging, two nested KVM guests at once crashed the lab host even when pinned
             // ("TASK stack guard page was hit" in exc_page_fault, QEMU 7.2's TCG SVM emulation); shadow paging did not.
-            return "intel_iommu=on quiet no_timer_check" + (mode == LabPlan.Mode.KVM ? " vmlaunch.modules=kvm kvm_amd.npt=0" : "");
+            return "intel_iommu=on quiet no_timer_check"
+                    + (mode == LabPlan.Mode.KVM ? " vmlaunch.modules=kvm kvm_amd.npt=0" : "");
         }
         g.put("machine", "virt").put("viommu", "smmuv3").put("irqchip", "gicv3-its");
         // EL2 for the lab host's kernel, so that it has KVM for its nested guests (QEMU merges -machine options).

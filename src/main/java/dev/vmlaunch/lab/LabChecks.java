@@ -33,7 +33,9 @@ record LabChecks(int exit, boolean nicsRestored, boolean detachedFlow) {
         Path f = dir.resolve(FILE);
         try (var in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS)) {
             JsonNode j = new ObjectMapper().readTree(in.readNBytes(MAX_BYTES));
-            return new LabChecks(j.path("exit").asInt(1), j.path("nicsRestored").asBoolean(false),
+            return new LabChecks(
+                    j.path("exit").asInt(1),
+                    j.path("nicsRestored").asBoolean(false),
                     j.path("detachedFlow").asBoolean(false));
         } catch (IOException | RuntimeException e) {
             return new LabChecks(1, false, false);

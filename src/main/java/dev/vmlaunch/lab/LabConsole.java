@@ -14,8 +14,7 @@ final class LabConsole {
     /** Only the start of a console is read: the ready line comes within the boot messages. */
     private static final int MAX_BYTES = 1 << 20;
 
-    private LabConsole() {
-    }
+    private LabConsole() {}
 
     /** True once {@code log} holds the ready line; false (with a progress line) after {@code timeout}. */
     static boolean awaitReady(Path log, Duration timeout, Consumer<String> progress) {
@@ -53,7 +52,10 @@ final class LabConsole {
     /** The first line of a small file the lab host wrote (at most 4 KiB read), or "?". */
     static String firstLine(Path file) {
         try (var in = Files.newInputStream(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return new String(in.readNBytes(4096), StandardCharsets.UTF_8).lines().findFirst().orElse("?");
+            return new String(in.readNBytes(4096), StandardCharsets.UTF_8)
+                    .lines()
+                    .findFirst()
+                    .orElse("?");
         } catch (IOException e) {
             return "?";
         }

@@ -17,8 +17,7 @@ import java.util.Optional;
  * it). Any of these refuses the run with exit 2 and touches nothing.
  */
 final class LabFolder {
-    private LabFolder() {
-    }
+    private LabFolder() {}
 
     static Path clear(Path state, String name) throws IOException {
         Path folder = state.resolve(name);
@@ -50,7 +49,8 @@ final class LabFolder {
             }
             Path spec = r.dir().specFile();
             try {
-                if (Files.isRegularFile(spec, LinkOption.NOFOLLOW_LINKS) && Files.size(spec) < (1 << 20)
+                if (Files.isRegularFile(spec, LinkOption.NOFOLLOW_LINKS)
+                        && Files.size(spec) < (1 << 20)
                         && new String(Files.readAllBytes(spec), StandardCharsets.UTF_8).contains(inside)) {
                     return Optional.of(r.name());
                 }

@@ -11,8 +11,7 @@ import java.nio.file.Path;
  * that the lab's definition stays in {@link LabPlan} alone.
  */
 public final class LabHostDefinition {
-    private LabHostDefinition() {
-    }
+    private LabHostDefinition() {}
 
     /**
      * The lab host with {@code folder} as its writable share (tag "lab"), {@code images} and the folder of {@code jar}
@@ -20,8 +19,14 @@ public final class LabHostDefinition {
      */
     public static GuestSpec x86(Path images, Path folder, Path java, Path jar) {
         String display = "lab-host.json (the x86_64 lab host)";
-        return GuestSpecLoader.fromJson(JsonReader.parse(LabPlan.labHost(images, folder, java, jar, LabPlan.Mode.KVM, Lab.LAB_HOST_CPUS), display),
-                folder.resolve("lab-host.json"), display, Arch.host()).spec();
+        return GuestSpecLoader.fromJson(
+                        JsonReader.parse(
+                                LabPlan.labHost(images, folder, java, jar, LabPlan.Mode.KVM, Lab.LAB_HOST_CPUS),
+                                display),
+                        folder.resolve("lab-host.json"),
+                        display,
+                        Arch.host())
+                .spec();
     }
 
     /** The jar this code runs from (a usage error when vmlaunch does not run from its packaged jar). */

@@ -15,8 +15,14 @@ import java.util.List;
  */
 record LabHostJar(Path path, List<String> javaFlags) {
     /** What the lab host's init mounts over its 9p root (test-images/init), hiding what this machine has there. */
-    static final List<Path> HIDDEN = List.of(Path.of("/dev"), Path.of("/proc"), Path.of("/sys"), Path.of("/run"),
-            Path.of("/tmp"), Path.of("/var/tmp"), Path.of("/mnt"));
+    static final List<Path> HIDDEN = List.of(
+            Path.of("/dev"),
+            Path.of("/proc"),
+            Path.of("/sys"),
+            Path.of("/run"),
+            Path.of("/tmp"),
+            Path.of("/var/tmp"),
+            Path.of("/mnt"));
 
     static LabHostJar of(Path jar, Path jarMount) {
         Path abs = jar.toAbsolutePath().normalize();

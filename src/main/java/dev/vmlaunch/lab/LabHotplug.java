@@ -71,10 +71,12 @@ final class LabHotplug {
             String guestBdf = guestAddress(status.out(), bdf);
             out.put("guest", guestBdf);
             if (!listed || guestBdf == null) {
-                progress.accept("FAIL: list/status do not show " + bdf + " attached to " + name + " with a guest address");
+                progress.accept(
+                        "FAIL: list/status do not show " + bdf + " attached to " + name + " with a guest address");
                 return false;
             }
-            progress.accept("hotplug: " + bdf + " is " + guestBdf + " in " + name + "; running the workload through it");
+            progress.accept(
+                    "hotplug: " + bdf + " is " + guestBdf + " in " + name + "; running the workload through it");
             String hostBefore = ProcInterrupts.readCapped(HOST_INTERRUPTS);
             GuestAgent.CommandResult r = agent.run(LabPlan.hotplugWorkload(guestBdf), workloadTimeout, alive);
             String hostAfter = ProcInterrupts.readCapped(HOST_INTERRUPTS);
@@ -82,12 +84,16 @@ final class LabHotplug {
             Files.writeString(dir.resolve("hotplug-host-interrupts-before.txt"), hostBefore, StandardCharsets.UTF_8);
             Files.writeString(dir.resolve("hotplug-host-interrupts-after.txt"), hostAfter, StandardCharsets.UTF_8);
             List<Integer> vectors = r.msiAfter().getOrDefault(guestBdf, List.of());
-            InterruptDiff diff = InterruptDiff.between(ProcInterrupts.parse(r.interruptsBefore()),
-                    ProcInterrupts.parse(r.interruptsAfter())).forIrqs(vectors);
+            InterruptDiff diff = InterruptDiff.between(
+                            ProcInterrupts.parse(r.interruptsBefore()), ProcInterrupts.parse(r.interruptsAfter()))
+                    .forIrqs(vectors);
             long delta = diff.totalDelta();
             int fired = (int) diff.rows().stream().filter(d -> d.delta() > 0).count();
             HostInterruptSide host = HostInterruptSide.of(bdf, hostBefore, hostAfter, delta);
-            out.put("workloadExit", r.exitCode()).put("vectors", vectors.size()).put("fired", fired).put("delta", delta);
+            out.put("workloadExit", r.exitCode())
+                    .put("vectors", vectors.size())
+                    .put("fired", fired)
+                    .put("delta", delta);
             out.set("hostInterrupts", new ObjectMapper().valueToTree(host));
             progress.accept("hotplug: workload exited " + r.exitCode() + "; " + guestBdf + " " + fired + "/"
                     + vectors.size() + " vectors fired, delta " + delta + "; host side: " + host.note());
@@ -104,12 +110,14 @@ final class LabHotplug {
             ok = false;
         } finally {
             if (attached) {
-                LabInside.Result detach = commands.run("hotplug-detach.txt", "detach", "detach", name, bdf, "--timeout",
-                        "120");
+                LabInside.Result detach =
+                        commands.run("hotplug-detach.txt", "detach", "detach", name, bdf, "--timeout", "120");
                 out.put("detachExit", detach.code());
                 // Given back by detach itself, before the guest stops: the stop would give it back too.
-                String driver = new dev.vmlaunch.host.Sysfs(Path.of("/sys")).device(PciAddress.parse(bdf))
-                        .map(dev.vmlaunch.host.PciDevice::driver).orElse(null);
+                String driver = new dev.vmlaunch.host.Sysfs(Path.of("/sys"))
+                        .device(PciAddress.parse(bdf))
+                        .map(dev.vmlaunch.host.PciDevice::driver)
+                        .orElse(null);
                 out.put("driverAfterDetach", driver);
                 progress.accept((detach.code() == 0 && "e1000e".equals(driver) ? "" : "FAIL: ") + "after detach: " + bdf
                         + " is on " + (driver == null ? "no driver" : driver));

@@ -35,6 +35,7 @@ public final class LabInside {
      * nested guest does.
      */
     private final String lkvm;
+
     private final ProgressLog progress;
     private final CommandLineRunner cli;
 
@@ -50,8 +51,9 @@ public final class LabInside {
     /** Runs the lab inside; returns the harness's exit code (0: every NIC's interrupts fired in its nested guest). */
     public static int run(Path dir, Path images, String mode, String lkvm, PrintWriter console, CommandLineRunner cli)
             throws IOException {
-        return new LabInside(dir, images, LabPlan.Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), lkvm, console,
-                cli).run();
+        return new LabInside(
+                        dir, images, LabPlan.Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT)), lkvm, console, cli)
+                .run();
     }
 
     int run() throws IOException {
@@ -59,14 +61,17 @@ public final class LabInside {
         // Where the lab host's start went: its kernel's uptime includes this JVM's start.
         String uptime = Files.readString(Path.of("/proc/uptime")).split(" ")[0];
         long jvm = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
-        progress.accept("lab host up: kernel " + kernel + ", " + Runtime.getRuntime().availableProcessors()
-                + " CPUs, up " + uptime + " s of which this JVM " + String.format(java.util.Locale.ROOT, "%.1f", jvm / 1000.0)
-                + " s (" + ClassDataSharing.describe() + "); running vmlaunch inside it");
+        progress.accept(
+                "lab host up: kernel " + kernel + ", " + Runtime.getRuntime().availableProcessors()
+                        + " CPUs, up " + uptime + " s of which this JVM "
+                        + String.format(java.util.Locale.ROOT, "%.1f", jvm / 1000.0)
+                        + " s (" + ClassDataSharing.describe() + "); running vmlaunch inside it");
         if (mode == LabPlan.Mode.KVM) {
             String why = LabKvm.unusable(KVM, arch);
             if (why != null) {
                 // The outer lab turns this file into its exit-3 message.
-                Files.writeString(dir.resolve(LabKvm.UNUSABLE_FILE), why + System.lineSeparator(), StandardCharsets.UTF_8);
+                Files.writeString(
+                        dir.resolve(LabKvm.UNUSABLE_FILE), why + System.lineSeparator(), StandardCharsets.UTF_8);
                 progress.accept("the lab host has no usable /dev/kvm: " + why);
                 return 3;
             }
@@ -101,14 +106,18 @@ public final class LabInside {
         }
         List<String> unbind = new ArrayList<>(List.of("unbind"));
         unbind.addAll(bdfs);
-        int unbound = command("unbind.txt", "unbind", unbind.toArray(String[]::new)).code();
+        int unbound =
+                command("unbind.txt", "unbind", unbind.toArray(String[]::new)).code();
         if (bound != 0 || unbound != 0) {
             return 1;
         }
         List<Path> guests = new ArrayList<>();
         for (int i = 0; i < bdfs.size(); i++) {
             String name = "lab-virt" + (i + 1);
-            guests.add(plan(work, name + ".json", LabPlan.nestedGuest(arch, name, images, share, bdfs.get(i), mode, i, harnessLkvm())));
+            guests.add(plan(
+                    work,
+                    name + ".json",
+                    LabPlan.nestedGuest(arch, name, images, share, bdfs.get(i), mode, i, harnessLkvm())));
         }
         int code = harness(work, guests);
         if (code != 0) {
@@ -132,7 +141,10 @@ public final class LabInside {
      */
     private void diagnose(Path work, Path share, String bdf) throws IOException {
         command("host-check-bound.txt", "host check", "host", "check");
-        Path guest = plan(work, "lab-check.json", LabPlan.nestedGuest(arch, "lab-check", images, share, bdf, mode, 0, harnessLkvm()));
+        Path guest = plan(
+                work,
+                "lab-check.json",
+                LabPlan.nestedGuest(arch, "lab-check", images, share, bdf, mode, 0, harnessLkvm()));
         command("check.txt", "check", "check", guest.toString());
         command("check.json", null, "check", "--json", guest.toString());
     }
@@ -152,16 +164,34 @@ public final class LabInside {
 
     private int harness(Path work, List<Path> guests) throws IOException {
         // The nested guests' share lives on the lab host's own tmpfs: the agent's files never cross 9p twice.
-        Path harness = plan(work, "harness.json", LabPlan.harness("lab-" + arch.json(), guests.stream().map(Path::toString).toList(),
-                arch.chip, List.of(), arch.nestedBootTimeout(mode)));
-        progress.accept("starting " + guests.size() + " nested guests (" + mode.accel + (lkvm != null ? ", kvmtool" : "")
-                + "), each with one managed NIC "
-                + "through vfio-pci" + (mode == LabPlan.Mode.KVM ? ", each VMM on a lab-host CPU of its own"
-                        : " (TCG inside TCG: a minute or two)"));
+        Path harness = plan(
+                work,
+                "harness.json",
+                LabPlan.harness(
+                        "lab-" + arch.json(),
+                        guests.stream().map(Path::toString).toList(),
+                        arch.chip,
+                        List.of(),
+                        arch.nestedBootTimeout(mode)));
+        progress.accept(
+                "starting " + guests.size() + " nested guests (" + mode.accel + (lkvm != null ? ", kvmtool" : "")
+                        + "), each with one managed NIC "
+                        + "through vfio-pci"
+                        + (mode == LabPlan.Mode.KVM
+                                ? ", each VMM on a lab-host CPU of its own"
+                                : " (TCG inside TCG: a minute or two)"));
         StringWriter json = new StringWriter();
         Writer progressErr = new LineWriter(progress);
-        int code = cli.execute(new String[] {"test", harness.toString(), "--json", "--junit", dir.resolve("junit.xml").toString()},
-                new PrintWriter(json, true), new PrintWriter(progressErr, true));
+        int code = cli.execute(
+                new String[] {
+                    "test",
+                    harness.toString(),
+                    "--json",
+                    "--junit",
+                    dir.resolve("junit.xml").toString()
+                },
+                new PrintWriter(json, true),
+                new PrintWriter(progressErr, true));
         Files.writeString(dir.resolve("report.json"), json.toString(), StandardCharsets.UTF_8);
         return code;
     }
@@ -176,29 +206,38 @@ public final class LabInside {
         // The hotplug cycle needs a qemu guest on q35 (kvmtool has no hotplug; the aarch64 lab has no cycle yet).
         boolean hotplug = lkvm == null && arch == LabArch.X86_64;
         GuestAgent agent = hotplug ? GuestAgent.install(share, name) : null;
-        // x86_64 --lkvm: the detached guest is the kvmtool one (the harness's stay qemu); aarch64: every nested guest is.
-        Path guest = plan(work, name + ".json", hotplug
-                ? LabPlan.hotplugGuest(name, images, share, bdf, mode, 0, agent.kernelArgs("hostshare"))
-                : lkvm != null && arch == LabArch.X86_64 ? LabPlan.nestedLkvmGuest(name, images, lkvm, bdf, 0)
-                : LabPlan.nestedGuest(arch, name, images, share, bdf, mode, 0, lkvm));
+        // x86_64 --lkvm: the detached guest is the kvmtool one (the harness's stay qemu); aarch64: every nested guest
+        // is.
+        Path guest = plan(
+                work,
+                name + ".json",
+                hotplug
+                        ? LabPlan.hotplugGuest(name, images, share, bdf, mode, 0, agent.kernelArgs("hostshare"))
+                        : lkvm != null && arch == LabArch.X86_64
+                                ? LabPlan.nestedLkvmGuest(name, images, lkvm, bdf, 0)
+                                : LabPlan.nestedGuest(arch, name, images, share, bdf, mode, 0, lkvm));
         progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status"
                 + (hotplug ? ", attach " + hotBdf + " --managed, a workload through it, detach" : "") + ", stop"
-                + (lkvm != null ? " (kvmtool " + lkvm + ": also its console, pause/resume, lkvm list, a graceful stop)" : ""));
+                + (lkvm != null
+                        ? " (kvmtool " + lkvm + ": also its console, pause/resume, lkvm list, a graceful stop)"
+                        : ""));
         int failures = 0;
         // If the flow hangs (run -d, the agent, attach or detach), the lab host is stopped at its time limit and its
         // /run is lost: keep the logs before that.
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-        Thread watchdog = new Thread(() -> {
-            try {
-                if (!done.await(arch.nestedBootTimeout(mode), java.util.concurrent.TimeUnit.SECONDS)) {
-                    progress.accept("run -d " + name + " still runs after " + arch.nestedBootTimeout(mode)
-                            + " s; its logs go to the lab folder as " + name + "-*");
-                    keepSupervisorLogs(name);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "vmlaunch-lab-detached-watchdog");
+        Thread watchdog = new Thread(
+                () -> {
+                    try {
+                        if (!done.await(arch.nestedBootTimeout(mode), java.util.concurrent.TimeUnit.SECONDS)) {
+                            progress.accept("run -d " + name + " still runs after " + arch.nestedBootTimeout(mode)
+                                    + " s; its logs go to the lab folder as " + name + "-*");
+                            keepSupervisorLogs(name);
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "vmlaunch-lab-detached-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
         try {
@@ -208,12 +247,21 @@ public final class LabInside {
         }
     }
 
-    private boolean detachedSteps(Path work, Path guest, String name, String bdf, String hotBdf, GuestAgent agent,
-            int failures) throws IOException {
+    private boolean detachedSteps(
+            Path work, Path guest, String name, String bdf, String hotBdf, GuestAgent agent, int failures)
+            throws IOException {
         // The ready timeout is generous: the supervisor's own JVM starts first, and inside a TCG lab host on a busy
         // machine that alone took 40 s.
-        if (command("detached-run.txt", "run -d", "run", "-d", "--ready-timeout",
-                Integer.toString(Math.max(600, arch.nestedBootTimeout(mode))), guest.toString()).code() != 0) {
+        if (command(
+                                "detached-run.txt",
+                                "run -d",
+                                "run",
+                                "-d",
+                                "--ready-timeout",
+                                Integer.toString(Math.max(600, arch.nestedBootTimeout(mode))),
+                                guest.toString())
+                        .code()
+                != 0) {
             keepSupervisorLogs(name);
             // A supervisor that was only slow may still start the guest: stop whatever there is.
             command("detached-stop.txt", "stop", "stop", "--force", name);
@@ -236,8 +284,8 @@ public final class LabInside {
             // A power button pressed before the guest's acpid listens is lost; stop would then wait out its timeout.
             // For kvmtool the ready line in console.log is also the proof that its console is captured.
             java.time.Duration boot = java.time.Duration.ofSeconds(arch.nestedBootTimeout(mode));
-            boolean ready = LabConsole.awaitReady(dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(),
-                    boot, progress);
+            boolean ready = LabConsole.awaitReady(
+                    dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(), boot, progress);
             if (lkvm != null) {
                 failures += ready ? new LabLkvmChecks(name, dir, lkvm, progress, this::run).run() : 1;
             }
@@ -248,7 +296,8 @@ public final class LabInside {
             Result stop = command("detached-stop.txt", "stop", "stop", name);
             if (stop.code() != 0) {
                 failures++;
-            } else if (lkvm != null && !stop.out().contains("typed 'poweroff' on the console;")
+            } else if (lkvm != null
+                    && !stop.out().contains("typed 'poweroff' on the console;")
                     && !stop.err().contains("typed 'poweroff' on the console: the guest halted")) {
                 // x86 kvmtool has no ACPI: poweroff halts the guest (seen on its console) and IPC STOP ends kvmtool.
                 progress.accept("FAIL: stop did not power the kvmtool guest down (or halt it) by typing poweroff on "
@@ -267,12 +316,16 @@ public final class LabInside {
 
     /** kvmtool's own view beside vmlaunch's: {@code lkvm list} must show {@code name} running. */
     private boolean lkvmList(String name) throws IOException {
-        BoundedCommand.Result r = BoundedCommand.run(List.of(lkvm, "list"), java.time.Duration.ofSeconds(60), 64 * 1024);
+        BoundedCommand.Result r =
+                BoundedCommand.run(List.of(lkvm, "list"), java.time.Duration.ofSeconds(60), 64 * 1024);
         Files.writeString(dir.resolve("detached-lkvm-list.txt"), r.out() + r.err(), StandardCharsets.UTF_8);
         progress.accept("$ lkvm list   (exit " + (r.timedOut() ? "none: killed after 60 s" : r.exit()) + ")");
         (r.out() + r.err()).lines().filter(l -> !l.isBlank()).forEach(l -> progress.accept("    " + l));
-        boolean shown = r.ok() && r.out().lines().anyMatch(l -> l.matches("\\s*[0-9]+\\s+" + java.util.regex.Pattern.quote(name)
-                + "\\s+running\\s*"));
+        boolean shown = r.ok()
+                && r.out()
+                        .lines()
+                        .anyMatch(l ->
+                                l.matches("\\s*[0-9]+\\s+" + java.util.regex.Pattern.quote(name) + "\\s+running\\s*"));
         if (!shown) {
             progress.accept("FAIL: lkvm list does not show " + name + " running");
         }
@@ -301,12 +354,15 @@ public final class LabInside {
     /** At most the last MiB of {@code from} (a guest wrote it: never followed as a link, never read whole). */
     private void keepTail(Path from, Path to) {
         final long max = 1 << 20;
-        try (var c = java.nio.channels.FileChannel.open(from, java.nio.file.StandardOpenOption.READ,
-                java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        try (var c = java.nio.channels.FileChannel.open(
+                from, java.nio.file.StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             long size = c.size();
             c.position(Math.max(0, size - max));
-            try (var out = java.nio.channels.FileChannel.open(to, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (var out = java.nio.channels.FileChannel.open(
+                    to,
+                    java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE,
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
                 out.transferFrom(c, 0, max);
             }
         } catch (java.nio.file.NoSuchFileException e) {
@@ -324,7 +380,8 @@ public final class LabInside {
     /** attach --managed, a workload through the attached NIC, detach: the number of failures. */
     private int hotplugCycle(String name, String hotBdf, GuestAgent agent, java.time.Duration boot) throws IOException {
         java.util.function.BooleanSupplier alive = () -> dev.vmlaunch.supervise.GuestRecords.find(stateRoot(), name)
-                .map(dev.vmlaunch.supervise.GuestRecords.Record::vmmAlive).orElse(false);
+                .map(dev.vmlaunch.supervise.GuestRecords.Record::vmmAlive)
+                .orElse(false);
         int failures = 0;
         try {
             agent.awaitAnnouncement(boot, alive);
@@ -347,7 +404,9 @@ public final class LabInside {
         dev.vmlaunch.host.Sysfs sysfs = new dev.vmlaunch.host.Sysfs(Path.of("/sys"));
         boolean all = true;
         for (String bdf : bdfs) {
-            String now = sysfs.device(dev.vmlaunch.config.PciAddress.parse(bdf)).map(d -> d.driver()).orElse(null);
+            String now = sysfs.device(dev.vmlaunch.config.PciAddress.parse(bdf))
+                    .map(d -> d.driver())
+                    .orElse(null);
             boolean ok = driver.equals(now);
             all &= ok;
             progress.accept((ok ? "" : "FAIL: ") + when + ": " + bdf + " is on " + (now == null ? "no driver" : now)
@@ -363,16 +422,20 @@ public final class LabInside {
         String[] vd = LabPlan.NIC.split(":");
         for (JsonNode g : j.path("groups")) {
             for (JsonNode d : g.path("devices")) {
-                if (vd[0].equals(d.path("vendor").asText()) && vd[1].equals(d.path("device").asText())) {
-                    out.add(new String[] {d.path("address").asText(), g.path("id").asText(), d.path("driver").asText("none")});
+                if (vd[0].equals(d.path("vendor").asText())
+                        && vd[1].equals(d.path("device").asText())) {
+                    out.add(new String[] {
+                        d.path("address").asText(),
+                        g.path("id").asText(),
+                        d.path("driver").asText("none")
+                    });
                 }
             }
         }
         return out;
     }
 
-    record Result(int code, String out, String err) {
-    }
+    record Result(int code, String out, String err) {}
 
     /** A vmlaunch command in this JVM, its output kept in the lab folder as {@code file} and shown as progress. */
     interface Commands {
@@ -418,11 +481,9 @@ public final class LabInside {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

@@ -11,16 +11,16 @@ final class LabKvm {
     /** Written to the lab folder when it cannot: the outer lab reads it and ends with exit 3. */
     static final String UNUSABLE_FILE = "no-kvm.txt";
 
-    private LabKvm() {
-    }
+    private LabKvm() {}
 
     /** Why {@code kvm} cannot be used, or null when it opens read-write. */
     static String unusable(Path kvm, LabArch arch) {
         if (!Files.exists(kvm)) {
-            return "no " + kvm + (arch == LabArch.X86_64
-                    ? " (kvm_amd did not load: the lab host's CPU shows no AMD-V, or its console log says why)"
-                    : " (the lab host's kernel did not start at EL2: QEMU needs -machine virtualization=on, "
-                            + "or its console log says why)");
+            return "no " + kvm
+                    + (arch == LabArch.X86_64
+                            ? " (kvm_amd did not load: the lab host's CPU shows no AMD-V, or its console log says why)"
+                            : " (the lab host's kernel did not start at EL2: QEMU needs -machine virtualization=on, "
+                                    + "or its console log says why)");
         }
         try (FileChannel c = FileChannel.open(kvm, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             return null;

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 public final class LabLkvm {
     /** The binary's folder inside the lab host (a read-only 9p share of its own: the lab host's /tmp is a fresh tmpfs). */
     static final String MOUNT = "/mnt/kvmtool";
+
     static final String TAG = "labkvmtool";
     /**
      * kvmtool makes its sockets in $HOME/.lkvm; the lab host's root (and so /root) is read-only, its /tmp a tmpfs of
@@ -19,8 +20,7 @@ public final class LabLkvm {
      */
     static final String HOME = "/tmp";
 
-    private LabLkvm() {
-    }
+    private LabLkvm() {}
 
     /**
      * The kvmtool binary {@code --lkvm} names, as an absolute path: a regular file (a link to one is fine) that is
@@ -29,19 +29,22 @@ public final class LabLkvm {
     public static Path binary(Path given) {
         Path p = given.toAbsolutePath().normalize();
         if (!Files.exists(p)) {
-            throw VmlaunchException.usage("--lkvm " + given + ": no such file (build kvmtool with 'make lkvm' and name "
-                    + "the binary)");
+            throw VmlaunchException.usage(
+                    "--lkvm " + given + ": no such file (build kvmtool with 'make lkvm' and name " + "the binary)");
         }
         if (!Files.isRegularFile(p)) {
-            throw VmlaunchException.usage("--lkvm " + given + ": not a regular file" + (Files.isDirectory(p,
-                    LinkOption.NOFOLLOW_LINKS) ? " (a folder: name the lkvm binary in it)" : ""));
+            throw VmlaunchException.usage("--lkvm " + given + ": not a regular file"
+                    + (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                            ? " (a folder: name the lkvm binary in it)"
+                            : ""));
         }
         if (!Files.isExecutable(p)) {
             throw VmlaunchException.usage("--lkvm " + given + ": not executable (chmod +x it)");
         }
         if (p.getFileName().toString().contains(" ") || p.getParent().toString().contains(",")) {
             // The lab host sees the folder as a 9p share (a ',' would split qemu's -fsdev) and the binary by name.
-            throw VmlaunchException.usage("--lkvm " + given + ": the path must not contain ',' and the file name no space");
+            throw VmlaunchException.usage(
+                    "--lkvm " + given + ": the path must not contain ',' and the file name no space");
         }
         return p;
     }

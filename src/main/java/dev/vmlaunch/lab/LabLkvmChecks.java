@@ -23,6 +23,7 @@ import java.util.function.Consumer;
 final class LabLkvmChecks {
     /** The shell computes it, so seeing the answer proves the line ran (the echo of the typed line does not hold it). */
     private static final String TYPED = "echo $((6*7))-from-the-console";
+
     private static final String ANSWER = "42-from-the-console";
     private static final Duration CONSOLE_WAIT = Duration.ofSeconds(90);
     private static final int MAX_OUTPUT = 64 * 1024;
@@ -45,15 +46,25 @@ final class LabLkvmChecks {
         int failures = 0;
         failures += console() ? 0 : 1;
         LabInside.Result pause = commands.run("detached-pause.txt", "pause", name);
-        failures += check(pause.code() == 0 && pause.out().contains(name + ": paused"), "pause " + name + " says paused");
-        failures += check(commands.run("detached-list-paused.txt", "list").out().lines()
-                .anyMatch(l -> l.contains(name) && l.contains("paused")), "vmlaunch list shows " + name + " paused");
-        failures += check(lkvmList("detached-lkvm-list-paused.txt").lines()
-                .anyMatch(l -> l.contains(name) && l.contains("paused")), "lkvm list shows " + name + " paused");
+        failures +=
+                check(pause.code() == 0 && pause.out().contains(name + ": paused"), "pause " + name + " says paused");
+        failures += check(
+                commands.run("detached-list-paused.txt", "list")
+                        .out()
+                        .lines()
+                        .anyMatch(l -> l.contains(name) && l.contains("paused")),
+                "vmlaunch list shows " + name + " paused");
+        failures += check(
+                lkvmList("detached-lkvm-list-paused.txt")
+                        .lines()
+                        .anyMatch(l -> l.contains(name) && l.contains("paused")),
+                "lkvm list shows " + name + " paused");
         LabInside.Result resume = commands.run("detached-resume.txt", "resume", name);
-        failures += check(resume.code() == 0 && resume.out().contains(name + ": running"), "resume " + name + " says running");
-        failures += check(lkvmList("detached-lkvm-list.txt").lines()
-                .anyMatch(l -> l.contains(name) && l.contains("running")), "lkvm list shows " + name + " running again");
+        failures += check(
+                resume.code() == 0 && resume.out().contains(name + ": running"), "resume " + name + " says running");
+        failures += check(
+                lkvmList("detached-lkvm-list.txt").lines().anyMatch(l -> l.contains(name) && l.contains("running")),
+                "lkvm list shows " + name + " running again");
         failures += console() ? 0 : 1;
         return failures;
     }
@@ -66,7 +77,8 @@ final class LabLkvmChecks {
     /** Types {@link #TYPED} on console.sock and waits for the shell's answer. */
     private boolean console() {
         Path sock = dev.vmlaunch.supervise.GuestDir.of(dev.vmlaunch.state.StateRoot.resolve(System.getenv()), name)
-                .layout(dev.vmlaunch.vmm.RunLayout.ConsoleMode.SOCKET).consoleSocket();
+                .layout(dev.vmlaunch.vmm.RunLayout.ConsoleMode.SOCKET)
+                .consoleSocket();
         StringBuilder got = new StringBuilder();
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(sock));
@@ -96,15 +108,19 @@ final class LabLkvmChecks {
         } catch (IOException e) {
             progress.accept("could not keep the console transcript: " + e.getMessage());
         }
-        return check(got.toString().contains(ANSWER), "typed '" + TYPED + "' on console.sock, the guest's shell answered "
-                + ANSWER) == 0;
+        return check(
+                        got.toString().contains(ANSWER),
+                        "typed '" + TYPED + "' on console.sock, the guest's shell answered " + ANSWER)
+                == 0;
     }
 
     /** kvmtool's own {@code lkvm list}, with this JVM's HOME (where the guest's socket is). */
     private String lkvmList(String file) throws IOException {
         Path out = labDir.resolve(file);
-        Process p = new ProcessBuilder(List.of(lkvm, "list")).redirectErrorStream(true)
-                .redirectOutput(out.toFile()).start();
+        Process p = new ProcessBuilder(List.of(lkvm, "list"))
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
         try {
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -16,19 +16,18 @@ import java.util.List;
 final class LabPlan {
     static final String NIC = "8086:10d3";
     /** Brings the passed-through NIC up and moves traffic through it (QEMU's user network answers the gateway). */
-    static final String WORKLOAD = "ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && sleep 2 "
-            + "&& ping -c 5 -W 3 10.0.2.2";
+    static final String WORKLOAD =
+            "ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && sleep 2 " + "&& ping -c 5 -W 3 10.0.2.2";
 
     /** Where the lab host sees the jar's folder, the test images and the lab folder (its own shares, read-only but the last). */
     static final String JAR_MOUNT = "/mnt/vmlaunch";
+
     static final String IMAGES_MOUNT = "/mnt/images";
     static final String LAB_MOUNT = "/mnt/lab";
     /** Where the lab host sees the folder of the user's kvmtool binary (--lkvm). */
-
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private LabPlan() {
-    }
+    private LabPlan() {}
 
     /**
      * How the nested guests run. KVM: the lab host loads kvm + kvm_amd (TCG's {@code -cpu max} has AMD-V) and each
@@ -36,7 +35,8 @@ final class LabPlan {
      * emulation. TCG: TCG inside TCG, slow but independent of nested virtualisation.
      */
     enum Mode {
-        KVM("kvm"), TCG("tcg");
+        KVM("kvm"),
+        TCG("tcg");
 
         final String accel;
 
@@ -60,16 +60,19 @@ final class LabPlan {
      * /tmp would be out of its sight otherwise. {@code lkvm}, when given, is a kvmtool binary whose folder is shared
      * too: the nested guests then run under it.
      */
-    static String labHost(LabArch arch, Path images, Path labDir, Path root, Path java, Path jar, Mode mode, int cpus,
-            Path lkvm) {
+    static String labHost(
+            LabArch arch, Path images, Path labDir, Path root, Path java, Path jar, Mode mode, int cpus, Path lkvm) {
         // With this machine's / as its root the lab host sees the jar at its own path, with its CDS archives; another
         // root (the arm64 one) has neither, and its JVM could not use this JVM's archives anyway.
-        LabHostJar inside = root.equals(Path.of("/")) ? LabHostJar.of(jar, Path.of(JAR_MOUNT))
+        LabHostJar inside = root.equals(Path.of("/"))
+                ? LabHostJar.of(jar, Path.of(JAR_MOUNT))
                 : new LabHostJar(Path.of(JAR_MOUNT).resolve(jar.getFileName()), dev.vmlaunch.JvmFlags.cli());
         // x86_64 with --lkvm: kvmtool makes its sockets in $HOME/.lkvm, and this machine's /root is read-only in the
-        // lab host, so its JVM (and the supervisors it starts) get a writable HOME; the arm64 root links ~/.lkvm to /run.
+        // lab host, so its JVM (and the supervisors it starts) get a writable HOME; the arm64 root links ~/.lkvm to
+        // /run.
         String launch = lkvm != null && arch == LabArch.X86_64
-                ? "/usr/bin/env -- HOME=" + LabLkvm.HOME + " " + java + " " : java + " -- ";
+                ? "/usr/bin/env -- HOME=" + LabLkvm.HOME + " " + java + " "
+                : java + " -- ";
         String exec = launch + String.join(" ", inside.javaFlags()) + " -jar " + inside.path() + " lab-inside "
                 + LAB_MOUNT + " " + IMAGES_MOUNT + " --mode " + mode.accel
                 + (lkvm != null ? " --lkvm " + LabLkvm.inside(lkvm) : "");
@@ -80,24 +83,36 @@ final class LabPlan {
         g.put("cpus", cpus).put("memory", arch.labHostMemory);
         g.put("kernel", arch.kernel(images).toString());
         g.put("initrd", arch.initrd(images).toString());
-        g.put("cmdline", kernelArgs + " vmlaunch.root=hostroot vmlaunch.9p=labjar:" + JAR_MOUNT + ",labimg:" + IMAGES_MOUNT
-                + ",lab:" + LAB_MOUNT + (lkvm != null ? "," + LabLkvm.TAG + ":" + LabLkvm.MOUNT : "") + " vmlaunch.exec=" + exec);
+        g.put(
+                "cmdline",
+                kernelArgs + " vmlaunch.root=hostroot vmlaunch.9p=labjar:" + JAR_MOUNT + ",labimg:" + IMAGES_MOUNT
+                        + ",lab:" + LAB_MOUNT + (lkvm != null ? "," + LabLkvm.TAG + ":" + LabLkvm.MOUNT : "")
+                        + " vmlaunch.exec=" + exec);
         ArrayNode shares = g.putArray("shares");
         shares.addObject().put("path", root.toString()).put("tag", "hostroot").put("readonly", true);
-        shares.addObject().put("path", jar.getParent().toString()).put("tag", "labjar").put("readonly", true);
+        shares.addObject()
+                .put("path", jar.getParent().toString())
+                .put("tag", "labjar")
+                .put("readonly", true);
         shares.addObject().put("path", images.toString()).put("tag", "labimg").put("readonly", true);
         // mapped-file, not the mapped-xattr default: the lab folder sits in the state folder, on tmpfs under /run for
         // root, and tmpfs has no user xattrs before Linux 6.6 (Debian 12 runs 6.1).
         shares.addObject().put("path", labDir.toString()).put("tag", "lab").put("security", "mapped-file");
         if (lkvm != null) {
-            shares.addObject().put("path", lkvm.getParent().toString()).put("tag", LabLkvm.TAG).put("readonly", true);
+            shares.addObject()
+                    .put("path", lkvm.getParent().toString())
+                    .put("tag", LabLkvm.TAG)
+                    .put("readonly", true);
         }
         ArrayNode devices = g.putArray("devices");
         // The NICs go right after the 9p devices, which QEMU places first in slots 1, 2, ...: four shares put them at
         // 00:05.0 and 00:06.0 (the x86 lab's tests and the LAVA export know those), the lkvm share one slot later.
         int firstNicSlot = 1 + shares.size();
         for (int i = 0; i < NESTED_GUESTS; i++) {
-            ObjectNode d = devices.addObject().put("model", "e1000e").put("id", "labnic" + i).put("netdev", "user");
+            ObjectNode d = devices.addObject()
+                    .put("model", "e1000e")
+                    .put("id", "labnic" + i)
+                    .put("netdev", "user");
             d.putObject("props").put("addr", "0x" + Integer.toHexString(firstNicSlot + i));
         }
         return write(g);
@@ -117,8 +132,8 @@ final class LabPlan {
      * {@code vmm: lkvm} guest like examples/smmute-virt1.json: GICv3 ITS, serial console, no network of its own (else
      * kvmtool adds a virtio-net that takes eth0 from the passed-through NIC), MTE off.
      */
-    static String nestedGuest(LabArch arch, String name, Path images, Path share, String bdf, Mode mode, int cpu,
-            String lkvm) {
+    static String nestedGuest(
+            LabArch arch, String name, Path images, Path share, String bdf, Mode mode, int cpu, String lkvm) {
         return write(nestedGuestNode(arch, name, images, share, bdf, mode, cpu, lkvm));
     }
 
@@ -143,8 +158,8 @@ final class LabPlan {
                 + "ip link set $n up && ip addr add 10.0.2.15/24 dev $n && sleep 2 && ping -c 5 -W 3 10.0.2.2";
     }
 
-    private static ObjectNode nestedGuestNode(LabArch arch, String name, Path images, Path share, String bdf, Mode mode,
-            int cpu, String lkvm) {
+    private static ObjectNode nestedGuestNode(
+            LabArch arch, String name, Path images, Path share, String bdf, Mode mode, int cpu, String lkvm) {
         ObjectNode g = JSON.createObjectNode();
         g.put("name", name);
         if (lkvm != null) {
@@ -165,7 +180,8 @@ final class LabPlan {
         g.put("kernel", arch.kernel(images).toString());
         g.put("initrd", arch.initrd(images).toString());
         g.put("cmdline", "quiet");
-        ObjectNode sh = g.putArray("shares").addObject().put("path", share.toString()).put("tag", "hostshare");
+        ObjectNode sh =
+                g.putArray("shares").addObject().put("path", share.toString()).put("tag", "hostshare");
         if (lkvm == null) {
             // The share is on the lab host's tmpfs, which has no user xattrs before Linux 6.6 (the lab host runs 6.1):
             // mapped-file keeps the guest's links and modes in .virtfs_metadata files instead. (kvmtool has no models.)

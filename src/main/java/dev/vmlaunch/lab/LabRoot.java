@@ -23,20 +23,21 @@ import java.util.function.Consumer;
  */
 public final class LabRoot {
     /** What the lab host runs: the JVM for the jar, QEMU for the nested guests, taskset for a user at its shell. */
-    static final List<String> PACKAGES = List.of("openjdk-17-jre-headless", "qemu-system-arm", "busybox-static",
-            "util-linux");
+    static final List<String> PACKAGES =
+            List.of("openjdk-17-jre-headless", "qemu-system-arm", "busybox-static", "util-linux");
+
     static final String DEB_ARCH = "arm64";
     /** The JVM inside the root (no maintainer script made /usr/bin/java). */
     static final String JAVA = "/usr/lib/jvm/java-17-openjdk-arm64/bin/java";
-    private static final List<String> MUST_HAVE = List.of(JAVA, "/usr/bin/qemu-system-aarch64", "/usr/bin/taskset",
-            "/bin/busybox");
+
+    private static final List<String> MUST_HAVE =
+            List.of(JAVA, "/usr/bin/qemu-system-aarch64", "/usr/bin/taskset", "/bin/busybox");
     private static final int MAX_OUTPUT = 1 << 20;
     /** Where root's ~/.lkvm points in the lab host (the lab makes the folder before kvmtool runs). */
     static final String LKVM_SOCKETS = "/run/lkvm";
 
     /** A ready root: its folder (served read-only over 9p) and its cache key. */
-    public record Root(Path dir, String key, int packages) {
-    }
+    public record Root(Path dir, String key, int packages) {}
 
     private final Path cache;
     private final Consumer<String> progress;
@@ -81,7 +82,8 @@ public final class LabRoot {
             return new Root(entry.resolve("root"), key, debs.size());
         }
         Instant t0 = Instant.now();
-        progress.accept("arm64 lab root: assembling " + debs.size() + " Debian packages (downloaded once) into " + entry);
+        progress.accept(
+                "arm64 lab root: assembling " + debs.size() + " Debian packages (downloaded once) into " + entry);
         Path debDir = download(debs);
         Files.createDirectories(entry.getParent());
         Path work = Files.createTempDirectory(entry.getParent(), ".build-" + key + "-");
@@ -89,8 +91,10 @@ public final class LabRoot {
             Path dir = work.resolve("root");
             Files.createDirectories(dir);
             for (LabRootPackages.Deb d : debs) {
-                BoundedCommand.Result r = BoundedCommand.run(List.of("dpkg-deb", "-x", debDir.resolve(d.file()).toString(),
-                        dir.toString()), Duration.ofMinutes(5), MAX_OUTPUT);
+                BoundedCommand.Result r = BoundedCommand.run(
+                        List.of("dpkg-deb", "-x", debDir.resolve(d.file()).toString(), dir.toString()),
+                        Duration.ofMinutes(5),
+                        MAX_OUTPUT);
                 if (!r.ok()) {
                     throw cannot("unpacking package " + d.name() + " " + d.version() + " failed: " + firstLine(r));
                 }
@@ -110,7 +114,8 @@ public final class LabRoot {
                 Lab.deleteTree(work);
             }
         }
-        progress.accept("arm64 lab root: assembled in " + Duration.between(t0, Instant.now()).toSeconds() + " s");
+        progress.accept("arm64 lab root: assembled in "
+                + Duration.between(t0, Instant.now()).toSeconds() + " s");
         return new Root(entry.resolve("root"), key, debs.size());
     }
 
@@ -145,8 +150,10 @@ public final class LabRoot {
         }
         try (var s = Files.newDirectoryStream(lists, "*Packages*")) {
             for (Path p : s) {
-                var a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                out.add(p.getFileName() + " " + a.size() + " " + a.lastModifiedTime().toMillis());
+                var a = Files.readAttributes(
+                        p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                out.add(p.getFileName() + " " + a.size() + " "
+                        + a.lastModifiedTime().toMillis());
             }
         }
         return out;
@@ -173,12 +180,16 @@ public final class LabRoot {
         List<String> argv = aptGet("--download-only", "-y", "-o", "Dir::Cache::archives=" + debDir);
         BoundedCommand.Result r = BoundedCommand.run(argv, Duration.ofMinutes(20), MAX_OUTPUT);
         if (!r.ok()) {
-            throw cannot(r.timedOut() ? "apt-get did not finish downloading in 20 min"
-                    : LabRootPackages.fetchError(r.err()).orElse("apt-get --download-only failed: " + firstLine(r)));
+            throw cannot(
+                    r.timedOut()
+                            ? "apt-get did not finish downloading in 20 min"
+                            : LabRootPackages.fetchError(r.err())
+                                    .orElse("apt-get --download-only failed: " + firstLine(r)));
         }
         for (LabRootPackages.Deb d : debs) {
             if (!Files.isRegularFile(debDir.resolve(d.file()), LinkOption.NOFOLLOW_LINKS)) {
-                throw cannot("package " + d.name() + " " + d.version() + " was not downloaded (no " + debDir.resolve(d.file()) + ")");
+                throw cannot("package " + d.name() + " " + d.version() + " was not downloaded (no "
+                        + debDir.resolve(d.file()) + ")");
             }
         }
         return debDir;
@@ -193,10 +204,18 @@ public final class LabRoot {
         }
         List<String> a = new ArrayList<>(List.of(aptGet, "-qq"));
         a.addAll(List.of(action));
-        a.addAll(List.of("-o", "Dir::State::status=" + status, "-o", "APT::Architecture=" + DEB_ARCH,
-                "-o", "APT::Architectures=" + DEB_ARCH, "-o", "APT::Install-Recommends=false",
+        a.addAll(List.of(
+                "-o",
+                "Dir::State::status=" + status,
+                "-o",
+                "APT::Architecture=" + DEB_ARCH,
+                "-o",
+                "APT::Architectures=" + DEB_ARCH,
+                "-o",
+                "APT::Install-Recommends=false",
                 // The empty status is ours: this machine's dpkg database is neither read nor locked.
-                "-o", "Debug::NoLocking=1"));
+                "-o",
+                "Debug::NoLocking=1"));
         if (root) {
             // As root apt downloads as user _apt, who cannot write to a private cache.
             a.addAll(List.of("-o", "APT::Sandbox::User=root"));
@@ -228,7 +247,10 @@ public final class LabRoot {
 
     private static String firstLine(BoundedCommand.Result r) {
         String text = (r.err().isBlank() ? r.out() : r.err()).strip();
-        String line = text.lines().filter(l -> l.startsWith("E:")).findFirst().orElse(text.lines().findFirst().orElse(""));
+        String line = text.lines()
+                .filter(l -> l.startsWith("E:"))
+                .findFirst()
+                .orElse(text.lines().findFirst().orElse(""));
         return r.timedOut() ? "timed out" : line.isEmpty() ? "exit " + r.exit() : line;
     }
 

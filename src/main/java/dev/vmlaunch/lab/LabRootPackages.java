@@ -33,13 +33,12 @@ final class LabRootPackages {
     private static final Pattern INST = Pattern.compile(
             "Inst ([a-z0-9][a-z0-9+.-]*)(?::[a-z0-9]+)? (?:\\[[^\\]]*\\] )?\\(([A-Za-z0-9.+~:-]+) [^\\[]*\\[([a-z0-9]+)\\]\\).*");
     private static final Pattern UNKNOWN = Pattern.compile("E: Unable to locate package (\\S+)");
-    private static final Pattern NOT_INSTALLABLE = Pattern.compile(
-            "^\\s*(\\S+) : (?:Pre)?Depends: (\\S+)(?: \\([^)]*\\))? but (.+?)$", Pattern.MULTILINE);
+    private static final Pattern NOT_INSTALLABLE =
+            Pattern.compile("^\\s*(\\S+) : (?:Pre)?Depends: (\\S+)(?: \\([^)]*\\))? but (.+?)$", Pattern.MULTILINE);
     private static final Pattern NO_CANDIDATE = Pattern.compile("E: Package '([^']+)' has no installation candidate");
     private static final Pattern FETCH = Pattern.compile("(?:E|W): Failed to fetch (\\S+)\\s*(.*)");
 
-    private LabRootPackages() {
-    }
+    private LabRootPackages() {}
 
     /**
      * The packages apt's simulated install would unpack ({@code Inst} lines; {@code Conf} lines and apt's chatter are
@@ -62,8 +61,14 @@ final class LabRootPackages {
      */
     static String key(List<Deb> debs) {
         StringBuilder s = new StringBuilder("layout ").append(LAYOUT).append('\n');
-        debs.stream().sorted(Comparator.comparing(Deb::name).thenComparing(Deb::arch))
-                .forEach(d -> s.append(d.name()).append(' ').append(d.version()).append(' ').append(d.arch()).append('\n'));
+        debs.stream()
+                .sorted(Comparator.comparing(Deb::name).thenComparing(Deb::arch))
+                .forEach(d -> s.append(d.name())
+                        .append(' ')
+                        .append(d.version())
+                        .append(' ')
+                        .append(d.arch())
+                        .append('\n'));
         return sha256(s.toString());
     }
 
@@ -90,16 +95,25 @@ final class LabRootPackages {
     /** The closure as {@link #parse} reads it back: apt's answer remembered without apt's chatter. */
     static String memo(List<Deb> debs) {
         StringBuilder s = new StringBuilder();
-        debs.forEach(d -> s.append("Inst ").append(d.name()).append(" (").append(d.version()).append(" [")
-                .append(d.arch()).append("])\n"));
+        debs.forEach(d -> s.append("Inst ")
+                .append(d.name())
+                .append(" (")
+                .append(d.version())
+                .append(" [")
+                .append(d.arch())
+                .append("])\n"));
         return s.toString();
     }
 
     /** The manifest kept beside a cached root: one "name version arch" line per package, in name order. */
     static String manifest(List<Deb> debs) {
         StringBuilder s = new StringBuilder();
-        debs.stream().sorted(Comparator.comparing(Deb::name))
-                .forEach(d -> s.append(d.name()).append(' ').append(d.version()).append(' ').append(d.arch()).append('\n'));
+        debs.stream().sorted(Comparator.comparing(Deb::name)).forEach(d -> s.append(d.name())
+                .append(' ')
+                .append(d.version())
+                .append(' ')
+                .append(d.arch())
+                .append('\n'));
         return s.toString();
     }
 
@@ -107,8 +121,8 @@ final class LabRootPackages {
     static Optional<String> resolutionError(String aptErr, String arch) {
         Matcher m = UNKNOWN.matcher(aptErr);
         if (m.find()) {
-            return Optional.of("apt knows no package " + m.group(1) + " for " + arch
-                    + " (its " + arch + " package lists are missing: dpkg --add-architecture " + arch + " && apt-get update)");
+            return Optional.of("apt knows no package " + m.group(1) + " for " + arch + " (its " + arch
+                    + " package lists are missing: dpkg --add-architecture " + arch + " && apt-get update)");
         }
         m = NO_CANDIDATE.matcher(aptErr);
         if (m.find()) {
@@ -116,7 +130,8 @@ final class LabRootPackages {
         }
         m = NOT_INSTALLABLE.matcher(aptErr);
         if (m.find()) {
-            return Optional.of("package " + m.group(1) + " needs " + m.group(2) + ", but " + m.group(3).strip());
+            return Optional.of("package " + m.group(1) + " needs " + m.group(2) + ", but "
+                    + m.group(3).strip());
         }
         return Optional.empty();
     }
@@ -128,9 +143,10 @@ final class LabRootPackages {
             return Optional.empty();
         }
         String url = m.group(1);
-        String file = URLDecoder.decode(url.substring(url.lastIndexOf('/') + 1).replace("+", "%2B"), StandardCharsets.UTF_8);
+        String file =
+                URLDecoder.decode(url.substring(url.lastIndexOf('/') + 1).replace("+", "%2B"), StandardCharsets.UTF_8);
         String name = file.contains("_") ? file.substring(0, file.indexOf('_')) : file;
-        return Optional.of("downloading package " + name + " failed (" + file + ": " + m.group(2).strip()
-                + "); apt's package lists may be stale: apt-get update");
+        return Optional.of("downloading package " + name + " failed (" + file + ": "
+                + m.group(2).strip() + "); apt's package lists may be stale: apt-get update");
     }
 }

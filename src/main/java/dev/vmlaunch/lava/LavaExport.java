@@ -13,8 +13,7 @@ public final class LavaExport {
     /** LAVA's device type for the virtual lab host. */
     public static final String QEMU = "qemu";
 
-    private LavaExport() {
-    }
+    private LavaExport() {}
 
     public static String job(Path harnessFile, String deviceType, PrintWriter err) {
         HarnessLoader.Loaded loaded = HarnessLoader.load(harnessFile);
@@ -25,7 +24,8 @@ public final class LavaExport {
             Path jar = LabHostDefinition.runningJar();
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
             // The harness's folder is the lab host's writable share, so its guests' shares may live in it.
-            LavaQemuHost host = LavaQemuHost.of(LabHostDefinition.x86(Lab.defaultImages(), harness.getParent(), java, jar));
+            LavaQemuHost host =
+                    LavaQemuHost.of(LabHostDefinition.x86(Lab.defaultImages(), harness.getParent(), java, jar));
             return LavaJob.yaml(LavaJob.qemuLabHost(h, host, java, jar));
         }
         LavaJob.safe(deviceType);

@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import dev.vmlaunch.config.GuestSpec;
-import dev.vmlaunch.harness.HarnessSpec;
 import dev.vmlaunch.JvmFlags;
 import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.harness.HarnessSpec;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,6 +32,7 @@ public final class LavaJob {
     static final String TEST_IMAGE_PROMPT = "vmlaunch-guest:.*# ";
     /** The test image's init mounts 9p with this msize (virtio's limit in Debian 12's kernel); cache=loose for the JVM. */
     private static final String NINEP = "trans=virtio,version=9p2000.L,msize=512000";
+
     private static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     /**
@@ -40,8 +41,7 @@ public final class LavaJob {
      */
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_./:=,@%+-]+");
 
-    private LavaJob() {
-    }
+    private LavaJob() {}
 
     /**
      * The job for the x86_64 virtual lab host on LAVA's {@code qemu} device type.
@@ -110,9 +110,12 @@ public final class LavaJob {
         deploy.putObject("timeout").put("minutes", 10);
         deploy.put("to", "tftp");
         deploy.put("os", "debian");
-        deploy.putObject("kernel").put("url", "https://example.invalid/CHANGE-ME/Image").put("type", "image");
+        deploy.putObject("kernel")
+                .put("url", "https://example.invalid/CHANGE-ME/Image")
+                .put("type", "image");
         deploy.putObject("dtb").put("url", "https://example.invalid/CHANGE-ME/board.dtb");
-        deploy.putObject("nfsrootfs").put("url", "https://example.invalid/CHANGE-ME/rootfs-with-jvm-and-vmlaunch.tar.xz")
+        deploy.putObject("nfsrootfs")
+                .put("url", "https://example.invalid/CHANGE-ME/rootfs-with-jvm-and-vmlaunch.tar.xz")
                 .put("compression", "xz");
         ObjectNode boot = actions.addObject().putObject("boot");
         boot.putObject("timeout").put("minutes", 10);
@@ -136,21 +139,34 @@ public final class LavaJob {
         ramdisk.put("install_overlay", true);
         ramdisk.put("compression", "gz");
         ObjectNode images = deploy.putObject("images");
-        for (String[] i : new String[][] {{"bl1", "bl1.bin"}, {"fip", "fip.bin"}, {"kernel", "Image"},
-            {"dtb", "fvp-base-revc.dtb"}, {"ramdisk", "rootfs-with-jvm-and-vmlaunch.cpio.gz"}}) {
+        for (String[] i : new String[][] {
+            {"bl1", "bl1.bin"},
+            {"fip", "fip.bin"},
+            {"kernel", "Image"},
+            {"dtb", "fvp-base-revc.dtb"},
+            {"ramdisk", "rootfs-with-jvm-and-vmlaunch.cpio.gz"}
+        }) {
             images.putObject(i[0]).put("url", "https://example.invalid/CHANGE-ME/" + i[1]);
         }
         ObjectNode boot = actions.addObject().putObject("boot");
         boot.putObject("timeout").put("minutes", 20);
         boot.put("method", "fvp");
-        boot.putObject("docker").put("name", "example.invalid/change-me/fvp-base-revc:latest").put("local", true);
+        boot.putObject("docker")
+                .put("name", "example.invalid/change-me/fvp-base-revc:latest")
+                .put("local", true);
         boot.put("image", "/opt/model/FVP_Base_RevC-2xAEMvA/models/Linux64_GCC-9.3/FVP_Base_RevC-2xAEMvA");
         boot.put("console_string", "terminal_0: Listening for serial connection on port (?P<PORT>\\d+)");
         ArrayNode args = boot.putArray("arguments");
-        for (String a : new String[] {"-C bp.secureflashloader.fname={BL1}", "-C bp.flashloader0.fname={FIP}",
-            "--data cluster0.cpu0={KERNEL}@0x80080000", "--data cluster0.cpu0={DTB}@0x82000000",
-            "--data cluster0.cpu0={RAMDISK}@0x84000000", "-C pci.smmulogger.trace_enable=0",
-            "-C pci.pci_smmuv3.mmu.SMMU_IDR0=0x0046123B", "-C cluster0.has_arm_v8-4=1"}) {
+        for (String a : new String[] {
+            "-C bp.secureflashloader.fname={BL1}",
+            "-C bp.flashloader0.fname={FIP}",
+            "--data cluster0.cpu0={KERNEL}@0x80080000",
+            "--data cluster0.cpu0={DTB}@0x82000000",
+            "--data cluster0.cpu0={RAMDISK}@0x84000000",
+            "-C pci.smmulogger.trace_enable=0",
+            "-C pci.pci_smmuv3.mmu.SMMU_IDR0=0x0046123B",
+            "-C cluster0.has_arm_v8-4=1"
+        }) {
             args.add(a);
         }
         boot.putArray("prompts").add("root@.*:~# ");
@@ -200,8 +216,10 @@ public final class LavaJob {
         ObjectNode meta = repo.putObject("metadata");
         meta.put("format", "Lava-Test Test Definition 1.0");
         meta.put("name", DEFINITION);
-        meta.put("description", "vmlaunch test --lava " + harness.name() + ": one test case per guest, workload and "
-                + "passthrough device, the interrupt delta as measurement");
+        meta.put(
+                "description",
+                "vmlaunch test --lava " + harness.name() + ": one test case per guest, workload and "
+                        + "passthrough device, the interrupt delta as measurement");
         ArrayNode s = repo.putObject("run").putArray("steps");
         steps.forEach(s::add);
         return action;
@@ -215,12 +233,15 @@ public final class LavaJob {
     private static List<String> labHostSteps(HarnessSpec harness, LavaQemuHost host, Path java, Path jar) {
         String root = "/newroot";
         List<String> steps = new ArrayList<>();
-        GuestSpec.Share rootShare = host.shares().stream().filter(s -> s.path().equals(Path.of("/"))).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("the lab host has no 9p share of / to use as its root"));
-        steps.add("mkdir -p " + root + " && mount -t 9p -o ro," + NINEP + ",cache=loose " + safe(rootShare.tag())
-                + " " + root);
-        steps.add("mount -t proc proc " + root + "/proc && mount -t sysfs sysfs " + root + "/sys && mount -t devtmpfs devtmpfs "
-                + root + "/dev && mount -t devpts devpts " + root + "/dev/pts");
+        GuestSpec.Share rootShare = host.shares().stream()
+                .filter(s -> s.path().equals(Path.of("/")))
+                .findFirst()
+                .orElseThrow(
+                        () -> new IllegalArgumentException("the lab host has no 9p share of / to use as its root"));
+        steps.add("mkdir -p " + root + " && mount -t 9p -o ro," + NINEP + ",cache=loose " + safe(rootShare.tag()) + " "
+                + root);
+        steps.add("mount -t proc proc " + root + "/proc && mount -t sysfs sysfs " + root
+                + "/sys && mount -t devtmpfs devtmpfs " + root + "/dev && mount -t devpts devpts " + root + "/dev/pts");
         steps.add("for d in /tmp /var/tmp /dev/shm; do mount -t tmpfs -o mode=1777 tmpfs " + root + "$d; done; "
                 + "for d in /run /mnt; do mount -t tmpfs -o mode=0755 tmpfs " + root + "$d; done");
         for (GuestSpec.Share s : host.shares()) {
@@ -230,19 +251,26 @@ public final class LavaJob {
             // At its own path: the harness's paths then mean the same files inside the lab host as on the worker.
             String at = safe(root + s.path());
             if (s.readonly()) {
-                steps.add("mkdir -p " + at + " && mount -t 9p -o ro," + NINEP + ",cache=loose " + safe(s.tag()) + " " + at);
+                steps.add("mkdir -p " + at + " && mount -t 9p -o ro," + NINEP + ",cache=loose " + safe(s.tag()) + " "
+                        + at);
             } else {
                 // The writable share (the harness's folder) is copied onto the lab host's own tmpfs, as LabInside
                 // keeps the nested guests' shares there: their 9p shares must not be 9p mounts themselves.
                 String staging = "/mnt/vmlaunch-9p/" + safe(s.tag());
-                steps.add("mkdir -p " + staging + " " + at + " && mount -t 9p -o " + NINEP + " " + safe(s.tag()) + " " + staging
-                        + " && mount -t tmpfs -o mode=0755 tmpfs " + at + " && cp -a " + staging + "/. " + at + "/");
+                steps.add("mkdir -p " + staging + " " + at + " && mount -t 9p -o " + NINEP + " " + safe(s.tag()) + " "
+                        + staging + " && mount -t tmpfs -o mode=0755 tmpfs " + at + " && cp -a " + staging + "/. " + at
+                        + "/");
             }
         }
-        List<String> run = new ArrayList<>(List.of("chroot", root, "/usr/bin/env", "-i", "HOME=/root", "LANG=C.UTF-8",
-                "PATH=" + PATH, java.toString()));
+        List<String> run = new ArrayList<>(List.of(
+                "chroot", root, "/usr/bin/env", "-i", "HOME=/root", "LANG=C.UTF-8", "PATH=" + PATH, java.toString()));
         run.addAll(JvmFlags.cli());
-        run.addAll(List.of("-jar", jar.toString(), "test", "--lava", harness.source().toAbsolutePath().toString()));
+        run.addAll(List.of(
+                "-jar",
+                jar.toString(),
+                "test",
+                "--lava",
+                harness.source().toAbsolutePath().toString()));
         steps.add(runStep(run));
         return steps;
     }
@@ -260,6 +288,7 @@ public final class LavaJob {
      * shows as a failure rather than as missing cases.
      */
     private static String runStep(List<String> argv) {
-        return "lava-test-case " + DEFINITION + "-exit --shell " + String.join(" ", argv.stream().map(LavaJob::safe).toList());
+        return "lava-test-case " + DEFINITION + "-exit --shell "
+                + String.join(" ", argv.stream().map(LavaJob::safe).toList());
     }
 }

@@ -31,13 +31,38 @@ import java.util.regex.Pattern;
  * @param initrd       the initramfs (gzip'd newc cpio) on the worker
  * @param shares       the 9p shares, for the test shell to mount
  */
-public record LavaQemuHost(String arch, long memoryMiB, List<String> extraOptions, String kernelArgs, Path kernel,
-        Path initrd, List<GuestSpec.Share> shares) {
+public record LavaQemuHost(
+        String arch,
+        long memoryMiB,
+        List<String> extraOptions,
+        String kernelArgs,
+        Path kernel,
+        Path initrd,
+        List<GuestSpec.Share> shares) {
 
-    private static final Set<String> FLAGS = Set.of("-no-user-config", "-nodefaults", "-nographic", "-S", "-no-reboot",
-            "-no-shutdown", "-snapshot", "-enable-kvm");
-    private static final Set<String> DROPPED = Set.of("-nodefaults", "-nographic", "-name", "-m", "-kernel", "-initrd",
-            "-append", "-chardev", "-serial", "-mon", "-monitor", "-qmp", "-display");
+    private static final Set<String> FLAGS = Set.of(
+            "-no-user-config",
+            "-nodefaults",
+            "-nographic",
+            "-S",
+            "-no-reboot",
+            "-no-shutdown",
+            "-snapshot",
+            "-enable-kvm");
+    private static final Set<String> DROPPED = Set.of(
+            "-nodefaults",
+            "-nographic",
+            "-name",
+            "-m",
+            "-kernel",
+            "-initrd",
+            "-append",
+            "-chardev",
+            "-serial",
+            "-mon",
+            "-monitor",
+            "-qmp",
+            "-display");
     /** LAVA joins its qemu command with spaces and splits it again: a value must hold no blank and no quote. */
     private static final Pattern VALUE = Pattern.compile("[^\\s'\"\\\\]+");
     /**
@@ -56,7 +81,8 @@ public record LavaQemuHost(String arch, long memoryMiB, List<String> extraOption
             throw VmlaunchException.usage(spec.name() + ": LAVA's qemu device type boots a kernel and an initrd here; "
                     + "the guest has none");
         }
-        List<String> argv = new QemuCommand().argv(spec, new RunLayout(Path.of("/nonexistent/lava"), RunLayout.ConsoleMode.STDIO));
+        List<String> argv =
+                new QemuCommand().argv(spec, new RunLayout(Path.of("/nonexistent/lava"), RunLayout.ConsoleMode.STDIO));
         List<String> extra = new ArrayList<>();
         String append = "";
         for (int i = 1; i < argv.size(); i++) {
@@ -75,8 +101,9 @@ public record LavaQemuHost(String arch, long memoryMiB, List<String> extraOption
                 append = value;
             } else if (!DROPPED.contains(flag)) {
                 if (!VALUE.matcher(value).matches()) {
-                    throw VmlaunchException.usage(spec.name() + ": '" + flag + " " + value + "' cannot pass through LAVA's "
-                            + "qemu command line, which LAVA splits on blanks (move the file to a path without blanks or quotes)");
+                    throw VmlaunchException.usage(
+                            spec.name() + ": '" + flag + " " + value + "' cannot pass through LAVA's "
+                                    + "qemu command line, which LAVA splits on blanks (move the file to a path without blanks or quotes)");
                 }
                 extra.add(flag + " " + value);
             }
@@ -95,10 +122,17 @@ public record LavaQemuHost(String arch, long memoryMiB, List<String> extraOption
             }
         }
         if (args.indexOf("\"") >= 0) {
-            throw VmlaunchException.usage(spec.name() + ": the kernel command line cannot hold '\"' in a LAVA image_arg");
+            throw VmlaunchException.usage(
+                    spec.name() + ": the kernel command line cannot hold '\"' in a LAVA image_arg");
         }
-        return new LavaQemuHost(spec.arch() == Arch.X86_64 ? "x86_64" : "arm64", spec.memoryMiB(), extra, args.toString(),
-                spec.kernel(), spec.initrd(), spec.shares());
+        return new LavaQemuHost(
+                spec.arch() == Arch.X86_64 ? "x86_64" : "arm64",
+                spec.memoryMiB(),
+                extra,
+                args.toString(),
+                spec.kernel(),
+                spec.initrd(),
+                spec.shares());
     }
 
     private static int rank(String option) {

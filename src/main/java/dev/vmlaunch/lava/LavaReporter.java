@@ -24,11 +24,11 @@ public final class LavaReporter {
     private static final long LIMIT_SECONDS = 30;
     private static final int MAX_OUTPUT = 64 * 1024;
 
-    private LavaReporter() {
-    }
+    private LavaReporter() {}
 
     /** Which way the cases went: through lava-test-case (its path) or as signal lines on stdout (empty). */
-    public static Optional<Path> report(List<LavaTestCase> cases, Map<String, String> env, PrintWriter out, PrintWriter err) {
+    public static Optional<Path> report(
+            List<LavaTestCase> cases, Map<String, String> env, PrintWriter out, PrintWriter err) {
         Optional<Path> tool = Executables.find(LAVA_TEST_CASE, env.get("PATH"));
         for (LavaTestCase c : cases) {
             if (tool.isEmpty() || !viaTool(tool.get(), c, out, err)) {

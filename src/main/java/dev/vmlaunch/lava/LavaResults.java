@@ -19,24 +19,29 @@ import java.util.Set;
 public final class LavaResults {
     static final String INTERRUPTS = "interrupts";
 
-    private LavaResults() {
-    }
+    private LavaResults() {}
 
     public static List<LavaTestCase> cases(HarnessReport report, int expectedExitCode) {
         List<LavaTestCase> out = new ArrayList<>();
         Set<String> taken = new HashSet<>();
         for (HarnessReport.GuestResult g : report.guests()) {
-            long total = g.devices().stream().mapToLong(HarnessReport.DeviceResult::delta).sum();
+            long total = g.devices().stream()
+                    .mapToLong(HarnessReport.DeviceResult::delta)
+                    .sum();
             out.add(new LavaTestCase(unique(taken, LavaTestCaseId.of(g.name())), g.passed(), total, INTERRUPTS));
             HarnessReport.Workload w = g.workload();
             boolean ran = w != null && w.exitCode() != null;
-            out.add(new LavaTestCase(unique(taken, LavaTestCaseId.of(g.name(), "workload")),
-                    ran && w.exitCode() == expectedExitCode, ran ? w.elapsed().toMillis() : null, ran ? "ms" : null));
+            out.add(new LavaTestCase(
+                    unique(taken, LavaTestCaseId.of(g.name(), "workload")),
+                    ran && w.exitCode() == expectedExitCode,
+                    ran ? w.elapsed().toMillis() : null,
+                    ran ? "ms" : null));
             for (HarnessReport.DeviceResult d : g.devices()) {
-                String device = d.host() != null ? d.host() : d.guest() != null ? d.guest()
-                        : d.vendorDevice() != null ? d.vendorDevice() : "device";
-                out.add(new LavaTestCase(unique(taken, LavaTestCaseId.of(g.name(), device)), d.passed(), d.delta(),
-                        INTERRUPTS));
+                String device = d.host() != null
+                        ? d.host()
+                        : d.guest() != null ? d.guest() : d.vendorDevice() != null ? d.vendorDevice() : "device";
+                out.add(new LavaTestCase(
+                        unique(taken, LavaTestCaseId.of(g.name(), device)), d.passed(), d.delta(), INTERRUPTS));
             }
         }
         return out;

@@ -36,7 +36,10 @@ public record LavaTestCase(String id, boolean passed, Long measurement, String u
      * as lava-test-case: result, units, measurement).
      */
     public String signalLine() {
-        StringBuilder sb = new StringBuilder("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=").append(id).append(" RESULT=").append(result());
+        StringBuilder sb = new StringBuilder("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=")
+                .append(id)
+                .append(" RESULT=")
+                .append(result());
         if (measurement != null) {
             if (units != null) {
                 sb.append(" UNITS=").append(units);

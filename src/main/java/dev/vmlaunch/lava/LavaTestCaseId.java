@@ -12,8 +12,7 @@ public final class LavaTestCaseId {
     /** The characters lava_common.schemas allows in test names. */
     public static final Pattern VALID = Pattern.compile("[-_a-zA-Z0-9.]{1,100}");
 
-    private LavaTestCaseId() {
-    }
+    private LavaTestCaseId() {}
 
     /** {@code part} with every character LAVA does not allow replaced by '_' (a PCI address 0000:00:05.0 becomes 0000_00_05.0). */
     public static String clean(String part) {

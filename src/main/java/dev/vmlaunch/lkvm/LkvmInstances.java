@@ -30,8 +30,7 @@ public final class LkvmInstances {
         }
     }
 
-    private LkvmInstances() {
-    }
+    private LkvmInstances() {}
 
     public static List<Instance> scan(Path dir, Duration timeout) {
         List<Instance> out = new ArrayList<>();
@@ -65,7 +64,12 @@ public final class LkvmInstances {
             } catch (IOException e) {
                 removed = false;
             }
-            return new Instance(name, socket, -1, null, true,
+            return new Instance(
+                    name,
+                    socket,
+                    -1,
+                    null,
+                    true,
                     removed ? "dead socket (no kvmtool behind it), removed" : "dead socket (no kvmtool behind it)");
         } catch (IOException e) {
             return new Instance(name, socket, -1, null, false, String.valueOf(e.getMessage()));

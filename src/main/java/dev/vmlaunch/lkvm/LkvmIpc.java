@@ -28,7 +28,8 @@ public final class LkvmIpc implements AutoCloseable {
     public static final int VMSTATE = 8;
 
     public enum VmState {
-        RUNNING, PAUSED;
+        RUNNING,
+        PAUSED;
 
         public String json() {
             return this == RUNNING ? "running" : "paused";
@@ -76,8 +77,8 @@ public final class LkvmIpc implements AutoCloseable {
                 if (!ch.connect(UnixDomainSocketAddress.of(socket))) {
                     ch.register(sel, SelectionKey.OP_CONNECT);
                     if (sel.select(Math.max(1, timeout.toMillis())) == 0 || !ch.finishConnect()) {
-                        throw new IOException("kvmtool socket " + socket + " did not accept within " + timeout.toMillis()
-                                + " ms");
+                        throw new IOException(
+                                "kvmtool socket " + socket + " did not accept within " + timeout.toMillis() + " ms");
                     }
                     sel.selectedKeys().clear();
                 }
@@ -154,14 +155,14 @@ public final class LkvmIpc implements AutoCloseable {
     private void await(int op, long deadline, String what) throws IOException {
         long left = (deadline - System.nanoTime()) / 1_000_000;
         if (left <= 0) {
-            throw new IOException("kvmtool on " + socket + " did not answer within " + timeout.toMillis() + " ms ("
-                    + what + ")");
+            throw new IOException(
+                    "kvmtool on " + socket + " did not answer within " + timeout.toMillis() + " ms (" + what + ")");
         }
         SelectionKey key = channel.register(selector, op);
         try {
             if (selector.select(left) == 0) {
-                throw new IOException("kvmtool on " + socket + " did not answer within " + timeout.toMillis()
-                        + " ms (" + what + ")");
+                throw new IOException(
+                        "kvmtool on " + socket + " did not answer within " + timeout.toMillis() + " ms (" + what + ")");
             }
         } finally {
             selector.selectedKeys().clear();

@@ -42,8 +42,8 @@ final class EventHub {
     }
 
     ExpectedEvent expect(String name, Predicate<QmpEvent> match) {
-        ExpectedEvent wait = new ExpectedEvent(source, Objects.requireNonNull(name, "name"),
-                Objects.requireNonNull(match, "match"), expected::remove);
+        ExpectedEvent wait = new ExpectedEvent(
+                source, Objects.requireNonNull(name, "name"), Objects.requireNonNull(match, "match"), expected::remove);
         expected.add(wait);
         // Added before reading the end state: either we see it here or end() sees the wait.
         QmpClosedException cause = ended;
@@ -82,7 +82,8 @@ final class EventHub {
             dispatcher.execute(() -> marker.complete(null));
         } catch (RejectedExecutionException ended) {
             // The session ended: the dispatcher finishes what it has queued, then stops.
-            return dispatcher.awaitTermination(Deadline.saturatedNanos(timeout), java.util.concurrent.TimeUnit.NANOSECONDS);
+            return dispatcher.awaitTermination(
+                    Deadline.saturatedNanos(timeout), java.util.concurrent.TimeUnit.NANOSECONDS);
         }
         try {
             marker.get(Deadline.saturatedNanos(timeout), java.util.concurrent.TimeUnit.NANOSECONDS);

@@ -51,12 +51,14 @@ public final class ExpectedEvent implements AutoCloseable {
         try {
             return result.get(Deadline.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new QmpTimeoutException("no QMP event " + name + " from " + source + " within "
-                    + Deadline.describe(timeout), timeout);
+            throw new QmpTimeoutException(
+                    "no QMP event " + name + " from " + source + " within " + Deadline.describe(timeout), timeout);
         } catch (ExecutionException e) {
             QmpClosedException closed = (QmpClosedException) e.getCause();
-            throw new QmpClosedException("QMP connection ended before event " + name + " arrived: "
-                    + closed.getMessage(), closed.closedByPeer(), closed);
+            throw new QmpClosedException(
+                    "QMP connection ended before event " + name + " arrived: " + closed.getMessage(),
+                    closed.closedByPeer(),
+                    closed);
         }
     }
 

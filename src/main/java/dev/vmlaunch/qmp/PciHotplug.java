@@ -14,8 +14,7 @@ public final class PciHotplug {
     /** QEMU's error class for an id it does not know (the device is gone already). */
     static final String DEVICE_NOT_FOUND = "DeviceNotFound";
 
-    private PciHotplug() {
-    }
+    private PciHotplug() {}
 
     /** How an unplug ended. */
     public enum Removal {
@@ -47,8 +46,8 @@ public final class PciHotplug {
      */
     public static Removal remove(QmpClient qmp, String id, Duration commandTimeout, Duration unplugTimeout)
             throws QmpException, InterruptedException {
-        try (ExpectedEvent deleted = qmp.expectEvent("DEVICE_DELETED",
-                e -> id.equals(e.data().path("device").asText(null)))) {
+        try (ExpectedEvent deleted = qmp.expectEvent(
+                "DEVICE_DELETED", e -> id.equals(e.data().path("device").asText(null)))) {
             try {
                 qmp.execute("device_del", Map.of("id", id), commandTimeout);
             } catch (QmpErrorException e) {
@@ -62,10 +61,13 @@ public final class PciHotplug {
             try {
                 deleted.await(unplugTimeout);
             } catch (QmpTimeoutException e) {
-                throw new QmpTimeoutException("the guest did not release " + id + " within "
-                        + Deadline.describe(unplugTimeout) + " of the unplug request (no DEVICE_DELETED): it ignored "
-                        + "the slot's attention button, or its OS has no PCIe hotplug (pciehp); the device stays in "
-                        + "the guest", unplugTimeout);
+                throw new QmpTimeoutException(
+                        "the guest did not release " + id + " within "
+                                + Deadline.describe(unplugTimeout)
+                                + " of the unplug request (no DEVICE_DELETED): it ignored "
+                                + "the slot's attention button, or its OS has no PCIe hotplug (pciehp); the device stays in "
+                                + "the guest",
+                        unplugTimeout);
             }
             return Removal.DELETED;
         }

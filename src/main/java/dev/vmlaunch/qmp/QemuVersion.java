@@ -12,8 +12,11 @@ public record QemuVersion(int major, int minor, int micro, String packageName) {
     static QemuVersion fromGreeting(JsonNode qmp) {
         JsonNode version = qmp.path("version");
         JsonNode qemu = version.path("qemu");
-        return new QemuVersion(qemu.path("major").asInt(-1), qemu.path("minor").asInt(-1),
-                qemu.path("micro").asInt(-1), version.path("package").asText("").strip());
+        return new QemuVersion(
+                qemu.path("major").asInt(-1),
+                qemu.path("minor").asInt(-1),
+                qemu.path("micro").asInt(-1),
+                version.path("package").asText("").strip());
     }
 
     public boolean atLeast(int major, int minor) {

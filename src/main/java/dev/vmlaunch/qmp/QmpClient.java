@@ -62,9 +62,11 @@ public final class QmpClient implements AutoCloseable {
 
     /** Guards id allocation and submission to the writer together, so ids reach QEMU in ascending order. */
     private final Object sendLock = new Object();
+
     private long nextId = 1;
     /** Sorted by id, so the oldest pending command is first (see {@link #onReply}). */
     private final ConcurrentSkipListMap<Long, PendingCommand> pending = new ConcurrentSkipListMap<>();
+
     private final CompletableFuture<JsonNode> greeting = new CompletableFuture<>();
     /** Completed once, with the reason the session ended; its first completion wins. */
     private final CompletableFuture<QmpClosedException> ended = new CompletableFuture<>();
@@ -72,8 +74,7 @@ public final class QmpClient implements AutoCloseable {
     private volatile QemuVersion version;
     private volatile List<String> capabilities = List.of();
 
-    private record PendingCommand(long id, String command, CompletableFuture<JsonNode> reply) {
-    }
+    private record PendingCommand(long id, String command, CompletableFuture<JsonNode> reply) {}
 
     private QmpClient(Path socket, SocketChannel channel) {
         this.socket = socket;
@@ -119,8 +120,10 @@ public final class QmpClient implements AutoCloseable {
         try {
             execute("qmp_capabilities", null, deadline.remaining());
         } catch (QmpErrorException | QmpTimeoutException | QmpClosedException e) {
-            throw new QmpConnectException(Reason.NEGOTIATION_FAILED,
-                    "QMP capabilities negotiation on " + socket + " failed: " + e.getMessage(), e);
+            throw new QmpConnectException(
+                    Reason.NEGOTIATION_FAILED,
+                    "QMP capabilities negotiation on " + socket + " failed: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -128,15 +131,17 @@ public final class QmpClient implements AutoCloseable {
         try {
             return greeting.get(Deadline.saturatedNanos(deadline.remaining()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new QmpConnectException(Reason.NO_GREETING, "no QMP greeting on " + socket + " within "
-                    + Deadline.describe(timeout) + " (QEMU serves one client per QMP socket: is another "
-                    + "client connected?)");
+            throw new QmpConnectException(
+                    Reason.NO_GREETING,
+                    "no QMP greeting on " + socket + " within "
+                            + Deadline.describe(timeout) + " (QEMU serves one client per QMP socket: is another "
+                            + "client connected?)");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof QmpConnectException notQmp) {
                 throw new QmpConnectException(notQmp.reason(), notQmp.getMessage(), notQmp.getCause());
             }
-            throw new QmpConnectException(Reason.NO_GREETING,
-                    socket + " closed the connection before sending a QMP greeting", e.getCause());
+            throw new QmpConnectException(
+                    Reason.NO_GREETING, socket + " closed the connection before sending a QMP greeting", e.getCause());
         }
     }
 
@@ -353,8 +358,8 @@ public final class QmpClient implements AutoCloseable {
             }
         } catch (IOException e) {
             // Usually EPIPE: QEMU has gone. If we closed the channel ourselves, end() already ran.
-            end(new QmpClosedException("QMP connection to " + socket + " failed while writing: " + e.getMessage(),
-                    true, e));
+            end(new QmpClosedException(
+                    "QMP connection to " + socket + " failed while writing: " + e.getMessage(), true, e));
         }
     }
 
@@ -363,8 +368,10 @@ public final class QmpClient implements AutoCloseable {
         try {
             return sent.reply().get(Deadline.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new QmpTimeoutException("no reply to QMP command '" + command + "' from " + socket + " within "
-                    + Deadline.describe(timeout), timeout);
+            throw new QmpTimeoutException(
+                    "no reply to QMP command '" + command + "' from " + socket + " within "
+                            + Deadline.describe(timeout),
+                    timeout);
         } catch (ExecutionException e) {
             throw closedWhile("waiting for the reply to '" + command + "'", (QmpClosedException) e.getCause());
         } finally {
@@ -375,7 +382,9 @@ public final class QmpClient implements AutoCloseable {
     private static JsonNode replyValue(String command, JsonNode reply) throws QmpErrorException {
         JsonNode error = reply.get("error");
         if (error != null) {
-            throw new QmpErrorException(command, error.path("class").asText("GenericError"),
+            throw new QmpErrorException(
+                    command,
+                    error.path("class").asText("GenericError"),
                     error.path("desc").asText(""));
         }
         return reply.get("return");
@@ -395,7 +404,8 @@ public final class QmpClient implements AutoCloseable {
                 buffer.clear();
                 if (channel.read(buffer) < 0) {
                     String cutOff = framer.pendingBytes() > 0
-                            ? " (" + framer.pendingBytes() + " bytes after the last newline were discarded)" : "";
+                            ? " (" + framer.pendingBytes() + " bytes after the last newline were discarded)"
+                            : "";
                     end(new QmpClosedException("QEMU closed the QMP connection on " + socket + cutOff, true, null));
                     return;
                 }
@@ -408,11 +418,13 @@ public final class QmpClient implements AutoCloseable {
             // close() closed the channel under us; it has already recorded why.
             end(new QmpClosedException("QMP connection to " + socket + " was closed by this client", false, null));
         } catch (QmpException protocol) {
-            end(new QmpClosedException("QMP connection to " + socket + " dropped: " + protocol.getMessage(), false,
-                    protocol));
+            end(new QmpClosedException(
+                    "QMP connection to " + socket + " dropped: " + protocol.getMessage(), false, protocol));
         } catch (IOException | RuntimeException e) {
-            end(new QmpClosedException("QMP connection to " + socket + " failed while reading: " + e.getMessage(),
-                    e instanceof IOException, e));
+            end(new QmpClosedException(
+                    "QMP connection to " + socket + " failed while reading: " + e.getMessage(),
+                    e instanceof IOException,
+                    e));
         }
     }
 
@@ -426,8 +438,8 @@ public final class QmpClient implements AutoCloseable {
                 greeting.complete(message.get("QMP"));
                 return;
             }
-            QmpConnectException notQmp = new QmpConnectException(Reason.NOT_QMP,
-                    socket + " is not a QMP socket: its first message was " + preview(line));
+            QmpConnectException notQmp = new QmpConnectException(
+                    Reason.NOT_QMP, socket + " is not a QMP socket: its first message was " + preview(line));
             greeting.completeExceptionally(notQmp);
             throw notQmp;
         }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 public record QmpStatus(String status, boolean running) {
 
     static QmpStatus fromReturn(JsonNode value) {
-        return new QmpStatus(value.path("status").asText(""), value.path("running").asBoolean(false));
+        return new QmpStatus(
+                value.path("status").asText(""), value.path("running").asBoolean(false));
     }
 }

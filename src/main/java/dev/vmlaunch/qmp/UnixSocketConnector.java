@@ -24,8 +24,7 @@ final class UnixSocketConnector {
     /** sizeof(sun_path) on Linux is 108, including the terminating NUL. */
     static final int MAX_PATH_BYTES = 107;
 
-    private UnixSocketConnector() {
-    }
+    private UnixSocketConnector() {}
 
     /** Returns a connected channel in blocking mode. */
     static SocketChannel connect(Path socket, Deadline deadline, Duration timeout)
@@ -33,14 +32,17 @@ final class UnixSocketConnector {
         int pathBytes = socket.toString().getBytes(StandardCharsets.UTF_8).length;
         if (pathBytes > MAX_PATH_BYTES) {
             // connect() would fail the same way on every attempt; say so now instead of at the timeout.
-            throw new QmpConnectException(Reason.PATH_TOO_LONG, "QMP socket path " + socket + " is " + pathBytes
-                    + " bytes long; unix sockets allow at most " + MAX_PATH_BYTES);
+            throw new QmpConnectException(
+                    Reason.PATH_TOO_LONG,
+                    "QMP socket path " + socket + " is " + pathBytes + " bytes long; unix sockets allow at most "
+                            + MAX_PATH_BYTES);
         }
         Duration pause = FIRST_PAUSE;
         IOException lastFailure = null;
         while (true) {
             if (Files.isRegularFile(socket) || Files.isDirectory(socket)) {
-                throw new QmpConnectException(Reason.NOT_A_SOCKET,
+                throw new QmpConnectException(
+                        Reason.NOT_A_SOCKET,
                         socket + " is a " + (Files.isDirectory(socket) ? "directory" : "regular file")
                                 + ", not a QMP unix socket");
             }
@@ -100,11 +102,14 @@ final class UnixSocketConnector {
         if (!Files.exists(socket)) {
             return new QmpConnectException(Reason.SOCKET_MISSING, "QMP socket " + socket + " did not appear" + within);
         }
-        String detail = lastFailure == null ? "connect did not complete"
+        String detail = lastFailure == null
+                ? "connect did not complete"
                 : lastFailure instanceof ConnectException
-                ? "connection refused; is QEMU still running?"
-                : String.valueOf(lastFailure.getMessage());
-        return new QmpConnectException(Reason.REFUSED,
-                "QMP socket " + socket + " did not accept a connection" + within + " (" + detail + ")", lastFailure);
+                        ? "connection refused; is QEMU still running?"
+                        : String.valueOf(lastFailure.getMessage());
+        return new QmpConnectException(
+                Reason.REFUSED,
+                "QMP socket " + socket + " did not accept a connection" + within + " (" + detail + ")",
+                lastFailure);
     }
 }

@@ -7,8 +7,7 @@ import java.util.TreeMap;
 
 /** QMP {@code query-cpus-fast}: which host thread runs which vCPU. */
 public final class VcpuThreads {
-    private VcpuThreads() {
-    }
+    private VcpuThreads() {}
 
     /**
      * vCPU index ({@code cpu-index}) → host thread id ({@code thread-id}).
@@ -24,8 +23,12 @@ public final class VcpuThreads {
         for (JsonNode cpu : r) {
             JsonNode index = cpu.path("cpu-index");
             JsonNode tid = cpu.path("thread-id");
-            if (!index.canConvertToInt() || !index.isIntegralNumber() || index.asInt() < 0
-                    || !tid.isIntegralNumber() || !tid.canConvertToLong() || tid.asLong() <= 0) {
+            if (!index.canConvertToInt()
+                    || !index.isIntegralNumber()
+                    || index.asInt() < 0
+                    || !tid.isIntegralNumber()
+                    || !tid.canConvertToLong()
+                    || tid.asLong() <= 0) {
                 throw malformed("an entry without a valid cpu-index and thread-id: " + abbreviate(cpu.toString()));
             }
             if (out.putIfAbsent(index.asInt(), tid.asLong()) != null) {

@@ -24,8 +24,7 @@ public final class AtomicWrite {
     /** State and records: only their owner reads them. */
     public static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
-    private AtomicWrite() {
-    }
+    private AtomicWrite() {}
 
     /** Replaces {@code target} with {@code content}, mode 0600. */
     public static void replace(Path target, byte[] content) throws IOException {
@@ -36,16 +35,18 @@ public final class AtomicWrite {
     public static void replace(Path target, byte[] content, Set<PosixFilePermission> mode) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
-        FileAttribute<?>[] attrs = FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(mode)}
-                : new FileAttribute<?>[0];
+        FileAttribute<?>[] attrs =
+                FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+                        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(mode)}
+                        : new FileAttribute<?>[0];
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp", attrs);
         try {
             // createTempFile applies the umask to the mode; set it exactly (an exported file is for others to read).
             if (attrs.length > 0) {
                 Files.setPosixFilePermissions(tmp, mode);
             }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch =
+                    FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer b = ByteBuffer.wrap(content);
                 while (b.hasRemaining()) {
                     ch.write(b);

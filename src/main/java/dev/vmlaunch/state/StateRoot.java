@@ -17,8 +17,7 @@ public final class StateRoot {
     /** sun_path is 108 bytes including the terminating NUL. */
     public static final int MAX_SOCKET_PATH = 107;
 
-    private StateRoot() {
-    }
+    private StateRoot() {}
 
     public static Path resolve(Map<String, String> env) {
         return resolve(env, Users.uid());
@@ -37,7 +36,9 @@ public final class StateRoot {
         if (xdg != null && !xdg.isEmpty()) {
             return Path.of(xdg).toAbsolutePath().normalize().resolve("vmlaunch");
         }
-        return Path.of(System.getProperty("java.io.tmpdir", "/tmp")).toAbsolutePath().resolve("vmlaunch-" + uid);
+        return Path.of(System.getProperty("java.io.tmpdir", "/tmp"))
+                .toAbsolutePath()
+                .resolve("vmlaunch-" + uid);
     }
 
     public static Path resolve() {
@@ -49,7 +50,8 @@ public final class StateRoot {
      * owned by this user and closed to others — in a shared /tmp another user could have made it first.
      */
     public static Path ensureDir(Path dir) {
-        java.util.Set<java.nio.file.attribute.PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rwx------");
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> ownerOnly =
+                PosixFilePermissions.fromString("rwx------");
         try {
             try {
                 Files.createDirectories(dir.getParent());
@@ -58,7 +60,8 @@ public final class StateRoot {
                 // checked below
             }
             if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-                throw VmlaunchException.hostNotReady("state folder " + dir + " is not a folder (a symlink or a file is in the way)");
+                throw VmlaunchException.hostNotReady(
+                        "state folder " + dir + " is not a folder (a symlink or a file is in the way)");
             }
             Object owner = Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
             if (((Number) owner).longValue() != Users.uid()) {

@@ -37,8 +37,7 @@ public final class AffinityStep {
     static final String FILE = "affinity.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private AffinityStep() {
-    }
+    private AffinityStep() {}
 
     /** Refuses (exit 3) lists the kernel would refuse or narrow, before anything starts. */
     static void probe(Affinity affinity) {
@@ -52,9 +51,10 @@ public final class AffinityStep {
         if (affinity.process() == null) {
             return List.of();
         }
-        Path taskset = Executables.find("taskset", pathEnv).orElseThrow(() -> VmlaunchException.hostNotReady(
-                "taskset not found on PATH: it starts the VMM under \"cpuAffinity\" (install it: apt-get install "
-                        + "util-linux)"));
+        Path taskset = Executables.find("taskset", pathEnv)
+                .orElseThrow(() -> VmlaunchException.hostNotReady(
+                        "taskset not found on PATH: it starts the VMM under \"cpuAffinity\" (install it: apt-get install "
+                                + "util-linux)"));
         return List.of(taskset.toString(), "-c", affinity.process().toString());
     }
 
@@ -73,7 +73,9 @@ public final class AffinityStep {
     }
 
     private static VmmPinner pinner() {
-        return new VmmPinner(ThreadAffinity.system(), new ProcTasks(HostRoots.fromEnvironment().proc()));
+        return new VmmPinner(
+                ThreadAffinity.system(),
+                new ProcTasks(HostRoots.fromEnvironment().proc()));
     }
 
     private static void record(GuestDir dir, AppliedAffinity a) {

@@ -34,15 +34,18 @@ public record AttachedDevices(int version, List<Attached> attached) {
      * @param unplugRequested a {@code detach} asked the guest to let go and it had not when that detach gave up
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Attached(String host, String id, String slot, boolean managed, String request, String at,
-            Boolean unplugRequested) {
-    }
+    public record Attached(
+            String host, String id, String slot, boolean managed, String request, String at, Boolean unplugRequested) {}
 
     /** Every endpoint that came with the attach of {@code address} (any endpoint of it names the whole attach). */
     public List<Attached> batchOf(String address) {
-        Optional<String> request = attached.stream().filter(a -> a.host().equals(address) || a.request().equals(address))
-                .map(Attached::request).findFirst();
-        return request.map(r -> attached.stream().filter(a -> a.request().equals(r)).toList()).orElse(List.of());
+        Optional<String> request = attached.stream()
+                .filter(a -> a.host().equals(address) || a.request().equals(address))
+                .map(Attached::request)
+                .findFirst();
+        return request.map(r ->
+                        attached.stream().filter(a -> a.request().equals(r)).toList())
+                .orElse(List.of());
     }
 
     public Set<String> slotsInUse() {
@@ -60,11 +63,17 @@ public record AttachedDevices(int version, List<Attached> attached) {
     }
 
     public AttachedDevices without(Attached a) {
-        return new AttachedDevices(VERSION, attached.stream().filter(x -> !x.id().equals(a.id())).toList());
+        return new AttachedDevices(
+                VERSION, attached.stream().filter(x -> !x.id().equals(a.id())).toList());
     }
 
     public AttachedDevices withUnplugRequested(Attached a) {
-        return new AttachedDevices(VERSION, attached.stream().map(x -> x.id().equals(a.id())
-                ? new Attached(x.host(), x.id(), x.slot(), x.managed(), x.request(), x.at(), true) : x).toList());
+        return new AttachedDevices(
+                VERSION,
+                attached.stream()
+                        .map(x -> x.id().equals(a.id())
+                                ? new Attached(x.host(), x.id(), x.slot(), x.managed(), x.request(), x.at(), true)
+                                : x)
+                        .toList());
     }
 }

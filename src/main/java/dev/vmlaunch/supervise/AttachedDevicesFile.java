@@ -14,11 +14,11 @@ import java.nio.file.Path;
 public final class AttachedDevicesFile {
     /** Sixteen slots of records are a few KiB; anything far larger was not written by vmlaunch. */
     static final int MAX_BYTES = 256 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private AttachedDevicesFile() {
-    }
+    private static final ObjectMapper JSON =
+            new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private AttachedDevicesFile() {}
 
     /** The record; {@link AttachedDevices#NONE} when there is none. */
     public static AttachedDevices read(GuestDir dir) {

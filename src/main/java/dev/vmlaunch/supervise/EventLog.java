@@ -59,7 +59,10 @@ public final class EventLog {
 
     /** Appends one record; failures are swallowed (the event log must never take the supervisor down). */
     public synchronized void append(Instant ts, String event, String source, JsonNode data) {
-        ObjectNode line = JSON.createObjectNode().put("ts", ts.toString()).put("event", event).put("source", source);
+        ObjectNode line = JSON.createObjectNode()
+                .put("ts", ts.toString())
+                .put("event", event)
+                .put("source", source);
         line.set("data", data == null ? JsonNodeFactory.instance.objectNode() : data);
         try {
             // Before the write, so that a record is never split between the two files.
@@ -67,8 +70,12 @@ public final class EventLog {
         } catch (IOException e) {
             // Not rotated this time; the next append tries again.
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        try (FileChannel ch = FileChannel.open(
+                file,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             byte[] bytes = (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
             ByteBuffer b = ByteBuffer.wrap(bytes);
             while (b.hasRemaining()) {
@@ -115,8 +122,11 @@ public final class EventLog {
             if (n == null || !n.isObject() || !n.path("event").isTextual()) {
                 return java.util.Optional.empty();
             }
-            return java.util.Optional.of(new Entry(n.path("ts").asText(""), n.path("event").asText(),
-                    n.path("source").asText(""), n.path("data")));
+            return java.util.Optional.of(new Entry(
+                    n.path("ts").asText(""),
+                    n.path("event").asText(),
+                    n.path("source").asText(""),
+                    n.path("data")));
         } catch (IOException e) {
             return java.util.Optional.empty();
         }

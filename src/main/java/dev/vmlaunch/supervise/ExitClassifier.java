@@ -9,8 +9,7 @@ import java.time.Instant;
  * {@code vmlaunch stop} asked for it, and the VMM's wait status.
  */
 public final class ExitClassifier {
-    private ExitClassifier() {
-    }
+    private ExitClassifier() {}
 
     /**
      * @param lkvm          kvmtool sends no events; its clean exit is the guest powering off
@@ -19,8 +18,8 @@ public final class ExitClassifier {
      * @param shutdown      the SHUTDOWN event, null when none came
      * @param panic         the GUEST_PANICKED event, null when none came
      */
-    public static ExitRecord classify(boolean lkvm, VmmExit exit, boolean stopRequested, QmpEvent shutdown,
-            QmpEvent panic, Instant at) {
+    public static ExitRecord classify(
+            boolean lkvm, VmmExit exit, boolean stopRequested, QmpEvent shutdown, QmpEvent panic, Instant at) {
         return classify(lkvm, exit, stopRequested, shutdown, panic, ConsoleEnding.Seen.UNWATCHED, at);
     }
 
@@ -28,8 +27,14 @@ public final class ExitClassifier {
      * @param console kvmtool: what the guest kernel said last on its console about how it ends (kvmtool's exit
      *                status is 0 for a power-off, a reboot and a panic alike)
      */
-    public static ExitRecord classify(boolean lkvm, VmmExit exit, boolean stopRequested, QmpEvent shutdown,
-            QmpEvent panic, ConsoleEnding.Seen console, Instant at) {
+    public static ExitRecord classify(
+            boolean lkvm,
+            VmmExit exit,
+            boolean stopRequested,
+            QmpEvent shutdown,
+            QmpEvent panic,
+            ConsoleEnding.Seen console,
+            Instant at) {
         ConsoleEnding ending = console.ending();
         String endingLine = console.line();
         String ts = at.toString();
@@ -37,14 +42,19 @@ public final class ExitClassifier {
         Integer signal = exit.signalled() ? exit.signal() : null;
         String ended = exit.describe();
         if (panic != null) {
-            return new ExitRecord(ExitRecord.PANIC, status, signal, "the guest kernel panicked (GUEST_PANICKED "
-                    + panic.data() + "); the VMM " + ended, ts);
+            return new ExitRecord(
+                    ExitRecord.PANIC,
+                    status,
+                    signal,
+                    "the guest kernel panicked (GUEST_PANICKED " + panic.data() + "); the VMM " + ended,
+                    ts);
         }
         String said = endingLine == null ? "" : " (console: \"" + endingLine.strip() + "\")";
         if (lkvm && ending == ConsoleEnding.PANIC) {
-            // kvmtool boots Linux with panic=1: the panicked kernel reboots a second later and kvmtool exits "normally".
-            return new ExitRecord(ExitRecord.PANIC, status, signal, "the guest kernel panicked" + said + "; kvmtool "
-                    + ended, ts);
+            // kvmtool boots Linux with panic=1: the panicked kernel reboots a second later and kvmtool exits
+            // "normally".
+            return new ExitRecord(
+                    ExitRecord.PANIC, status, signal, "the guest kernel panicked" + said + "; kvmtool " + ended, ts);
         }
         if (stopRequested) {
             return new ExitRecord(ExitRecord.HOST_STOP, status, signal, "stopped by vmlaunch; the VMM " + ended, ts);
@@ -59,7 +69,8 @@ public final class ExitClassifier {
             if (byGuest) {
                 return new ExitRecord(ExitRecord.GUEST_SHUTDOWN, status, null, why, ts);
             }
-            String who = reason.equals("host-signal") ? " (a signal from outside vmlaunch)"
+            String who = reason.equals("host-signal")
+                    ? " (a signal from outside vmlaunch)"
                     : reason.startsWith("host-qmp") ? " (a QMP client other than vmlaunch)" : "";
             return new ExitRecord(ExitRecord.HOST_STOP, status, null, why + who, ts);
         }
@@ -67,18 +78,33 @@ public final class ExitClassifier {
             return new ExitRecord(ExitRecord.VMM_ERROR, status, null, "the VMM " + ended, ts);
         }
         if (lkvm && ending == ConsoleEnding.REBOOT) {
-            return new ExitRecord(ExitRecord.GUEST_REBOOT, status, null, "the guest rebooted" + said
-                    + "; kvmtool ends on a guest reboot (reboot=k) and exited normally", ts);
+            return new ExitRecord(
+                    ExitRecord.GUEST_REBOOT,
+                    status,
+                    null,
+                    "the guest rebooted" + said + "; kvmtool ends on a guest reboot (reboot=k) and exited normally",
+                    ts);
         }
         if (lkvm && ending == ConsoleEnding.POWER_OFF) {
-            return new ExitRecord(ExitRecord.GUEST_SHUTDOWN, status, null, "the guest powered off" + said
-                    + "; kvmtool exited normally", ts);
+            return new ExitRecord(
+                    ExitRecord.GUEST_SHUTDOWN,
+                    status,
+                    null,
+                    "the guest powered off" + said + "; kvmtool exited normally",
+                    ts);
         }
         if (lkvm) {
-            return new ExitRecord(ExitRecord.GUEST_SHUTDOWN, status, null, "kvmtool exited normally"
-                    + (console.watched() ? "; the guest's console showed no power-off, reboot or panic line" : ""), ts);
+            return new ExitRecord(
+                    ExitRecord.GUEST_SHUTDOWN,
+                    status,
+                    null,
+                    "kvmtool exited normally"
+                            + (console.watched()
+                                    ? "; the guest's console showed no power-off, reboot or panic line"
+                                    : ""),
+                    ts);
         }
-        return new ExitRecord(ExitRecord.GUEST_SHUTDOWN, status, null,
-                "the VMM exited normally without a SHUTDOWN event", ts);
+        return new ExitRecord(
+                ExitRecord.GUEST_SHUTDOWN, status, null, "the VMM exited normally without a SHUTDOWN event", ts);
     }
 }

@@ -38,10 +38,12 @@ public final class ForegroundRun {
     public VmmExit run() {
         Supervisor sup = new Supervisor(settings);
         StopSignals.handle(sig -> onInterrupt(sup, sig));
-        Thread hook = new Thread(() -> sup.vmm().filter(VmmProcess::isAlive).ifPresent(v -> {
-            sup.requestStop();
-            sup.stopPolicy(false).stop(v, STOP_AT_EXIT, m -> { });
-        }), "vmlaunch-stop-on-exit");
+        Thread hook = new Thread(
+                () -> sup.vmm().filter(VmmProcess::isAlive).ifPresent(v -> {
+                    sup.requestStop();
+                    sup.stopPolicy(false).stop(v, STOP_AT_EXIT, m -> {});
+                }),
+                "vmlaunch-stop-on-exit");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             sup.start();
@@ -58,8 +60,9 @@ public final class ForegroundRun {
                 }
             }
             if (sup.lkvmFatal().isPresent()) {
-                throw VmlaunchException.hostNotReady(settings.argv().get(0) + " could not set up the guest as "
-                        + "configured: " + sup.lkvmFatal().get() + " (stopped it rather than run the guest without it)");
+                throw VmlaunchException.hostNotReady(
+                        settings.argv().get(0) + " could not set up the guest as " + "configured: "
+                                + sup.lkvmFatal().get() + " (stopped it rather than run the guest without it)");
             }
             return exit;
         } finally {
@@ -75,8 +78,8 @@ public final class ForegroundRun {
         int count = interrupts.incrementAndGet();
         if (count == 1) {
             err.println();
-            err.println("vmlaunch: " + StopSignals.describe(signal) + ": stopping guest \"" + settings.spec().name()
-                    + "\" (Ctrl-C again to stop it at once)");
+            err.println("vmlaunch: " + StopSignals.describe(signal) + ": stopping guest \""
+                    + settings.spec().name() + "\" (Ctrl-C again to stop it at once)");
             err.flush();
             if (sup.vmm().isPresent()) {
                 startStop(sup);
@@ -103,14 +106,16 @@ public final class ForegroundRun {
         }
         VmmProcess v = sup.vmm().orElseThrow();
         sup.requestStop();
-        Thread t = new Thread(() -> {
-            String how = sup.stopPolicy(false).stop(v, stopTimeout, m -> {
-                err.println("vmlaunch: " + m);
-                err.flush();
-            });
-            err.println("vmlaunch: guest \"" + settings.spec().name() + "\" stopped (" + how + ")");
-            err.flush();
-        }, "vmlaunch-stop");
+        Thread t = new Thread(
+                () -> {
+                    String how = sup.stopPolicy(false).stop(v, stopTimeout, m -> {
+                        err.println("vmlaunch: " + m);
+                        err.flush();
+                    });
+                    err.println("vmlaunch: guest \"" + settings.spec().name() + "\" stopped (" + how + ")");
+                    err.flush();
+                },
+                "vmlaunch-stop");
         t.setDaemon(true);
         stopThread = t;
         t.start();

@@ -36,7 +36,8 @@ final class ForeignLkvmStop {
         LkvmProcessProof.Verdict v = proof.check(inst.pid(), inst.socket());
         if (v.proven()) {
             VmmProcess vmm = VmmProcess.recorded(v.process().get());
-            String how = StopPolicies.lkvm(inst.socket(), force).stop(vmm, perStep, m -> log.accept(inst.name() + ": " + m));
+            String how =
+                    StopPolicies.lkvm(inst.socket(), force).stop(vmm, perStep, m -> log.accept(inst.name() + ": " + m));
             return vmm.isAlive()
                     ? new GuestStop.Outcome(inst.name(), false, "pid " + inst.pid() + " is still running after SIGKILL")
                     : new GuestStop.Outcome(inst.name(), true, "stopped (" + how + ")");
@@ -54,8 +55,11 @@ final class ForeignLkvmStop {
         if (awaitSocketGone(inst.socket())) {
             return new GuestStop.Outcome(inst.name(), true, "stopped (IPC STOP)");
         }
-        return new GuestStop.Outcome(inst.name(), false, "sent IPC STOP, but " + inst.socket() + " still answers after "
-                + StopPolicy.describe(perStep) + "; " + noSignal);
+        return new GuestStop.Outcome(
+                inst.name(),
+                false,
+                "sent IPC STOP, but " + inst.socket() + " still answers after " + StopPolicy.describe(perStep) + "; "
+                        + noSignal);
     }
 
     /** kvmtool removes its socket as it ends; a socket that refuses has nothing behind it either. */

@@ -22,11 +22,10 @@ import java.util.function.Consumer;
  * removed, and the end is recorded. The caller holds the guest's {@link RunLock}, so this runs once.
  */
 public final class GuestEnd {
-    private GuestEnd() {
-    }
+    private GuestEnd() {}
 
-    public static GuestState finish(GuestDir dir, GuestState s, ExitRecord exit, DeviceCustody custody,
-            Consumer<String> log) {
+    public static GuestState finish(
+            GuestDir dir, GuestState s, ExitRecord exit, DeviceCustody custody, Consumer<String> log) {
         EventLog events = new EventLog(dir.eventsFile());
         GuestState next = s;
         Set<String> owed = new LinkedHashSet<>(s.devicesOwed() ? s.managedDevices() : List.of());
@@ -50,8 +49,9 @@ public final class GuestEnd {
             } catch (RuntimeException e) {
                 next = next.withRestore(false, String.valueOf(e.getMessage()));
                 log.accept("could not give " + devices + " back to their drivers: " + e.getMessage());
-                events.vmlaunch("VMLAUNCH_DEVICES_NOT_RESTORED", Map.of("devices", List.copyOf(owed),
-                        "error", String.valueOf(e.getMessage())));
+                events.vmlaunch(
+                        "VMLAUNCH_DEVICES_NOT_RESTORED",
+                        Map.of("devices", List.copyOf(owed), "error", String.valueOf(e.getMessage())));
             }
         }
         removeSockets(dir, s);

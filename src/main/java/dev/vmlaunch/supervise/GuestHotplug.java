@@ -32,12 +32,10 @@ import java.util.stream.Collectors;
 public final class GuestHotplug {
 
     /** How long QEMU may take to answer a command; how long the guest may take to release a device. */
-    public record Timeouts(Duration command, Duration unplug, Duration giveBack) {
-    }
+    public record Timeouts(Duration command, Duration unplug, Duration giveBack) {}
 
     /** One endpoint's outcome, for the command to print. */
-    public record Done(String host, String id, String slot, boolean managed, String note) {
-    }
+    public record Done(String host, String id, String slot, boolean managed, String note) {}
 
     private final GuestDir dir;
     private final Path qmpSocket;
@@ -65,7 +63,8 @@ public final class GuestHotplug {
      */
     public List<Done> attach(PciAddress request, Supplier<List<PciAddress>> group, boolean managed)
             throws InterruptedException {
-        try (HotplugLock lock = HotplugLock.acquire(dir); QmpClient qmp = connect()) {
+        try (HotplugLock lock = HotplugLock.acquire(dir);
+                QmpClient qmp = connect()) {
             AttachedDevices rec = AttachedDevicesFile.read(dir);
             List<HotplugSlots.Slot> slots;
             try {
@@ -78,7 +77,8 @@ public final class GuestHotplug {
                 throw VmlaunchException.usage("guest \"" + dir.name() + "\" has no hotplug slots: set \"hotplugSlots\" "
                         + "in its guest.json (QEMU cannot add root ports to a running machine) and start it again");
             }
-            List<HotplugSlots.Slot> free = slots.stream().filter(s -> s.free() && !rec.slotsInUse().contains(s.id()))
+            List<HotplugSlots.Slot> free = slots.stream()
+                    .filter(s -> s.free() && !rec.slotsInUse().contains(s.id()))
                     .toList();
             if (free.isEmpty()) {
                 throw noFreeSlot(request, List.of(request), slots, free);
@@ -111,20 +111,29 @@ public final class GuestHotplug {
                     // Slot 0 of the port, named: QEMU then refuses a port someone filled meanwhile.
                     props.put("addr", "0");
                     PciHotplug.add(qmp, props, timeouts.command());
-                    AttachedDevices.Attached a = new AttachedDevices.Attached(e.toString(), deviceId(e), slot,
-                            bound.contains(e), request.toString(), Instant.now().toString(), null);
+                    AttachedDevices.Attached a = new AttachedDevices.Attached(
+                            e.toString(),
+                            deviceId(e),
+                            slot,
+                            bound.contains(e),
+                            request.toString(),
+                            Instant.now().toString(),
+                            null);
                     now = now.plus(a);
                     AttachedDevicesFile.write(dir, now);
                     added.add(a);
-                    events.vmlaunch("VMLAUNCH_DEVICE_ATTACHED", Map.of("host", a.host(), "id", a.id(), "slot", slot,
-                            "managed", a.managed()));
+                    events.vmlaunch(
+                            "VMLAUNCH_DEVICE_ATTACHED",
+                            Map.of("host", a.host(), "id", a.id(), "slot", slot, "managed", a.managed()));
                 }
             } catch (QmpException | RuntimeException e) {
                 String undone = rollBack(qmp, now, added, bound);
-                throw VmlaunchException.failure("could not attach " + request + " to \"" + dir.name() + "\": "
-                        + reason(e) + undone);
+                throw VmlaunchException.failure(
+                        "could not attach " + request + " to \"" + dir.name() + "\": " + reason(e) + undone);
             }
-            return added.stream().map(a -> new Done(a.host(), a.id(), a.slot(), a.managed(), null)).toList();
+            return added.stream()
+                    .map(a -> new Done(a.host(), a.id(), a.slot(), a.managed(), null))
+                    .toList();
         } catch (QmpException e) {
             throw VmlaunchException.failure("QMP of \"" + dir.name() + "\" (" + qmpSocket + "): " + e.getMessage());
         }
@@ -136,7 +145,8 @@ public final class GuestHotplug {
      * record says the unplug was requested, and a later {@code detach} (or the guest's end) finishes it.
      */
     public List<Done> detach(PciAddress address) throws InterruptedException {
-        try (HotplugLock lock = HotplugLock.acquire(dir); QmpClient qmp = connect()) {
+        try (HotplugLock lock = HotplugLock.acquire(dir);
+                QmpClient qmp = connect()) {
             AttachedDevices rec = AttachedDevicesFile.read(dir);
             List<AttachedDevices.Attached> batch = rec.batchOf(address.toString());
             if (batch.isEmpty()) {
@@ -153,19 +163,36 @@ public final class GuestHotplug {
                 } catch (QmpException e) {
                     AttachedDevicesFile.write(dir, now.withUnplugRequested(a));
                     throw VmlaunchException.failure("could not detach " + a.host() + " from \"" + dir.name() + "\": "
-                            + e.getMessage() + (done.isEmpty() ? "" : " (" + done.size() + " of " + batch.size()
-                                    + " endpoints detached)") + (a.managed() ? "; it stays on vfio-pci until it is "
-                                            + "detached or the guest stops" : ""));
+                            + e.getMessage()
+                            + (done.isEmpty()
+                                    ? ""
+                                    : " (" + done.size() + " of " + batch.size() + " endpoints detached)")
+                            + (a.managed()
+                                    ? "; it stays on vfio-pci until it is " + "detached or the guest stops"
+                                    : ""));
                 }
                 now = now.without(a);
                 AttachedDevicesFile.write(dir, now);
-                events.vmlaunch("VMLAUNCH_DEVICE_DETACHED", Map.of("host", a.host(), "id", a.id(),
-                        "how", r == PciHotplug.Removal.DELETED ? "DEVICE_DELETED" : "already gone"));
-                done.add(new Done(a.host(), a.id(), a.slot(), a.managed(),
+                events.vmlaunch(
+                        "VMLAUNCH_DEVICE_DETACHED",
+                        Map.of(
+                                "host",
+                                a.host(),
+                                "id",
+                                a.id(),
+                                "how",
+                                r == PciHotplug.Removal.DELETED ? "DEVICE_DELETED" : "already gone"));
+                done.add(new Done(
+                        a.host(),
+                        a.id(),
+                        a.slot(),
+                        a.managed(),
                         r == PciHotplug.Removal.ALREADY_GONE ? "was gone already" : null));
             }
-            List<PciAddress> managed = batch.stream().filter(AttachedDevices.Attached::managed)
-                    .map(a -> PciAddress.parse(a.host())).toList();
+            List<PciAddress> managed = batch.stream()
+                    .filter(AttachedDevices.Attached::managed)
+                    .map(a -> PciAddress.parse(a.host()))
+                    .toList();
             if (!managed.isEmpty()) {
                 giveBack(managed);
             }
@@ -175,13 +202,19 @@ public final class GuestHotplug {
         }
     }
 
-    private VmlaunchException noFreeSlot(PciAddress request, List<PciAddress> endpoints, List<HotplugSlots.Slot> slots,
+    private VmlaunchException noFreeSlot(
+            PciAddress request,
+            List<PciAddress> endpoints,
+            List<HotplugSlots.Slot> slots,
             List<HotplugSlots.Slot> free) {
         return VmlaunchException.usage("no free hotplug slot in \"" + dir.name() + "\" for " + endpoints + ": "
-                + free.size() + " of " + slots.size() + " free (" + slots.stream().map(HotplugSlots::describe)
-                        .collect(Collectors.joining(", ")) + ")"
-                + (endpoints.size() > 1 ? "; the IOMMU group of " + request + " has " + endpoints.size()
-                        + " endpoints, each needs a slot" : "") + "; 'vmlaunch detach' frees one");
+                + free.size() + " of " + slots.size() + " free ("
+                + slots.stream().map(HotplugSlots::describe).collect(Collectors.joining(", ")) + ")"
+                + (endpoints.size() > 1
+                        ? "; the IOMMU group of " + request + " has " + endpoints.size()
+                                + " endpoints, each needs a slot"
+                        : "")
+                + "; 'vmlaunch detach' frees one");
     }
 
     private QmpClient connect() throws QmpException, InterruptedException {
@@ -189,8 +222,9 @@ public final class GuestHotplug {
     }
 
     /** Unplugs what this attach added and gives back what it bound; says what could not be undone. */
-    private String rollBack(QmpClient qmp, AttachedDevices rec, List<AttachedDevices.Attached> added,
-            List<PciAddress> bound) throws InterruptedException {
+    private String rollBack(
+            QmpClient qmp, AttachedDevices rec, List<AttachedDevices.Attached> added, List<PciAddress> bound)
+            throws InterruptedException {
         List<String> stuck = new ArrayList<>();
         AttachedDevices now = rec;
         List<AttachedDevices.Attached> reversed = new ArrayList<>(added);
@@ -236,8 +270,8 @@ public final class GuestHotplug {
                 return;
             } catch (VmlaunchException e) {
                 if (System.nanoTime() > end) {
-                    throw VmlaunchException.failure(e.getMessage() + " (QEMU released them " + timeouts.giveBack()
-                            .toSeconds() + " s ago; they are given back when the guest stops)");
+                    throw VmlaunchException.failure(e.getMessage() + " (QEMU released them "
+                            + timeouts.giveBack().toSeconds() + " s ago; they are given back when the guest stops)");
                 }
             }
             Thread.sleep(200);

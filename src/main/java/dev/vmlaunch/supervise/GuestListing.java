@@ -28,23 +28,58 @@ public final class GuestListing {
      * @param note          one line for a person, or null
      * @param attached      host devices {@code vmlaunch attach} plugged in (live guests only)
      */
-    public record Entry(String name, String source, String vmm, String state, Long pid, Long supervisorPid,
-            boolean supervised, String since, String startedAt, List<String> devices, ExitRecord exit, String note,
-            boolean live, List<String> attached) {
+    public record Entry(
+            String name,
+            String source,
+            String vmm,
+            String state,
+            Long pid,
+            Long supervisorPid,
+            boolean supervised,
+            String since,
+            String startedAt,
+            List<String> devices,
+            ExitRecord exit,
+            String note,
+            boolean live,
+            List<String> attached) {
         public Entry {
             attached = attached == null ? List.of() : List.copyOf(attached);
         }
 
-        public Entry(String name, String source, String vmm, String state, Long pid, Long supervisorPid,
-                boolean supervised, String since, String startedAt, List<String> devices, ExitRecord exit, String note,
+        public Entry(
+                String name,
+                String source,
+                String vmm,
+                String state,
+                Long pid,
+                Long supervisorPid,
+                boolean supervised,
+                String since,
+                String startedAt,
+                List<String> devices,
+                ExitRecord exit,
+                String note,
                 boolean live) {
-            this(name, source, vmm, state, pid, supervisorPid, supervised, since, startedAt, devices, exit, note, live,
+            this(
+                    name,
+                    source,
+                    vmm,
+                    state,
+                    pid,
+                    supervisorPid,
+                    supervised,
+                    since,
+                    startedAt,
+                    devices,
+                    exit,
+                    note,
+                    live,
                     List.of());
         }
     }
 
-    private GuestListing() {
-    }
+    private GuestListing() {}
 
     /**
      * @param all with ended guests too; without, only those that may run (and those whose state is unreadable,
@@ -55,8 +90,20 @@ public final class GuestListing {
         Set<Path> ours = new HashSet<>();
         for (GuestRecords.Record r : GuestRecords.scan(stateRoot)) {
             if (r.isBroken()) {
-                out.add(new Entry(r.name(), "vmlaunch", null, "broken", null, null, false, null, null, List.of(), null,
-                        r.broken(), false));
+                out.add(new Entry(
+                        r.name(),
+                        "vmlaunch",
+                        null,
+                        "broken",
+                        null,
+                        null,
+                        false,
+                        null,
+                        null,
+                        List.of(),
+                        null,
+                        r.broken(),
+                        false));
                 continue;
             }
             GuestState s = r.state();
@@ -82,21 +129,57 @@ public final class GuestListing {
                 String vm = GuestPause.lkvmState(Path.of(s.lkvmSocket()), lkvmTimeout);
                 shown = vm == null ? shown : vm;
             }
-            out.add(new Entry(r.name(), "vmlaunch", s.vmm(), shown, s.pid(), s.supervisorPid(),
-                    r.supervisorAlive(), s.since(), s.startedAt(), s.devices(), r.shown().ended() ? r.exit() : null, note,
-                    r.live(), r.vmmAlive() ? AttachedDevicesFile.readQuietly(r.dir()).hosts() : List.of()));
+            out.add(new Entry(
+                    r.name(),
+                    "vmlaunch",
+                    s.vmm(),
+                    shown,
+                    s.pid(),
+                    s.supervisorPid(),
+                    r.supervisorAlive(),
+                    s.since(),
+                    s.startedAt(),
+                    s.devices(),
+                    r.shown().ended() ? r.exit() : null,
+                    note,
+                    r.live(),
+                    r.vmmAlive() ? AttachedDevicesFile.readQuietly(r.dir()).hosts() : List.of()));
         }
         for (LkvmInstances.Instance i : LkvmInstances.scan(lkvmDir, lkvmTimeout)) {
             if (ours.contains(i.socket().toAbsolutePath().normalize())) {
                 continue;
             }
             if (i.answered()) {
-                out.add(new Entry(i.name(), "lkvm", "lkvm", i.state().json(), i.pid(), null, false, null,
-                        startTime(i.pid()), List.of(), null, "kvmtool guest not started by vmlaunch", true));
+                out.add(new Entry(
+                        i.name(),
+                        "lkvm",
+                        "lkvm",
+                        i.state().json(),
+                        i.pid(),
+                        null,
+                        false,
+                        null,
+                        startTime(i.pid()),
+                        List.of(),
+                        null,
+                        "kvmtool guest not started by vmlaunch",
+                        true));
             } else {
                 // A dead socket is reported once (it is removed); one that hangs is reported every time.
-                out.add(new Entry(i.name(), "lkvm", "lkvm", i.dead() ? "crashed" : "broken", null, null, false, null,
-                        null, List.of(), null, i.socket() + ": " + i.error(), false));
+                out.add(new Entry(
+                        i.name(),
+                        "lkvm",
+                        "lkvm",
+                        i.dead() ? "crashed" : "broken",
+                        null,
+                        null,
+                        false,
+                        null,
+                        null,
+                        List.of(),
+                        null,
+                        i.socket() + ": " + i.error(),
+                        false));
             }
         }
         return out;
@@ -104,6 +187,9 @@ public final class GuestListing {
 
     /** A foreign kvmtool's start, from /proc, for its uptime. */
     private static String startTime(long pid) {
-        return ProcessHandle.of(pid).flatMap(h -> h.info().startInstant()).map(Object::toString).orElse(null);
+        return ProcessHandle.of(pid)
+                .flatMap(h -> h.info().startInstant())
+                .map(Object::toString)
+                .orElse(null);
     }
 }

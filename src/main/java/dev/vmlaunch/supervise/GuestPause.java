@@ -15,8 +15,7 @@ import java.time.Duration;
  * {@code list} and {@code status} ask VMSTATE, as {@code lkvm list} does).
  */
 public final class GuestPause {
-    private GuestPause() {
-    }
+    private GuestPause() {}
 
     /** Returns what the VMM says now ("paused", "running"); throws a failure when it did not do it. */
     public static String apply(GuestRecords.Record r, boolean pause, Duration timeout) {
@@ -24,15 +23,17 @@ public final class GuestPause {
             throw VmlaunchException.failure("guest \"" + r.name() + "\": " + r.broken());
         }
         if (!r.vmmAlive()) {
-            throw VmlaunchException.failure("guest \"" + r.name() + "\" is not running (" + r.shown().json() + ")");
+            throw VmlaunchException.failure(
+                    "guest \"" + r.name() + "\" is not running (" + r.shown().json() + ")");
         }
         GuestState s = r.state();
         String want = pause ? "paused" : "running";
-        String now = "lkvm".equals(s.vmm()) ? lkvm(Path.of(s.lkvmSocket()), pause, timeout)
+        String now = "lkvm".equals(s.vmm())
+                ? lkvm(Path.of(s.lkvmSocket()), pause, timeout)
                 : qemu(Path.of(s.qmpCliSocket()), pause, timeout);
         if (!now.equals(want)) {
-            throw VmlaunchException.failure("guest \"" + r.name() + "\" is " + now + " after " + (pause ? "pause" : "resume")
-                    + " (its VMM did not do it)");
+            throw VmlaunchException.failure("guest \"" + r.name() + "\" is " + now + " after "
+                    + (pause ? "pause" : "resume") + " (its VMM did not do it)");
         }
         return now;
     }
@@ -60,8 +61,8 @@ public final class GuestPause {
             Thread.currentThread().interrupt();
             throw VmlaunchException.failure("interrupted");
         } catch (Exception e) {
-            throw VmlaunchException.failure("QEMU did not " + (pause ? "pause" : "resume") + " (" + socket + "): "
-                    + e.getMessage());
+            throw VmlaunchException.failure(
+                    "QEMU did not " + (pause ? "pause" : "resume") + " (" + socket + "): " + e.getMessage());
         }
     }
 

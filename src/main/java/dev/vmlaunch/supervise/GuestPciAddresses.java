@@ -12,11 +12,9 @@ import java.util.List;
 public final class GuestPciAddresses {
 
     /** One passthrough device: its qdev id and guest address ({@code 0000:01:00.0}). */
-    public record Found(String id, String guestAddress) {
-    }
+    public record Found(String id, String guestAddress) {}
 
-    private GuestPciAddresses() {
-    }
+    private GuestPciAddresses() {}
 
     public static List<Found> fromQueryPci(JsonNode queryPci) {
         List<Found> out = new ArrayList<>();
@@ -35,8 +33,13 @@ public final class GuestPciAddresses {
         for (JsonNode d : devices) {
             String id = d.path("qdev_id").asText("");
             if (id.startsWith("vml-hostdev") || id.startsWith("vml-hot-")) {
-                out.add(new Found(id, String.format("0000:%02x:%02x.%x", d.path("bus").asInt(),
-                        d.path("slot").asInt(), d.path("function").asInt())));
+                out.add(new Found(
+                        id,
+                        String.format(
+                                "0000:%02x:%02x.%x",
+                                d.path("bus").asInt(),
+                                d.path("slot").asInt(),
+                                d.path("function").asInt())));
             }
             walk(d.path("pci_bridge").path("devices"), out);
         }

@@ -28,8 +28,14 @@ public final class GuestRecords {
      * @param shown           the state to show, null when broken
      * @param exit            how it ended: recorded, or {@code lost} when nobody recorded it
      */
-    public record Record(GuestDir dir, GuestState state, String broken, boolean vmmAlive, boolean supervisorAlive,
-            Lifecycle shown, ExitRecord exit) {
+    public record Record(
+            GuestDir dir,
+            GuestState state,
+            String broken,
+            boolean vmmAlive,
+            boolean supervisorAlive,
+            Lifecycle shown,
+            ExitRecord exit) {
 
         public String name() {
             return dir.name();
@@ -46,13 +52,14 @@ public final class GuestRecords {
 
         /** Ended, but devices or sockets were not cleaned up by whoever saw it end. */
         public boolean needsFinishing() {
-            return !isBroken() && !vmmAlive && !supervisorAlive
+            return !isBroken()
+                    && !vmmAlive
+                    && !supervisorAlive
                     && (!state.lifecycle().map(Lifecycle::ended).orElse(false) || state.devicesOwed());
         }
     }
 
-    private GuestRecords() {
-    }
+    private GuestRecords() {}
 
     /** Every guest folder (those with a state.json), by name. */
     public static List<Record> scan(Path stateRoot) {
@@ -64,7 +71,8 @@ public final class GuestRecords {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(stateRoot)) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
-                if (n.matches(GuestSpec.NAME_PATTERN) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                if (n.matches(GuestSpec.NAME_PATTERN)
+                        && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
                         && Files.exists(p.resolve("state.json"), LinkOption.NOFOLLOW_LINKS)) {
                     dirs.add(p);
                 }
@@ -96,12 +104,15 @@ public final class GuestRecords {
         }
         GuestState s = read.state();
         if (!s.name().equals(dir.name())) {
-            return new Record(dir, null, "state.json names another guest (\"" + s.name() + "\")", false, false,
-                    null, null);
+            return new Record(
+                    dir, null, "state.json names another guest (\"" + s.name() + "\")", false, false, null, null);
         }
-        boolean sameBoot = s.bootId() == null || s.bootId().isEmpty() || currentBoot.isEmpty()
+        boolean sameBoot = s.bootId() == null
+                || s.bootId().isEmpty()
+                || currentBoot.isEmpty()
                 || s.bootId().equals(currentBoot);
-        boolean vmmAlive = sameBoot && s.vmmIdentity().map(ProcessIdentity::isAlive).orElse(false);
+        boolean vmmAlive =
+                sameBoot && s.vmmIdentity().map(ProcessIdentity::isAlive).orElse(false);
         boolean supervisorAlive = sameBoot && s.supervisorIdentity().isAlive();
         Lifecycle recorded = s.lifecycle().orElseThrow();
         if (recorded.ended() || vmmAlive || supervisorAlive) {

@@ -78,32 +78,132 @@ public record GuestState(
     }
 
     public GuestState withLifecycle(Lifecycle l, Instant at) {
-        return new GuestState(version, name, vmm, binary, bootId, pid, pidStart, supervisorPid, supervisorStart,
-                foreground, l.json(), at.toString(), startedAt, devices, managedDevices, devicesRestored, restoreError,
-                qmpCliSocket, consoleSocket, lkvmSocket, exit, stopConsoleCommand);
+        return new GuestState(
+                version,
+                name,
+                vmm,
+                binary,
+                bootId,
+                pid,
+                pidStart,
+                supervisorPid,
+                supervisorStart,
+                foreground,
+                l.json(),
+                at.toString(),
+                startedAt,
+                devices,
+                managedDevices,
+                devicesRestored,
+                restoreError,
+                qmpCliSocket,
+                consoleSocket,
+                lkvmSocket,
+                exit,
+                stopConsoleCommand);
     }
 
     public GuestState withVmm(ProcessIdentity vmmId) {
-        return new GuestState(version, name, vmm, binary, bootId, vmmId.pid(), vmmId.startTicks(), supervisorPid,
-                supervisorStart, foreground, state, since, startedAt, devices, managedDevices, devicesRestored,
-                restoreError, qmpCliSocket, consoleSocket, lkvmSocket, exit, stopConsoleCommand);
+        return new GuestState(
+                version,
+                name,
+                vmm,
+                binary,
+                bootId,
+                vmmId.pid(),
+                vmmId.startTicks(),
+                supervisorPid,
+                supervisorStart,
+                foreground,
+                state,
+                since,
+                startedAt,
+                devices,
+                managedDevices,
+                devicesRestored,
+                restoreError,
+                qmpCliSocket,
+                consoleSocket,
+                lkvmSocket,
+                exit,
+                stopConsoleCommand);
     }
 
     public GuestState withManagedDevices(List<String> managed) {
-        return new GuestState(version, name, vmm, binary, bootId, pid, pidStart, supervisorPid, supervisorStart,
-                foreground, state, since, startedAt, devices, managed, managed.isEmpty() ? null : false, restoreError,
-                qmpCliSocket, consoleSocket, lkvmSocket, exit, stopConsoleCommand);
+        return new GuestState(
+                version,
+                name,
+                vmm,
+                binary,
+                bootId,
+                pid,
+                pidStart,
+                supervisorPid,
+                supervisorStart,
+                foreground,
+                state,
+                since,
+                startedAt,
+                devices,
+                managed,
+                managed.isEmpty() ? null : false,
+                restoreError,
+                qmpCliSocket,
+                consoleSocket,
+                lkvmSocket,
+                exit,
+                stopConsoleCommand);
     }
 
     public GuestState withRestore(boolean restored, String error) {
-        return new GuestState(version, name, vmm, binary, bootId, pid, pidStart, supervisorPid, supervisorStart,
-                foreground, state, since, startedAt, devices, managedDevices, restored, error, qmpCliSocket,
-                consoleSocket, lkvmSocket, exit, stopConsoleCommand);
+        return new GuestState(
+                version,
+                name,
+                vmm,
+                binary,
+                bootId,
+                pid,
+                pidStart,
+                supervisorPid,
+                supervisorStart,
+                foreground,
+                state,
+                since,
+                startedAt,
+                devices,
+                managedDevices,
+                restored,
+                error,
+                qmpCliSocket,
+                consoleSocket,
+                lkvmSocket,
+                exit,
+                stopConsoleCommand);
     }
 
     public GuestState withExit(ExitRecord e) {
-        return new GuestState(version, name, vmm, binary, bootId, pid, pidStart, supervisorPid, supervisorStart,
-                foreground, state, since, startedAt, devices, managedDevices, devicesRestored, restoreError,
-                qmpCliSocket, consoleSocket, lkvmSocket, e, stopConsoleCommand);
+        return new GuestState(
+                version,
+                name,
+                vmm,
+                binary,
+                bootId,
+                pid,
+                pidStart,
+                supervisorPid,
+                supervisorStart,
+                foreground,
+                state,
+                since,
+                startedAt,
+                devices,
+                managedDevices,
+                devicesRestored,
+                restoreError,
+                qmpCliSocket,
+                consoleSocket,
+                lkvmSocket,
+                e,
+                stopConsoleCommand);
     }
 }

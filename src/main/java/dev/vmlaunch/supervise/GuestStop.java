@@ -25,8 +25,7 @@ public final class GuestStop {
     private static final long POLL_MILLIS = 20;
 
     /** One guest's result: {@code ok} once its VMM is gone and its devices are back. */
-    public record Outcome(String name, boolean ok, String message) {
-    }
+    public record Outcome(String name, boolean ok, String message) {}
 
     private final Duration perStep;
     private final boolean force;
@@ -53,8 +52,11 @@ public final class GuestStop {
         GuestState st = rec.state();
         if (!rec.live()) {
             if (rec.needsFinishing()) {
-                return finishUnsupervised(rec.dir(), rec.exit(), "was not running (" + rec.shown().json() + ": "
-                        + rec.exit().how() + "); cleaned up after it");
+                return finishUnsupervised(
+                        rec.dir(),
+                        rec.exit(),
+                        "was not running (" + rec.shown().json() + ": "
+                                + rec.exit().how() + "); cleaned up after it");
             }
             String how = rec.exit() == null ? "" : ": " + rec.exit().how();
             return new Outcome(name, true, "is not running (" + rec.shown().json() + how + ")");
@@ -64,8 +66,10 @@ public final class GuestStop {
         if (id.isPresent()) {
             StopRequest.write(rec.dir());
             StopPolicy policy = "lkvm".equals(st.vmm())
-                    ? StopPolicies.lkvm(Path.of(st.lkvmSocket()),
-                            st.consoleSocket() == null ? null : Path.of(st.consoleSocket()), st.stopConsoleCommand(),
+                    ? StopPolicies.lkvm(
+                            Path.of(st.lkvmSocket()),
+                            st.consoleSocket() == null ? null : Path.of(st.consoleSocket()),
+                            st.stopConsoleCommand(),
                             force)
                     : StopPolicies.qemu(Path.of(st.qmpCliSocket()), force);
             VmmProcess vmm = VmmProcess.recorded(id.get());
@@ -76,8 +80,12 @@ public final class GuestStop {
         } else if (st.pid() == null && rec.supervisorAlive()) {
             return new Outcome(name, false, "is still starting (supervisor pid " + st.supervisorPid() + "); try again");
         }
-        ExitRecord exit = new ExitRecord(ExitRecord.HOST_STOP, null, null,
-                "stopped by vmlaunch stop (" + how + "); its supervisor was gone", Instant.now().toString());
+        ExitRecord exit = new ExitRecord(
+                ExitRecord.HOST_STOP,
+                null,
+                null,
+                "stopped by vmlaunch stop (" + how + "); its supervisor was gone",
+                Instant.now().toString());
         return awaitFinished(rec.dir(), exit, how);
     }
 
@@ -90,7 +98,9 @@ public final class GuestStop {
         long end = System.nanoTime() + budget.toNanos();
         while (true) {
             StateFile.Read r = StateFile.read(dir.stateFile());
-            if (r.present() && r.state().lifecycle().map(Lifecycle::ended).orElse(false) && !r.state().devicesOwed()) {
+            if (r.present()
+                    && r.state().lifecycle().map(Lifecycle::ended).orElse(false)
+                    && !r.state().devicesOwed()) {
                 return new Outcome(dir.name(), true, "stopped (" + how + ")");
             }
             Optional<RunLock> lock = RunLock.tryAcquire(dir.root());
@@ -100,8 +110,11 @@ public final class GuestStop {
                 }
             }
             if (System.nanoTime() - end >= 0) {
-                return new Outcome(dir.name(), false, "its VMM is gone (" + how + ") but its supervisor (pid "
-                        + RunLock.holder(dir.root()) + ") has not recorded the end within " + budget.toSeconds() + " s");
+                return new Outcome(
+                        dir.name(),
+                        false,
+                        "its VMM is gone (" + how + ") but its supervisor (pid " + RunLock.holder(dir.root())
+                                + ") has not recorded the end within " + budget.toSeconds() + " s");
             }
             try {
                 Thread.sleep(POLL_MILLIS);
@@ -134,10 +147,13 @@ public final class GuestStop {
             GuestEnd.removeSockets(dir, st);
             return new Outcome(dir.name(), true, message);
         }
-        GuestState done = GuestEnd.finish(dir, st, ended ? st.exit() : exit, custody, m -> log.accept(dir.name() + ": " + m));
+        GuestState done =
+                GuestEnd.finish(dir, st, ended ? st.exit() : exit, custody, m -> log.accept(dir.name() + ": " + m));
         if (done.devicesOwed()) {
-            return new Outcome(dir.name(), false, "its VMM is gone but its devices could not be given back: "
-                    + done.restoreError());
+            return new Outcome(
+                    dir.name(),
+                    false,
+                    "its VMM is gone but its devices could not be given back: " + done.restoreError());
         }
         return new Outcome(dir.name(), true, message);
     }
@@ -149,13 +165,19 @@ public final class GuestStop {
     private Outcome stopBroken(GuestRecords.Record rec) {
         GuestDir dir = rec.dir();
         if (!force) {
-            return new Outcome(dir.name(), false, "cannot stop it: " + rec.broken() + "; 'vmlaunch stop --force "
-                    + dir.name() + "' quits a QEMU that still answers on its QMP socket and clears the folder");
+            return new Outcome(
+                    dir.name(),
+                    false,
+                    "cannot stop it: " + rec.broken() + "; 'vmlaunch stop --force " + dir.name()
+                            + "' quits a QEMU that still answers on its QMP socket and clears the folder");
         }
         Optional<RunLock> lock = RunLock.tryAcquire(dir.root());
         if (lock.isEmpty()) {
-            return new Outcome(dir.name(), false, "its state is unreadable and its supervisor (pid "
-                    + RunLock.holder(dir.root()) + ") is still running");
+            return new Outcome(
+                    dir.name(),
+                    false,
+                    "its state is unreadable and its supervisor (pid " + RunLock.holder(dir.root())
+                            + ") is still running");
         }
         try (RunLock held = lock.get()) {
             Path cli = dir.layout(dev.vmlaunch.vmm.RunLayout.ConsoleMode.SOCKET).qmpCliSocket();
@@ -182,8 +204,11 @@ public final class GuestStop {
                     given = "; gave back " + owned;
                 }
             } catch (RuntimeException e) {
-                return new Outcome(dir.name(), false, "its state is unreadable and its devices " + owned
-                        + " could not be given back: " + e.getMessage() + quit);
+                return new Outcome(
+                        dir.name(),
+                        false,
+                        "its state is unreadable and its devices " + owned + " could not be given back: "
+                                + e.getMessage() + quit);
             }
             GuestEnd.removeSockets(dir, null);
             Path aside = dir.root().resolve("state.json.broken-" + Instant.now().toEpochMilli());
@@ -192,7 +217,8 @@ public final class GuestStop {
             } catch (IOException e) {
                 return new Outcome(dir.name(), false, "cannot set the unreadable state aside: " + e.getMessage());
             }
-            return new Outcome(dir.name(), true, "cleared (unreadable state kept as " + aside.getFileName() + quit + given + ")");
+            return new Outcome(
+                    dir.name(), true, "cleared (unreadable state kept as " + aside.getFileName() + quit + given + ")");
         }
     }
 

@@ -22,8 +22,7 @@ public final class HotplugSlots {
         }
     }
 
-    private HotplugSlots() {
-    }
+    private HotplugSlots() {}
 
     /** {@code vml-hp0 free}, or {@code vml-hp1 holds vml-hot-0000-00-05-0}. */
     public static String describe(Slot s) {
@@ -53,8 +52,13 @@ public final class HotplugSlots {
                 List<String> behind = new ArrayList<>();
                 for (JsonNode child : bridge.path("devices")) {
                     String id = child.path("qdev_id").asText("");
-                    behind.add(id.isEmpty() ? String.format("%02x.%x", child.path("slot").asInt(),
-                            child.path("function").asInt()) : id);
+                    behind.add(
+                            id.isEmpty()
+                                    ? String.format(
+                                            "%02x.%x",
+                                            child.path("slot").asInt(),
+                                            child.path("function").asInt())
+                                    : id);
                 }
                 out.add(new Slot(m.group(), Integer.parseInt(m.group(1)), List.copyOf(behind)));
             }

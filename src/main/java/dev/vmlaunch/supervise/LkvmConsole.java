@@ -47,7 +47,11 @@ final class LkvmConsole implements AutoCloseable {
     private volatile boolean sessionEnded;
     private Thread pump;
 
-    private LkvmConsole(PseudoTerminal pty, ConsoleServer server, FileChannel logFile, Consumer<String> onSetupLine,
+    private LkvmConsole(
+            PseudoTerminal pty,
+            ConsoleServer server,
+            FileChannel logFile,
+            Consumer<String> onSetupLine,
             Consumer<String> log) {
         this.pty = pty;
         this.server = server;
@@ -66,12 +70,20 @@ final class LkvmConsole implements AutoCloseable {
     }
 
     /** On {@code pty} (tests: a fake terminal). */
-    static LkvmConsole open(PseudoTerminal pty, Path consoleLog, Path consoleSocket, Consumer<String> onSetupLine,
+    static LkvmConsole open(
+            PseudoTerminal pty,
+            Path consoleLog,
+            Path consoleSocket,
+            Consumer<String> onSetupLine,
             Consumer<String> log) {
         FileChannel f = null;
         try {
-            f = FileChannel.open(consoleLog, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS);
+            f = FileChannel.open(
+                    consoleLog,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND,
+                    LinkOption.NOFOLLOW_LINKS);
             ConsoleServer server = ConsoleServer.start(consoleSocket, (b, n) -> pty.write(b, 0, n), log);
             return new LkvmConsole(pty, server, f, onSetupLine, log);
         } catch (IOException e) {

@@ -68,7 +68,11 @@ final class LkvmConsoleStop implements StopPolicy.Step {
             // No answer on IPC: typing may still work.
         }
         byte[] cmd = command.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(cmd.length + 2).put(KILL_LINE).put(cmd).put((byte) '\r').flip();
+        ByteBuffer b = ByteBuffer.allocate(cmd.length + 2)
+                .put(KILL_LINE)
+                .put(cmd)
+                .put((byte) '\r')
+                .flip();
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             ch.connect(UnixDomainSocketAddress.of(consoleSocket));
@@ -128,8 +132,7 @@ final class LkvmConsoleStop implements StopPolicy.Step {
     @Override
     public String ended(int sent, Duration took) {
         close();
-        return name() + "; kvmtool exited " + String.format(Locale.ROOT, "%.1f s", took.toMillis() / 1000.0)
-                + " later";
+        return name() + "; kvmtool exited " + String.format(Locale.ROOT, "%.1f s", took.toMillis() / 1000.0) + " later";
     }
 
     private void close() {

@@ -5,8 +5,7 @@ package dev.vmlaunch.supervise;
  * ("Error: Failed to open /dev/vfio/vfio"). Such lines mean the guest is not the one the user asked for.
  */
 final class LkvmErrors {
-    private LkvmErrors() {
-    }
+    private LkvmErrors() {}
 
     static boolean isFatal(String line) {
         String t = line.trim();

@@ -27,9 +27,11 @@ import java.util.regex.Pattern;
 public final class LkvmProcessProof {
     /** kvmtool's Makefile builds {@code lkvm} and {@code lkvm-static}. */
     static final Set<String> KVMTOOL_NAMES = Set.of("lkvm", "lkvm-static");
+
     private static final String DELETED = " (deleted)";
     // Num RefCount Protocol Flags Type St Inode [Path]; the path is the rest of the line and may hold spaces.
-    private static final Pattern UNIX_ROW = Pattern.compile("^\\S+:\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\S+\\s+(\\d+)(?: (.*))?$");
+    private static final Pattern UNIX_ROW =
+            Pattern.compile("^\\S+:\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\S+\\s+(\\d+)(?: (.*))?$");
     private static final int MAX_FDS = 1 << 20;
 
     /** Proven: the identity to signal. Not proven: why not, in words for the user. */
@@ -103,7 +105,8 @@ public final class LkvmProcessProof {
 
     private static String comm(Path dir) {
         try {
-            String c = Files.readString(dir.resolve("comm"), StandardCharsets.UTF_8).strip();
+            String c = Files.readString(dir.resolve("comm"), StandardCharsets.UTF_8)
+                    .strip();
             return c.replaceAll("[^\\x20-\\x7e]", "?");
         } catch (IOException e) {
             return "?";

@@ -25,8 +25,7 @@ public final class LogRotation {
     /** 4 MiB: a whole boot log many times over, small next to a guest's RAM. */
     public static final long CAP = 4L * 1024 * 1024;
 
-    private LogRotation() {
-    }
+    private LogRotation() {}
 
     /** {@code console.log} → {@code console.log.1}. */
     public static Path rotated(Path log) {
@@ -62,10 +61,14 @@ public final class LogRotation {
             return false;
         }
         Path tmp = log.resolveSibling(log.getFileName() + ".1.tmp");
-        try (FileChannel in = FileChannel.open(log, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS);
-             FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                     StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
+        try (FileChannel in = FileChannel.open(
+                        log, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+                FileChannel out = FileChannel.open(
+                        tmp,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING,
+                        LinkOption.NOFOLLOW_LINKS)) {
             long copied = 0;
             // Whole, so that .1 holds the same bytes at the same offsets as the file did (LogsCommand.FileTail reads
             // on from where it was); catching up with a writer that goes on meanwhile a few times at most.
@@ -91,29 +94,34 @@ public final class LogRotation {
     /**
      * Keeps {@code logs} (written by the VMM) under {@code cap} until {@code ended} completes, in a daemon thread.
      */
-    public static Thread watch(java.util.List<Path> logs, long cap, java.util.concurrent.CompletableFuture<?> ended,
+    public static Thread watch(
+            java.util.List<Path> logs,
+            long cap,
+            java.util.concurrent.CompletableFuture<?> ended,
             java.util.function.Consumer<String> log) {
-        Thread t = new Thread(() -> {
-            while (true) {
-                for (Path f : logs) {
-                    try {
-                        copyTruncateIfOver(f, cap);
-                    } catch (IOException e) {
-                        log.accept("cannot rotate " + f + ": " + e.getMessage());
+        Thread t = new Thread(
+                () -> {
+                    while (true) {
+                        for (Path f : logs) {
+                            try {
+                                copyTruncateIfOver(f, cap);
+                            } catch (IOException e) {
+                                log.accept("cannot rotate " + f + ": " + e.getMessage());
+                            }
+                        }
+                        try {
+                            ended.get(CHECK_EVERY.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                            return;
+                        } catch (java.util.concurrent.TimeoutException e) {
+                            // Look again.
+                        } catch (InterruptedException e) {
+                            return;
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            return;
+                        }
                     }
-                }
-                try {
-                    ended.get(CHECK_EVERY.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-                    return;
-                } catch (java.util.concurrent.TimeoutException e) {
-                    // Look again.
-                } catch (InterruptedException e) {
-                    return;
-                } catch (java.util.concurrent.ExecutionException e) {
-                    return;
-                }
-            }
-        }, "vmlaunch-log-rotation");
+                },
+                "vmlaunch-log-rotation");
         t.setDaemon(true);
         t.start();
         return t;

@@ -16,8 +16,7 @@ import java.util.Optional;
  * else only the soft one up to the hard one, and {@code check} refuses before that when the hard limit is too low.
  */
 public final class MemlockStep {
-    private MemlockStep() {
-    }
+    private MemlockStep() {}
 
     /** The prlimit prefix, or nothing when no passthrough, the limit already allows the budget, or prlimit is missing. */
     public static List<String> spawnPrefix(GuestSpec spec, boolean root, HostRoots roots, String pathEnv) {
@@ -34,7 +33,9 @@ public final class MemlockStep {
         }
         String hard;
         if (limits.canRaiseTo(need)) {
-            hard = limits.hard().isEmpty() ? "unlimited" : Long.toString(limits.hard().getAsLong());
+            hard = limits.hard().isEmpty()
+                    ? "unlimited"
+                    : Long.toString(limits.hard().getAsLong());
         } else if (root) {
             hard = Long.toString(need);
         } else {

@@ -7,8 +7,7 @@ import java.nio.file.Path;
 
 /** What a process has open, from /proc/PID/fd. */
 final class OpenFiles {
-    private OpenFiles() {
-    }
+    private OpenFiles() {}
 
     /** Whether process {@code pid} has {@code file} open (false when that cannot be read). */
     static boolean holds(long pid, Path file) {

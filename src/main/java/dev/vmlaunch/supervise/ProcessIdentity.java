@@ -61,7 +61,8 @@ public record ProcessIdentity(long pid, long startTicks) {
     /** This boot's id (a random UUID the kernel makes at boot); empty string if unreadable. */
     public static String bootId() {
         try {
-            return Files.readString(PROC.resolve("sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).trim();
+            return Files.readString(PROC.resolve("sys/kernel/random/boot_id"), StandardCharsets.US_ASCII)
+                    .trim();
         } catch (IOException e) {
             return "";
         }

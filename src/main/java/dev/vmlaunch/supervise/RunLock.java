@@ -52,8 +52,8 @@ public final class RunLock implements AutoCloseable {
         }
         boolean ok = false;
         try {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.READ);
+            FileChannel ch = FileChannel.open(
+                    file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
             try {
                 FileLock l;
                 try {
@@ -65,7 +65,8 @@ public final class RunLock implements AutoCloseable {
                     return Optional.empty();
                 }
                 ch.truncate(0);
-                ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+                ch.write(
+                        ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
                 ok = true;
                 return Optional.of(new RunLock(file, ch, l));
             } finally {
@@ -88,7 +89,8 @@ public final class RunLock implements AutoCloseable {
             return Long.toString(ProcessHandle.current().pid());
         }
         try {
-            return new String(java.nio.file.Files.readAllBytes(runDir.resolve("lock")), StandardCharsets.US_ASCII).trim();
+            return new String(java.nio.file.Files.readAllBytes(runDir.resolve("lock")), StandardCharsets.US_ASCII)
+                    .trim();
         } catch (IOException e) {
             return "";
         }

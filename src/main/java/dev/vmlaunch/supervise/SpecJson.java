@@ -20,7 +20,8 @@ import java.util.List;
  * absolute) and the exact VMM argv. For people and tools to read; nothing loads it back.
  */
 final class SpecJson {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
             .registerModule(new SimpleModule("vmlaunch-spec")
                     .addSerializer(Path.class, ToStringSerializer.instance)
                     .addSerializer(PciAddress.class, ToStringSerializer.instance)
@@ -32,8 +33,7 @@ final class SpecJson {
                         }
                     }));
 
-    private SpecJson() {
-    }
+    private SpecJson() {}
 
     static byte[] render(GuestSpec spec, List<String> argv) throws IOException {
         ObjectNode root = JSON.createObjectNode();

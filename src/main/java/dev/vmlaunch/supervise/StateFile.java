@@ -35,8 +35,7 @@ public final class StateFile {
         }
     }
 
-    private StateFile() {
-    }
+    private StateFile() {}
 
     public static void write(Path file, GuestState state) throws IOException {
         writeAtomically(file, JSON.writeValueAsBytes(state));

@@ -13,8 +13,7 @@ import java.util.List;
  */
 public final class StopPolicies {
 
-    private StopPolicies() {
-    }
+    private StopPolicies() {}
 
     /**
      * qemu: {@code system_powerdown} (the guest's ACPI/GPIO power button), then {@code quit}, over the CLI QMP socket
@@ -33,8 +32,8 @@ public final class StopPolicies {
 
     public static StopPolicy qemu(Path qmpCliSocket, boolean force, java.util.function.LongSupplier nanoTime) {
         QmpSteps qmp = new QmpSteps(qmpCliSocket);
-        return new StopPolicy(force ? List.of(qmp.step("quit")) : List.of(qmp.powerButton(), qmp.step("quit")),
-                nanoTime);
+        return new StopPolicy(
+                force ? List.of(qmp.step("quit")) : List.of(qmp.powerButton(), qmp.step("quit")), nanoTime);
     }
 
     /** lkvm: kvmtool's IPC STOP (with {@code force}, straight to signals). */

@@ -118,8 +118,8 @@ public final class StopPolicy {
                     return null;
                 }
             }
-            Duration wait = every == null ? perStep
-                    : min(every, Duration.ofNanos(Math.max(0, end - nanoTime.getAsLong())));
+            Duration wait =
+                    every == null ? perStep : min(every, Duration.ofNanos(Math.max(0, end - nanoTime.getAsLong())));
             if (vmm.awaitExit(wait)) {
                 return s.ended(sent, Duration.ofNanos(nanoTime.getAsLong() - start));
             }
@@ -129,7 +129,8 @@ public final class StopPolicy {
                 return null;
             }
             long remaining = end - nanoTime.getAsLong();
-            boolean again = every != null && remaining >= LEAST_FOR_A_REPEAT.toNanos()
+            boolean again = every != null
+                    && remaining >= LEAST_FOR_A_REPEAT.toNanos()
                     && !Thread.currentThread().isInterrupted();
             if (!again) {
                 // Too little time left for another request to be worth it (or to answer): wait it out.

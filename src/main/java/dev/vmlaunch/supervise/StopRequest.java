@@ -10,13 +10,13 @@ import java.time.Instant;
  * does, after the power button).
  */
 final class StopRequest {
-    private StopRequest() {
-    }
+    private StopRequest() {}
 
     static void write(GuestDir dir) {
         try {
-            Files.writeString(dir.stopRequest(), "{\"pid\": " + ProcessHandle.current().pid() + ", \"at\": \""
-                    + Instant.now() + "\"}\n");
+            Files.writeString(
+                    dir.stopRequest(),
+                    "{\"pid\": " + ProcessHandle.current().pid() + ", \"at\": \"" + Instant.now() + "\"}\n");
         } catch (IOException e) {
             // The end is then recorded from QEMU's SHUTDOWN reason alone.
         }

@@ -20,8 +20,7 @@ public final class StopSignals {
     /** In the order they are installed; the handler hears the name ("INT", "TERM", "HUP"). */
     public static final List<String> NAMES = List.of("INT", "TERM", "HUP");
 
-    private StopSignals() {
-    }
+    private StopSignals() {}
 
     /** Routes INT, TERM and HUP (unless ignored at start) to {@code handler}; returns the names installed. */
     public static List<String> handle(Consumer<String> handler) {

@@ -19,7 +19,6 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,9 +57,16 @@ public final class Supervisor {
      * @param onLocked     runs once the name's lock is held, before anything in the folder changes
      * @param log          notable conditions a person should hear about
      */
-    public record Settings(GuestSpec spec, GuestDir dir, RunLayout.ConsoleMode consoleMode, List<String> argv,
-            DeviceCustody custody, Duration readyTimeout, Path lkvmSocket, Runnable onLocked, Consumer<String> log) {
-    }
+    public record Settings(
+            GuestSpec spec,
+            GuestDir dir,
+            RunLayout.ConsoleMode consoleMode,
+            List<String> argv,
+            DeviceCustody custody,
+            Duration readyTimeout,
+            Path lkvmSocket,
+            Runnable onLocked,
+            Consumer<String> log) {}
 
     /** The VMM ended before it was ready; carries its exit and what it printed last (detached runs). */
     public static final class EndedBeforeReady extends VmlaunchException {
@@ -95,6 +101,7 @@ public final class Supervisor {
     private Thread stderrWatcher;
     /** A detached kvmtool's console (its terminal), null otherwise. */
     private LkvmConsole lkvmConsole;
+
     private GuestState state;
     private volatile QmpEvent shutdownEvent;
     private volatile QmpEvent panicEvent;
@@ -120,8 +127,10 @@ public final class Supervisor {
         RunLayout l = dir.layout(s.consoleMode());
         if (lkvm) {
             // A detached kvmtool's console is ours: the guest's shell is asked first, as 'vmlaunch stop' does.
-            return lkvmConsole == null ? StopPolicies.lkvm(s.lkvmSocket(), force)
-                    : StopPolicies.lkvm(s.lkvmSocket(), l.consoleSocket(), spec.stop().consoleCommand(), force);
+            return lkvmConsole == null
+                    ? StopPolicies.lkvm(s.lkvmSocket(), force)
+                    : StopPolicies.lkvm(
+                            s.lkvmSocket(), l.consoleSocket(), spec.stop().consoleCommand(), force);
         }
         return StopPolicies.qemu(l.qmpCliSocket(), force);
     }
@@ -176,10 +185,16 @@ public final class Supervisor {
             if (prev.needsFinishing()) {
                 GuestState done = GuestEnd.finish(dir, prev.state(), prev.exit(), s.custody(), s.log());
                 if (done.devicesOwed()) {
-                    throw leftBehind(done.managedDevices().stream().map(PciAddress::parse).toList(), done.restoreError());
+                    throw leftBehind(
+                            done.managedDevices().stream()
+                                    .map(PciAddress::parse)
+                                    .toList(),
+                            done.restoreError());
                 }
             } else if (prev.isBroken()) {
-                s.log().accept("replacing the unreadable state of an earlier \"" + spec.name() + "\": " + prev.broken());
+                s.log()
+                        .accept("replacing the unreadable state of an earlier \"" + spec.name() + "\": "
+                                + prev.broken());
             }
         }
         giveBackLeftovers();
@@ -243,13 +258,28 @@ public final class Supervisor {
         Instant now = Instant.now();
         // Detached: qemu serves its console on console.sock itself, kvmtool's terminal is served by LkvmConsole.
         boolean socketConsole = !foreground && (lkvm || spec.console() != dev.vmlaunch.config.Console.NONE);
-        state = new GuestState(GuestState.VERSION, spec.name(), spec.vmm().json(), spec.binaryOrDefault(),
-                ProcessIdentity.bootId(), null, null, me.pid(), me.startTicks(), foreground, Lifecycle.STARTING.json(),
-                now.toString(), now.toString(),
-                spec.passthrough().stream().map(p -> p.host().toString()).toList(), List.of(), null, null,
+        state = new GuestState(
+                GuestState.VERSION,
+                spec.name(),
+                spec.vmm().json(),
+                spec.binaryOrDefault(),
+                ProcessIdentity.bootId(),
+                null,
+                null,
+                me.pid(),
+                me.startTicks(),
+                foreground,
+                Lifecycle.STARTING.json(),
+                now.toString(),
+                now.toString(),
+                spec.passthrough().stream().map(p -> p.host().toString()).toList(),
+                List.of(),
+                null,
+                null,
                 lkvm ? null : layout.qmpCliSocket().toString(),
                 socketConsole ? layout.consoleSocket().toString() : null,
-                lkvm ? s.lkvmSocket().toString() : null, null,
+                lkvm ? s.lkvmSocket().toString() : null,
+                null,
                 lkvm && !foreground ? spec.stop().consoleCommand() : null);
         writeState();
         events.vmlaunch("VMLAUNCH_STARTING", Map.of("supervisorPid", me.pid(), "foreground", foreground));
@@ -257,7 +287,8 @@ public final class Supervisor {
         AffinityStep.probe(spec.affinity());
         List<PciAddress> held = s.custody().bindForGuest(spec);
         if (!held.isEmpty()) {
-            update(st -> st.withManagedDevices(held.stream().map(PciAddress::toString).toList()));
+            update(st -> st.withManagedDevices(
+                    held.stream().map(PciAddress::toString).toList()));
             events.vmlaunch("VMLAUNCH_DEVICES_BOUND", Map.of("devices", state.managedDevices()));
         }
 
@@ -303,10 +334,11 @@ public final class Supervisor {
             // kvmtool's serial console is its stdin/stdout, and it prints its errors on stderr: all three are a
             // terminal the supervisor owns (LkvmConsole), kept open by the VMM, not by us, so a killed supervisor
             // leaves it a hung-up terminal (writes fail with EIO), never a SIGPIPE.
-            lkvmConsole = LkvmConsole.open(dir.consoleLog(), dir.layout(s.consoleMode()).consoleSocket(),
-                    this::checkLkvmLine, s.log());
+            lkvmConsole = LkvmConsole.open(
+                    dir.consoleLog(), dir.layout(s.consoleMode()).consoleSocket(), this::checkLkvmLine, s.log());
             File tty = lkvmConsole.terminal();
-            pb.redirectInput(tty).redirectOutput(ProcessBuilder.Redirect.appendTo(tty))
+            pb.redirectInput(tty)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(tty))
                     .redirectError(ProcessBuilder.Redirect.appendTo(tty));
         } else {
             // Files, never pipes: a VMM writing to a pipe whose reader (a killed supervisor) is gone would die of
@@ -326,8 +358,11 @@ public final class Supervisor {
         if (lkvmConsole != null) {
             lkvmConsole.started();
         }
-        LogRotation.watch(foreground ? List.of(dir.consoleLog()) : List.of(dir.consoleLog(), dir.vmmLog()),
-                LogRotation.CAP, process.onExit(), s.log());
+        LogRotation.watch(
+                foreground ? List.of(dir.consoleLog()) : List.of(dir.consoleLog(), dir.vmmLog()),
+                LogRotation.CAP,
+                process.onExit(),
+                s.log());
         if (lkvm && foreground) {
             stderrWatcher = pumpStderr();
         }
@@ -342,18 +377,19 @@ public final class Supervisor {
     private void awaitQmpReady(Path qmpSocket) {
         Duration timeout = s.readyTimeout();
         CompletableFuture<QmpClient> connect = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                connect.complete(QmpClient.connect(qmpSocket, timeout));
-            } catch (QmpException | InterruptedException | RuntimeException e) {
-                connect.completeExceptionally(e);
-            }
-        }, "vmlaunch-qmp-connect");
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        connect.complete(QmpClient.connect(qmpSocket, timeout));
+                    } catch (QmpException | InterruptedException | RuntimeException e) {
+                        connect.completeExceptionally(e);
+                    }
+                },
+                "vmlaunch-qmp-connect");
         t.setDaemon(true);
         t.start();
         try {
-            CompletableFuture.anyOf(connect, process.onExit())
-                    .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            CompletableFuture.anyOf(connect, process.onExit()).get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
             // Sorted out below.
         } catch (InterruptedException e) {
@@ -381,8 +417,8 @@ public final class Supervisor {
                     + e.getCause().getMessage() + stderrTail());
         }
         if (qmp == null) {
-            throw VmlaunchException.failure(s.argv().get(0) + " did not answer on QMP within "
-                    + timeout.toSeconds() + " s" + stderrTail());
+            throw VmlaunchException.failure(
+                    s.argv().get(0) + " did not answer on QMP within " + timeout.toSeconds() + " s" + stderrTail());
         }
         qmp.addEventListener(this::onEvent);
     }
@@ -422,8 +458,8 @@ public final class Supervisor {
                 last = "the socket answers, but kvmtool has not opened " + VFIO_CONTAINER;
             }
             if (System.nanoTime() - end >= 0) {
-                throw VmlaunchException.failure("kvmtool was not up within " + s.readyTimeout().toSeconds() + " s ("
-                        + sock + ": " + last + ")" + stderrTail());
+                throw VmlaunchException.failure("kvmtool was not up within "
+                        + s.readyTimeout().toSeconds() + " s (" + sock + ": " + last + ")" + stderrTail());
             }
             vmm.awaitExit(Duration.ofMillis(50));
         }
@@ -444,11 +480,15 @@ public final class Supervisor {
         VmmExit exit = VmmExit.of(waitUninterruptibly(process));
         joinWatcher();
         if (lkvmFatal.get() != null) {
-            return new EndedBeforeReady(ExitCodes.HOST_NOT_READY, s.argv().get(0) + " could not set up the guest as "
-                    + "configured: " + lkvmFatal.get(), exit);
+            return new EndedBeforeReady(
+                    ExitCodes.HOST_NOT_READY,
+                    s.argv().get(0) + " could not set up the guest as " + "configured: " + lkvmFatal.get(),
+                    exit);
         }
-        return new EndedBeforeReady(ExitCodes.FAILURE, s.argv().get(0) + " " + exit.describe()
-                + " before the guest was up" + stderrTail(), exit);
+        return new EndedBeforeReady(
+                ExitCodes.FAILURE,
+                s.argv().get(0) + " " + exit.describe() + " before the guest was up" + stderrTail(),
+                exit);
     }
 
     /** Undoes a start that failed: VMM gone, devices back, failure recorded, lock released. */
@@ -476,11 +516,16 @@ public final class Supervisor {
             if (cause instanceof EndedBeforeReady early) {
                 exit = ExitClassifier.classify(lkvm, early.exit(), false, null, null, consoleSeen(), Instant.now());
                 if (lkvmFatal.get() != null || exit.how().equals(ExitRecord.GUEST_SHUTDOWN)) {
-                    exit = new ExitRecord(ExitRecord.START_FAILED, exit.status(), exit.signal(), cause.getMessage(),
-                            exit.at());
+                    exit = new ExitRecord(
+                            ExitRecord.START_FAILED, exit.status(), exit.signal(), cause.getMessage(), exit.at());
                 }
             } else {
-                exit = new ExitRecord(ExitRecord.START_FAILED, null, null, cause.getMessage(), Instant.now().toString());
+                exit = new ExitRecord(
+                        ExitRecord.START_FAILED,
+                        null,
+                        null,
+                        cause.getMessage(),
+                        Instant.now().toString());
             }
             state = GuestEnd.finish(dir, state, exit, s.custody(), s.log());
         } catch (RuntimeException e) {
@@ -499,19 +544,24 @@ public final class Supervisor {
         events.qmp(e);
         switch (e.name()) {
             case "STOP" -> update(st -> st.lifecycle().orElse(null) == Lifecycle.RUNNING
-                    ? st.withLifecycle(Lifecycle.PAUSED, Instant.now()) : st);
+                    ? st.withLifecycle(Lifecycle.PAUSED, Instant.now())
+                    : st);
             case "RESUME" -> update(st -> st.lifecycle().orElse(null) == Lifecycle.PAUSED
-                    ? st.withLifecycle(Lifecycle.RUNNING, Instant.now()) : st);
+                    ? st.withLifecycle(Lifecycle.RUNNING, Instant.now())
+                    : st);
             case "SHUTDOWN" -> shutdownEvent = e;
             case "GUEST_PANICKED" -> {
                 panicEvent = e;
                 // QEMU may keep the panicked guest paused; it is crashed all the same.
-                update(st -> st.withExit(new ExitRecord(ExitRecord.PANIC, null, null,
-                        "the guest kernel panicked (GUEST_PANICKED " + e.data() + ")", Instant.now().toString()))
+                update(st -> st.withExit(new ExitRecord(
+                                ExitRecord.PANIC,
+                                null,
+                                null,
+                                "the guest kernel panicked (GUEST_PANICKED " + e.data() + ")",
+                                Instant.now().toString()))
                         .withLifecycle(Lifecycle.CRASHED, Instant.now()));
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -536,12 +586,16 @@ public final class Supervisor {
             lkvmConsole.awaitDrained(EVENT_DRAIN);
         }
         boolean asked = stopRequested || Files.exists(dir.stopRequest());
-        ExitRecord how = ExitClassifier.classify(lkvm, exit, asked, shutdownEvent, panicEvent, consoleSeen(),
-                Instant.now());
+        ExitRecord how =
+                ExitClassifier.classify(lkvm, exit, asked, shutdownEvent, panicEvent, consoleSeen(), Instant.now());
         closeLkvmConsole();
         if (lkvmFatal.get() != null) {
-            how = new ExitRecord(ExitRecord.VMM_ERROR, how.status(), how.signal(),
-                    "stopped: kvmtool could not set up the guest as configured: " + lkvmFatal.get(), how.at());
+            how = new ExitRecord(
+                    ExitRecord.VMM_ERROR,
+                    how.status(),
+                    how.signal(),
+                    "stopped: kvmtool could not set up the guest as configured: " + lkvmFatal.get(),
+                    how.at());
         }
         synchronized (this) {
             state = GuestEnd.finish(dir, state, how, s.custody(), s.log());
@@ -576,17 +630,19 @@ public final class Supervisor {
 
     /** Foreground lkvm: its stderr goes on to our terminal, watched on the way. */
     private Thread pumpStderr() {
-        Thread t = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line = r.readLine(); line != null; line = r.readLine()) {
-                    System.err.println(line);
-                    checkLkvmLine(line);
-                }
-            } catch (IOException e) {
-                // The VMM closed stderr; nothing more to watch.
-            }
-        }, "vmlaunch-vmm-stderr");
+        Thread t = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(
+                            new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+                        for (String line = r.readLine(); line != null; line = r.readLine()) {
+                            System.err.println(line);
+                            checkLkvmLine(line);
+                        }
+                    } catch (IOException e) {
+                        // The VMM closed stderr; nothing more to watch.
+                    }
+                },
+                "vmlaunch-vmm-stderr");
         t.setDaemon(true);
         t.start();
         return t;
@@ -623,7 +679,8 @@ public final class Supervisor {
         }
         Path file = lkvm ? dir.consoleLog() : dir.vmmLog();
         try {
-            List<String> lines = dev.vmlaunch.console.ConsoleTail.read(file).map(t -> t.lines().toList())
+            List<String> lines = dev.vmlaunch.console.ConsoleTail.read(file)
+                    .map(t -> t.lines().toList())
                     .orElse(List.of());
             Deque<String> tail = new ArrayDeque<>();
             for (String l : lines) {
@@ -634,9 +691,13 @@ public final class Supervisor {
                     }
                 }
             }
-            return tail.isEmpty() ? " (it printed nothing; see " + file + ")"
-                    : ": " + String.join(" | ", tail.stream().map(LkvmConsole::printable).toList()) + " (full output: "
-                    + file + ")";
+            return tail.isEmpty()
+                    ? " (it printed nothing; see " + file + ")"
+                    : ": "
+                            + String.join(
+                                    " | ",
+                                    tail.stream().map(LkvmConsole::printable).toList()) + " (full output: " + file
+                            + ")";
         } catch (RuntimeException e) {
             return "";
         }

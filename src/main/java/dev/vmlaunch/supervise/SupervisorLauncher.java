@@ -29,18 +29,19 @@ public final class SupervisorLauncher {
     private static final Duration JVM_START = Duration.ofSeconds(30);
 
     /** What {@code run -d} reports. */
-    public record Launched(String name, long vmmPid, long supervisorPid) {
-    }
+    public record Launched(String name, long vmmPid, long supervisorPid) {}
 
-    private SupervisorLauncher() {
-    }
+    private SupervisorLauncher() {}
 
     public static Launched launch(Path guestJson, Path stateRoot, String name, Duration readyTimeout) {
         StateRoot.ensureDir(stateRoot);
-        Path stderr = stateRoot.resolve(".supervisor-" + name + "-" + ProcessHandle.current().pid() + ".log");
+        Path stderr = stateRoot.resolve(
+                ".supervisor-" + name + "-" + ProcessHandle.current().pid() + ".log");
         List<String> cmd = command(stateRoot, readyTimeout, stderr, guestJson.toAbsolutePath());
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(new File("/dev/null"))
-                .redirectOutput(ProcessBuilder.Redirect.PIPE).redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectInput(new File("/dev/null"))
+                .redirectOutput(ProcessBuilder.Redirect.PIPE)
+                .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
         Process p;
         try {
             p = pb.start();
@@ -48,13 +49,16 @@ public final class SupervisorLauncher {
             throw VmlaunchException.failure("cannot start the supervisor (" + cmd.get(0) + "): " + e.getMessage());
         }
         CompletableFuture<String> report = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                report.complete(r.readLine());
-            } catch (IOException e) {
-                report.complete(null);
-            }
-        }, "vmlaunch-supervisor-report");
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader r =
+                            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                        report.complete(r.readLine());
+                    } catch (IOException e) {
+                        report.complete(null);
+                    }
+                },
+                "vmlaunch-supervisor-report");
         reader.setDaemon(true);
         reader.start();
         String line;
@@ -62,7 +66,8 @@ public final class SupervisorLauncher {
         try {
             line = report.get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw VmlaunchException.failure("the supervisor of \"" + name + "\" (pid " + p.pid() + ") said nothing within "
+            throw VmlaunchException.failure("the supervisor of \"" + name + "\" (pid " + p.pid()
+                    + ") said nothing within "
                     + wait.toSeconds() + " s; see " + stateRoot.resolve(name).resolve("supervisor.log")
                     + " and 'vmlaunch stop " + name + "'");
         } catch (InterruptedException e) {
@@ -141,7 +146,8 @@ public final class SupervisorLauncher {
     private static String tail(Path file) {
         try {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size())).trim();
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()))
+                    .trim();
         } catch (IOException e) {
             return "";
         }

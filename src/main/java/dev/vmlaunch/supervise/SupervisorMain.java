@@ -1,12 +1,12 @@
 package dev.vmlaunch.supervise;
 
-import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.ConfigException;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.host.DeviceCustody;
+import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.vmm.RunLayout;
@@ -29,8 +29,7 @@ import java.util.List;
  * made; once the guest's name is locked it becomes the guest's supervisor.log.
  */
 public final class SupervisorMain {
-    private SupervisorMain() {
-    }
+    private SupervisorMain() {}
 
     public static void main(String[] args) {
         PrintStream parent = System.out;
@@ -48,22 +47,37 @@ public final class SupervisorMain {
         try {
             GuestSpec spec = GuestSpecLoader.load(guestJson).spec();
             GuestDir dir = GuestDir.of(StateRoot.ensureDir(stateRoot), spec.name());
-            List<String> argv = VmmCommand.build(spec, dir.layout(RunLayout.ConsoleMode.SOCKET), DeviceDiagnosis.rootPortReserve(spec));
+            List<String> argv = VmmCommand.build(
+                    spec, dir.layout(RunLayout.ConsoleMode.SOCKET), DeviceDiagnosis.rootPortReserve(spec));
             Path lkvmSocket = LkvmIpc.socketOf(LkvmIpc.socketDir(System.getenv()), spec.name());
-            Supervisor sup = new Supervisor(new Supervisor.Settings(spec, dir, RunLayout.ConsoleMode.SOCKET, argv,
-                    DeviceCustody.forStateRoot(stateRoot), readyTimeout, lkvmSocket,
-                    () -> adoptLog(stderrFile, dir.supervisorLog()), SupervisorMain::log));
+            Supervisor sup = new Supervisor(new Supervisor.Settings(
+                    spec,
+                    dir,
+                    RunLayout.ConsoleMode.SOCKET,
+                    argv,
+                    DeviceCustody.forStateRoot(stateRoot),
+                    readyTimeout,
+                    lkvmSocket,
+                    () -> adoptLog(stderrFile, dir.supervisorLog()),
+                    SupervisorMain::log));
             sup.start();
-            log("guest \"" + spec.name() + "\" is up: " + argv.get(0) + " pid " + sup.vmm().orElseThrow().pid());
-            parent.println("READY " + sup.vmm().orElseThrow().pid() + " " + ProcessHandle.current().pid());
+            log("guest \"" + spec.name() + "\" is up: " + argv.get(0) + " pid "
+                    + sup.vmm().orElseThrow().pid());
+            parent.println("READY " + sup.vmm().orElseThrow().pid() + " "
+                    + ProcessHandle.current().pid());
             parent.flush();
             VmmExit exit = sup.awaitEnd();
             GuestState end = sup.state();
             log("guest \"" + spec.name() + "\" ended: " + argv.get(0) + " " + exit.describe() + "; "
-                    + (end.exit() == null ? "" : end.exit().how() + ": " + end.exit().detail()));
+                    + (end.exit() == null
+                            ? ""
+                            : end.exit().how() + ": " + end.exit().detail()));
             code = ExitCodes.OK;
         } catch (ConfigException e) {
-            fail(parent, ExitCodes.USAGE, String.join("; ", e.errors().stream().map(x -> x.format()).toList()));
+            fail(
+                    parent,
+                    ExitCodes.USAGE,
+                    String.join("; ", e.errors().stream().map(x -> x.format()).toList()));
             code = ExitCodes.USAGE;
         } catch (VmlaunchException e) {
             fail(parent, e.exitCode(), e.getMessage());

@@ -206,8 +206,8 @@ public final class JnrPseudoTerminal implements PseudoTerminal {
     }
 
     private static VmlaunchException fail(String what, int errno) {
-        return VmlaunchException.hostNotReady("cannot set up a pseudo-terminal for the guest's console: " + what
-                + " failed (errno " + errno + ")");
+        return VmlaunchException.hostNotReady(
+                "cannot set up a pseudo-terminal for the guest's console: " + what + " failed (errno " + errno + ")");
     }
 
     private static int errno() {

@@ -47,7 +47,8 @@ final class SyscallVfioProbe implements VfioProbe {
 
     private VfioReport run(int groupId, PciAddress device, VfioErrors errors, Deque<Integer> opened) {
         int flags = VfioAbi.O_RDWR | VfioAbi.O_CLOEXEC;
-        int container = check(VfioStep.OPEN_CONTAINER, sys.open(errors.containerNode().toString(), flags), errors);
+        int container =
+                check(VfioStep.OPEN_CONTAINER, sys.open(errors.containerNode().toString(), flags), errors);
         opened.push(container);
 
         int api = check(VfioStep.GET_API_VERSION, sys.ioctl(container, VfioAbi.VFIO_GET_API_VERSION, 0L), errors);
@@ -56,8 +57,8 @@ final class SyscallVfioProbe implements VfioProbe {
         }
         Set<VfioIommuType> extensions = EnumSet.noneOf(VfioIommuType.class);
         for (VfioIommuType type : VfioIommuType.values()) {
-            if (check(VfioStep.CHECK_EXTENSION, sys.ioctl(container, VfioAbi.VFIO_CHECK_EXTENSION, type.id()),
-                    errors) > 0) {
+            if (check(VfioStep.CHECK_EXTENSION, sys.ioctl(container, VfioAbi.VFIO_CHECK_EXTENSION, type.id()), errors)
+                    > 0) {
                 extensions.add(type);
             }
         }
@@ -74,14 +75,18 @@ final class SyscallVfioProbe implements VfioProbe {
         if ((groupFlags & VfioAbi.VFIO_GROUP_FLAGS_VIABLE) == 0) {
             throw errors.notViable();
         }
-        check(VfioStep.GROUP_SET_CONTAINER,
-                sys.ioctl(group, VfioAbi.VFIO_GROUP_SET_CONTAINER, structs.containerFd(container)), errors);
+        check(
+                VfioStep.GROUP_SET_CONTAINER,
+                sys.ioctl(group, VfioAbi.VFIO_GROUP_SET_CONTAINER, structs.containerFd(container)),
+                errors);
         // EnumSet iterates in declaration order, which is the order of preference.
         VfioIommuType iommu = extensions.iterator().next();
         check(VfioStep.SET_IOMMU, sys.ioctl(container, VfioAbi.VFIO_SET_IOMMU, iommu.id()), errors);
 
-        int deviceFd = check(VfioStep.GROUP_GET_DEVICE_FD,
-                sys.ioctl(group, VfioAbi.VFIO_GROUP_GET_DEVICE_FD, VfioStructs.deviceName(device)), errors);
+        int deviceFd = check(
+                VfioStep.GROUP_GET_DEVICE_FD,
+                sys.ioctl(group, VfioAbi.VFIO_GROUP_GET_DEVICE_FD, VfioStructs.deviceName(device)),
+                errors);
         opened.push(deviceFd);
 
         byte[] info = structs.deviceInfoRequest();
@@ -91,16 +96,18 @@ final class SyscallVfioProbe implements VfioProbe {
         List<VfioRegionInfo> regions = new ArrayList<>();
         for (int i = 0; i < deviceInfo.numRegions(); i++) {
             byte[] region = structs.regionInfoRequest(i);
-            if (describedBy(VfioStep.DEVICE_GET_REGION_INFO,
-                    sys.ioctl(deviceFd, VfioAbi.VFIO_DEVICE_GET_REGION_INFO, region), errors)) {
+            if (describedBy(
+                    VfioStep.DEVICE_GET_REGION_INFO,
+                    sys.ioctl(deviceFd, VfioAbi.VFIO_DEVICE_GET_REGION_INFO, region),
+                    errors)) {
                 regions.add(structs.regionInfo(region));
             }
         }
         List<VfioIrqInfo> irqs = new ArrayList<>();
         for (int i = 0; i < deviceInfo.numIrqs(); i++) {
             byte[] irq = structs.irqInfoRequest(i);
-            if (describedBy(VfioStep.DEVICE_GET_IRQ_INFO,
-                    sys.ioctl(deviceFd, VfioAbi.VFIO_DEVICE_GET_IRQ_INFO, irq), errors)) {
+            if (describedBy(
+                    VfioStep.DEVICE_GET_IRQ_INFO, sys.ioctl(deviceFd, VfioAbi.VFIO_DEVICE_GET_IRQ_INFO, irq), errors)) {
                 irqs.add(structs.irqInfo(irq));
             }
         }

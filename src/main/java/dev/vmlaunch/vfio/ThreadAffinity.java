@@ -18,8 +18,7 @@ public interface ThreadAffinity {
     Mask get(long tid);
 
     /** {@code cpus} when {@code errno} is 0, else null. */
-    record Mask(CpuList cpus, int errno) {
-    }
+    record Mask(CpuList cpus, int errno) {}
 
     /** libc's, loaded by name so that commands which never pin (list, print) never load jnr. */
     static ThreadAffinity system() {

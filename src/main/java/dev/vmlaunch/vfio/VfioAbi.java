@@ -61,8 +61,7 @@ public final class VfioAbi {
         public static final int ARGSZ = 0;
         public static final int FLAGS = 4;
 
-        private GroupStatus() {
-        }
+        private GroupStatus() {}
     }
 
     /** struct vfio_device_info. */
@@ -74,8 +73,7 @@ public final class VfioAbi {
         public static final int NUM_IRQS = 12;
         public static final int CAP_OFFSET = 16;
 
-        private DeviceInfo() {
-        }
+        private DeviceInfo() {}
     }
 
     /** struct vfio_region_info. */
@@ -88,8 +86,7 @@ public final class VfioAbi {
         public static final int REGION_SIZE = 16;
         public static final int REGION_OFFSET = 24;
 
-        private RegionInfo() {
-        }
+        private RegionInfo() {}
     }
 
     /** struct vfio_irq_info. */
@@ -100,8 +97,7 @@ public final class VfioAbi {
         public static final int INDEX = 8;
         public static final int COUNT = 12;
 
-        private IrqInfo() {
-        }
+        private IrqInfo() {}
     }
 
     /** struct vfio_pci_hot_reset_info: a header, then {@code count} struct vfio_pci_dependent_device. */
@@ -112,8 +108,7 @@ public final class VfioAbi {
         public static final int COUNT = 8;
         public static final int DEVICES = 12;
 
-        private HotResetInfo() {
-        }
+        private HotResetInfo() {}
     }
 
     /** struct vfio_pci_dependent_device (group_id shares its place with devid in newer headers). */
@@ -124,8 +119,7 @@ public final class VfioAbi {
         public static final int BUS = 6;
         public static final int DEVFN = 7;
 
-        private DependentDevice() {
-        }
+        private DependentDevice() {}
     }
 
     /** GROUP_SET_CONTAINER reads the container fd as an __s32 through a pointer. */
@@ -133,10 +127,10 @@ public final class VfioAbi {
 
     /** open(2) flags for the VFIO nodes (generic Linux values, the same on x86_64 and aarch64). */
     public static final int O_RDWR = 2;
+
     public static final int O_CLOEXEC = 0x80000;
 
-    private VfioAbi() {
-    }
+    private VfioAbi() {}
 
     private static long io(int n) {
         return ((long) VFIO_TYPE << 8) | (VFIO_BASE + n);

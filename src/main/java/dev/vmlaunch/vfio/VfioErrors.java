@@ -32,35 +32,53 @@ final class VfioErrors {
     VfioException syscall(VfioStep step, int errno) {
         String m = actionable(step, Errno.of(errno).orElse(null));
         if (m != null) {
-            return new VfioException(step, errno, ExitCodes.HOST_NOT_READY, m + " [" + step.label() + ": "
-                    + Errno.describe(errno) + "]");
+            return new VfioException(
+                    step,
+                    errno,
+                    ExitCodes.HOST_NOT_READY,
+                    m + " [" + step.label() + ": " + Errno.describe(errno) + "]");
         }
-        return new VfioException(step, errno, ExitCodes.FAILURE, step.label() + " failed for group " + group
-                + " (device " + device + "): " + Errno.describe(errno));
+        return new VfioException(
+                step,
+                errno,
+                ExitCodes.FAILURE,
+                step.label() + " failed for group " + group + " (device " + device + "): " + Errno.describe(errno));
     }
 
     VfioException apiVersion(int version) {
-        return new VfioException(VfioStep.GET_API_VERSION, 0, ExitCodes.HOST_NOT_READY,
-                "the kernel's VFIO API version is " + version + ", vmlaunch speaks version "
-                        + VfioAbi.VFIO_API_VERSION + " (the only version Linux has defined)");
+        return new VfioException(
+                VfioStep.GET_API_VERSION,
+                0,
+                ExitCodes.HOST_NOT_READY,
+                "the kernel's VFIO API version is " + version + ", vmlaunch speaks version " + VfioAbi.VFIO_API_VERSION
+                        + " (the only version Linux has defined)");
     }
 
     VfioException noType1() {
-        return new VfioException(VfioStep.CHECK_EXTENSION, 0, ExitCodes.HOST_NOT_READY,
+        return new VfioException(
+                VfioStep.CHECK_EXTENSION,
+                0,
+                ExitCodes.HOST_NOT_READY,
                 "the VFIO container offers no type1 IOMMU backend: load it (modprobe vfio_iommu_type1) and check"
                         + " that the IOMMU is enabled (intel_iommu=on or amd_iommu=on on the kernel command line;"
                         + " dmesg | grep -i -e DMAR -e IOMMU -e SMMU)");
     }
 
     VfioException notViable() {
-        return new VfioException(VfioStep.GROUP_GET_STATUS, 0, ExitCodes.HOST_NOT_READY,
+        return new VfioException(
+                VfioStep.GROUP_GET_STATUS,
+                0,
+                ExitCodes.HOST_NOT_READY,
                 "group " + group + " is not viable. Please ensure all devices within the iommu_group are bound to"
                         + " their vfio bus driver: every device in /sys/kernel/iommu_groups/" + group
                         + "/devices must use vfio-pci or pci-stub, have no driver, or be a PCI bridge");
     }
 
     VfioException closeFailed(int errno) {
-        return new VfioException(VfioStep.CLOSE, errno, ExitCodes.FAILURE,
+        return new VfioException(
+                VfioStep.CLOSE,
+                errno,
+                ExitCodes.FAILURE,
                 "closing a VFIO fd of group " + group + " failed: " + Errno.describe(errno));
     }
 
@@ -70,20 +88,24 @@ final class VfioErrors {
         }
         if (errno == Errno.ENOTTY) {
             // ENOTTY is a file that does not implement the ioctl: the node is not what its name says.
-            Path node = switch (step) {
-                case GET_API_VERSION, CHECK_EXTENSION, SET_IOMMU -> containerNode();
-                case GROUP_GET_STATUS, GROUP_SET_CONTAINER, GROUP_GET_DEVICE_FD -> groupNode();
-                default -> null;
-            };
-            return node == null ? null : node + " does not answer VFIO ioctls: it is not a VFIO node (does"
-                    + " VMLAUNCH_DEV point to the real /dev?)";
+            Path node =
+                    switch (step) {
+                        case GET_API_VERSION, CHECK_EXTENSION, SET_IOMMU -> containerNode();
+                        case GROUP_GET_STATUS, GROUP_SET_CONTAINER, GROUP_GET_DEVICE_FD -> groupNode();
+                        default -> null;
+                    };
+            return node == null
+                    ? null
+                    : node + " does not answer VFIO ioctls: it is not a VFIO node (does"
+                            + " VMLAUNCH_DEV point to the real /dev?)";
         }
         String bdf = device.toString();
         String sysDev = "/sys/bus/pci/devices/" + bdf;
         return switch (step) {
             case OPEN_CONTAINER -> switch (errno) {
                 case ENOENT -> containerNode() + " does not exist: the vfio driver is not loaded (modprobe vfio-pci)";
-                case ENODEV, ENXIO -> containerNode() + " exists but no driver answers it: load vfio (modprobe vfio-pci)";
+                case ENODEV, ENXIO -> containerNode()
+                        + " exists but no driver answers it: load vfio (modprobe vfio-pci)";
                 case EACCES, EPERM -> "access to " + containerNode() + " is denied: the node is normally mode 0666;"
                         + " check its mode and any device cgroup or security policy (SELinux, AppArmor, container"
                         + " runtime) that restricts it";

@@ -43,7 +43,10 @@ public interface VfioProbe {
     }
 
     private static VfioException loadFailed(Throwable cause) {
-        VfioException e = new VfioException(VfioStep.LOAD_NATIVE, 0, ExitCodes.FAILURE,
+        VfioException e = new VfioException(
+                VfioStep.LOAD_NATIVE,
+                0,
+                ExitCodes.FAILURE,
                 "cannot load the native layer for the VFIO ioctls (jnr-ffi): " + cause
                         + " (jnr-ffi unpacks its library into java.io.tmpdir, which must be writable and executable)");
         e.initCause(cause);

@@ -37,8 +37,15 @@ public record VfioReport(
         hotResetPeers = hotResetPeers.map(List::copyOf);
     }
 
-    public VfioReport(int groupId, PciAddress device, int apiVersion, Set<VfioIommuType> extensions,
-            VfioIommuType iommu, int groupFlags, VfioDeviceInfo deviceInfo, List<VfioRegionInfo> regions,
+    public VfioReport(
+            int groupId,
+            PciAddress device,
+            int apiVersion,
+            Set<VfioIommuType> extensions,
+            VfioIommuType iommu,
+            int groupFlags,
+            VfioDeviceInfo deviceInfo,
+            List<VfioRegionInfo> regions,
             List<VfioIrqInfo> irqs) {
         this(groupId, device, apiVersion, extensions, iommu, groupFlags, deviceInfo, regions, irqs, Optional.empty());
     }
@@ -53,11 +60,15 @@ public record VfioReport(
 
     /** MSI vectors the device offers (0 without an MSI capability or when not a PCI device). */
     public int msiCount() {
-        return deviceInfo.pci() ? irq(VfioAbi.VFIO_PCI_MSI_IRQ_INDEX).map(VfioIrqInfo::count).orElse(0) : 0;
+        return deviceInfo.pci()
+                ? irq(VfioAbi.VFIO_PCI_MSI_IRQ_INDEX).map(VfioIrqInfo::count).orElse(0)
+                : 0;
     }
 
     /** MSI-X vectors the device offers (its MSI-X table size; 0 without MSI-X). */
     public int msixCount() {
-        return deviceInfo.pci() ? irq(VfioAbi.VFIO_PCI_MSIX_IRQ_INDEX).map(VfioIrqInfo::count).orElse(0) : 0;
+        return deviceInfo.pci()
+                ? irq(VfioAbi.VFIO_PCI_MSIX_IRQ_INDEX).map(VfioIrqInfo::count).orElse(0)
+                : 0;
     }
 }

@@ -67,9 +67,7 @@ final class VfioStructs {
     VfioIrqInfo irqInfo(byte[] b) {
         ByteBuffer bb = wrap(b);
         return new VfioIrqInfo(
-                bb.getInt(VfioAbi.IrqInfo.INDEX),
-                bb.getInt(VfioAbi.IrqInfo.FLAGS),
-                bb.getInt(VfioAbi.IrqInfo.COUNT));
+                bb.getInt(VfioAbi.IrqInfo.INDEX), bb.getInt(VfioAbi.IrqInfo.FLAGS), bb.getInt(VfioAbi.IrqInfo.COUNT));
     }
 
     /** struct vfio_pci_hot_reset_info with room for {@code capacity} devices. */

@@ -7,8 +7,7 @@ import java.util.Optional;
 
 /** Finding the VMM binary the way a shell would, and telling the user which package has it. */
 public final class Executables {
-    private Executables() {
-    }
+    private Executables() {}
 
     public static Optional<Path> find(String name, String pathEnv) {
         if (name.contains("/")) {

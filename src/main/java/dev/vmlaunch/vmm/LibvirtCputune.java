@@ -10,8 +10,7 @@ import java.util.Map;
  * {@code <cputune><vcpupin>} pins single vCPUs. libvirt applies them before the guest runs, as vmlaunch does with -S.
  */
 final class LibvirtCputune {
-    private LibvirtCputune() {
-    }
+    private LibvirtCputune() {}
 
     static void add(Affinity a, XmlElement vcpu, XmlElement domain) {
         if (!a.any()) {
@@ -22,7 +21,9 @@ final class LibvirtCputune {
         }
         XmlElement tune = domain.add("cputune");
         for (Map.Entry<Integer, CpuList> e : a.vcpus().entrySet()) {
-            tune.add("vcpupin").attr("vcpu", Integer.toString(e.getKey())).attr("cpuset", e.getValue().toString());
+            tune.add("vcpupin")
+                    .attr("vcpu", Integer.toString(e.getKey()))
+                    .attr("cpuset", e.getValue().toString());
         }
         if (a.process() != null) {
             tune.add("emulatorpin").attr("cpuset", a.process().toString());

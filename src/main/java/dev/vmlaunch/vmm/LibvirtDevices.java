@@ -95,7 +95,8 @@ final class LibvirtDevices {
             devices.add("emulator").text(spec.binary());
         } else {
             warnings.add("binary \"" + spec.binary() + "\" is not an absolute path; libvirt needs one, so "
-                    + "<emulator> is left out and libvirt picks its own qemu for " + spec.arch().json());
+                    + "<emulator> is left out and libvirt picks its own qemu for "
+                    + spec.arch().json());
         }
     }
 
@@ -125,7 +126,9 @@ final class LibvirtDevices {
         if (spec.arch() == Arch.AARCH64) {
             // virt has no IDE or SATA; a virtio-scsi controller carries the CD-ROM.
             cd.add("target").attr("dev", "sda").attr("bus", "scsi");
-            controllers.add(XmlElement.of("controller").attr("type", "scsi").attr("index", "0")
+            controllers.add(XmlElement.of("controller")
+                    .attr("type", "scsi")
+                    .attr("index", "0")
                     .attr("model", "virtio-scsi"));
         } else if (spec.machine() == Machine.PC) {
             cd.add("target").attr("dev", "hdc").attr("bus", "ide");
@@ -138,7 +141,9 @@ final class LibvirtDevices {
 
     private void shares() {
         for (Share s : spec.shares()) {
-            XmlElement fs = XmlElement.of("filesystem").attr("type", "mount").attr("accessmode", accessMode(s))
+            XmlElement fs = XmlElement.of("filesystem")
+                    .attr("type", "mount")
+                    .attr("accessmode", accessMode(s))
                     .attr("multidevs", "remap");
             fs.add("source").attr("dir", s.path().toString());
             fs.add("target").attr("dir", s.tag());
@@ -183,7 +188,8 @@ final class LibvirtDevices {
             } else {
                 qemu.arg("-device");
                 qemu.arg(LibvirtQemuNamespace.deviceJson(d.model(), d.id(), d.props()));
-                String why = nicModel != null ? "a NIC without a netdev has no libvirt <interface>"
+                String why = nicModel != null
+                        ? "a NIC without a netdev has no libvirt <interface>"
                         : "libvirt has no element for " + d.model();
                 warnings.add("devices[" + i + "] (" + d.model() + "): " + why + "; it is passed as a JSON -device "
                         + "in <qemu:commandline>, which libvirt does not manage; qemu gives it a PCI slot libvirt left "

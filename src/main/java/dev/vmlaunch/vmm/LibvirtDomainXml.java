@@ -64,10 +64,16 @@ public final class LibvirtDomainXml {
     }
 
     private void os(XmlElement os) {
-        os.add("type").attr("arch", spec.arch().json()).attr("machine", spec.machine().json()).text("hvm");
+        os.add("type")
+                .attr("arch", spec.arch().json())
+                .attr("machine", spec.machine().json())
+                .text("hvm");
         Firmware fw = spec.firmware();
         if (fw != null && fw.pflash()) {
-            os.add("loader").attr("readonly", "yes").attr("type", "pflash").text(fw.code().toString());
+            os.add("loader")
+                    .attr("readonly", "yes")
+                    .attr("type", "pflash")
+                    .text(fw.code().toString());
             os.add("nvram").attr("template", fw.vars().toString());
             warnings.add("firmware.vars " + fw.vars() + " becomes libvirt's NVRAM template: libvirt copies it to its "
                     + "own per-domain variable store on first start and never writes the file itself");
@@ -106,8 +112,7 @@ public final class LibvirtDomainXml {
         }
         Cpu cpu = spec.cpu();
         if (cpu.hypervVendorId() != null) {
-            features.add("hyperv").add("vendor_id").attr("state", "on")
-                    .attr("value", cpu.hypervVendorId());
+            features.add("hyperv").add("vendor_id").attr("state", "on").attr("value", cpu.hypervVendorId());
         }
         if (cpu.hideHypervisor()) {
             features.add("kvm").add("hidden").attr("state", "on");
@@ -175,7 +180,8 @@ public final class LibvirtDomainXml {
         for (int i = 0; i + 1 < args.size(); i++) {
             String opt = args.get(i);
             String value = args.get(i + 1);
-            if ((opt.equals("-device") || opt.equals("--device")) && !value.startsWith("{")
+            if ((opt.equals("-device") || opt.equals("--device"))
+                    && !value.startsWith("{")
                     && !value.matches("(^|.*,)addr=.*")) {
                 warnings.add("extraArgs[" + (i + 1) + "] \"" + value + "\": qemu creates a keyval -device before "
                         + "libvirt's own (JSON) devices, so without addr= it can take a PCI slot libvirt assigned and "

@@ -34,8 +34,7 @@ final class LibvirtHostdevs {
     }
 
     /** A guest PCI address chosen for a member of a multifunction group. */
-    private record GuestSlot(int bus, int slot, int function, boolean multifunction) {
-    }
+    private record GuestSlot(int bus, int slot, int function, boolean multifunction) {}
 
     /** Fills {@code controllers} (one per multifunction group) and {@code hostdevs} (one per passthrough entry). */
     void build(List<XmlElement> controllers, List<XmlElement> hostdevs) {
@@ -78,7 +77,9 @@ final class LibvirtHostdevs {
                 // pcie-root is index 0; libvirt numbers the root ports it adds itself after these.
                 bus = groupNo + 1;
                 slot = 0;
-                controllers.add(XmlElement.of("controller").attr("type", "pci").attr("index", Integer.toString(bus))
+                controllers.add(XmlElement.of("controller")
+                        .attr("type", "pci")
+                        .attr("index", Integer.toString(bus))
                         .attr("model", "pcie-root-port"));
             }
             for (int f = 0; f < members.size(); f++) {
@@ -100,11 +101,14 @@ final class LibvirtHostdevs {
     }
 
     private XmlElement hostdev(int index, Passthrough pt, GuestSlot guest) {
-        XmlElement h = XmlElement.of("hostdev").attr("mode", "subsystem").attr("type", "pci")
+        XmlElement h = XmlElement.of("hostdev")
+                .attr("mode", "subsystem")
+                .attr("type", "pci")
                 .attr("managed", pt.managed() ? "yes" : "no");
         h.add("driver").attr("name", "vfio");
         PciAddress a = pt.host();
-        h.add("source").add("address")
+        h.add("source")
+                .add("address")
                 .attr("domain", String.format("0x%04x", a.domain()))
                 .attr("bus", String.format("0x%02x", a.bus()))
                 .attr("slot", String.format("0x%02x", a.slot()))
@@ -127,7 +131,9 @@ final class LibvirtHostdevs {
             }
         }
         if (guest != null) {
-            XmlElement addr = h.add("address").attr("type", "pci").attr("domain", "0x0000")
+            XmlElement addr = h.add("address")
+                    .attr("type", "pci")
+                    .attr("domain", "0x0000")
                     .attr("bus", String.format("0x%02x", guest.bus()))
                     .attr("slot", String.format("0x%02x", guest.slot()))
                     .attr("function", String.format("0x%x", guest.function()));

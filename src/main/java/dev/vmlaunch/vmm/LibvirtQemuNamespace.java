@@ -65,8 +65,11 @@ final class LibvirtQemuNamespace {
         if (!overrides.isEmpty()) {
             XmlElement ov = domain.add(XmlElement.of(NS, PREFIX, "override"));
             overrides.forEach((alias, props) -> {
-                XmlElement frontend = ov.addSameNs("device").attr("alias", alias).addSameNs("frontend");
-                props.forEach((name, p) -> frontend.addSameNs("property").attr("name", name).attr("type", p.type())
+                XmlElement frontend =
+                        ov.addSameNs("device").attr("alias", alias).addSameNs("frontend");
+                props.forEach((name, p) -> frontend.addSameNs("property")
+                        .attr("name", name)
+                        .attr("type", p.type())
                         .attr("value", p.value()));
             });
         }

@@ -125,10 +125,23 @@ public final class QemuCommand implements VmmCommand {
             add(a, "-bios", s.firmware().code().toString());
             return;
         }
-        add(a, "-drive", QemuOpts.of("if=pflash").add("format", "raw").add("unit", 0).on("readonly")
-                .add("file", s.firmware().code()).toString());
-        add(a, "-drive", QemuOpts.of("if=pflash").add("format", "raw").add("unit", 1)
-                .add("file", s.firmware().vars()).toString());
+        add(
+                a,
+                "-drive",
+                QemuOpts.of("if=pflash")
+                        .add("format", "raw")
+                        .add("unit", 0)
+                        .on("readonly")
+                        .add("file", s.firmware().code())
+                        .toString());
+        add(
+                a,
+                "-drive",
+                QemuOpts.of("if=pflash")
+                        .add("format", "raw")
+                        .add("unit", 1)
+                        .add("file", s.firmware().vars())
+                        .toString());
     }
 
     private static void kernel(GuestSpec s, List<String> a) {
@@ -176,8 +189,11 @@ public final class QemuCommand implements VmmCommand {
         }
         QemuOpts chardev = layout.consoleMode() == RunLayout.ConsoleMode.STDIO
                 ? QemuOpts.of("stdio").add("id", "vml-console")
-                : QemuOpts.of("socket").add("id", "vml-console").add("path", layout.consoleSocket())
-                        .on("server").add("wait", "off");
+                : QemuOpts.of("socket")
+                        .add("id", "vml-console")
+                        .add("path", layout.consoleSocket())
+                        .on("server")
+                        .add("wait", "off");
         // Appending (O_APPEND), so that the supervisor's copy-and-truncate rotation of console.log (LogRotation)
         // makes QEMU write at the new end rather than at its old offset into a hole.
         chardev.add("logfile", layout.consoleLog()).on("logappend");
@@ -191,7 +207,15 @@ public final class QemuCommand implements VmmCommand {
     }
 
     private static void qmp(List<String> a, String id, String path) {
-        add(a, "-chardev", QemuOpts.of("socket").add("id", id).add("path", path).on("server").add("wait", "off").toString());
+        add(
+                a,
+                "-chardev",
+                QemuOpts.of("socket")
+                        .add("id", id)
+                        .add("path", path)
+                        .on("server")
+                        .add("wait", "off")
+                        .toString());
         add(a, "-mon", "chardev=" + id + ",mode=control");
     }
 
@@ -199,8 +223,11 @@ public final class QemuCommand implements VmmCommand {
         for (int i = 0; i < s.disks().size(); i++) {
             GuestSpec.Disk d = s.disks().get(i);
             String id = "vml-disk" + i;
-            String format = d.format() != null ? d.format() : d.path().toString().endsWith(".qcow2") ? "qcow2" : "raw";
-            QemuOpts drive = QemuOpts.of("file=" + QemuOpts.escape(d.path().toString())).add("if", "none").add("id", id)
+            String format =
+                    d.format() != null ? d.format() : d.path().toString().endsWith(".qcow2") ? "qcow2" : "raw";
+            QemuOpts drive = QemuOpts.of("file=" + QemuOpts.escape(d.path().toString()))
+                    .add("if", "none")
+                    .add("id", id)
                     .add("format", format);
             if (d.readonly()) {
                 drive.on("readonly");
@@ -209,8 +236,15 @@ public final class QemuCommand implements VmmCommand {
             add(a, "-device", "virtio-blk-pci,drive=" + id);
         }
         if (s.cdrom() != null) {
-            add(a, "-drive", QemuOpts.of("file=" + QemuOpts.escape(s.cdrom().toString())).add("if", "none")
-                    .add("id", "vml-cd0").add("media", "cdrom").on("readonly").toString());
+            add(
+                    a,
+                    "-drive",
+                    QemuOpts.of("file=" + QemuOpts.escape(s.cdrom().toString()))
+                            .add("if", "none")
+                            .add("id", "vml-cd0")
+                            .add("media", "cdrom")
+                            .on("readonly")
+                            .toString());
             if (s.arch() == Arch.X86_64) {
                 add(a, "-device", "ide-cd,drive=vml-cd0");
             } else {
@@ -224,7 +258,9 @@ public final class QemuCommand implements VmmCommand {
         for (int i = 0; i < s.shares().size(); i++) {
             GuestSpec.Share sh = s.shares().get(i);
             String id = "vml-fs" + i;
-            QemuOpts fs = QemuOpts.of("local").add("id", id).add("path", sh.path())
+            QemuOpts fs = QemuOpts.of("local")
+                    .add("id", id)
+                    .add("path", sh.path())
                     .add("security_model", sh.security().json());
             if (sh.readonly()) {
                 fs.on("readonly");
@@ -267,7 +303,8 @@ public final class QemuCommand implements VmmCommand {
     private int passthrough(GuestSpec s, List<String> a) {
         Map<PciAddress, List<Passthrough>> bySlot = new LinkedHashMap<>();
         for (Passthrough p : s.passthrough()) {
-            PciAddress slot = new PciAddress(p.host().domain(), p.host().bus(), p.host().slot(), 0);
+            PciAddress slot =
+                    new PciAddress(p.host().domain(), p.host().bus(), p.host().slot(), 0);
             bySlot.computeIfAbsent(slot, k -> new ArrayList<>()).add(p);
         }
         boolean pcie = s.machine() != Machine.PC;
@@ -282,8 +319,11 @@ public final class QemuCommand implements VmmCommand {
                 bus = "vml-rp" + port;
                 Long pref64 = reserve.pref64().get(e.getKey());
                 // Large 64-bit BARs: the firmware must reserve their window on the port, or it cannot place them.
-                add(a, "-device", "pcie-root-port,id=" + bus + ",chassis=" + (port + 1)
-                        + (pref64 == null ? "" : ",pref64-reserve=" + qemuSize(pref64)));
+                add(
+                        a,
+                        "-device",
+                        "pcie-root-port,id=" + bus + ",chassis=" + (port + 1)
+                                + (pref64 == null ? "" : ",pref64-reserve=" + qemuSize(pref64)));
                 slotAddr = "00";
             } else {
                 // The pc machine has one flat bus; keep our devices clear of the slots QEMU fills itself.
@@ -291,7 +331,8 @@ public final class QemuCommand implements VmmCommand {
             }
             port++;
             for (Passthrough p : fns) {
-                QemuOpts dev = QemuOpts.of("vfio-pci").add("host", p.host().toString()).add("id", "vml-hostdev" + hostdev++);
+                QemuOpts dev =
+                        QemuOpts.of("vfio-pci").add("host", p.host().toString()).add("id", "vml-hostdev" + hostdev++);
                 if (bus != null) {
                     dev.add("bus", bus);
                 }

@@ -7,8 +7,7 @@ import java.util.regex.Pattern;
 public final class ShellQuote {
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_./:=,@%+-]+");
 
-    private ShellQuote() {
-    }
+    private ShellQuote() {}
 
     public static String quote(String arg) {
         if (SAFE.matcher(arg).matches()) {

@@ -19,8 +19,7 @@ import org.xml.sax.helpers.AttributesImpl;
  * attributes as character references, so a value survives a parser's attribute normalisation unchanged.
  */
 public final class XmlWriter {
-    private XmlWriter() {
-    }
+    private XmlWriter() {}
 
     /** Thrown when a value holds a character XML 1.0 cannot carry at all (most C0 controls). */
     public static final class UnwritableValue extends IllegalArgumentException {
@@ -76,8 +75,7 @@ public final class XmlWriter {
         if (root) {
             // Declared once on the root, where libvirt declares xmlns:qemu.
             for (Map.Entry<String, String> p : prefixes.entrySet()) {
-                attrs.addAttribute("", "", "xmlns:" + p.getKey(), "CDATA",
-                        p.getValue());
+                attrs.addAttribute("", "", "xmlns:" + p.getKey(), "CDATA", p.getValue());
             }
         }
         // The namespace URI is left out on purpose: the root already declares every prefix, and a URI here makes
@@ -98,11 +96,15 @@ public final class XmlWriter {
     private static void checkLegal(String value, String where) {
         for (int i = 0; i < value.length(); ) {
             int cp = value.codePointAt(i);
-            boolean legal = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF)
-                    || (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+            boolean legal = cp == 0x9
+                    || cp == 0xA
+                    || cp == 0xD
+                    || (cp >= 0x20 && cp <= 0xD7FF)
+                    || (cp >= 0xE000 && cp <= 0xFFFD)
+                    || (cp >= 0x10000 && cp <= 0x10FFFF);
             if (!legal) {
-                throw new UnwritableValue(where + " would need character U+" + String.format("%04X", cp)
-                        + ", which XML cannot carry");
+                throw new UnwritableValue(
+                        where + " would need character U+" + String.format("%04X", cp) + ", which XML cannot carry");
             }
             i += Character.charCount(cp);
         }

@@ -39,19 +39,25 @@ class AffinityProbeTest {
 
     @Test
     void aListTheKernelWouldNarrowIsRefusedNamingTheMissingCpus() {
-        VmlaunchException e = assertThrows(VmlaunchException.class,
+        VmlaunchException e = assertThrows(
+                VmlaunchException.class,
                 () -> AffinityProbe.check(new Affinity(CpuList.parseOrThrow("2-5"), Map.of()), new Cpuset()));
         assertEquals(3, e.exitCode());
-        assertEquals("\"cpuAffinity\" (2-5) would be narrowed to 2-3 by the kernel (CPUs 4-5 are outside vmlaunch's "
-                + "cpuset)", e.getMessage());
+        assertEquals(
+                "\"cpuAffinity\" (2-5) would be narrowed to 2-3 by the kernel (CPUs 4-5 are outside vmlaunch's "
+                        + "cpuset)",
+                e.getMessage());
     }
 
     @Test
     void aListWithNoAllowedCpuIsRefusedWithTheErrno() {
-        VmlaunchException e = assertThrows(VmlaunchException.class,
+        VmlaunchException e = assertThrows(
+                VmlaunchException.class,
                 () -> AffinityProbe.check(new Affinity(null, Map.of(1, CpuList.of(7))), new Cpuset()));
         assertEquals(3, e.exitCode());
-        assertEquals("\"vcpuPin\" of vCPU 1 (7) cannot be applied here: sched_setaffinity: EINVAL (Invalid argument) "
-                + "(none of these CPUs is online and in vmlaunch's cpuset)", e.getMessage());
+        assertEquals(
+                "\"vcpuPin\" of vCPU 1 (7) cannot be applied here: sched_setaffinity: EINVAL (Invalid argument) "
+                        + "(none of these CPUs is online and in vmlaunch's cpuset)",
+                e.getMessage());
     }
 }

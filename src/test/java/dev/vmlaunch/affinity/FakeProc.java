@@ -16,8 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the way sched_setaffinity changes the real one (Cpus_allowed_list in each task's status).
  */
 public final class FakeProc implements ThreadAffinity {
-    public record Call(long tid, String cpus) {
-    }
+    public record Call(long tid, String cpus) {}
 
     private final Path root;
     private final long pid;
@@ -79,8 +78,10 @@ public final class FakeProc implements ThreadAffinity {
 
     private void writeMask(long tid, String mask) {
         try {
-            Files.writeString(root.resolve(pid + "/task/" + tid + "/status"), "Name:\tx\nPid:\t" + tid
-                    + "\nCpus_allowed:\tff\nCpus_allowed_list:\t" + mask + "\nMems_allowed_list:\t0\n");
+            Files.writeString(
+                    root.resolve(pid + "/task/" + tid + "/status"),
+                    "Name:\tx\nPid:\t" + tid + "\nCpus_allowed:\tff\nCpus_allowed_list:\t" + mask
+                            + "\nMems_allowed_list:\t0\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

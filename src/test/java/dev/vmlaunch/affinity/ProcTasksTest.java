@@ -16,7 +16,8 @@ class ProcTasksTest {
 
     @Test
     void readsTasksNamesAndAllowedCpus() {
-        FakeProc proc = new FakeProc(tmp, 10, "0-3").thread(12, "kvm-vcpu-0", "2").thread(11, "worker", "0-1");
+        FakeProc proc =
+                new FakeProc(tmp, 10, "0-3").thread(12, "kvm-vcpu-0", "2").thread(11, "worker", "0-1");
         ProcTasks t = proc.tasks();
         assertEquals(List.of(10L, 11L, 12L), t.tasks(10));
         assertEquals(Optional.of("kvm-vcpu-0"), t.comm(10, 12));

@@ -35,7 +35,8 @@ class ArchitectureTest {
 
     @BeforeAll
     static void importMainClasses() {
-        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("dev.vmlaunch");
     }
 
@@ -49,7 +50,9 @@ class ArchitectureTest {
                 unlisted.add(c.getPackageName());
             }
         });
-        org.junit.jupiter.api.Assertions.assertEquals(java.util.Set.of(), unlisted,
+        org.junit.jupiter.api.Assertions.assertEquals(
+                java.util.Set.of(),
+                unlisted,
                 "give each package its layer in ArchitectureTest.LAYERS and docs/architecture.md");
     }
 
@@ -79,14 +82,16 @@ class ArchitectureTest {
     }
 
     private static ArchRule rule(String pkg, List<String> allowed) {
-        return ArchRuleDefinition.noClasses().that().resideInAPackage(full(pkg))
-                .should().dependOnClassesThat(new DescribedPredicate<JavaClass>("are vmlaunch classes outside "
-                        + allowed) {
+        return ArchRuleDefinition.noClasses()
+                .that()
+                .resideInAPackage(full(pkg))
+                .should()
+                .dependOnClassesThat(new DescribedPredicate<JavaClass>("are vmlaunch classes outside " + allowed) {
                     @Override
                     public boolean test(JavaClass c) {
                         String p = c.getPackageName();
-                        return p.startsWith("dev.vmlaunch") && allowed.stream().map(ArchitectureTest::full)
-                                .noneMatch(p::equals);
+                        return p.startsWith("dev.vmlaunch")
+                                && allowed.stream().map(ArchitectureTest::full).noneMatch(p::equals);
                     }
                 })
                 .because("docs/architecture.md: " + (pkg.isEmpty() ? "the base package" : pkg)

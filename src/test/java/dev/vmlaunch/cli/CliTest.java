@@ -18,8 +18,7 @@ class CliTest {
     @TempDir
     Path dir;
 
-    record Result(int code, String out, String err) {
-    }
+    record Result(int code, String out, String err) {}
 
     static Result run(String... args) {
         StringWriter out = new StringWriter();
@@ -36,7 +35,8 @@ class CliTest {
         assertTrue(argv.isArray());
         assertEquals("/mnt/kvmtool/lkvm", argv.get(0).asText());
         assertEquals("run", argv.get(1).asText());
-        assertTrue(r.err().contains("warning: examples/smmute-virt1.json: $.kernel: no such file: /mnt/Image"), r.err());
+        assertTrue(
+                r.err().contains("warning: examples/smmute-virt1.json: $.kernel: no such file: /mnt/Image"), r.err());
     }
 
     @Test
@@ -92,7 +92,9 @@ class CliTest {
         Files.writeString(f, "{\"name\":\"g\",\"vmm\":\"lkvm\",\"binary\":\"/nonexistent/lkvm\"}");
         Result r = run("check", f.toString());
         assertEquals(3, r.code(), r.err());
-        assertTrue(r.err().contains("vmlaunch: /nonexistent/lkvm not found\n  fix: kvmtool is not packaged in Debian 12"), r.err());
+        assertTrue(
+                r.err().contains("vmlaunch: /nonexistent/lkvm not found\n  fix: kvmtool is not packaged in Debian 12"),
+                r.err());
     }
 
     @Test

@@ -35,8 +35,10 @@ class ExportCommandTest {
     @BeforeEach
     void guests() throws IOException {
         qemuGuest = dir.resolve("guest.json");
-        Files.writeString(qemuGuest, "{\"name\": \"g1\", \"vmm\": \"qemu\", \"arch\": \"x86_64\", \"accel\": \"tcg\","
-                + " \"extraArgs\": [\"-no-reboot\"]}");
+        Files.writeString(
+                qemuGuest,
+                "{\"name\": \"g1\", \"vmm\": \"qemu\", \"arch\": \"x86_64\", \"accel\": \"tcg\","
+                        + " \"extraArgs\": [\"-no-reboot\"]}");
         lkvmGuest = dir.resolve("lkvm.json");
         Files.writeString(lkvmGuest, "{\"name\": \"g2\", \"vmm\": \"lkvm\", \"arch\": \"x86_64\"}");
     }
@@ -65,10 +67,12 @@ class ExportCommandTest {
         Run r = run("export", "libvirt", qemuGuest.toString(), "-o", target.toString());
         assertEquals(ExitCodes.OK, r.code(), r.err());
         assertEquals("", r.out());
-        assertEquals(run("export", "libvirt", qemuGuest.toString()).out(),
-                Files.readString(target, StandardCharsets.UTF_8));
+        assertEquals(
+                run("export", "libvirt", qemuGuest.toString()).out(), Files.readString(target, StandardCharsets.UTF_8));
         assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
-        assertEquals(List.of(target, qemuGuest, lkvmGuest).stream().sorted().toList(), listDir(),
+        assertEquals(
+                List.of(target, qemuGuest, lkvmGuest).stream().sorted().toList(),
+                listDir(),
                 "no temporary file left behind");
     }
 
@@ -81,7 +85,9 @@ class ExportCommandTest {
         assertEquals(ExitCodes.OK, r.code(), r.err());
         String content = Files.readString(target);
         assertTrue(content.startsWith("<domain") && content.endsWith("</domain>\n"), content);
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)),
+        assertEquals(
+                "rw-------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(target)),
                 "an existing file keeps its mode");
     }
 

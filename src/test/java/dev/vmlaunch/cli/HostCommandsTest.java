@@ -29,8 +29,7 @@ class HostCommandsTest {
 
     private FakeKernel kernel;
 
-    record Run(int code, String out, String err) {
-    }
+    record Run(int code, String out, String err) {}
 
     private Host host(FakeSysfs fs) throws Exception {
         kernel = new FakeKernel(fs);
@@ -39,8 +38,16 @@ class HostCommandsTest {
         Files.writeString(proc.resolve("self/mountinfo"), "");
         Files.writeString(proc.resolve("cpuinfo"), "vendor_id\t: GenuineIntel\nflags\t\t: fpu vmx\n");
         Files.writeString(proc.resolve("cmdline"), "ro quiet\n");
-        return new Host(new HostRoots(fs.root(), tmp.resolve("dev"), proc), tmp.resolve("state"), true, "x86_64",
-                kernel, kernel, i -> List.of(), Optional.empty(), PciIds.none());
+        return new Host(
+                new HostRoots(fs.root(), tmp.resolve("dev"), proc),
+                tmp.resolve("state"),
+                true,
+                "x86_64",
+                kernel,
+                kernel,
+                i -> List.of(),
+                Optional.empty(),
+                PciIds.none());
     }
 
     private static Run run(Object command, String... args) {
@@ -71,14 +78,16 @@ class HostCommandsTest {
         Host h = host(SeedHosts.seed004(tmp.resolve("sys")));
         Run r = run(new GroupsCommand(h), "--json", "--device", "0000:02:00.0");
         assertEquals(3, r.code(), "the device's group is not viable");
-        assertEquals("{\"groups\":[{\"id\":1,\"viable\":false,\"devices\":["
-                + "{\"address\":\"0000:00:01.0\",\"vendor\":\"8086\",\"device\":\"1901\",\"class\":\"0604\",\"driver\":\"pcieport\",\"bridge\":true,\"blocking\":false},"
-                + "{\"address\":\"0000:00:01.1\",\"vendor\":\"8086\",\"device\":\"1905\",\"class\":\"0604\",\"driver\":\"pcieport\",\"bridge\":true,\"blocking\":false},"
-                + "{\"address\":\"0000:01:00.0\",\"vendor\":\"10ee\",\"device\":\"5000\",\"class\":\"1200\",\"driver\":\"vfio-pci\",\"bridge\":false,\"blocking\":false},"
-                + "{\"address\":\"0000:01:00.1\",\"vendor\":\"10ee\",\"device\":\"5001\",\"class\":\"1200\",\"driver\":\"vfio-pci\",\"bridge\":false,\"blocking\":false},"
-                + "{\"address\":\"0000:02:00.0\",\"vendor\":\"10de\",\"device\":\"2489\",\"class\":\"0300\",\"driver\":\"nvidia\",\"bridge\":false,\"blocking\":true},"
-                + "{\"address\":\"0000:02:00.1\",\"vendor\":\"10de\",\"device\":\"228b\",\"class\":\"0403\",\"driver\":\"snd_hda_intel\",\"bridge\":false,\"blocking\":true}"
-                + "]}]}\n", r.out());
+        assertEquals(
+                "{\"groups\":[{\"id\":1,\"viable\":false,\"devices\":["
+                        + "{\"address\":\"0000:00:01.0\",\"vendor\":\"8086\",\"device\":\"1901\",\"class\":\"0604\",\"driver\":\"pcieport\",\"bridge\":true,\"blocking\":false},"
+                        + "{\"address\":\"0000:00:01.1\",\"vendor\":\"8086\",\"device\":\"1905\",\"class\":\"0604\",\"driver\":\"pcieport\",\"bridge\":true,\"blocking\":false},"
+                        + "{\"address\":\"0000:01:00.0\",\"vendor\":\"10ee\",\"device\":\"5000\",\"class\":\"1200\",\"driver\":\"vfio-pci\",\"bridge\":false,\"blocking\":false},"
+                        + "{\"address\":\"0000:01:00.1\",\"vendor\":\"10ee\",\"device\":\"5001\",\"class\":\"1200\",\"driver\":\"vfio-pci\",\"bridge\":false,\"blocking\":false},"
+                        + "{\"address\":\"0000:02:00.0\",\"vendor\":\"10de\",\"device\":\"2489\",\"class\":\"0300\",\"driver\":\"nvidia\",\"bridge\":false,\"blocking\":true},"
+                        + "{\"address\":\"0000:02:00.1\",\"vendor\":\"10de\",\"device\":\"228b\",\"class\":\"0403\",\"driver\":\"snd_hda_intel\",\"bridge\":false,\"blocking\":true}"
+                        + "]}]}\n",
+                r.out());
     }
 
     @Test
@@ -86,32 +95,49 @@ class HostCommandsTest {
         Host h = host(SeedHosts.seed003(tmp.resolve("sys"), true));
         Run r = run(new GroupsCommand(h));
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("IOMMU group 1: viable\n"
-                + "  0000:00:01.0  PCI bridge [0604]: Device [8086:0c01]  driver: pcieport  bridge\n"
-                + "  0000:01:00.0  VGA compatible controller [0300]: Device [10de:13c2]  driver: vfio-pci\n"), r.out());
-        assertTrue(r.out().contains("IOMMU group 10: not viable (3 devices block it)\n"
-                + "  0000:00:1f.0  ISA bridge [0601]: Device [8086:8cc4]  driver: lpc_ich  BLOCKS\n"), r.out());
+        assertTrue(
+                r.out()
+                        .contains(
+                                "IOMMU group 1: viable\n"
+                                        + "  0000:00:01.0  PCI bridge [0604]: Device [8086:0c01]  driver: pcieport  bridge\n"
+                                        + "  0000:01:00.0  VGA compatible controller [0300]: Device [10de:13c2]  driver: vfio-pci\n"),
+                r.out());
+        assertTrue(
+                r.out()
+                        .contains("IOMMU group 10: not viable (3 devices block it)\n"
+                                + "  0000:00:1f.0  ISA bridge [0601]: Device [8086:8cc4]  driver: lpc_ich  BLOCKS\n"),
+                r.out());
         assertEquals(0, run(new GroupsCommand(h), "--device", "01:00.1").code());
     }
 
     @Test
     void groupsDiagnoseShowsEachDevicesResetWithItsEvidenceAndTheFix() throws Exception {
         FakeSysfs fs = new FakeSysfs(tmp.resolve("sys"));
-        fs.device("0000:04:00.0").cls("030000").vendor("1002").device("731f").driver("vfio-pci").group(3);
+        fs.device("0000:04:00.0")
+                .cls("030000")
+                .vendor("1002")
+                .device("731f")
+                .driver("vfio-pci")
+                .group(3);
         Files.writeString(fs.dir("0000:04:00.0").resolve("reset_method"), "bus\n");
         Host h = host(fs);
         Run text = run(new GroupsCommand(h), "--diagnose");
         assertEquals(0, text.code(), text.err());
-        assertTrue(text.out().contains("      WARN reset: only a secondary bus reset, which AMD GPUs often do not come back"),
+        assertTrue(
+                text.out()
+                        .contains(
+                                "      WARN reset: only a secondary bus reset, which AMD GPUs often do not come back"),
                 text.out());
         assertTrue(text.out().contains("        fix: the AMD reset bug class: load vendor-reset"), text.out());
         Run json = run(new GroupsCommand(h), "--diagnose", "--json");
-        com.fasterxml.jackson.databind.JsonNode v = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out())
+        com.fasterxml.jackson.databind.JsonNode v = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(json.out())
                 .at("/groups/0/devices/0/verdicts/0");
         assertEquals("reset", v.get("id").asText());
         assertEquals("warn", v.get("status").asText());
         assertTrue(v.get("evidence").toString().contains("reset_method = \\\"bus\\\""), v.toString());
-        assertFalse(run(new GroupsCommand(h), "--json").out().contains("verdicts"), "without --diagnose the shape stays");
+        assertFalse(
+                run(new GroupsCommand(h), "--json").out().contains("verdicts"), "without --diagnose the shape stays");
     }
 
     @Test
@@ -130,23 +156,33 @@ class HostCommandsTest {
         Host h = host(fs);
         Run b = run(new BindCommand(h), "--group", "01:00.0", "--owner", "lab");
         assertEquals(0, b.code(), b.err());
-        assertEquals("0000:01:00.0: nvidia -> vfio-pci\n0000:01:00.1: snd_hda_intel -> vfio-pci\n"
-                + "original drivers recorded in " + tmp.resolve("state/.devices") + "; 'vmlaunch unbind' restores them\n"
-                + "IOMMU group 1 is viable\n", b.out());
-        assertEquals("lab", h.bindStore().read(PciAddress.parse("01:00.1")).orElseThrow().owner());
+        assertEquals(
+                "0000:01:00.0: nvidia -> vfio-pci\n0000:01:00.1: snd_hda_intel -> vfio-pci\n"
+                        + "original drivers recorded in " + tmp.resolve("state/.devices")
+                        + "; 'vmlaunch unbind' restores them\n"
+                        + "IOMMU group 1 is viable\n",
+                b.out());
+        assertEquals(
+                "lab",
+                h.bindStore().read(PciAddress.parse("01:00.1")).orElseThrow().owner());
 
         Run u = run(new UnbindCommand(h), "--all");
         assertEquals(0, u.code(), u.err());
         assertEquals("0000:01:00.0: vfio-pci -> nvidia\n0000:01:00.1: vfio-pci -> snd_hda_intel\n", u.out());
-        assertEquals("nvidia", new Sysfs(fs.root()).driverOf(PciAddress.parse("01:00.0")).orElseThrow());
+        assertEquals(
+                "nvidia",
+                new Sysfs(fs.root()).driverOf(PciAddress.parse("01:00.0")).orElseThrow());
     }
 
     @Test
     void bindOfOneFunctionSaysWhatStillBlocks() throws Exception {
         Host h = host(SeedHosts.seed003(tmp.resolve("sys"), false));
         Run b = run(new BindCommand(h), "01:00.0");
-        assertTrue(b.out().endsWith("IOMMU group 1 is not viable yet: 0000:01:00.1 (snd_hda_intel) still on their"
-                + " drivers (bind them too, or use --group)\n"), b.out());
+        assertTrue(
+                b.out()
+                        .endsWith("IOMMU group 1 is not viable yet: 0000:01:00.1 (snd_hda_intel) still on their"
+                                + " drivers (bind them too, or use --group)\n"),
+                b.out());
     }
 
     @Test
@@ -154,8 +190,10 @@ class HostCommandsTest {
         Host h = host(SeedHosts.seed003(tmp.resolve("sys"), false));
         Run r = run(new BindCommand(h), "01:00.0", "0000:01:00.9");
         assertEquals(2, r.code());
-        assertEquals("vmlaunch: not a PCI address: '0000:01:00.9' (expected DDDD:BB:SS.F or BB:SS.F in hex, slot 00-1f,"
-                + " function 0-7)\n", r.err());
+        assertEquals(
+                "vmlaunch: not a PCI address: '0000:01:00.9' (expected DDDD:BB:SS.F or BB:SS.F in hex, slot 00-1f,"
+                        + " function 0-7)\n",
+                r.err());
         assertEquals(List.of(), kernel.calls);
     }
 
@@ -164,8 +202,11 @@ class HostCommandsTest {
         Host h = host(SeedHosts.seed003(tmp.resolve("sys"), false));
         Run r = run(new BindCommand(h), "00:02.0");
         assertEquals(3, r.code());
-        assertTrue(r.err().startsWith("vmlaunch: nothing was changed:\n  refusing to take 0000:00:02.0 from the host:"
-                + " it is the boot VGA device"), r.err());
+        assertTrue(
+                r.err()
+                        .startsWith("vmlaunch: nothing was changed:\n  refusing to take 0000:00:02.0 from the host:"
+                                + " it is the boot VGA device"),
+                r.err());
     }
 
     @Test
@@ -180,8 +221,12 @@ class HostCommandsTest {
         Host h = host(SeedHosts.seed003(tmp.resolve("sys"), false));
         Run r = run(new HostCheckCommand(h), "--json");
         assertEquals(3, r.code());
-        assertTrue(r.out().startsWith("{\"ready\":false,\"checks\":[{\"id\":\"cpu-virtualization\",\"status\":\"pass\","
-                + "\"detail\":\"Intel VT-x (vmx)\",\"remedy\":null},{\"id\":\"kvm\",\"status\":\"fail\""), r.out());
+        assertTrue(
+                r.out()
+                        .startsWith(
+                                "{\"ready\":false,\"checks\":[{\"id\":\"cpu-virtualization\",\"status\":\"pass\","
+                                        + "\"detail\":\"Intel VT-x (vmx)\",\"remedy\":null},{\"id\":\"kvm\",\"status\":\"fail\""),
+                r.out());
         Run text = run(new HostCheckCommand(h));
         assertTrue(text.out().contains("FAIL  kvm                  no " + tmp.resolve("dev/kvm")), text.out());
         assertTrue(text.out().endsWith("this host is not ready for VFIO passthrough: 2 checks failed\n"), text.out());

@@ -23,8 +23,7 @@ class InterruptsCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {
-    }
+    record Run(int code, String out, String err) {}
 
     static Run run(String... args) {
         StringWriter out = new StringWriter();
@@ -68,7 +67,8 @@ class InterruptsCommandTest {
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("LOC ") && l.contains("Local timer interrupts")));
         assertFalse(lines.stream().anyMatch(l -> l.startsWith("27 ")), "IRQ 27 did not move: " + r.out());
         assertFalse(lines.stream().anyMatch(l -> l.startsWith("NMI ")));
-        assertEquals("7 rows changed, total delta " + (521 + 9 + 11 + 55 + 83 + 1 + 2 + 25 + 8 + 1),
+        assertEquals(
+                "7 rows changed, total delta " + (521 + 9 + 11 + 55 + 83 + 1 + 2 + 25 + 8 + 1),
                 lines.get(lines.size() - 1));
         assertEquals("", r.err());
     }
@@ -85,31 +85,46 @@ class InterruptsCommandTest {
 
     @Test
     void jsonHasTheHarnessShape() throws IOException {
-        Run r = run("interrupts", "diff", "--json", "--device", "0000:00:00.0",
-                write("b", """
+        Run r = run(
+                "interrupts",
+                "diff",
+                "--json",
+                "--device",
+                "0000:00:00.0",
+                write(
+                                "b",
+                                """
                                    CPU0       CPU1       CPU2       CPU3
                          20:          0          0          0          0   ITS-MSI   0 Edge      0000:00:00.0
                          21:          0          0          0          0   ITS-MSI   1 Edge      0000:00:00.0
                          30:          5          0          0          0   GICv3  79 Level     virtio0
                         IPI0:        10         10         10         10       Rescheduling interrupts
-                        """).toString(),
-                write("a", """
+                        """)
+                        .toString(),
+                write(
+                                "a",
+                                """
                                    CPU0       CPU1       CPU2       CPU3
                          20:          1          0          0          0   ITS-MSI   0 Edge      0000:00:00.0
                          21:          0          0          0          0   ITS-MSI   1 Edge      0000:00:00.0
                          30:          9          0          0          0   GICv3  79 Level     virtio0
                         IPI0:        12         10         10         10       Rescheduling interrupts
-                        """).toString());
+                        """)
+                        .toString());
         assertEquals(0, r.code(), r.err());
         JsonNode root = new ObjectMapper().readTree(r.out());
-        assertEquals(new ObjectMapper().readTree("""
+        assertEquals(
+                new ObjectMapper()
+                        .readTree(
+                                """
                 {"irqs":[{"irq":"20","chip":"ITS-MSI","hwirq":"0","trigger":"Edge","name":"0000:00:00.0",
                           "counts":[1,0,0,0],"delta":1},
                          {"irq":"21","chip":"ITS-MSI","hwirq":"1","trigger":"Edge","name":"0000:00:00.0",
                           "counts":[0,0,0,0],"delta":0}],
                  "vanished":[],"cpus":[0,1,2,3],"cpusAdded":[],"cpusRemoved":[],
                  "device":{"name":"0000:00:00.0","vectors":2,"fired":1}}
-                """), root);
+                """),
+                root);
         List<String> keys = new ArrayList<>();
         root.get("irqs").get(0).fieldNames().forEachRemaining(keys::add);
         assertEquals(List.of("irq", "chip", "hwirq", "trigger", "name", "counts", "delta"), keys);
@@ -117,14 +132,21 @@ class InterruptsCommandTest {
 
     @Test
     void jsonOfNamedSingleAndVanishedRowsUsesNullsAndBeforeCounts() throws IOException {
-        Run r = run("interrupts", "diff", "--json", "--all",
-                write("b", "   CPU0 CPU1\n 30: 1 0  IR-PCI-MSI 1048576-edge eth0-rx-0\nERR: 0\n").toString(),
+        Run r = run(
+                "interrupts",
+                "diff",
+                "--json",
+                "--all",
+                write("b", "   CPU0 CPU1\n 30: 1 0  IR-PCI-MSI 1048576-edge eth0-rx-0\nERR: 0\n")
+                        .toString(),
                 write("a", "   CPU0 CPU1\nERR: 2\n").toString());
         assertEquals(0, r.code(), r.err());
         JsonNode root = new ObjectMapper().readTree(r.out());
         JsonNode err = root.get("irqs").get(0);
         assertEquals("ERR", err.get("irq").asText());
-        assertTrue(err.get("chip").isNull() && err.get("hwirq").isNull() && err.get("name").isNull());
+        assertTrue(err.get("chip").isNull()
+                && err.get("hwirq").isNull()
+                && err.get("name").isNull());
         assertEquals(2, err.get("delta").asLong());
         assertEquals(1, err.get("counts").size());
         JsonNode gone = root.get("vanished").get(0);
@@ -135,7 +157,11 @@ class InterruptsCommandTest {
 
     @Test
     void deviceSelectsByInterfaceNameAndResetsAreReportedNotHidden() throws IOException {
-        Run r = run("interrupts", "diff", "--device", "eth0",
+        Run r = run(
+                "interrupts",
+                "diff",
+                "--device",
+                "eth0",
                 write("b", "   CPU0\n 25: 100  IR-PCI-MSI 32768-edge eth0-rx-0\n 28: 7  IR-PCI-MSI 9-edge veth0\n")
                         .toString(),
                 write("a", "   CPU0\n 25: 40  IR-PCI-MSI 32768-edge eth0-rx-0\n 28: 9  IR-PCI-MSI 9-edge veth0\n")
@@ -154,7 +180,12 @@ class InterruptsCommandTest {
         StringBuilder a = new StringBuilder("   CPU0 CPU1\n");
         for (int v = 0; v < 8; v++) {
             b.append(' ').append(20 + v).append(": 0 0  ITS-MSI ").append(v).append(" Edge 0000:00:00.0\n");
-            a.append(' ').append(20 + v).append(": ").append(v == 7 ? 0 : 1).append(" 0  ITS-MSI ").append(v)
+            a.append(' ')
+                    .append(20 + v)
+                    .append(": ")
+                    .append(v == 7 ? 0 : 1)
+                    .append(" 0  ITS-MSI ")
+                    .append(v)
                     .append(" Edge 0000:00:00.0\n");
         }
         b.append(" 40: 3 0  GICv3 79 Level virtio0\n");
@@ -180,16 +211,27 @@ class InterruptsCommandTest {
         Run r = run("interrupts", "diff", "--changed", guestUp.toString(), guestTraffic.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--changed needs --device"), r.err());
-        Run both = run("interrupts", "diff", "--device", "eth0", "--all", "--changed", guestUp.toString(),
+        Run both = run(
+                "interrupts",
+                "diff",
+                "--device",
+                "eth0",
+                "--all",
+                "--changed",
+                guestUp.toString(),
                 guestTraffic.toString());
         assertEquals(2, both.code());
     }
 
     @Test
     void vanishedRowsAndHotplugAreNoted() throws IOException {
-        Run r = run("interrupts", "diff",
-                write("b", "   CPU0 CPU1\n 20: 1 1  ITS-MSI 0 Edge 0000:00:00.0\n 21: 3 0  ITS-MSI 1 Edge x\n").toString(),
-                write("a", "   CPU0 CPU2\n 20: 2 5  ITS-MSI 0 Edge 0000:00:00.0\n").toString());
+        Run r = run(
+                "interrupts",
+                "diff",
+                write("b", "   CPU0 CPU1\n 20: 1 1  ITS-MSI 0 Edge 0000:00:00.0\n 21: 3 0  ITS-MSI 1 Edge x\n")
+                        .toString(),
+                write("a", "   CPU0 CPU2\n 20: 2 5  ITS-MSI 0 Edge 0000:00:00.0\n")
+                        .toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("vanished: IRQ 21 ITS-MSI 1 Edge x (in BEFORE only"), r.out());
         assertTrue(r.out().contains("note: CPU 2 came online"), r.out());
@@ -219,8 +261,8 @@ class InterruptsCommandTest {
         assertEquals(2, r.code());
         assertEquals("", r.out());
         assertEquals(1, r.err().lines().count(), r.err());
-        assertTrue(r.err().startsWith("vmlaunch: " + bad + ":2: IRQ 20 has 1 count but the header lists 2 CPUs"),
-                r.err());
+        assertTrue(
+                r.err().startsWith("vmlaunch: " + bad + ":2: IRQ 20 has 1 count but the header lists 2 CPUs"), r.err());
     }
 
     @Test
@@ -238,7 +280,10 @@ class InterruptsCommandTest {
     void usageErrorsExitTwo() {
         assertEquals(2, run("interrupts").code());
         assertEquals(2, run("interrupts", "diff", guestUp.toString()).code());
-        assertEquals(2, run("interrupts", "diff", "--bogus", guestUp.toString(), guestUp.toString()).code());
+        assertEquals(
+                2,
+                run("interrupts", "diff", "--bogus", guestUp.toString(), guestUp.toString())
+                        .code());
         Run help = run("interrupts", "diff", "--help");
         assertEquals(0, help.code());
         assertTrue(help.out().contains("--device=NAME"), help.out());

@@ -15,26 +15,65 @@ import org.junit.jupiter.api.Test;
 class ListCommandTest {
     static final Instant NOW = Instant.parse("2025-01-01T01:00:00Z");
     static final List<GuestListing.Entry> ENTRIES = List.of(
-            new GuestListing.Entry("gpu-win", "vmlaunch", "qemu", "running", 4242L, 4200L, true,
-                    "2025-01-01T00:00:05Z", "2025-01-01T00:00:00Z", List.of("0000:01:00.0", "0000:01:00.1"), null, null,
+            new GuestListing.Entry(
+                    "gpu-win",
+                    "vmlaunch",
+                    "qemu",
+                    "running",
+                    4242L,
+                    4200L,
+                    true,
+                    "2025-01-01T00:00:05Z",
+                    "2025-01-01T00:00:00Z",
+                    List.of("0000:01:00.0", "0000:01:00.1"),
+                    null,
+                    null,
                     true),
-            new GuestListing.Entry("old", "vmlaunch", "qemu", "crashed", 17L, 16L, false, "2025-01-01T00:30:00Z",
-                    "2025-01-01T00:00:00Z", List.of(), new ExitRecord("crash-signal", null, 9, "the VMM was killed by "
-                    + "signal 9 (SIGKILL)", "2025-01-01T00:30:00Z"), "crash-signal: the VMM was killed by signal 9 "
-                    + "(SIGKILL)", false),
-            new GuestListing.Entry("bad", "vmlaunch", null, "broken", null, null, false, null, null, List.of(), null,
-                    "state.json is empty", false));
+            new GuestListing.Entry(
+                    "old",
+                    "vmlaunch",
+                    "qemu",
+                    "crashed",
+                    17L,
+                    16L,
+                    false,
+                    "2025-01-01T00:30:00Z",
+                    "2025-01-01T00:00:00Z",
+                    List.of(),
+                    new ExitRecord(
+                            "crash-signal",
+                            null,
+                            9,
+                            "the VMM was killed by " + "signal 9 (SIGKILL)",
+                            "2025-01-01T00:30:00Z"),
+                    "crash-signal: the VMM was killed by signal 9 " + "(SIGKILL)",
+                    false),
+            new GuestListing.Entry(
+                    "bad",
+                    "vmlaunch",
+                    null,
+                    "broken",
+                    null,
+                    null,
+                    false,
+                    null,
+                    null,
+                    List.of(),
+                    null,
+                    "state.json is empty",
+                    false));
 
     @Test
     void theTableHasLkvmListsColumnsFirst() {
         StringWriter s = new StringWriter();
         ListCommand.printTable(new PrintWriter(s), ENTRIES, NOW);
-        assertEquals(List.of(
-                "    PID NAME                 VMM   STATE    UPTIME   DEVICES        NOTE",
-                "   4242 gpu-win              qemu  running  1h00m    0000:01:00.0,0000:01:00.1",
-                "      - old                  qemu  crashed  -        -              crash-signal: the VMM was killed by "
-                        + "signal 9 (SIGKILL)",
-                "      - bad                  -     broken   -        -              state.json is empty"),
+        assertEquals(
+                List.of(
+                        "    PID NAME                 VMM   STATE    UPTIME   DEVICES        NOTE",
+                        "   4242 gpu-win              qemu  running  1h00m    0000:01:00.0,0000:01:00.1",
+                        "      - old                  qemu  crashed  -        -              crash-signal: the VMM was killed by "
+                                + "signal 9 (SIGKILL)",
+                        "      - bad                  -     broken   -        -              state.json is empty"),
                 s.toString().lines().toList());
     }
 

@@ -20,7 +20,8 @@ class PrintAffinityTest {
 
     private String[] print(String guestMembers, String... opts) throws Exception {
         Path f = dir.resolve("g.json");
-        Files.writeString(f, "{\"name\": \"g\", \"vmm\": \"qemu\", \"accel\": \"tcg\", \"cpus\": 2" + guestMembers + "}");
+        Files.writeString(
+                f, "{\"name\": \"g\", \"vmm\": \"qemu\", \"accel\": \"tcg\", \"cpus\": 2" + guestMembers + "}");
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         String[] args = new String[opts.length + 2];
@@ -36,16 +37,18 @@ class PrintAffinityTest {
     void textStartsWithACommentSayingWhatIsPinnedAndHow() throws Exception {
         String out = print(", \"cpuAffinity\": \"0-1\", \"vcpuPin\": {\"0\": \"0\", \"1\": \"1\"}")[0];
         String first = out.lines().findFirst().orElseThrow();
-        assertEquals("# vmlaunch pins this guest: process 0-1; vCPU 0 on 0, vCPU 1 on 1; started under taskset -c 0-1; "
-                + "-S: paused until pinned, then QMP cont", first);
+        assertEquals(
+                "# vmlaunch pins this guest: process 0-1; vCPU 0 on 0, vCPU 1 on 1; started under taskset -c 0-1; "
+                        + "-S: paused until pinned, then QMP cont",
+                first);
         assertTrue(out.lines().skip(1).findFirst().orElseThrow().startsWith("qemu-system-x86_64 "), out);
         assertFalse(out.contains("taskset -c 0-1 qemu"), "taskset is not part of the printed argv");
     }
 
     @Test
     void jsonIsAnObjectWithTheArgvAndTheAffinity() throws Exception {
-        JsonNode doc = new ObjectMapper().readTree(print(", \"cpuAffinity\": \"1\", \"vcpuPin\": {\"1\": \"1\"}",
-                "--json")[0]);
+        JsonNode doc = new ObjectMapper()
+                .readTree(print(", \"cpuAffinity\": \"1\", \"vcpuPin\": {\"1\": \"1\"}", "--json")[0]);
         assertEquals("qemu-system-x86_64", doc.path("argv").get(0).asText());
         assertTrue(doc.path("argv").toString().contains("\"-S\""), doc.toString());
         JsonNode a = doc.path("affinity");

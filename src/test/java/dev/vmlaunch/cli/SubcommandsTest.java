@@ -15,8 +15,9 @@ class SubcommandsTest {
 
     @Test
     void eachSpelledNameIsTheNameItsClassDeclares() {
-        Subcommands.all().forEach((name, c) ->
-                assertEquals(c.getAnnotation(CommandLine.Command.class).name(), name, c.getName()));
+        Subcommands.all()
+                .forEach((name, c) ->
+                        assertEquals(c.getAnnotation(CommandLine.Command.class).name(), name, c.getName()));
     }
 
     @Test
@@ -40,9 +41,11 @@ class SubcommandsTest {
     @Test
     void topLevelHelpStillListsEveryVisibleCommand() {
         StringWriter out = new StringWriter();
-        assertEquals(0, Main.execute(new String[] {"--help"}, new PrintWriter(out), new PrintWriter(new StringWriter())));
+        assertEquals(
+                0, Main.execute(new String[] {"--help"}, new PrintWriter(out), new PrintWriter(new StringWriter())));
         for (Map.Entry<String, Class<?>> e : Subcommands.all().entrySet()) {
-            boolean hidden = e.getValue().getAnnotation(CommandLine.Command.class).hidden();
+            boolean hidden =
+                    e.getValue().getAnnotation(CommandLine.Command.class).hidden();
             assertEquals(!hidden, out.toString().contains("\n  " + e.getKey() + " "), e.getKey() + " in:\n" + out);
         }
     }
@@ -50,7 +53,9 @@ class SubcommandsTest {
     @Test
     void anInheritedOptionAfterALazilyAddedSubcommandStillParses() {
         StringWriter err = new StringWriter();
-        int code = Main.execute(new String[] {"status", "no-such-guest", "--debug"}, new PrintWriter(new StringWriter()),
+        int code = Main.execute(
+                new String[] {"status", "no-such-guest", "--debug"},
+                new PrintWriter(new StringWriter()),
                 new PrintWriter(err));
         assertEquals(2, code, err.toString());
         assertTrue(err.toString().contains("at dev.vmlaunch.cli.StatusCommand"), "--debug showed the stack: " + err);

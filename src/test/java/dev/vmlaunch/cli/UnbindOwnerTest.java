@@ -34,16 +34,23 @@ class UnbindOwnerTest {
 
     FakeSysfs fs;
 
-    record Run(int code, String out, String err) {
-    }
+    record Run(int code, String out, String err) {}
 
     private Host host() throws Exception {
         fs = SeedHosts.seed003(tmp.resolve("sys"), false);
         FakeKernel kernel = new FakeKernel(fs);
         Path proc = Files.createDirectories(tmp.resolve("proc/self"));
         Files.writeString(proc.resolve("mountinfo"), "");
-        return new Host(new HostRoots(fs.root(), tmp.resolve("dev"), proc.getParent()), tmp.resolve("state"), true,
-                "x86_64", kernel, kernel, i -> List.of(), Optional.empty(), PciIds.none());
+        return new Host(
+                new HostRoots(fs.root(), tmp.resolve("dev"), proc.getParent()),
+                tmp.resolve("state"),
+                true,
+                "x86_64",
+                kernel,
+                kernel,
+                i -> List.of(),
+                Optional.empty(),
+                PciIds.none());
     }
 
     private static Run run(Object command, String... args) {
@@ -72,7 +79,9 @@ class UnbindOwnerTest {
         assertEquals("0000:01:00.0: vfio-pci -> nvidia\n", r.out());
         assertEquals("nvidia", driver("0000:01:00.0"));
         assertEquals("vfio-pci", driver("0000:01:00.1"), "another owner's device stays");
-        assertEquals("audio", h.bindStore().read(PciAddress.parse("01:00.1")).orElseThrow().owner());
+        assertEquals(
+                "audio",
+                h.bindStore().read(PciAddress.parse("01:00.1")).orElseThrow().owner());
 
         Run again = run(new UnbindCommand(h), "--owner", "gpu");
         assertEquals(0, again.code(), again.err());
@@ -87,14 +96,36 @@ class UnbindOwnerTest {
         ProcessIdentity me = ProcessIdentity.current();
         String now = Instant.now().toString();
         Files.createDirectories(tmp.resolve("state/gpu"));
-        StateFile.write(tmp.resolve("state/gpu/state.json"), new GuestState(GuestState.VERSION, "gpu", "qemu",
-                "qemu-system-x86_64", ProcessIdentity.bootId(), null, null, me.pid(), me.startTicks(), false,
-                Lifecycle.RUNNING.json(), now, now, List.of("0000:01:00.0"), List.of("0000:01:00.0"), null, null,
-                null, null, null, null, null));
+        StateFile.write(
+                tmp.resolve("state/gpu/state.json"),
+                new GuestState(
+                        GuestState.VERSION,
+                        "gpu",
+                        "qemu",
+                        "qemu-system-x86_64",
+                        ProcessIdentity.bootId(),
+                        null,
+                        null,
+                        me.pid(),
+                        me.startTicks(),
+                        false,
+                        Lifecycle.RUNNING.json(),
+                        now,
+                        now,
+                        List.of("0000:01:00.0"),
+                        List.of("0000:01:00.0"),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null));
 
         Run r = run(new UnbindCommand(h), "--owner", "gpu");
         assertEquals(1, r.code(), r.out());
-        assertEquals("vmlaunch: guest \"gpu\" is running; 'vmlaunch stop gpu' stops it and gives its devices back\n",
+        assertEquals(
+                "vmlaunch: guest \"gpu\" is running; 'vmlaunch stop gpu' stops it and gives its devices back\n",
                 r.err());
         assertEquals("vfio-pci", driver("0000:01:00.0"));
     }

@@ -40,9 +40,14 @@ class VfioProbeCommandTest {
 
     @Test
     void theTextReportShowsVectorCountsAndOnlyImplementedRegions() {
-        VfioReport r = new VfioReport(1, PciAddress.parse("00:01.0"), 0,
-                Set.of(VfioIommuType.TYPE1, VfioIommuType.TYPE1v2), VfioIommuType.TYPE1v2,
-                VfioAbi.VFIO_GROUP_FLAGS_VIABLE, new VfioDeviceInfo(3, 9, 5),
+        VfioReport r = new VfioReport(
+                1,
+                PciAddress.parse("00:01.0"),
+                0,
+                Set.of(VfioIommuType.TYPE1, VfioIommuType.TYPE1v2),
+                VfioIommuType.TYPE1v2,
+                VfioAbi.VFIO_GROUP_FLAGS_VIABLE,
+                new VfioDeviceInfo(3, 9, 5),
                 List.of(new VfioRegionInfo(0, 7, 0x20000, 0), new VfioRegionInfo(4, 0, 0, 4L << 40)),
                 List.of(new VfioIrqInfo(1, 9, 1), new VfioIrqInfo(2, 9, 5)));
         StringWriter out = new StringWriter();

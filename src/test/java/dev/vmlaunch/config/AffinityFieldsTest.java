@@ -40,7 +40,8 @@ class AffinityFieldsTest {
 
     @Test
     void processMaskAndVcpuPinsBecomeCpuLists() throws IOException {
-        Affinity a = load("\"cpuAffinity\": \"2-3,6\", \"vcpuPin\": {\"1\": \"3\", \"0\": \"2\"}").affinity();
+        Affinity a = load("\"cpuAffinity\": \"2-3,6\", \"vcpuPin\": {\"1\": \"3\", \"0\": \"2\"}")
+                .affinity();
         assertEquals("2-3,6", a.process().toString());
         assertEquals(Map.of(0, CpuList.of(2), 1, CpuList.of(3)), a.vcpus());
         assertEquals(List.of(0, 1), List.copyOf(a.vcpus().keySet()));
@@ -56,20 +57,25 @@ class AffinityFieldsTest {
 
     @Test
     void aSyntaxErrorNamesFileLineColumnAndPath() {
-        assertEquals(List.of("guest.json:2:16: $.cpuAffinity: \"2-\" is not a CPU number or range (expected N or "
-                + "FIRST-LAST, e.g. 2-3)"), errors("\"cpuAffinity\": \"2-\""));
+        assertEquals(
+                List.of("guest.json:2:16: $.cpuAffinity: \"2-\" is not a CPU number or range (expected N or "
+                        + "FIRST-LAST, e.g. 2-3)"),
+                errors("\"cpuAffinity\": \"2-\""));
     }
 
     @Test
     void cpuAffinityMustBeAString() {
-        assertEquals(List.of("guest.json:2:16: $.cpuAffinity: expected a string, found a number"),
+        assertEquals(
+                List.of("guest.json:2:16: $.cpuAffinity: expected a string, found a number"),
                 errors("\"cpuAffinity\": 2"));
     }
 
     @Test
     void aVcpuThatTheGuestDoesNotHaveIsAnError() {
-        assertEquals(List.of("guest.json:2:13: $.vcpuPin[\"2\"]: vCPU 2 does not exist: the guest has 2 vCPUs (0..1; see "
-                + "\"cpus\")"), errors("\"vcpuPin\": {\"2\": \"0\"}"));
+        assertEquals(
+                List.of("guest.json:2:13: $.vcpuPin[\"2\"]: vCPU 2 does not exist: the guest has 2 vCPUs (0..1; see "
+                        + "\"cpus\")"),
+                errors("\"vcpuPin\": {\"2\": \"0\"}"));
     }
 
     @Test
@@ -81,30 +87,39 @@ class AffinityFieldsTest {
 
     @Test
     void aVcpuListOutsideTheProcessMaskIsAnError() {
-        assertEquals(List.of("guest.json:2:40: $.vcpuPin[\"1\"]: host CPUs 4-5 of vCPU 1 are outside \"cpuAffinity\": "
-                + "\"2-3\" (a vCPU thread runs within the process's CPUs)"),
+        assertEquals(
+                List.of("guest.json:2:40: $.vcpuPin[\"1\"]: host CPUs 4-5 of vCPU 1 are outside \"cpuAffinity\": "
+                        + "\"2-3\" (a vCPU thread runs within the process's CPUs)"),
                 errors("\"cpuAffinity\": \"2-3\", \"vcpuPin\": {\"1\": \"3-5\"}"));
     }
 
     @Test
     void vcpuPinMustBeAnObjectOfStrings() {
-        assertEquals(List.of("guest.json:2:12: $.vcpuPin: expected an object of guest vCPU index → host CPU list, e.g. "
-                + "{\"0\": \"2\", \"1\": \"3\"}, found an array"), errors("\"vcpuPin\": [\"2\"]"));
-        assertEquals(List.of("guest.json:2:18: $.vcpuPin[\"0\"]: expected a host CPU list string such as \"2\" or \"2-3\", "
-                + "found a number"), errors("\"vcpuPin\": {\"0\": 2}"));
+        assertEquals(
+                List.of("guest.json:2:12: $.vcpuPin: expected an object of guest vCPU index → host CPU list, e.g. "
+                        + "{\"0\": \"2\", \"1\": \"3\"}, found an array"),
+                errors("\"vcpuPin\": [\"2\"]"));
+        assertEquals(
+                List.of("guest.json:2:18: $.vcpuPin[\"0\"]: expected a host CPU list string such as \"2\" or \"2-3\", "
+                        + "found a number"),
+                errors("\"vcpuPin\": {\"0\": 2}"));
     }
 
     @Test
     void everyAffinityErrorIsReportedInOnePass() {
-        assertEquals(2, errors("\"cpuAffinity\": \"x\", \"vcpuPin\": {\"0\": \"\"}").size());
+        assertEquals(
+                2, errors("\"cpuAffinity\": \"x\", \"vcpuPin\": {\"0\": \"\"}").size());
     }
 
     @Test
     void lkvmGuestsTakeTheFieldsToo() throws IOException {
         Path f = dir.resolve("lkvm.json");
-        Files.writeString(f, "{\"name\": \"g\", \"vmm\": \"lkvm\", \"cpus\": 1, \"cpuAffinity\": \"0\", "
-                + "\"vcpuPin\": {\"0\": \"0\"}}");
-        GuestSpec s = GuestSpecLoader.fromJson(JsonReader.read(f, "lkvm.json"), f, "lkvm.json", Optional.of(Arch.X86_64))
+        Files.writeString(
+                f,
+                "{\"name\": \"g\", \"vmm\": \"lkvm\", \"cpus\": 1, \"cpuAffinity\": \"0\", "
+                        + "\"vcpuPin\": {\"0\": \"0\"}}");
+        GuestSpec s = GuestSpecLoader.fromJson(
+                        JsonReader.read(f, "lkvm.json"), f, "lkvm.json", Optional.of(Arch.X86_64))
                 .spec();
         assertEquals("process 0; vCPU 0 on 0", s.affinity().describe());
     }

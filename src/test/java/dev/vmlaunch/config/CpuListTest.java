@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class CpuListTest {
 
@@ -24,16 +24,30 @@ class CpuListTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "0|0", "2-3,6|2-3,6", "6,2-3|2-3,6", "0,1,2,3|0-3", "3-3|3", "0-7:1/2|0,2,4,6", "0-7:2/4|0-1,4-5",
-        "1, 3 |1,3", "'0-1\n'|0-1", "0-2,1-4|0-4"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "0|0",
+                "2-3,6|2-3,6",
+                "6,2-3|2-3,6",
+                "0,1,2,3|0-3",
+                "3-3|3",
+                "0-7:1/2|0,2,4,6",
+                "0-7:2/4|0-1,4-5",
+                "1, 3 |1,3",
+                "'0-1\n'|0-1",
+                "0-2,1-4|0-4"
+            })
     void parsesTheKernelsSyntaxIntoTheCanonicalForm(String text, String canonical) {
         assertEquals(canonical, CpuList.parseOrThrow(text).toString());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", " ", "a", "1-", "-1", "1,,2", "1,", "+1", "0x1", "1 2", "0-3:3/2", "0-3:0/2", "3:1/2",
-        "0-7:1", "2-3-4"})
+    @ValueSource(
+            strings = {
+                "", " ", "a", "1-", "-1", "1,,2", "1,", "+1", "0x1", "1 2", "0-3:3/2", "0-3:0/2", "3:1/2", "0-7:1",
+                "2-3-4"
+            })
     void rejectsWhatTheKernelWouldRejectWithAReason(String text) {
         assertFalse(reason(text).isBlank());
     }
@@ -53,7 +67,8 @@ class CpuListTest {
     void wordsAreTheKernelsCpuSetLayout() {
         assertArrayEquals(new long[] {0b101L}, CpuList.parseOrThrow("0,2").words());
         assertArrayEquals(new long[] {0L, 1L}, CpuList.parseOrThrow("64").words());
-        assertArrayEquals(new long[] {Long.MIN_VALUE}, CpuList.parseOrThrow("63").words());
+        assertArrayEquals(
+                new long[] {Long.MIN_VALUE}, CpuList.parseOrThrow("63").words());
     }
 
     @Test

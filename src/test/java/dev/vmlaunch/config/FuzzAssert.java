@@ -2,8 +2,7 @@ package dev.vmlaunch.config;
 
 /** What every fuzz target asserts about the error it got: a message a user can read, one line per problem. */
 public final class FuzzAssert {
-    private FuzzAssert() {
-    }
+    private FuzzAssert() {}
 
     public static void oneLineMessage(Throwable e) {
         String m = e.getMessage();

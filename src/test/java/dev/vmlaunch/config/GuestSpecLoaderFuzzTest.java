@@ -15,7 +15,8 @@ class GuestSpecLoaderFuzzTest {
         String text = new String(input, StandardCharsets.UTF_8);
         try {
             Json root = JsonReader.parse(text, "guest.json");
-            GuestSpecLoader.fromJson(root, Path.of("/nonexistent/fuzz/guest.json"), "guest.json", Optional.of(Arch.X86_64));
+            GuestSpecLoader.fromJson(
+                    root, Path.of("/nonexistent/fuzz/guest.json"), "guest.json", Optional.of(Arch.X86_64));
         } catch (ConfigException e) {
             FuzzAssert.oneLineMessage(e);
         }

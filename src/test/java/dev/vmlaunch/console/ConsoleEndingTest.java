@@ -18,10 +18,12 @@ class ConsoleEndingTest {
 
     @Test
     void aPanicStaysAPanicThroughTheRebootPanicEqualsOneTriggers() {
-        assertEquals(ConsoleEnding.PANIC, foldAll(List.of(
-                "[    2.101] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)",
-                "[    2.102] Rebooting in 1 seconds..",
-                "[    3.110] reboot: Restarting system")));
+        assertEquals(
+                ConsoleEnding.PANIC,
+                foldAll(List.of(
+                        "[    2.101] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)",
+                        "[    2.102] Rebooting in 1 seconds..",
+                        "[    3.110] reboot: Restarting system")));
     }
 
     @Test
@@ -32,7 +34,10 @@ class ConsoleEndingTest {
 
     @Test
     void ordinaryLinesSayNothing() {
-        assertNull(foldAll(List.of("Linux version 6.1.0", "/ # poweroff", "  # KVM session ended normally.",
+        assertNull(foldAll(List.of(
+                "Linux version 6.1.0",
+                "/ # poweroff",
+                "  # KVM session ended normally.",
                 "The system is going down NOW!")));
     }
 }

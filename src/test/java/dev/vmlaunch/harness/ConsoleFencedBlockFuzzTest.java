@@ -32,15 +32,19 @@ class ConsoleFencedBlockFuzzTest {
         } catch (FencedBlockReader.BadBlock e) {
             FuzzAssert.oneLineMessage(e);
         }
-        if (s.lastChars().length() > ConsoleStream.PROMPT_WINDOW || s.lastLines().size() > ConsoleStream.TAIL_LINES + 1) {
+        if (s.lastChars().length() > ConsoleStream.PROMPT_WINDOW
+                || s.lastLines().size() > ConsoleStream.TAIL_LINES + 1) {
             throw new AssertionError("the console's remembered text grew past its bounds");
         }
         if (block.isEmpty()) {
             return;
         }
         FencedBlockReader.Block b = block.get();
-        if (b.status() < 0 || b.status() > 255 || b.text().length() > FencedBlockReader.MAX_BLOCK + b.lines().size()) {
-            throw new AssertionError("a block out of bounds: status " + b.status() + ", " + b.text().length() + " chars");
+        if (b.status() < 0
+                || b.status() > 255
+                || b.text().length() > FencedBlockReader.MAX_BLOCK + b.lines().size()) {
+            throw new AssertionError("a block out of bounds: status " + b.status() + ", "
+                    + b.text().length() + " chars");
         }
         for (String line : b.lines()) {
             if (line.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.Vmm;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,15 +44,18 @@ class ConsoleHarnessTest {
             return Optional.of(new FakeShell.Reply("kernel=6.1.0-buildroot\narch=aarch64\ncpus=2\n", 0));
         }
         if (cmd.equals(ConsoleCommands.DEVICES)) {
-            return Optional.of(new FakeShell.Reply("device=0000:00:00.0 13b5:ff80 ff0000 smmute-pci 20,21,22\n"
-                    + "device=0000:00:01.0 1af4:1042 010000 virtio-pci 23\n", 0));
+            return Optional.of(new FakeShell.Reply(
+                    "device=0000:00:00.0 13b5:ff80 ff0000 smmute-pci 20,21,22\n"
+                            + "device=0000:00:01.0 1af4:1042 010000 virtio-pci 23\n",
+                    0));
         }
         if (cmd.equals(ConsoleCommands.MSI)) {
             return Optional.of(new FakeShell.Reply("0000:00:00.0 20 21 22 \n0000:00:01.0 23 \n", 0));
         }
         if (cmd.equals(ConsoleCommands.INTERRUPTS)) {
             int n = snapshots.getAndIncrement();
-            return Optional.of(new FakeShell.Reply(HEADER + String.format(ITS_ROWS, fires ? n : 0, fires ? 2 * n : 0), 0));
+            return Optional.of(
+                    new FakeShell.Reply(HEADER + String.format(ITS_ROWS, fires ? n : 0, fires ? 2 * n : 0), 0));
         }
         if (cmd.equals("(cd /tmp && ./smmute -s 0x100 -n 10) </dev/null 2>&1")) {
             return Optional.of(new FakeShell.Reply("smmute: 10 transactions ok\n", 0));
@@ -64,13 +66,15 @@ class ConsoleHarnessTest {
     /** Starts each guest as a console socket; a guest named in {@code noSocket} has none (a VMM without one). */
     GuestLauncher launcher(boolean fires, String... noSocket) {
         return spec -> {
-            assertFalse(spec.cmdline().contains("vmlaunch."), "nothing is added to the guest's command line: "
-                    + spec.cmdline());
+            assertFalse(
+                    spec.cmdline().contains("vmlaunch."),
+                    "nothing is added to the guest's command line: " + spec.cmdline());
             AtomicInteger snapshots = new AtomicInteger();
             FakeShell shell = new FakeShell(cmd -> smmuteGuest(cmd, snapshots, fires)).withLogin("root", null);
             shell.prompt = "# ";
             shells.put(spec.name(), shell);
-            FakeConsoleSocket socket = List.of(noSocket).contains(spec.name()) ? null
+            FakeConsoleSocket socket = List.of(noSocket).contains(spec.name())
+                    ? null
                     : new FakeConsoleSocket(dir.resolve(spec.name() + ".sock"), shell);
             return new GuestLauncher.RunningGuest() {
                 volatile boolean alive = true;
@@ -111,7 +115,8 @@ class ConsoleHarnessTest {
     }
 
     HarnessSpec seedPair() {
-        HarnessSpec h = HarnessLoader.load(Path.of("examples/smmute-pair-console.json")).spec();
+        HarnessSpec h =
+                HarnessLoader.load(Path.of("examples/smmute-pair-console.json")).spec();
         assertTrue(h.guests().stream().allMatch(g -> g.vmm() == Vmm.LKVM));
         return h;
     }
@@ -135,13 +140,26 @@ class ConsoleHarnessTest {
             assertEquals(2, d.fired(), "vectors 20 and 21 fired, 22 did not");
             assertEquals(3, d.delta());
             FakeShell shell = shells.get(g.name());
-            assertEquals("root", shell.typedLines.stream().filter(l -> !l.isEmpty()).findFirst().orElseThrow(),
+            assertEquals(
+                    "root",
+                    shell.typedLines.stream()
+                            .filter(l -> !l.isEmpty())
+                            .findFirst()
+                            .orElseThrow(),
                     "logged in at the getty first");
-            assertEquals(List.of(ConsoleCommands.mount("hostshare", "/tmp", "trans=virtio"), ConsoleCommands.IDENTITY,
-                    ConsoleCommands.DEVICES, ConsoleCommands.INTERRUPTS, ConsoleCommands.MSI,
-                    "(cd /tmp && ./smmute -s 0x100 -n 10) </dev/null 2>&1", ConsoleCommands.INTERRUPTS,
-                    ConsoleCommands.MSI), shell.commandsRun);
-            assertTrue(shell.commandsRun.get(0).contains("mount -t 9p -o trans=virtio hostshare /tmp"),
+            assertEquals(
+                    List.of(
+                            ConsoleCommands.mount("hostshare", "/tmp", "trans=virtio"),
+                            ConsoleCommands.IDENTITY,
+                            ConsoleCommands.DEVICES,
+                            ConsoleCommands.INTERRUPTS,
+                            ConsoleCommands.MSI,
+                            "(cd /tmp && ./smmute -s 0x100 -n 10) </dev/null 2>&1",
+                            ConsoleCommands.INTERRUPTS,
+                            ConsoleCommands.MSI),
+                    shell.commandsRun);
+            assertTrue(
+                    shell.commandsRun.get(0).contains("mount -t 9p -o trans=virtio hostshare /tmp"),
                     "the seed's own mount command");
             assertEquals(1, stops.get(g.name()).get());
         }
@@ -162,8 +180,10 @@ class ConsoleHarnessTest {
         assertFalse(r.passed());
         assertTrue(r.guests().get(0).passed(), r.toString());
         String error = r.guests().get(1).error();
-        assertTrue(error.contains("guest \"virt2\" has no console socket for the console driver: this vmlaunch serves "
-                + "no console for detached kvmtool guests yet; use the agent driver"), error);
+        assertTrue(
+                error.contains("guest \"virt2\" has no console socket for the console driver: this vmlaunch serves "
+                        + "no console for detached kvmtool guests yet; use the agent driver"),
+                error);
         assertEquals(1, stops.get("virt2").get(), "the guest is stopped all the same");
     }
 
@@ -172,7 +192,8 @@ class ConsoleHarnessTest {
         GuestLauncher l = spec -> {
             AtomicInteger n = new AtomicInteger();
             FakeShell shell = new FakeShell(cmd -> cmd.startsWith("grep -q")
-                    ? Optional.of(new FakeShell.Reply("mount: mounting hostshare on /tmp failed: No such device\n", 255))
+                    ? Optional.of(
+                            new FakeShell.Reply("mount: mounting hostshare on /tmp failed: No such device\n", 255))
                     : smmuteGuest(cmd, n, true));
             GuestLauncher.RunningGuest g = launcher(true).start(spec);
             try {
@@ -208,7 +229,9 @@ class ConsoleHarnessTest {
         };
         HarnessReport r = run(seedPair(), l);
         String error = r.guests().get(0).error();
-        assertTrue(error.contains("guest \"virt1\": mounting the share hostshare at /tmp failed with status 255: "
-                + "mount: mounting hostshare on /tmp failed: No such device"), error);
+        assertTrue(
+                error.contains("guest \"virt1\": mounting the share hostshare at /tmp failed with status 255: "
+                        + "mount: mounting hostshare on /tmp failed: No such device"),
+                error);
     }
 }

@@ -20,7 +20,8 @@ class ConsoleSessionTest {
     final AtomicBoolean alive = new AtomicBoolean(true);
 
     static Optional<FakeShell.Reply> echo(String cmd) {
-        return cmd.startsWith("echo ") ? Optional.of(new FakeShell.Reply(cmd.substring(5) + "\n", 0))
+        return cmd.startsWith("echo ")
+                ? Optional.of(new FakeShell.Reply(cmd.substring(5) + "\n", 0))
                 : cmd.equals("false") ? Optional.of(new FakeShell.Reply("", 1)) : Optional.empty();
     }
 
@@ -44,8 +45,14 @@ class ConsoleSessionTest {
     void aLoginPromptIsAnsweredWithTheUserAndPassword() throws Exception {
         FakeShell shell = new FakeShell(ConsoleSessionTest::echo).withLogin("root", "s3cret");
         ConsoleSession s = session(shell);
-        s.awaitShell(ConsoleSpec.DEFAULT_PROMPT, Optional.of(new ConsoleSpec.Login("root", "s3cret",
-                ConsoleSpec.Login.DEFAULT_USER_PROMPT, ConsoleSpec.Login.DEFAULT_PASSWORD_PROMPT)), LONG);
+        s.awaitShell(
+                ConsoleSpec.DEFAULT_PROMPT,
+                Optional.of(new ConsoleSpec.Login(
+                        "root",
+                        "s3cret",
+                        ConsoleSpec.Login.DEFAULT_USER_PROMPT,
+                        ConsoleSpec.Login.DEFAULT_PASSWORD_PROMPT)),
+                LONG);
         assertEquals(List.of("root", "s3cret"), shell.typedLines);
         assertEquals(List.of("up"), s.fenced("echo up", LONG).lines());
     }
@@ -54,25 +61,45 @@ class ConsoleSessionTest {
     void aSlowPasswordPromptIsNotAnsweredWithAnEmptyEnter() throws Exception {
         FakeShell shell = new FakeShell(ConsoleSessionTest::echo).withLogin("root", "pw");
         shell.passwordPromptDelay = ConsoleSession.POKE.plusSeconds(1);
-        session(shell).awaitShell(ConsoleSpec.DEFAULT_PROMPT, Optional.of(new ConsoleSpec.Login("root", "pw",
-                ConsoleSpec.Login.DEFAULT_USER_PROMPT, ConsoleSpec.Login.DEFAULT_PASSWORD_PROMPT)), LONG);
+        session(shell)
+                .awaitShell(
+                        ConsoleSpec.DEFAULT_PROMPT,
+                        Optional.of(new ConsoleSpec.Login(
+                                "root",
+                                "pw",
+                                ConsoleSpec.Login.DEFAULT_USER_PROMPT,
+                                ConsoleSpec.Login.DEFAULT_PASSWORD_PROMPT)),
+                        LONG);
         assertEquals(List.of("root", "pw"), shell.typedLines);
     }
 
     @Test
     void aLoginWithoutPasswordGoesStraightToTheShell() throws Exception {
         FakeShell shell = new FakeShell(ConsoleSessionTest::echo).withLogin("root", null);
-        session(shell).awaitShell(ConsoleSpec.DEFAULT_PROMPT, Optional.of(new ConsoleSpec.Login("root", null,
-                ConsoleSpec.Login.DEFAULT_USER_PROMPT, ConsoleSpec.Login.DEFAULT_PASSWORD_PROMPT)), LONG);
+        session(shell)
+                .awaitShell(
+                        ConsoleSpec.DEFAULT_PROMPT,
+                        Optional.of(new ConsoleSpec.Login(
+                                "root",
+                                null,
+                                ConsoleSpec.Login.DEFAULT_USER_PROMPT,
+                                ConsoleSpec.Login.DEFAULT_PASSWORD_PROMPT)),
+                        LONG);
         assertEquals(List.of("root"), shell.typedLines);
     }
 
     @Test
     void aRefusedLoginFailsAfterThreeTriesInsteadOfLoopingUntilTheDeadline() {
         FakeShell shell = new FakeShell(ConsoleSessionTest::echo).withLogin("root", "right");
-        var e = assertThrows(VmlaunchException.class, () -> session(shell).awaitShell(ConsoleSpec.DEFAULT_PROMPT,
-                Optional.of(new ConsoleSpec.Login("root", "wrong", ConsoleSpec.Login.DEFAULT_USER_PROMPT,
-                        ConsoleSpec.Login.DEFAULT_PASSWORD_PROMPT)), LONG));
+        var e = assertThrows(VmlaunchException.class, () -> session(shell)
+                .awaitShell(
+                        ConsoleSpec.DEFAULT_PROMPT,
+                        Optional.of(new ConsoleSpec.Login(
+                                "root",
+                                "wrong",
+                                ConsoleSpec.Login.DEFAULT_USER_PROMPT,
+                                ConsoleSpec.Login.DEFAULT_PASSWORD_PROMPT)),
+                        LONG));
         assertTrue(e.getMessage().contains("the login as \"root\" failed 3 times"), e.getMessage());
         assertTrue(e.getMessage().contains("Login incorrect"), "the message quotes the console: " + e.getMessage());
     }
@@ -80,9 +107,15 @@ class ConsoleSessionTest {
     @Test
     void aPasswordPromptWithoutAPasswordSaysWhichFieldToSet() {
         FakeShell shell = new FakeShell(ConsoleSessionTest::echo).withLogin("root", "pw");
-        var e = assertThrows(VmlaunchException.class, () -> session(shell).awaitShell(ConsoleSpec.DEFAULT_PROMPT,
-                Optional.of(new ConsoleSpec.Login("root", null, ConsoleSpec.Login.DEFAULT_USER_PROMPT,
-                        ConsoleSpec.Login.DEFAULT_PASSWORD_PROMPT)), LONG));
+        var e = assertThrows(VmlaunchException.class, () -> session(shell)
+                .awaitShell(
+                        ConsoleSpec.DEFAULT_PROMPT,
+                        Optional.of(new ConsoleSpec.Login(
+                                "root",
+                                null,
+                                ConsoleSpec.Login.DEFAULT_USER_PROMPT,
+                                ConsoleSpec.Login.DEFAULT_PASSWORD_PROMPT)),
+                        LONG));
         assertTrue(e.getMessage().contains("console.login.password"), e.getMessage());
     }
 
@@ -90,9 +123,10 @@ class ConsoleSessionTest {
     void noPromptByTheDeadlineFailsQuotingTheConsolesLastLines() {
         FakeShell shell = new FakeShell(ConsoleSessionTest::echo);
         shell.prompt = "weird> ";
-        var e = assertThrows(VmlaunchException.class,
-                () -> session(shell).awaitShell(ConsoleSpec.DEFAULT_PROMPT, Optional.empty(), SHORT));
-        assertTrue(e.getMessage().startsWith("guest \"virt1\" console: no shell prompt (/[#$] $/) within 1 s"),
+        var e = assertThrows(VmlaunchException.class, () -> session(shell)
+                .awaitShell(ConsoleSpec.DEFAULT_PROMPT, Optional.empty(), SHORT));
+        assertTrue(
+                e.getMessage().startsWith("guest \"virt1\" console: no shell prompt (/[#$] $/) within 1 s"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("weird>"), e.getMessage());
     }
@@ -110,7 +144,8 @@ class ConsoleSessionTest {
         ConsoleSession s = session(shell);
         s.awaitShell(ConsoleSpec.DEFAULT_PROMPT, Optional.empty(), LONG);
         var e = assertThrows(VmlaunchException.class, () -> s.fenced("sleep 1000", SHORT));
-        assertTrue(e.getMessage().contains("\"sleep 1000\" did not finish within 1 s; interrupted it with Ctrl-C"),
+        assertTrue(
+                e.getMessage().contains("\"sleep 1000\" did not finish within 1 s; interrupted it with Ctrl-C"),
                 e.getMessage());
         assertEquals(1, shell.ctrlC.get());
         assertEquals(List.of("after"), s.fenced("echo after", LONG).lines(), "the shell is usable again");
@@ -146,7 +181,9 @@ class ConsoleSessionTest {
         shell.kernelNoise = "[   42.000001] smmute 0000:00:00.0: transaction done";
         ConsoleSession s = session(shell);
         s.awaitShell(ConsoleSpec.DEFAULT_PROMPT, Optional.empty(), LONG);
-        assertEquals(List.of("a line of output"), s.fenced("echo a line of output", LONG).lines());
+        assertEquals(
+                List.of("a line of output"),
+                s.fenced("echo a line of output", LONG).lines());
     }
 
     @Test

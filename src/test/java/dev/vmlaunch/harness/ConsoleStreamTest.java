@@ -16,9 +16,9 @@ import java.util.Random;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** The console driver's reading of console output: recorded real consoles and adversarial ones. */
 class ConsoleStreamTest {
@@ -33,7 +33,8 @@ class ConsoleStreamTest {
 
     static List<String> nonces(byte[] log) {
         Set<String> out = new LinkedHashSet<>();
-        Matcher m = Pattern.compile("vmlaunch-begin-([0-9a-f]{32})").matcher(new String(log, StandardCharsets.ISO_8859_1));
+        Matcher m =
+                Pattern.compile("vmlaunch-begin-([0-9a-f]{32})").matcher(new String(log, StandardCharsets.ISO_8859_1));
         while (m.find()) {
             out.add(m.group(1));
         }
@@ -72,25 +73,38 @@ class ConsoleStreamTest {
         for (int max : new int[] {1, 7, 512, bytes.length}) {
             List<FencedBlockReader.Block> blocks = new ArrayList<>();
             for (String n : nonces) {
-                blocks.add(read(bytes, n, new Random(max), max).orElseThrow(() -> new AssertionError(n + " in " + log)));
+                blocks.add(
+                        read(bytes, n, new Random(max), max).orElseThrow(() -> new AssertionError(n + " in " + log)));
             }
             for (FencedBlockReader.Block b : blocks) {
                 assertEquals(0, b.status(), b.text());
             }
             // Order as the driver types them: mount, identity, devices, interrupts, msi, workload, interrupts, msi.
-            assertTrue(blocks.get(5).text().contains("3 packets transmitted, 3 packets received"), blocks.get(5).text());
-            assertTrue(blocks.get(1).text().contains("kernel=6.1.0-57-"), blocks.get(1).text());
-            assertTrue(blocks.get(2).lines().stream().anyMatch(l -> l.contains(" 8086:10d3 020000 e1000e ")),
+            assertTrue(
+                    blocks.get(5).text().contains("3 packets transmitted, 3 packets received"),
+                    blocks.get(5).text());
+            assertTrue(
+                    blocks.get(1).text().contains("kernel=6.1.0-57-"),
+                    blocks.get(1).text());
+            assertTrue(
+                    blocks.get(2).lines().stream().anyMatch(l -> l.contains(" 8086:10d3 020000 e1000e ")),
                     blocks.get(2).text());
             String irqBefore = ConsoleCommands.interruptsText(blocks.get(3));
             InterruptTable before = ProcInterrupts.parse(irqBefore);
             InterruptTable after = ProcInterrupts.parse(ConsoleCommands.interruptsText(blocks.get(6)));
             assertTrue(before.rows().size() > 10, irqBefore);
-            GuestAgent.PciDevice nic = ConsoleCommands.announcement(blocks.get(1), blocks.get(2)).find("8086", "10d3").get(0);
-            List<Integer> vectors = GuestAgent.msi(ConsoleCommands.msiText(blocks.get(4)), "test").get(nic.address());
+            GuestAgent.PciDevice nic = ConsoleCommands.announcement(blocks.get(1), blocks.get(2))
+                    .find("8086", "10d3")
+                    .get(0);
+            List<Integer> vectors = GuestAgent.msi(ConsoleCommands.msiText(blocks.get(4)), "test")
+                    .get(nic.address());
             assertEquals(nic.msiIrqs(), vectors);
-            assertEquals(3, InterruptDiff.between(before, after).forIrqs(vectors).rows().stream()
-                    .filter(d -> d.delta() > 0).count(), "the NIC's three vectors fired during the ping");
+            assertEquals(
+                    3,
+                    InterruptDiff.between(before, after).forIrqs(vectors).rows().stream()
+                            .filter(d -> d.delta() > 0)
+                            .count(),
+                    "the NIC's three vectors fired during the ping");
         }
     }
 
@@ -99,33 +113,45 @@ class ConsoleStreamTest {
         String echo = "host:/# printf '%s-%s\\n' vmlaunch-begin " + N + "; cat /proc/interrupts; printf '%s-%s %s\\n' "
                 + "vmlaunch-end " + N + " \"$?\"\r\r\n";
         assertTrue(read(echo + "  1:  5  IO-APIC  1-edge  i8042\r\n", N).isEmpty());
-        var b = read(echo + "vmlaunch-begin-" + N + "\r\nhello\r\nvmlaunch-end-" + N + " 0\r\n", N).orElseThrow();
+        var b = read(echo + "vmlaunch-begin-" + N + "\r\nhello\r\nvmlaunch-end-" + N + " 0\r\n", N)
+                .orElseThrow();
         assertEquals(List.of("hello"), b.lines());
     }
 
     @Test
     void markersWithAnotherNonceOrAPrefixOfOursAreOutputNotFences() throws Exception {
-        var b = read("vmlaunch-end-" + N + " 0\r\n" // before our begin: ignored
-                + "vmlaunch-begin-" + N + "\r\n"
-                + "vmlaunch-end-" + OTHER + " 0\r\n"
-                + "vmlaunch-end-" + N.substring(0, 20) + " 0\r\n"
-                + "vmlaunch-end-" + N + "0 0\r\n"
-                + "vmlaunch-begin-" + N + "\r\n"
-                + "vmlaunch-end-" + N + " 7\r\n", N).orElseThrow();
+        var b = read(
+                        "vmlaunch-end-" + N + " 0\r\n" // before our begin: ignored
+                                + "vmlaunch-begin-" + N + "\r\n"
+                                + "vmlaunch-end-" + OTHER + " 0\r\n"
+                                + "vmlaunch-end-" + N.substring(0, 20) + " 0\r\n"
+                                + "vmlaunch-end-" + N + "0 0\r\n"
+                                + "vmlaunch-begin-" + N + "\r\n"
+                                + "vmlaunch-end-" + N + " 7\r\n",
+                        N)
+                .orElseThrow();
         assertEquals(7, b.status());
-        assertEquals(List.of("vmlaunch-end-" + OTHER + " 0", "vmlaunch-end-" + N.substring(0, 20) + " 0",
-                "vmlaunch-end-" + N + "0 0", "vmlaunch-begin-" + N), b.lines());
+        assertEquals(
+                List.of(
+                        "vmlaunch-end-" + OTHER + " 0",
+                        "vmlaunch-end-" + N.substring(0, 20) + " 0",
+                        "vmlaunch-end-" + N + "0 0",
+                        "vmlaunch-begin-" + N),
+                b.lines());
     }
 
     @Test
     void aKernelMessageInsideARowIsTakenOutAndTheRowJoinedAgain() throws Exception {
-        var b = read("vmlaunch-begin-" + N + "\r\n"
-                + "           CPU0       CPU1\r\n"
-                + "  24:          5    [   12.345678] e1000e 0000:00:02.0 eth0: NIC Link is Up 1000 Mbps\r\n"
-                + "      7   ITS-MSI 16384 Edge      eth0-rx-0\r\n"
-                + "[   12.400000] a message of its own\r\n"
-                + "  25:          1          0   ITS-MSI 16385 Edge      eth0-tx-0\r\n"
-                + "vmlaunch-end-" + N + " 0\r\n", N).orElseThrow();
+        var b = read(
+                        "vmlaunch-begin-" + N + "\r\n"
+                                + "           CPU0       CPU1\r\n"
+                                + "  24:          5    [   12.345678] e1000e 0000:00:02.0 eth0: NIC Link is Up 1000 Mbps\r\n"
+                                + "      7   ITS-MSI 16384 Edge      eth0-rx-0\r\n"
+                                + "[   12.400000] a message of its own\r\n"
+                                + "  25:          1          0   ITS-MSI 16385 Edge      eth0-tx-0\r\n"
+                                + "vmlaunch-end-" + N + " 0\r\n",
+                        N)
+                .orElseThrow();
         InterruptTable t = ProcInterrupts.parse(b.text());
         assertEquals(List.of(5L, 7L), t.row("24").orElseThrow().counts());
         assertEquals("eth0-rx-0", t.row("24").orElseThrow().name());
@@ -134,35 +160,44 @@ class ConsoleStreamTest {
 
     @Test
     void aKernelMessageInsideAMarkerDoesNotHideIt() throws Exception {
-        var b = read("vmlaunch-beg[    3.000001] virtio_net virtio0: link up\r\nin-" + N + "\r\nx\r\nvmlaunch-end-"
-                + N.substring(0, 5) + "[    3.100000] again\r\n" + N.substring(5) + " 0\r\n", N).orElseThrow();
+        var b = read(
+                        "vmlaunch-beg[    3.000001] virtio_net virtio0: link up\r\nin-" + N + "\r\nx\r\nvmlaunch-end-"
+                                + N.substring(0, 5) + "[    3.100000] again\r\n" + N.substring(5) + " 0\r\n",
+                        N)
+                .orElseThrow();
         assertEquals(List.of("x"), b.lines());
     }
 
     @Test
     void crLfLoneCrAnsiEscapesAndControlBytesAreWhatATerminalWouldShow() throws Exception {
-        var b = read("\u001b[6n\u001b]0;title\u0007vmlaunch-begin-" + N + "\r\r\n"
-                + "\u001b[1;31mred\u001b[0m\u0000\u0008 text\n"
-                + "a\rb\r\n"
-                + "tab\there\r\n"
-                + "\u001b]2;never ended title\r\n"
-                + "vmlaunch-\u001b[Kend-" + N + " 0\r\n", N).orElseThrow();
+        var b = read(
+                        "\u001b[6n\u001b]0;title\u0007vmlaunch-begin-" + N + "\r\r\n"
+                                + "\u001b[1;31mred\u001b[0m\u0000\u0008 text\n"
+                                + "a\rb\r\n"
+                                + "tab\there\r\n"
+                                + "\u001b]2;never ended title\r\n"
+                                + "vmlaunch-\u001b[Kend-" + N + " 0\r\n",
+                        N)
+                .orElseThrow();
         assertEquals(List.of("red text", "a", "b", "tab\there", ""), b.lines());
     }
 
     @Test
     void outputWithoutAFinalNewlineEndsAtTheMarker() throws Exception {
-        var b = read("vmlaunch-begin-" + N + "\r\nno newline herevmlaunch-end-" + N + " 1\r\n", N).orElseThrow();
+        var b = read("vmlaunch-begin-" + N + "\r\nno newline herevmlaunch-end-" + N + " 1\r\n", N)
+                .orElseThrow();
         assertEquals(List.of("no newline here"), b.lines());
         assertEquals(1, b.status());
     }
 
     @Test
     void anEndMarkerWithoutAnExitStatusIsRefused() {
-        var e = assertThrows(FencedBlockReader.BadBlock.class,
+        var e = assertThrows(
+                FencedBlockReader.BadBlock.class,
                 () -> read("vmlaunch-begin-" + N + "\r\nvmlaunch-end-" + N + " oops\r\n", N));
         assertTrue(e.getMessage().contains("no exit status"), e.getMessage());
-        assertThrows(FencedBlockReader.BadBlock.class,
+        assertThrows(
+                FencedBlockReader.BadBlock.class,
                 () -> read("vmlaunch-begin-" + N + "\r\nvmlaunch-end-" + N + " 256\r\n", N));
     }
 
@@ -203,16 +238,22 @@ class ConsoleStreamTest {
                 + "eth0: renamed\n  25:   2\n LOC:   9   Local timer interrupts\n";
         assertThrows(InterruptFormatException.class, () -> ProcInterrupts.parse(raw));
         InterruptTable t = ProcInterrupts.parse(ProcInterrupts.tableLines(raw));
-        assertEquals(List.of("24", "LOC"), t.rows().stream().map(InterruptRow::irq).toList());
-        assertThrows(InterruptFormatException.class, () -> ProcInterrupts.parse(ProcInterrupts.tableLines(raw
-                + "  24:   999   PCI-MSI 1 Edge  eth0\n")));
+        assertEquals(
+                List.of("24", "LOC"), t.rows().stream().map(InterruptRow::irq).toList());
+        assertThrows(
+                InterruptFormatException.class,
+                () -> ProcInterrupts.parse(ProcInterrupts.tableLines(raw + "  24:   999   PCI-MSI 1 Edge  eth0\n")));
     }
 
     @Test
     void aMsiSnapshotKeepsOnlyDeviceLines() throws Exception {
-        var b = read("vmlaunch-begin-" + N + "\r\n0000:00:02.0 27 28 29 \r\nwhat: 1 2\r\n0000:00:01.0\r\n"
-                + "vmlaunch-end-" + N + " 0\r\n", N).orElseThrow();
-        assertEquals(java.util.Map.of("0000:00:02.0", List.of(27, 28, 29), "0000:00:01.0", List.of()),
+        var b = read(
+                        "vmlaunch-begin-" + N + "\r\n0000:00:02.0 27 28 29 \r\nwhat: 1 2\r\n0000:00:01.0\r\n"
+                                + "vmlaunch-end-" + N + " 0\r\n",
+                        N)
+                .orElseThrow();
+        assertEquals(
+                java.util.Map.of("0000:00:02.0", List.of(27, 28, 29), "0000:00:01.0", List.of()),
                 GuestAgent.msi(ConsoleCommands.msiText(b), "test"));
         assertFalse(ConsoleCommands.msiText(b).contains("what"));
     }

@@ -37,18 +37,20 @@ final class FakeConsoleSocket implements AutoCloseable {
     private void serve() {
         try (SocketChannel c = server.accept()) {
             client = c;
-            Thread in = new Thread(() -> {
-                ByteBuffer b = ByteBuffer.allocate(4096);
-                try {
-                    while (c.read(b.clear()) >= 0) {
-                        byte[] typed = new byte[b.flip().remaining()];
-                        b.get(typed);
-                        shell.write(typed, Duration.ofSeconds(10));
-                    }
-                } catch (IOException e) {
-                    // The client went away.
-                }
-            }, "fake-console-in");
+            Thread in = new Thread(
+                    () -> {
+                        ByteBuffer b = ByteBuffer.allocate(4096);
+                        try {
+                            while (c.read(b.clear()) >= 0) {
+                                byte[] typed = new byte[b.flip().remaining()];
+                                b.get(typed);
+                                shell.write(typed, Duration.ofSeconds(10));
+                            }
+                        } catch (IOException e) {
+                            // The client went away.
+                        }
+                    },
+                    "fake-console-in");
             in.setDaemon(true);
             in.start();
             byte[] buf = new byte[4096];

@@ -20,13 +20,16 @@ import java.util.regex.Pattern;
  * the fences and what {@code commands} returns for the command between them (empty: it never finishes).
  */
 final class FakeShell implements ConsoleChannel {
-    record Reply(String output, int status) {
-    }
+    record Reply(String output, int status) {}
 
     private static final Pattern FENCED = Pattern.compile("printf '%s-%s\\\\n' vmlaunch-begin ([0-9a-f]+); (.*); "
             + "printf '%s-%s %s\\\\n' vmlaunch-end \\1 \"\\$\\?\"");
 
-    private enum State { LOGIN, PASSWORD, SHELL }
+    private enum State {
+        LOGIN,
+        PASSWORD,
+        SHELL
+    }
 
     private final Function<String, Optional<Reply>> commands;
     private final LinkedBlockingQueue<byte[]> out = new LinkedBlockingQueue<>();
@@ -39,6 +42,7 @@ final class FakeShell implements ConsoleChannel {
     Duration passwordPromptDelay = Duration.ZERO;
     /** Printed into every reply's output after its first line, as a kernel message on the same console would be. */
     String kernelNoise;
+
     private String user;
     private String password;
     private State state = State.SHELL;
@@ -171,8 +175,8 @@ final class FakeShell implements ConsoleChannel {
             int cut = body.indexOf("\r\n") < 0 ? body.length() : body.indexOf("\r\n") / 2;
             body = body.substring(0, cut) + kernelNoise + "\r\n" + body.substring(cut);
         }
-        print("vmlaunch-begin-" + m.group(1) + "\r\n" + body + "vmlaunch-end-" + m.group(1) + " " + r.get().status()
-                + "\r\n" + prompt);
+        print("vmlaunch-begin-" + m.group(1) + "\r\n" + body + "vmlaunch-end-" + m.group(1) + " "
+                + r.get().status() + "\r\n" + prompt);
     }
 
     @Override

@@ -26,9 +26,12 @@ class GuestAgentTest {
 
     /** Runs agent.sh as a guest's init would, with the token its kernel command line would carry. */
     Process startAgent(String shell, GuestAgent agent, String name) throws Exception {
-        List<String> cmd = shell.equals("busybox") ? List.of("busybox", "sh", ".vmlaunch/" + name + "/agent.sh")
+        List<String> cmd = shell.equals("busybox")
+                ? List.of("busybox", "sh", ".vmlaunch/" + name + "/agent.sh")
                 : List.of(shell, ".vmlaunch/" + name + "/agent.sh");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(share.toFile()).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(share.toFile())
+                .redirectErrorStream(true)
                 .redirectOutput(share.resolve(name + ".log").toFile());
         pb.environment().put("VMLAUNCH_TOKEN", agent.token());
         return pb.start();
@@ -41,11 +44,13 @@ class GuestAgentTest {
         Process p = startAgent(shell, agent, "g1");
         try {
             GuestAgent.Announcement a = agent.awaitAnnouncement(Duration.ofSeconds(20));
-            assertEquals(System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch"), a.arch());
+            assertEquals(
+                    System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch"), a.arch());
             assertTrue(a.cpus() >= 1);
             assertFalse(a.kernel().isEmpty());
 
-            GuestAgent.CommandResult r1 = agent.run("echo hello from $(pwd | xargs basename); exit 3", Duration.ofSeconds(20));
+            GuestAgent.CommandResult r1 =
+                    agent.run("echo hello from $(pwd | xargs basename); exit 3", Duration.ofSeconds(20));
             assertEquals(1, r1.number());
             assertEquals(3, r1.exitCode());
             assertEquals("hello from " + share.getFileName() + "\n", r1.output(), "runs with the share as cwd");
@@ -98,7 +103,8 @@ class GuestAgentTest {
     @Test
     void aSilentAgentTimesOutWithAClearMessage() {
         GuestAgent agent = GuestAgent.install(share, "quiet");
-        VmlaunchException e = assertThrows(VmlaunchException.class, () -> agent.awaitAnnouncement(Duration.ofMillis(300)));
+        VmlaunchException e =
+                assertThrows(VmlaunchException.class, () -> agent.awaitAnnouncement(Duration.ofMillis(300)));
         assertTrue(e.getMessage().contains("the agent of guest \"quiet\" did not announce itself"), e.getMessage());
     }
 
@@ -109,8 +115,13 @@ class GuestAgentTest {
 
     @Test
     void parsesDeviceLines() {
-        GuestAgent.Announcement a = GuestAgent.Announcement.parse(List.of("version=2", "kernel=6.1", "arch=aarch64", "cpus=4",
-                "device=0000:00:02.0 8086:10d3 020000 e1000e 24,25,26", "device=0000:00:00.0 1b36:0008 060000 - -"));
+        GuestAgent.Announcement a = GuestAgent.Announcement.parse(List.of(
+                "version=2",
+                "kernel=6.1",
+                "arch=aarch64",
+                "cpus=4",
+                "device=0000:00:02.0 8086:10d3 020000 e1000e 24,25,26",
+                "device=0000:00:00.0 1b36:0008 060000 - -"));
         assertEquals(2, a.devices().size());
         assertEquals(List.of(24, 25, 26), a.find("8086", "10d3").get(0).msiIrqs());
         assertEquals(null, a.devices().get(1).driver());

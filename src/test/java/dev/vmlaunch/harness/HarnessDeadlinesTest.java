@@ -24,14 +24,17 @@ class HarnessDeadlinesTest {
     /** Never counted down: whatever waits on it without a deadline waits forever. */
     final CountDownLatch never = new CountDownLatch(1);
 
-    static final Harness.Deadlines SHORT = new Harness.Deadlines(Duration.ofSeconds(1), Duration.ofSeconds(1),
-            Duration.ofSeconds(1));
+    static final Harness.Deadlines SHORT =
+            new Harness.Deadlines(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
 
     HarnessSpec spec() throws Exception {
         Path f = share.resolve("h.json");
-        Files.writeString(f, "{\"guests\":[{\"name\":\"stuck\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"shares\":[{\"path\":\""
-                + share + "\",\"tag\":\"work\"}],\"passthrough\":[{\"host\":\"3b:00.0\"}]}],\"share\":\"work\",\"bootTimeout\":1,\"workloadTimeout\":1,"
-                + "\"workload\":\"true\"}");
+        Files.writeString(
+                f,
+                "{\"guests\":[{\"name\":\"stuck\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"shares\":[{\"path\":\""
+                        + share
+                        + "\",\"tag\":\"work\"}],\"passthrough\":[{\"host\":\"3b:00.0\"}]}],\"share\":\"work\",\"bootTimeout\":1,\"workloadTimeout\":1,"
+                        + "\"workload\":\"true\"}");
         return HarnessLoader.load(f).spec();
     }
 
@@ -73,13 +76,15 @@ class HarnessDeadlinesTest {
         Harness h = new Harness(spec(), startsNever, a -> Optional.empty(), progress::add, SHORT);
         HarnessReport r = assertTimeoutPreemptively(Duration.ofSeconds(60), h::run);
         assertFalse(r.passed());
-        assertEquals("gave up on guest stuck while starting: it did not end within its timeouts",
+        assertEquals(
+                "gave up on guest stuck while starting: it did not end within its timeouts",
                 r.guests().get(0).error());
     }
 
     @Test
     void ctrlCEndsARunWhoseStartNeverReturns() throws Exception {
-        Harness.Deadlines longRun = new Harness.Deadlines(Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+        Harness.Deadlines longRun =
+                new Harness.Deadlines(Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
         Harness h = new Harness(spec(), startsNever, a -> Optional.empty(), progress::add, longRun);
         Thread ctrlC = new Thread(() -> {
             try {
@@ -93,7 +98,9 @@ class HarnessDeadlinesTest {
         HarnessReport r = assertTimeoutPreemptively(Duration.ofSeconds(60), h::run);
         ctrlC.join();
         assertFalse(r.passed());
-        assertTrue(r.guests().get(0).error().startsWith("cancelled"), r.guests().get(0).error());
+        assertTrue(
+                r.guests().get(0).error().startsWith("cancelled"),
+                r.guests().get(0).error());
     }
 
     @Test
@@ -101,7 +108,9 @@ class HarnessDeadlinesTest {
         Harness h = new Harness(spec(), stopsNever, a -> Optional.empty(), progress::add, SHORT);
         HarnessReport r = assertTimeoutPreemptively(Duration.ofSeconds(60), h::run);
         assertFalse(r.passed());
-        assertTrue(r.guests().get(0).error().contains("did not announce itself"), r.guests().get(0).error());
+        assertTrue(
+                r.guests().get(0).error().contains("did not announce itself"),
+                r.guests().get(0).error());
         assertTrue(progress.contains("guest stuck did not stop within 2 s; left it"), progress.toString());
     }
 }

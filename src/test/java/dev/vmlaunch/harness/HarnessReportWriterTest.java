@@ -27,14 +27,24 @@ class HarnessReportWriterTest {
     @TempDir
     Path dir;
 
-    static final HostInterruptSide HOST_SIDE = new HostInterruptSide(3, 2, 12, List.of("msix"), HostInterruptSide.BOTH,
+    static final HostInterruptSide HOST_SIDE = new HostInterruptSide(
+            3,
+            2,
+            12,
+            List.of("msix"),
+            HostInterruptSide.BOTH,
             "the host's vfio-pci handler took them (2 of 3 vfio rows moved, delta 12) and KVM injected them");
 
     @Test
     void theHostSideOfEachDeviceIsInEveryFace() throws Exception {
         StringWriter w = new StringWriter();
         HarnessReportWriter.json(report(), w);
-        JsonNode h = new ObjectMapper().readTree(w.toString()).get("guests").get(0).get("devices").get(0)
+        JsonNode h = new ObjectMapper()
+                .readTree(w.toString())
+                .get("guests")
+                .get(0)
+                .get("devices")
+                .get(0)
                 .get("hostInterrupts");
         assertEquals("both", h.get("moved").asText());
         assertEquals(3, h.get("vectors").asInt());
@@ -42,37 +52,89 @@ class HarnessReportWriterTest {
         assertEquals(12, h.get("delta").asLong());
         assertEquals("msix", h.get("kinds").get(0).asText());
         assertTrue(h.get("note").asText().startsWith("the host's vfio-pci handler"));
-        assertEquals(HOST_SIDE, HarnessReportReader.read(new ObjectMapper().readTree(w.toString())).guests().get(0)
-                .devices().get(0).hostInterrupts());
-        assertTrue(new ObjectMapper().readTree(w.toString()).get("guests").get(1).get("devices").get(0)
-                .get("hostInterrupts") == null, "a device without a host side has no field");
+        assertEquals(
+                HOST_SIDE,
+                HarnessReportReader.read(new ObjectMapper().readTree(w.toString()))
+                        .guests()
+                        .get(0)
+                        .devices()
+                        .get(0)
+                        .hostInterrupts());
+        assertTrue(
+                new ObjectMapper()
+                                .readTree(w.toString())
+                                .get("guests")
+                                .get(1)
+                                .get("devices")
+                                .get(0)
+                                .get("hostInterrupts")
+                        == null,
+                "a device without a host side has no field");
 
         StringWriter t = new StringWriter();
         HarnessReportWriter.table(report(), new PrintWriter(t));
         assertTrue(t.toString().lines().findFirst().orElse("").contains("DELTA  HOST SIDE  RESULT"), t.toString());
         assertTrue(t.toString().contains("both 12"), t.toString());
-        assertTrue(t.toString().contains("virt1: 0000:00:03.0 host side: the host's vfio-pci handler took them"),
+        assertTrue(
+                t.toString().contains("virt1: 0000:00:03.0 host side: the host's vfio-pci handler took them"),
                 t.toString());
 
         java.io.ByteArrayOutputStream x = new java.io.ByteArrayOutputStream();
         HarnessReportWriter.junit(report(), x);
-        assertTrue(x.toString(java.nio.charset.StandardCharsets.UTF_8).contains("<system-out>host side of 0000:00:03.0: "
-                + "the host's vfio-pci handler took them"), x.toString(java.nio.charset.StandardCharsets.UTF_8));
+        assertTrue(
+                x.toString(java.nio.charset.StandardCharsets.UTF_8)
+                        .contains("<system-out>host side of 0000:00:03.0: " + "the host's vfio-pci handler took them"),
+                x.toString(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     HarnessReport report() throws Exception {
         Path console = dir.resolve("virt2.log");
         Files.writeString(console, "boot \u001b[0m ok <&>\n");
-        return new HarnessReport("smmute-pair", false, List.of(
-                new HarnessReport.GuestResult("virt1", true, null, List.of(new HarnessReport.DeviceResult("0000:00:03.0",
-                        "0000:00:02.0", "8086:10d3", "IR-PCI-MSI", 3, 2, 14, true, null).withHostInterrupts(HOST_SIDE)),
-                        new HarnessReport.Workload(0, "ok\n", Duration.ofSeconds(3)), dir.resolve("virt1.log")),
-                new HarnessReport.GuestResult("virt2", false, null, List.of(new HarnessReport.DeviceResult("0000:00:04.0",
-                        "0000:00:02.0", "8086:10d3", "IR-PCI-MSI", 3, 0, 0, false,
-                        "0 of 3 vectors fired, expected at least 1")),
-                        new HarnessReport.Workload(0, "", Duration.ofSeconds(3)), console),
-                new HarnessReport.GuestResult("virt3", false, "guest ended before its agent announced itself: exited with status 1",
-                        List.of(), null, null)), Duration.ofSeconds(95));
+        return new HarnessReport(
+                "smmute-pair",
+                false,
+                List.of(
+                        new HarnessReport.GuestResult(
+                                "virt1",
+                                true,
+                                null,
+                                List.of(new HarnessReport.DeviceResult(
+                                                "0000:00:03.0",
+                                                "0000:00:02.0",
+                                                "8086:10d3",
+                                                "IR-PCI-MSI",
+                                                3,
+                                                2,
+                                                14,
+                                                true,
+                                                null)
+                                        .withHostInterrupts(HOST_SIDE)),
+                                new HarnessReport.Workload(0, "ok\n", Duration.ofSeconds(3)),
+                                dir.resolve("virt1.log")),
+                        new HarnessReport.GuestResult(
+                                "virt2",
+                                false,
+                                null,
+                                List.of(new HarnessReport.DeviceResult(
+                                        "0000:00:04.0",
+                                        "0000:00:02.0",
+                                        "8086:10d3",
+                                        "IR-PCI-MSI",
+                                        3,
+                                        0,
+                                        0,
+                                        false,
+                                        "0 of 3 vectors fired, expected at least 1")),
+                                new HarnessReport.Workload(0, "", Duration.ofSeconds(3)),
+                                console),
+                        new HarnessReport.GuestResult(
+                                "virt3",
+                                false,
+                                "guest ended before its agent announced itself: exited with status 1",
+                                List.of(),
+                                null,
+                                null)),
+                Duration.ofSeconds(95));
     }
 
     @Test
@@ -92,7 +154,9 @@ class HarnessReportWriterTest {
         assertEquals(2, d.get("fired").asInt());
         assertEquals(14, d.get("delta").asLong());
         assertEquals(0, v1.get("workload").get("exitCode").asInt());
-        assertEquals("0 of 3 vectors fired, expected at least 1", j.get("guests").get(1).get("devices").get(0).get("failure").asText());
+        assertEquals(
+                "0 of 3 vectors fired, expected at least 1",
+                j.get("guests").get(1).get("devices").get(0).get("failure").asText());
         assertTrue(j.get("guests").get(2).get("workload").get("exitCode").isNull());
         assertTrue(j.get("guests").get(2).get("error").asText().startsWith("guest ended before"));
     }
@@ -101,7 +165,9 @@ class HarnessReportWriterTest {
     void junitHasATestcasePerGuestAndDeviceWithDeltasAndConsole() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         HarnessReportWriter.junit(report(), out);
-        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new ByteArrayInputStream(out.toByteArray()));
+        Document doc = DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
+                .parse(new ByteArrayInputStream(out.toByteArray()));
         Element suite = doc.getDocumentElement();
         assertEquals("testsuite", suite.getTagName());
         assertEquals("3", suite.getAttribute("tests"));
@@ -113,8 +179,11 @@ class HarnessReportWriterTest {
         assertEquals("0000:00:04.0 as 0000:00:02.0", c2.getAttribute("name"));
         String msg = ((Element) c2.getElementsByTagName("failure").item(0)).getAttribute("message");
         assertTrue(msg.contains("vectors 3, fired 0, delta 0"), msg);
-        assertEquals("boot [0m ok <&>\n", c2.getElementsByTagName("system-out").item(0).getTextContent());
-        assertEquals(0, ((Element) cases.item(0)).getElementsByTagName("failure").getLength());
+        assertEquals(
+                "boot [0m ok <&>\n",
+                c2.getElementsByTagName("system-out").item(0).getTextContent());
+        assertEquals(
+                0, ((Element) cases.item(0)).getElementsByTagName("failure").getLength());
     }
 
     @Test
@@ -138,7 +207,9 @@ class HarnessReportWriterTest {
         assertEquals(r.elapsed(), back.elapsed());
         assertEquals(r.guests().get(1).devices(), back.guests().get(1).devices());
         assertEquals(r.guests().get(2).error(), back.guests().get(2).error());
-        assertEquals(r.guests().get(0).workload().exitCode(), back.guests().get(0).workload().exitCode());
+        assertEquals(
+                r.guests().get(0).workload().exitCode(),
+                back.guests().get(0).workload().exitCode());
     }
 
     private static Element only(Document doc, String guest) {
@@ -165,13 +236,18 @@ class HarnessReportWriterTest {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         HarnessReportWriter.junit(report, out);
-        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+        Document doc = DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
                 .parse(new ByteArrayInputStream(out.toByteArray()));
-        String text = only(doc, "virt2").getElementsByTagName("system-out").item(0).getTextContent();
-        assertTrue(text.startsWith("[... earlier console output left out; the whole log: " + console + "]\n"),
+        String text =
+                only(doc, "virt2").getElementsByTagName("system-out").item(0).getTextContent();
+        assertTrue(
+                text.startsWith("[... earlier console output left out; the whole log: " + console + "]\n"),
                 text.substring(0, Math.min(100, text.length())) + "|" + text.length());
         assertTrue(text.getBytes(StandardCharsets.UTF_8).length <= ConsoleTail.MAX_BYTES + 200, "" + text.length());
-        assertTrue(text.lines().count() <= ConsoleTail.MAX_LINES + 1, "" + text.lines().count());
+        assertTrue(
+                text.lines().count() <= ConsoleTail.MAX_LINES + 1,
+                "" + text.lines().count());
         assertTrue(text.contains("line 199999 [31m bell\n"), "the newest lines, cleaned");
         assertTrue(text.endsWith("end \ufffd\ufffd\n"), "invalid UTF-8 shown as U+FFFD");
         assertTrue(out.size() < 4 * ConsoleTail.MAX_BYTES, "report size " + out.size());
@@ -183,10 +259,13 @@ class HarnessReportWriterTest {
         Files.writeString(dir.resolve("console.log.1"), "a\nb\nc\n");
         Files.writeString(log, "d\ne\n");
         assertEquals("a\nb\nc\nd\ne\n", ConsoleTail.read(log, 1000, 10).orElseThrow());
-        assertEquals("[... earlier console output left out; the whole log: " + log + "]\nc\nd\ne\n",
+        assertEquals(
+                "[... earlier console output left out; the whole log: " + log + "]\nc\nd\ne\n",
                 ConsoleTail.read(log, 1000, 3).orElseThrow());
-        assertEquals("[... earlier console output left out; the whole log: " + log + "]\ne\n",
-                ConsoleTail.read(log, 4, 10).orElseThrow(), "bytes bound it too, a cut line dropped");
+        assertEquals(
+                "[... earlier console output left out; the whole log: " + log + "]\ne\n",
+                ConsoleTail.read(log, 4, 10).orElseThrow(),
+                "bytes bound it too, a cut line dropped");
     }
 
     @Test
@@ -198,13 +277,45 @@ class HarnessReportWriterTest {
 
     @Test
     void jsonSaysWhatRanEachGuestAndWhereItsManagedDevicesWentBack() throws Exception {
-        HarnessReport r = new HarnessReport("lab", true, List.of(new HarnessReport.GuestResult("virt1", true, null,
-                List.of(new HarnessReport.DeviceResult("0000:00:05.0", "0000:00:02.0", "8086:10d3", "PCI-MSI", 5, 3, 40,
-                        true, null, true, "e1000e"),
-                        new HarnessReport.DeviceResult("0000:00:06.0", "0000:00:03.0", "8086:10d3", "PCI-MSI", 5, 3, 40,
-                        true, null, false, null),
-                        new HarnessReport.DeviceResult(null, "0000:00:04.0", "1af4:1042", "PCI-MSI", 2, 1, 9, true, null)),
-                new HarnessReport.Workload(0, "", Duration.ofSeconds(1)), null, "qemu", "kvm")), Duration.ofSeconds(9));
+        HarnessReport r = new HarnessReport(
+                "lab",
+                true,
+                List.of(new HarnessReport.GuestResult(
+                        "virt1",
+                        true,
+                        null,
+                        List.of(
+                                new HarnessReport.DeviceResult(
+                                        "0000:00:05.0",
+                                        "0000:00:02.0",
+                                        "8086:10d3",
+                                        "PCI-MSI",
+                                        5,
+                                        3,
+                                        40,
+                                        true,
+                                        null,
+                                        true,
+                                        "e1000e"),
+                                new HarnessReport.DeviceResult(
+                                        "0000:00:06.0",
+                                        "0000:00:03.0",
+                                        "8086:10d3",
+                                        "PCI-MSI",
+                                        5,
+                                        3,
+                                        40,
+                                        true,
+                                        null,
+                                        false,
+                                        null),
+                                new HarnessReport.DeviceResult(
+                                        null, "0000:00:04.0", "1af4:1042", "PCI-MSI", 2, 1, 9, true, null)),
+                        new HarnessReport.Workload(0, "", Duration.ofSeconds(1)),
+                        null,
+                        "qemu",
+                        "kvm")),
+                Duration.ofSeconds(9));
         StringWriter w = new StringWriter();
         HarnessReportWriter.json(r, w);
         JsonNode g = new ObjectMapper().readTree(w.toString()).get("guests").get(0);
@@ -219,7 +330,9 @@ class HarnessReportWriterTest {
         JsonNode emulated = g.get("devices").get(2);
         assertFalse(emulated.has("managed") || emulated.has("restoredDriver"), emulated.toString());
         HarnessReport back = HarnessReportReader.read(new ObjectMapper().readTree(w.toString()));
-        assertEquals(r.guests().get(0), back.guests().get(0).withRun("qemu", "kvm", back.guests().get(0).devices()));
+        assertEquals(
+                r.guests().get(0),
+                back.guests().get(0).withRun("qemu", "kvm", back.guests().get(0).devices()));
         assertEquals(r.guests().get(0).devices(), back.guests().get(0).devices());
         assertEquals("kvm", back.guests().get(0).accel());
     }

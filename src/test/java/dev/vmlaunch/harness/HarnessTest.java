@@ -30,6 +30,7 @@ class HarnessTest {
 
     /** The vendor:device of the fake tree's device: a virtio-blk (modern). */
     static final String BLK = "1af4:1042";
+
     static final int FIRED_DELTA = 64;
     /** The workload that "fires" the device: the counters the agent reads next have moved. */
     static final String FIRE = "cp $VMLAUNCH_SYSROOT/proc/interrupts.busy $VMLAUNCH_SYSROOT/proc/interrupts";
@@ -45,7 +46,8 @@ class HarnessTest {
         Files.writeString(dev.resolve("msi_irqs/25"), "msix\n");
         Path proc = Files.createDirectories(dir.resolve("proc"));
         Files.writeString(proc.resolve("cpuinfo"), "processor\t: 0\nprocessor\t: 1\n");
-        String table = """
+        String table =
+                """
                            CPU0       CPU1
                   1:          9          0   IO-APIC   1-edge      i8042
                  24:          0          0   PCI-MSI 65536-edge      virtio1-config
@@ -63,17 +65,25 @@ class HarnessTest {
     /** Starts the agent as a host process; names starting with "dead" exit at once, "mute" never start the agent. */
     final GuestLauncher fake = spec -> {
         Path shareDir = spec.shares().get(0).path();
-        List<String> cmd = spec.name().startsWith("dead") ? List.of("sh", "-c", "echo boom; exit 3")
-                : spec.name().startsWith("mute") ? List.of("sleep", "300")
-                : List.of("sh", ".vmlaunch/" + spec.name() + "/agent.sh");
+        List<String> cmd = spec.name().startsWith("dead")
+                ? List.of("sh", "-c", "echo boom; exit 3")
+                : spec.name().startsWith("mute")
+                        ? List.of("sleep", "300")
+                        : List.of("sh", ".vmlaunch/" + spec.name() + "/agent.sh");
         assertTrue(spec.cmdline().contains("vmlaunch.name=" + spec.name() + " vmlaunch.share=work"), spec.cmdline());
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(shareDir.toFile()).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(shareDir.toFile())
+                .redirectErrorStream(true)
                 .redirectOutput(shareDir.resolve(spec.name() + ".console").toFile());
         // A real guest's agent reads its token from /proc/cmdline; this host's is not the guest's.
-        java.util.regex.Matcher token = java.util.regex.Pattern.compile("vmlaunch\\.token=(\\S+)").matcher(spec.cmdline());
+        java.util.regex.Matcher token =
+                java.util.regex.Pattern.compile("vmlaunch\\.token=(\\S+)").matcher(spec.cmdline());
         assertTrue(token.find(), spec.cmdline());
         pb.environment().put("VMLAUNCH_TOKEN", token.group(1));
-        pb.environment().put("VMLAUNCH_SYSROOT", fakeSysroot(shareDir.resolve("sysroot-" + spec.name())).toString());
+        pb.environment()
+                .put(
+                        "VMLAUNCH_SYSROOT",
+                        fakeSysroot(shareDir.resolve("sysroot-" + spec.name())).toString());
         Process p = pb.start();
         return new GuestLauncher.RunningGuest() {
             public String name() {
@@ -105,19 +115,23 @@ class HarnessTest {
             if (guests.length() > 0) {
                 guests.append(',');
             }
-            guests.append("{\"name\":\"").append(n).append("\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"shares\":[{\"path\":\"")
-                    .append(share).append("\",\"tag\":\"work\"}],\"passthrough\":[{\"host\":\"3b:00.0\"}]}");
+            guests.append("{\"name\":\"")
+                    .append(n)
+                    .append("\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"shares\":[{\"path\":\"")
+                    .append(share)
+                    .append("\",\"tag\":\"work\"}],\"passthrough\":[{\"host\":\"3b:00.0\"}]}");
         }
         Path f = share.resolve("h.json");
-        Files.writeString(f, "{\"guests\":[" + guests + "],\"share\":\"work\",\"bootTimeout\":3,\"workloadTimeout\":20,"
-                + "\"workload\":\"" + workload + "\"" + (expect == null ? "" : ",\"expect\":" + expect) + "}");
+        Files.writeString(
+                f,
+                "{\"guests\":[" + guests + "],\"share\":\"work\",\"bootTimeout\":3,\"workloadTimeout\":20,"
+                        + "\"workload\":\"" + workload + "\"" + (expect == null ? "" : ",\"expect\":" + expect) + "}");
         return HarnessLoader.load(f).spec();
     }
 
     HarnessReport run(HarnessSpec spec, String hostVendorDevice) throws Exception {
         return new Harness(spec, fake, a -> Optional.of(hostVendorDevice), progress::add).run();
     }
-
 
     /** The host's /proc/interrupts as a 6.1 host prints vfio-pci's rows for 0000:3b:00.0 (vfio_pci_intrs.c names). */
     static String hostTable(long vector0) {
@@ -144,21 +158,26 @@ class HarnessTest {
 
     @Test
     void theHostsVfioRowsAroundTheWorkloadAreReportedBesideTheGuests() throws Exception {
-        HarnessReport r = new Harness(harness(FIRE, null, "virt1"), fake, hostWith(hostTable(10), hostTable(25)),
-                progress::add).run();
+        HarnessReport r = new Harness(
+                        harness(FIRE, null, "virt1"), fake, hostWith(hostTable(10), hostTable(25)), progress::add)
+                .run();
         assertTrue(r.passed(), r.toString());
         HarnessReport.DeviceResult d = r.guests().get(0).devices().get(0);
         assertEquals(HostInterruptSide.BOTH, d.hostInterrupts().moved(), d.toString());
         assertEquals(15, d.hostInterrupts().delta());
         assertEquals(2, d.hostInterrupts().vectors());
-        assertTrue(progress.stream().anyMatch(l -> l.contains("host side (0000:3b:00.0): the host's vfio-pci handler "
-                + "took them")), progress.toString());
+        assertTrue(
+                progress.stream()
+                        .anyMatch(l ->
+                                l.contains("host side (0000:3b:00.0): the host's vfio-pci handler " + "took them")),
+                progress.toString());
     }
 
     @Test
     void flatHostRowsAreAFactNotAFailure() throws Exception {
-        HarnessReport r = new Harness(harness(FIRE, null, "virt1"), fake, hostWith(hostTable(10), hostTable(10)),
-                progress::add).run();
+        HarnessReport r = new Harness(
+                        harness(FIRE, null, "virt1"), fake, hostWith(hostTable(10), hostTable(10)), progress::add)
+                .run();
         assertTrue(r.passed(), "host counters stay flat with posted interrupts; the guest's count decides: " + r);
         HarnessReport.DeviceResult d = r.guests().get(0).devices().get(0);
         assertEquals(HostInterruptSide.GUEST, d.hostInterrupts().moved(), d.toString());
@@ -169,7 +188,9 @@ class HarnessTest {
     void twoGuestsPassWhenTheirDevicesVectorsFire() throws Exception {
         HarnessReport r = run(harness(FIRE, null, "virt1", "virt2"), BLK);
         assertTrue(r.passed(), r.toString());
-        assertEquals(List.of("virt1", "virt2"), r.guests().stream().map(HarnessReport.GuestResult::name).toList());
+        assertEquals(
+                List.of("virt1", "virt2"),
+                r.guests().stream().map(HarnessReport.GuestResult::name).toList());
         for (HarnessReport.GuestResult g : r.guests()) {
             assertEquals(0, g.workload().exitCode());
             HarnessReport.DeviceResult d = g.devices().get(0);
@@ -180,7 +201,13 @@ class HarnessTest {
             assertEquals(FIRED_DELTA, d.delta(), d.toString());
             assertNull(d.failure());
         }
-        assertEquals(Map.of("virt1", 1, "virt2", 1), Map.of("virt1", stops.get("virt1").get(), "virt2", stops.get("virt2").get()),
+        assertEquals(
+                Map.of("virt1", 1, "virt2", 1),
+                Map.of(
+                        "virt1",
+                        stops.get("virt1").get(),
+                        "virt2",
+                        stops.get("virt2").get()),
                 "every guest is stopped once");
     }
 
@@ -225,7 +252,9 @@ class HarnessTest {
     void aDeviceMissingInTheGuestIsNamed() throws Exception {
         HarnessReport r = run(harness("true", null, "virt1"), "dead:beef");
         assertFalse(r.passed());
-        assertEquals("no dead:beef device in the guest: the VMM did not attach it", r.guests().get(0).devices().get(0).failure());
+        assertEquals(
+                "no dead:beef device in the guest: the VMM did not attach it",
+                r.guests().get(0).devices().get(0).failure());
     }
 
     @Test
@@ -234,7 +263,9 @@ class HarnessTest {
         assertFalse(r.passed());
         HarnessReport.GuestResult mute = r.guests().get(0);
         assertTrue(mute.error().contains("did not announce itself within 3 s"), mute.error());
-        assertTrue(r.guests().get(1).passed(), "the other guest still ran: " + r.guests().get(1));
+        assertTrue(
+                r.guests().get(1).passed(),
+                "the other guest still ran: " + r.guests().get(1));
         assertEquals(1, stops.get("mute1").get());
         assertEquals(1, stops.get("virt2").get());
     }
@@ -243,7 +274,9 @@ class HarnessTest {
     void aGuestThatDiesDuringBootSaysHowItEnded() throws Exception {
         HarnessReport r = run(harness("true", null, "dead1"), BLK);
         assertFalse(r.passed());
-        assertEquals("guest ended before its agent announced itself: exited with status 3", r.guests().get(0).error());
+        assertEquals(
+                "guest ended before its agent announced itself: exited with status 3",
+                r.guests().get(0).error());
     }
 
     @Test
@@ -251,7 +284,10 @@ class HarnessTest {
         HarnessSpec spec = harness("sleep 30", null, "virt1", "virt2");
         Harness h = new Harness(spec, fake, a -> Optional.of(BLK), progress::add);
         Thread canceller = new Thread(() -> {
-            while (progress.stream().filter(l -> l.startsWith("running the workload")).count() < 2) {
+            while (progress.stream()
+                            .filter(l -> l.startsWith("running the workload"))
+                            .count()
+                    < 2) {
                 Thread.onSpinWait();
             }
             h.cancel();
@@ -270,8 +306,11 @@ class HarnessTest {
     @Test
     void emulatedDevicesListedInTheHarnessAreJudgedToo() throws Exception {
         Path f = share.resolve("e.json");
-        Files.writeString(f, "{\"guests\":[{\"name\":\"arm\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"shares\":[{\"path\":\""
-                + share + "\",\"tag\":\"work\"}]}],\"share\":\"work\",\"devices\":[\"" + BLK + "\"],\"workload\":\"" + FIRE + "\"}");
+        Files.writeString(
+                f,
+                "{\"guests\":[{\"name\":\"arm\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"shares\":[{\"path\":\"" + share
+                        + "\",\"tag\":\"work\"}]}],\"share\":\"work\",\"devices\":[\"" + BLK + "\"],\"workload\":\""
+                        + FIRE + "\"}");
         HarnessReport r = new Harness(HarnessLoader.load(f).spec(), fake, a -> Optional.empty(), progress::add).run();
         assertTrue(r.passed(), r.toString());
         assertNull(r.guests().get(0).devices().get(0).host());
@@ -288,13 +327,20 @@ class HarnessTest {
     void theAgentsArgumentsAreAppendedToTheGuestsCommandLine() throws Exception {
         GuestSpec g = harness("true", null, "virt1").guests().get(0);
         assertNull(g.cmdline());
-        assertEquals("vmlaunch.name=virt1", g.withCmdlineAppended("vmlaunch.name=virt1").cmdline());
-        assertEquals("vmlaunch.name=virt1 x", g.withCmdlineAppended("vmlaunch.name=virt1").withCmdlineAppended("x").cmdline());
+        assertEquals(
+                "vmlaunch.name=virt1",
+                g.withCmdlineAppended("vmlaunch.name=virt1").cmdline());
+        assertEquals(
+                "vmlaunch.name=virt1 x",
+                g.withCmdlineAppended("vmlaunch.name=virt1")
+                        .withCmdlineAppended("x")
+                        .cmdline());
     }
 
     @Test
     void theReportSaysWhatRanTheGuestAndWhichDriverHadEachManagedDeviceOnceItStopped() throws Exception {
-        // The fake host: the device is on vfio-pci until its guest is stopped (and its devices given back), then e1000e.
+        // The fake host: the device is on vfio-pci until its guest is stopped (and its devices given back), then
+        // e1000e.
         Harness.HostDevices host = new Harness.HostDevices() {
             public Optional<String> vendorDevice(dev.vmlaunch.config.PciAddress a) {
                 return Optional.of(BLK);

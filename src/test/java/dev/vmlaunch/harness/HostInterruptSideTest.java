@@ -22,8 +22,9 @@ class HostInterruptSideTest {
 
     @Test
     void theRowsVfioPciRegistersAreFoundInARealLabHostsTable() throws Exception {
-        String t = ProcInterrupts.readCapped(java.nio.file.Path.of(
-                HostInterruptSideTest.class.getResource("/interrupts/x86_64-lab-host-vfio-attached.txt").toURI()));
+        String t = ProcInterrupts.readCapped(java.nio.file.Path.of(HostInterruptSideTest.class
+                .getResource("/interrupts/x86_64-lab-host-vfio-attached.txt")
+                .toURI()));
         HostInterruptSide attached = HostInterruptSide.of("0000:00:06.0", t, t, 26);
         assertEquals(3, attached.vectors(), attached.toString());
         assertEquals(List.of("msix"), attached.kinds());
@@ -87,6 +88,7 @@ class HostInterruptSideTest {
     @Test
     void aNameThatOnlyContainsTheAddressIsNotAVfioRow() {
         String t = "            CPU0\n  40:          9  IR-PCI-MSI 1-edge      eth0-vfio-msix[0](" + BDF + ")x\n";
-        assertEquals(0, HostInterruptSide.of(BDF, t, t.replace(" 9 ", " 99 "), 1).vectors());
+        assertEquals(
+                0, HostInterruptSide.of(BDF, t, t.replace(" 9 ", " 99 "), 1).vectors());
     }
 }

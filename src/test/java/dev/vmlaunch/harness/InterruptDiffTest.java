@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 class InterruptDiffTest {
 
     static RowDelta delta(InterruptDiff d, String irq) {
-        return d.rows().stream().filter(r -> r.after().irq().equals(irq)).findFirst()
+        return d.rows().stream()
+                .filter(r -> r.after().irq().equals(irq))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no row " + irq + " in diff"));
     }
 
@@ -24,8 +26,8 @@ class InterruptDiffTest {
 
     @Test
     void hostSnapshotsBeforeAndAfterDiskActivity() {
-        InterruptDiff d = InterruptDiff.between(parse(resource("x86_64-host-before.txt")),
-                parse(resource("x86_64-host-after.txt")));
+        InterruptDiff d = InterruptDiff.between(
+                parse(resource("x86_64-host-before.txt")), parse(resource("x86_64-host-after.txt")));
         RowDelta disk = delta(d, "36");
         assertEquals(List.of(0L, 71975L - 50060L), disk.perCpuDelta());
         assertEquals(71975L - 50060L, disk.delta());
@@ -52,14 +54,16 @@ class InterruptDiffTest {
         assertEquals(11 + 14 + 1, e1000e.totalDelta());
         assertEquals("IR-PCI-MSI", e1000e.rows().get(0).after().chip());
         assertEquals("32768", e1000e.rows().get(0).after().hwirq());
-        assertEquals(irqs(e1000e.rows()), irqs(InterruptDiff.between(booted, traffic).forDevice("eth0").rows()));
+        assertEquals(
+                irqs(e1000e.rows()),
+                irqs(InterruptDiff.between(booted, traffic).forDevice("eth0").rows()));
     }
 
     @Test
     void arm64GuestE1000eFoundByMsiIrqsNumbersButNotByBdfOnKernel61() {
         // msi_irqs/ of 0000:00:01.0 in that guest listed 18 19 20; kernel 6.1 names no BDF in the chip column.
-        InterruptDiff d = InterruptDiff.between(parse(resource("aarch64-virt-guest-up.txt")),
-                parse(resource("aarch64-virt-guest-traffic.txt")));
+        InterruptDiff d = InterruptDiff.between(
+                parse(resource("aarch64-virt-guest-up.txt")), parse(resource("aarch64-virt-guest-traffic.txt")));
         InterruptDiff e1000e = d.forIrqs(Set.of(18, 19, 20));
         assertEquals(List.of("18", "19"), irqs(e1000e.changed()));
         assertEquals(9 + 11, e1000e.totalDelta());
@@ -85,12 +89,14 @@ class InterruptDiffTest {
 
     @Test
     void aRowOnlyInAfterCountsFromZeroAndARowOnlyInBeforeIsReportedVanished() {
-        InterruptTable before = parse("""
+        InterruptTable before = parse(
+                """
                            CPU0       CPU1
                  20:          1          0   ITS-MSI   0 Edge      0000:00:00.0
                  21:          4          0   ITS-MSI   1 Edge      0000:00:00.0
                 """);
-        InterruptTable after = parse("""
+        InterruptTable after = parse(
+                """
                            CPU0       CPU1
                  20:          1          0   ITS-MSI   0 Edge      0000:00:00.0
                  22:          2          3   ITS-MSI   2 Edge      0000:00:00.0
@@ -102,7 +108,9 @@ class InterruptDiffTest {
         assertEquals(5, fresh.delta());
         assertEquals(List.of("21"), d.vanished().stream().map(InterruptRow::irq).toList());
         assertEquals(List.of("22"), irqs(d.changed()));
-        assertEquals(List.of("21"), d.changedOnly().vanished().stream().map(InterruptRow::irq).toList());
+        assertEquals(
+                List.of("21"),
+                d.changedOnly().vanished().stream().map(InterruptRow::irq).toList());
     }
 
     @Test
@@ -150,13 +158,15 @@ class InterruptDiffTest {
 
     @Test
     void cpuHotplugMatchesCountsByCpuNumber() {
-        InterruptTable before = parse("""
+        InterruptTable before = parse(
+                """
                            CPU0       CPU1       CPU2
                  20:         10         20         30   ITS-MSI   0 Edge      0000:00:00.0
                 LOC:        100        200        300   Local timer interrupts
                 Err:          0
                 """);
-        InterruptTable after = parse("""
+        InterruptTable after = parse(
+                """
                            CPU0       CPU2       CPU3
                  20:         11         30          4   ITS-MSI   0 Edge      0000:00:00.0
                 LOC:        150        300         50   Local timer interrupts
@@ -175,7 +185,8 @@ class InterruptDiffTest {
 
     @Test
     void selectsByIrqNumbersFromMsiIrqsAndByDeviceName() {
-        InterruptTable before = parse("""
+        InterruptTable before = parse(
+                """
                            CPU0       CPU1
                  24:          0          0  IR-PCI-MSIX-0000:00:02.0   0-edge      eth0-rx-0
                  25:          0          0  IR-PCI-MSIX-0000:00:02.0   1-edge      eth0-tx-0
@@ -184,7 +195,8 @@ class InterruptDiffTest {
                  28:          0          0  IR-PCI-MSI 1050000-edge      ahci[0000:00:1f.2]
                 LOC:          0          0   Local timer interrupts
                 """);
-        InterruptTable after = parse("""
+        InterruptTable after = parse(
+                """
                            CPU0       CPU1
                  24:          3          0  IR-PCI-MSIX-0000:00:02.0   0-edge      eth0-rx-0
                  25:          0          4  IR-PCI-MSIX-0000:00:02.0   1-edge      eth0-tx-0
@@ -203,7 +215,9 @@ class InterruptDiffTest {
         assertEquals(List.of("27"), irqs(d.forDevice("veth0").rows()));
         assertEquals(List.of(), irqs(d.forDevice("eth").rows()));
         assertEquals(List.of(), irqs(d.forDevice("timer").rows()), "descriptions of named rows name no device");
-        assertEquals(List.of("24", "25", "26"), after.rowsForDevice("eth0").stream().map(InterruptRow::irq).toList());
+        assertEquals(
+                List.of("24", "25", "26"),
+                after.rowsForDevice("eth0").stream().map(InterruptRow::irq).toList());
     }
 
     @Test

@@ -88,7 +88,8 @@ class ProcInterruptsTest {
 
     @Test
     void keepsSpacesInsideNamesAndSharedActionLists() {
-        InterruptTable t = parse("""
+        InterruptTable t = parse(
+                """
                             CPU0       CPU1
                   122:          7          0  IR-PCI-MSI 1048576-edge      eth0-rx-0
                   123:          0          9  IR-PCI-MSI 1048577-edge      eth0-tx-0
@@ -103,7 +104,8 @@ class ProcInterruptsTest {
 
     @Test
     void readsArm64GicTimerIpisWithDescriptionsAndErr() {
-        InterruptTable t = parse("""
+        InterruptTable t = parse(
+                """
                            CPU0       CPU1
                  11:       4128       3990     GICv3  27 Level     arch_timer
                  14:          0          0     GICv3  23 Level     arm-pmu
@@ -124,7 +126,8 @@ class ProcInterruptsTest {
 
     @Test
     void oneCpuTableStillTellsSingleValueRowsFromDescribedRows() {
-        InterruptTable t = parse("""
+        InterruptTable t = parse(
+                """
                            CPU0
                   1:          9  IO-APIC   1-edge      i8042
                 NMI:          0   Non-maskable interrupts
@@ -155,7 +158,8 @@ class ProcInterruptsTest {
         assertEquals("nvme0q1", row(t, "40").name());
         assertEquals(Collections.nCopies(64, 5L), row(t, "LOC").counts());
 
-        InterruptTable sparse = parse("""
+        InterruptTable sparse = parse(
+                """
                            CPU0       CPU2       CPU3
                  20:          1          0          5   ITS-MSI   0 Edge      0000:00:00.0
                 """);
@@ -167,8 +171,9 @@ class ProcInterruptsTest {
         // kernel/irq/proc.c irq_seq_show() since the 2025 rework: "%*u:" then " %10u" per CPU, two spaces,
         // the chip left-aligned to the widest chip name, the hwirq, "-handler", two spaces, the actions.
         String text = " ".repeat(12) + "CPU0       CPU1       \n"
-                + String.format("%4d:%11d%11d  %-21s %4d-%-8s  %s%n", 28, 0, 3, "PCI-MSIX-0000:00:01.0", 0, "edge",
-                        "virtio0-config")
+                + String.format(
+                        "%4d:%11d%11d  %-21s %4d-%-8s  %s%n",
+                        28, 0, 3, "PCI-MSIX-0000:00:01.0", 0, "edge", "virtio0-config")
                 + String.format("%4d:%11d%11d  %-21s %4d-%-8s  %s%n", 24, 1, 0, "IO-APIC", 5, "edge", "ACPI:Ged")
                 + String.format("%4s:%11d%11d  PIC/APIC error interrupts%n", "ERR", 0, 0)
                 + String.format("%4s:%11d%11d  Perf Guest Mediated PMI%n", "VPMI", 0, 0);
@@ -182,7 +187,8 @@ class ProcInterruptsTest {
 
     @Test
     void understandsChipsWithSpacesMissingDomainsAndBothTriggerForms() {
-        InterruptTable t = parse("""
+        InterruptTable t = parse(
+                """
                            CPU0       CPU1
                  33:          4          0   CPM PIC  5 Level     fsl-cpm
                  80:          1          2  xen-percpu      -virq      timer0
@@ -202,7 +208,8 @@ class ProcInterruptsTest {
     @Test
     void oldX86FormatWithHandlerGluedToChipKeepsChipAndName() {
         // Before kernel 3.x hierarchy work x86 printed "IO-APIC-edge" with no hwirq: one chip word, then names.
-        InterruptTable t = parse("""
+        InterruptTable t = parse(
+                """
                            CPU0       CPU1
                   0:        127          0   IO-APIC-edge      timer
                 """);
@@ -225,7 +232,8 @@ class ProcInterruptsTest {
 
     @Test
     void aRowWithTooFewCountsIsAnErrorNamingItsLine() {
-        InterruptFormatException e = failure("""
+        InterruptFormatException e = failure(
+                """
                            CPU0       CPU1
                  20:          1          0   ITS-MSI   0 Edge      0000:00:00.0
                  21:          1   ITS-MSI   1 Edge      0000:00:00.0
@@ -238,23 +246,39 @@ class ProcInterruptsTest {
 
     @Test
     void aNamedRowWithTooManyCountsIsAnError() {
-        assertEquals(2, failure("""
+        assertEquals(
+                2,
+                failure(
+                                """
                            CPU0
                 LOC:          1          2   Local timer interrupts
-                """).line());
+                """)
+                        .line());
     }
 
     @Test
     void garbageDuplicatesAndMissingPartsAreErrors() {
-        assertEquals(3, failure("           CPU0\n 1:  3  IO-APIC 1-edge i8042\nsomething else\n").line());
-        assertEquals(1, failure("#         CPU0       CPU1\n 20:  1  0  ITS-MSI 0 Edge x\n").line());
+        assertEquals(
+                3,
+                failure("           CPU0\n 1:  3  IO-APIC 1-edge i8042\nsomething else\n")
+                        .line());
+        assertEquals(
+                1,
+                failure("#         CPU0       CPU1\n 20:  1  0  ITS-MSI 0 Edge x\n")
+                        .line());
         assertEquals(1, failure("").line());
         assertEquals(1, failure(" 20:  1  0  ITS-MSI 0 Edge x\n").line());
-        assertEquals(3, failure("   CPU0\n 1:  3  IO-APIC 1-edge i8042\n 1:  3  IO-APIC 1-edge i8042\n").line());
+        assertEquals(
+                3,
+                failure("   CPU0\n 1:  3  IO-APIC 1-edge i8042\n 1:  3  IO-APIC 1-edge i8042\n")
+                        .line());
         InterruptFormatException noChip = failure("   CPU0\n 1:  3\n");
         assertEquals(2, noChip.line());
         assertTrue(noChip.reason().contains("no chip"), noChip.reason());
-        assertEquals(2, failure("   CPU0\n 1:  99999999999999999999  IO-APIC 1-edge i8042\n").line());
+        assertEquals(
+                2,
+                failure("   CPU0\n 1:  99999999999999999999  IO-APIC 1-edge i8042\n")
+                        .line());
         assertEquals(1, failure("   CPU0 CPU0\n").line());
     }
 
@@ -270,27 +294,33 @@ class ProcInterruptsTest {
     @Test
     void selectsRowsByIrqNumberSet() {
         InterruptTable t = parse(resource("aarch64-seed-smmute.txt"));
-        assertEquals(List.of("21", "23"),
-                t.rowsForIrqs(java.util.Set.of(21, 23, 99)).stream().map(InterruptRow::irq).toList());
+        assertEquals(
+                List.of("21", "23"),
+                t.rowsForIrqs(java.util.Set.of(21, 23, 99)).stream()
+                        .map(InterruptRow::irq)
+                        .toList());
         assertNull(t.row("99").orElse(null));
     }
 
     @Test
     void aMillionCpuHeaderIsRefusedInOneLineWithoutQuadraticWork() {
-        String header = IntStream.range(0, 1_000_000).mapToObj(i -> "CPU" + i)
+        String header = IntStream.range(0, 1_000_000)
+                .mapToObj(i -> "CPU" + i)
                 .collect(java.util.stream.Collectors.joining(" "));
         // Guards against a hang only (the old duplicate check was quadratic: hours for this header).
         InterruptFormatException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
                 java.time.Duration.ofSeconds(60),
                 () -> assertThrows(InterruptFormatException.class, () -> ProcInterrupts.parse(header + "\n")));
-        assertEquals("line 1: the CPU header lists more than 8192 CPUs (the kernel's limit): not a /proc/interrupts",
+        assertEquals(
+                "line 1: the CPU header lists more than 8192 CPUs (the kernel's limit): not a /proc/interrupts",
                 e.getMessage());
     }
 
     @Test
     void theKernelsLargestCpuCountStillParses() throws Exception {
         int n = ProcInterrupts.MAX_CPUS;
-        String header = IntStream.range(0, n).mapToObj(i -> "CPU" + i).collect(java.util.stream.Collectors.joining(" "));
+        String header =
+                IntStream.range(0, n).mapToObj(i -> "CPU" + i).collect(java.util.stream.Collectors.joining(" "));
         String counts = IntStream.range(0, n).mapToObj(i -> "1").collect(java.util.stream.Collectors.joining(" "));
         InterruptTable t = ProcInterrupts.parse(header + "\n 24: " + counts + " PCI-MSIX-0000:00:02.0 0-edge eth0\n");
         assertEquals(n, t.cpus().size());

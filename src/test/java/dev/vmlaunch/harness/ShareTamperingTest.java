@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ShareTamperingTest {
     @TempDir
     Path share;
+
     @TempDir
     Path outside;
 
@@ -56,7 +57,8 @@ class ShareTamperingTest {
         VmlaunchException e = assertThrows(VmlaunchException.class, agent::stop);
         assertTrue(e.getMessage().startsWith("guest virt1 made .vmlaunch/virt1/stop a symlink"), e.getMessage());
         assertFalse(Files.exists(victim, LinkOption.NOFOLLOW_LINKS), "no file appeared outside the share");
-        assertTrue(Files.isRegularFile(agentDir("virt1").resolve("stop"), LinkOption.NOFOLLOW_LINKS),
+        assertTrue(
+                Files.isRegularFile(agentDir("virt1").resolve("stop"), LinkOption.NOFOLLOW_LINKS),
                 "the agent still gets its stop file");
     }
 
@@ -76,7 +78,8 @@ class ShareTamperingTest {
         Path res = Files.createDirectories(agentDir("g").resolve("res/1"));
         Files.createSymbolicLink(res.resolve("exit"), secret);
         VmlaunchException e = assertThrows(VmlaunchException.class, () -> agent.run("true", Duration.ofSeconds(5)));
-        assertEquals("guest g made .vmlaunch/g/res/1/exit a symlink; the host does not follow or open it", e.getMessage());
+        assertEquals(
+                "guest g made .vmlaunch/g/res/1/exit a symlink; the host does not follow or open it", e.getMessage());
     }
 
     @Test
@@ -98,7 +101,8 @@ class ShareTamperingTest {
         writeResult(agent, res, "");
         Files.delete(res.resolve("output"));
         Files.createSymbolicLink(res.resolve("output"), Path.of("/dev/zero"));
-        VmlaunchException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
+        VmlaunchException e = assertTimeoutPreemptively(
+                Duration.ofSeconds(20),
                 () -> assertThrows(VmlaunchException.class, () -> agent.run("true", Duration.ofSeconds(5))));
         assertTrue(e.getMessage().contains("output a symlink"), e.getMessage());
     }
@@ -110,7 +114,8 @@ class ShareTamperingTest {
         writeResult(agent, res, "");
         Files.delete(res.resolve("interrupts.before"));
         mkfifo(res.resolve("interrupts.before"));
-        VmlaunchException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
+        VmlaunchException e = assertTimeoutPreemptively(
+                Duration.ofSeconds(20),
                 () -> assertThrows(VmlaunchException.class, () -> agent.run("true", Duration.ofSeconds(5))));
         assertTrue(e.getMessage().contains(".vmlaunch/g/res/1/interrupts.before a FIFO"), e.getMessage());
     }
@@ -119,7 +124,8 @@ class ShareTamperingTest {
     void aFifoAnnouncementFailsTheGuestInsteadOfHangingTheHost() throws Exception {
         GuestAgent agent = GuestAgent.install(share, "g");
         mkfifo(agentDir("g").resolve("announce"));
-        VmlaunchException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
+        VmlaunchException e = assertTimeoutPreemptively(
+                Duration.ofSeconds(20),
                 () -> assertThrows(VmlaunchException.class, () -> agent.awaitAnnouncement(Duration.ofSeconds(5))));
         assertTrue(e.getMessage().startsWith("guest g made .vmlaunch/g/announce a FIFO"), e.getMessage());
     }
@@ -155,7 +161,8 @@ class ShareTamperingTest {
         Files.delete(cmd);
         Files.createSymbolicLink(cmd, outside);
         VmlaunchException e = assertThrows(VmlaunchException.class, () -> agent.run("true", Duration.ofSeconds(5)));
-        assertTrue(e.getMessage().startsWith("guest g made .vmlaunch/g/cmd a symlink where a directory belongs"),
+        assertTrue(
+                e.getMessage().startsWith("guest g made .vmlaunch/g/cmd a symlink where a directory belongs"),
                 e.getMessage());
         try (var s = Files.list(outside)) {
             assertEquals(0, s.count(), "no command file outside the share");
@@ -167,7 +174,8 @@ class ShareTamperingTest {
         GuestAgent victim = GuestAgent.install(share, "virt1");
         GuestAgent other = GuestAgent.install(share, "virt2");
         Files.write(agentDir("virt1").resolve("announce"), Signed.sign("version=2\narch=x86_64\n", other.token()));
-        VmlaunchException e = assertThrows(VmlaunchException.class, () -> victim.awaitAnnouncement(Duration.ofSeconds(5)));
+        VmlaunchException e =
+                assertThrows(VmlaunchException.class, () -> victim.awaitAnnouncement(Duration.ofSeconds(5)));
         assertTrue(e.getMessage().contains("wrong signature"), e.getMessage());
     }
 

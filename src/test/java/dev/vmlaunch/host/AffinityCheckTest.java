@@ -39,8 +39,13 @@ class AffinityCheckTest {
     }
 
     private static GuestSpec guest(String members) {
-        return GuestSpecLoader.fromJson(JsonReader.parse("{\"name\": \"g\", \"vmm\": \"qemu\", \"cpus\": 2, " + members
-                + "}", "guest.json"), Path.of("/guests/guest.json"), "guest.json", Optional.of(Arch.X86_64)).spec();
+        return GuestSpecLoader.fromJson(
+                        JsonReader.parse(
+                                "{\"name\": \"g\", \"vmm\": \"qemu\", \"cpus\": 2, " + members + "}", "guest.json"),
+                        Path.of("/guests/guest.json"),
+                        "guest.json",
+                        Optional.of(Arch.X86_64))
+                .spec();
     }
 
     private List<Problem> problems(String members) {
@@ -55,7 +60,12 @@ class AffinityCheckTest {
 
     @Test
     void onlineCpusComeFromSysfs() {
-        assertEquals("0-3", new AffinityCheck(new Sysfs(sysfs.root())).onlineCpus().orElseThrow().toString());
+        assertEquals(
+                "0-3",
+                new AffinityCheck(new Sysfs(sysfs.root()))
+                        .onlineCpus()
+                        .orElseThrow()
+                        .toString());
     }
 
     @Test
@@ -73,8 +83,10 @@ class AffinityCheckTest {
     void aCpuThatIsNotOnlineIsAnErrorNamingIt() throws IOException {
         online("0-1,3\n");
         List<Problem> p = problems("\"cpuAffinity\": \"1-2\", \"vcpuPin\": {\"1\": \"2\"}");
-        assertEquals(List.of("\"cpuAffinity\" (1-2) names CPU 2, not online on this host (online: 0-1,3)",
-                "\"vcpuPin\" of vCPU 1 (2) names CPU 2, not online on this host (online: 0-1,3)"),
+        assertEquals(
+                List.of(
+                        "\"cpuAffinity\" (1-2) names CPU 2, not online on this host (online: 0-1,3)",
+                        "\"vcpuPin\" of vCPU 1 (2) names CPU 2, not online on this host (online: 0-1,3)"),
                 p.stream().map(Problem::message).toList());
         assertTrue(p.stream().allMatch(Problem::isError));
     }
@@ -84,15 +96,19 @@ class AffinityCheckTest {
         Files.delete(tmp.resolve("sys/devices/system/cpu/online"));
         List<Problem> p = problems("\"cpuAffinity\": \"0\"");
         assertEquals(1, p.size());
-        assertTrue(p.get(0).isError() && p.get(0).message().startsWith("cannot read the host's online CPUs"),
+        assertTrue(
+                p.get(0).isError() && p.get(0).message().startsWith("cannot read the host's online CPUs"),
                 p.toString());
     }
 
     @Test
     void withoutTasksetAProcessMaskCannotBeApplied() throws IOException {
         Files.delete(bin.resolve("taskset"));
-        assertEquals(List.of("taskset not found on PATH: it starts the VMM under \"cpuAffinity\""),
-                problems("\"cpuAffinity\": \"0\"").stream().map(Problem::message).toList());
+        assertEquals(
+                List.of("taskset not found on PATH: it starts the VMM under \"cpuAffinity\""),
+                problems("\"cpuAffinity\": \"0\"").stream()
+                        .map(Problem::message)
+                        .toList());
         assertEquals(List.of(), problems("\"vcpuPin\": {\"0\": \"0\"}"), "vcpuPin alone needs no taskset");
     }
 
@@ -101,16 +117,22 @@ class AffinityCheckTest {
         numa("0000:41:00.0", "1", "2-3");
         List<Problem> p = problems("\"cpuAffinity\": \"0-3\", \"vcpuPin\": {\"0\": \"1\", \"1\": \"2\"}, "
                 + "\"passthrough\": [{\"host\": \"41:00.0\"}]");
-        assertEquals(List.of(Problem.warning("0000:41:00.0 is on NUMA node 1 (local CPUs 2-3), but the guest is pinned "
-                + "to CPUs 1-2 (1 on another node)", "pin the guest within 2-3 (cpuAffinity / vcpuPin)")), p);
+        assertEquals(
+                List.of(Problem.warning(
+                        "0000:41:00.0 is on NUMA node 1 (local CPUs 2-3), but the guest is pinned "
+                                + "to CPUs 1-2 (1 on another node)",
+                        "pin the guest within 2-3 (cpuAffinity / vcpuPin)")),
+                p);
     }
 
     @Test
     void aDeviceLocalToThePinnedCpusOrWithoutNumaInformationIsFine() throws IOException {
         numa("0000:41:00.0", "1", "2-3");
         numa("0000:42:00.0", "-1", "0-3");
-        assertEquals(List.of(), problems("\"cpuAffinity\": \"2-3\", \"passthrough\": [{\"host\": \"41:00.0\"}, "
-                + "{\"host\": \"42:00.0\"}]"));
+        assertEquals(
+                List.of(),
+                problems("\"cpuAffinity\": \"2-3\", \"passthrough\": [{\"host\": \"41:00.0\"}, "
+                        + "{\"host\": \"42:00.0\"}]"));
         assertEquals(List.of(), problems("\"cpuAffinity\": \"0\", \"passthrough\": [{\"host\": \"42:00.0\"}]"));
     }
 
@@ -124,9 +146,15 @@ class AffinityCheckTest {
         assertTrue(v.remedy().startsWith("set \"cpuAffinity\": \"2-3\" in guest.json"), v.remedy());
         assertTrue(v.evidence().get(0).endsWith("numa_node = 1"), v.evidence().toString());
         assertEquals(1, c.problemsFor(unpinned, bin.toString()).size(), "the suggestion is a warning of check");
-        DeviceVerdict local = c.numaVerdicts(guest("\"cpuAffinity\": \"2\", \"passthrough\": [{\"host\": \"41:00.0\"}]")).get(0);
+        DeviceVerdict local = c.numaVerdicts(
+                        guest("\"cpuAffinity\": \"2\", \"passthrough\": [{\"host\": \"41:00.0\"}]"))
+                .get(0);
         assertEquals(DoctorCheck.Status.PASS, local.status());
         numa("0000:42:00.0", "-1", "0-3");
-        assertEquals(DoctorCheck.Status.PASS, c.numaVerdicts(guest("\"passthrough\": [{\"host\": \"42:00.0\"}]")).get(0).status());
+        assertEquals(
+                DoctorCheck.Status.PASS,
+                c.numaVerdicts(guest("\"passthrough\": [{\"host\": \"42:00.0\"}]"))
+                        .get(0)
+                        .status());
     }
 }

@@ -22,7 +22,8 @@ class BindStateStoreTest {
         BindRecord r = new BindRecord("0000:01:00.0", "nvidia", null, "g1", 42, "2024-01-01T00:00:00Z");
         store.write(r);
         assertEquals(java.util.Optional.of(r), store.read(dev.vmlaunch.config.PciAddress.parse("01:00.0")));
-        Files.writeString(store.folder().resolve("0000:01:00.1.json"),
+        Files.writeString(
+                store.folder().resolve("0000:01:00.1.json"),
                 "{\"address\":\"0000:01:00.1\",\"originalDriver\":\"../../../x\"}");
         assertThrows(VmlaunchException.class, () -> store.read(dev.vmlaunch.config.PciAddress.parse("01:00.1")));
     }
@@ -49,11 +50,15 @@ class BindStateStoreTest {
     void aBinderThatWaitsTooLongIsToldWhoHoldsTheLock() {
         BindStateStore store = new BindStateStore(tmp.resolve("state"));
         try (BindStateStore.Lock first = store.lock("binding 0000:01:00.0 for virt1")) {
-            java.util.concurrent.CompletionException ce = assertThrows(java.util.concurrent.CompletionException.class,
-                    () -> java.util.concurrent.CompletableFuture
-                            .supplyAsync(() -> store.lock("restoring 0000:01:00.0", Duration.ofMillis(200))).join());
+            java.util.concurrent.CompletionException ce = assertThrows(
+                    java.util.concurrent.CompletionException.class,
+                    () -> java.util.concurrent.CompletableFuture.supplyAsync(
+                                    () -> store.lock("restoring 0000:01:00.0", Duration.ofMillis(200)))
+                            .join());
             VmlaunchException e = (VmlaunchException) ce.getCause();
-            assertTrue(e.getMessage().contains("pid " + ProcessHandle.current().pid() + ": binding 0000:01:00.0 for virt1"),
+            assertTrue(
+                    e.getMessage()
+                            .contains("pid " + ProcessHandle.current().pid() + ": binding 0000:01:00.0 for virt1"),
                     e.getMessage());
         }
         try (BindStateStore.Lock again = store.lock("after", Duration.ofSeconds(5))) {
@@ -67,7 +72,8 @@ class BindStateStoreTest {
         Files.createDirectories(store.folder());
         Path outside = tmp.resolve("outside");
         Files.createSymbolicLink(store.folder().resolve(".lock"), outside);
-        assertThrows(VmlaunchException.class, () -> store.lock("binding", Duration.ofSeconds(1)).close());
+        assertThrows(VmlaunchException.class, () -> store.lock("binding", Duration.ofSeconds(1))
+                .close());
         assertFalse(Files.exists(outside), "the lock must not create a file through a symlink");
     }
 

@@ -39,10 +39,13 @@ class DeviceBinderTest {
         FakeSysfs.write(proc.resolve("self/mountinfo"), "22 27 0:21 / /proc rw,relatime - proc proc rw\n");
         // A host without swap or routes: the header lines alone, as the kernel prints them then.
         FakeSysfs.write(proc.resolve("swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
-        FakeSysfs.write(proc.resolve("net/route"), "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n");
+        FakeSysfs.write(
+                proc.resolve("net/route"),
+                "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n");
         Sysfs sysfs = new Sysfs(fs.root());
         HostUsage usage = new HostUsage(sysfs, proc, i -> addresses.getOrDefault(i, List.of()));
-        return new DeviceBinder(sysfs, kernel, kernel, store, usage, new VfioHolders(proc, tmp.resolve("dev")), Duration.ZERO);
+        return new DeviceBinder(
+                sysfs, kernel, kernel, store, usage, new VfioHolders(proc, tmp.resolve("dev")), Duration.ZERO);
     }
 
     private String driver(String bdf) {
@@ -60,8 +63,13 @@ class DeviceBinderTest {
 
         assertEquals("vfio-pci", driver("0000:01:00.0"));
         assertEquals("snd_hda_intel", driver("0000:01:00.1"), "without --group the audio function stays");
-        assertEquals(List.of("modprobe vfio-pci", "override 0000:01:00.0=vfio-pci", "unbind 0000:01:00.0",
-                "probe 0000:01:00.0"), kernel.calls);
+        assertEquals(
+                List.of(
+                        "modprobe vfio-pci",
+                        "override 0000:01:00.0=vfio-pci",
+                        "unbind 0000:01:00.0",
+                        "probe 0000:01:00.0"),
+                kernel.calls);
         assertEquals(List.of(new BindResult.Change(a("01:00.0"), "nvidia", "vfio-pci", true)), r.changes());
         BindRecord rec = store.read(a("01:00.0")).orElseThrow();
         assertEquals("nvidia", rec.originalDriver());
@@ -77,8 +85,13 @@ class DeviceBinderTest {
         List<String> seen = new java.util.ArrayList<>();
         kernel.spy = call -> seen.add(call + (Files.exists(file) ? " [recorded]" : ""));
         b.bind(List.of(a("01:00.0")), false, false, null);
-        assertEquals(List.of("modprobe vfio-pci", "override 0000:01:00.0=vfio-pci [recorded]",
-                "unbind 0000:01:00.0 [recorded]", "probe 0000:01:00.0 [recorded]"), seen);
+        assertEquals(
+                List.of(
+                        "modprobe vfio-pci",
+                        "override 0000:01:00.0=vfio-pci [recorded]",
+                        "unbind 0000:01:00.0 [recorded]",
+                        "probe 0000:01:00.0 [recorded]"),
+                seen);
     }
 
     @Test
@@ -88,7 +101,8 @@ class DeviceBinderTest {
         assertThrows(VmlaunchException.class, () -> b.bind(List.of(a("01:00.0")), false, false, null));
         assertFalse(Files.exists(store.folder().resolve("0000:01:00.0.json")));
         assertEquals("nvidia", driver("0000:01:00.0"));
-        assertEquals("override 0000:01:00.0=null", kernel.calls.get(2), "rollback restored the override from the record");
+        assertEquals(
+                "override 0000:01:00.0=null", kernel.calls.get(2), "rollback restored the override from the record");
     }
 
     @Test
@@ -105,10 +119,12 @@ class DeviceBinderTest {
     void aFailureOnTheSecondDeviceRollsBackTheFirst() {
         DeviceBinder b = binder(SeedHosts.seed003(tmp.resolve("sys"), false));
         kernel.failOn("probe", "0000:01:00.1");
-        VmlaunchException e = assertThrows(VmlaunchException.class,
-                () -> b.bind(List.of(a("01:00.0")), true, false, null));
+        VmlaunchException e =
+                assertThrows(VmlaunchException.class, () -> b.bind(List.of(a("01:00.0")), true, false, null));
         assertEquals(ExitCodes.FAILURE, e.exitCode());
-        assertTrue(e.getMessage().contains("binding 0000:01:00.1 to vfio-pci failed: write error (injected)"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("binding 0000:01:00.1 to vfio-pci failed: write error (injected)"),
+                e.getMessage());
         assertTrue(e.getMessage().contains("rolled back 0000:01:00.1: on snd_hda_intel again"), e.getMessage());
         assertTrue(e.getMessage().contains("rolled back 0000:01:00.0: on nvidia again"), e.getMessage());
         assertEquals("nvidia", driver("0000:01:00.0"));
@@ -122,8 +138,8 @@ class DeviceBinderTest {
     void whenVfioPciRefusesTheDeviceItIsRolledBackToItsDriver() {
         DeviceBinder b = binder(SeedHosts.seed003(tmp.resolve("sys"), false));
         kernel.refusingDrivers.add("vfio-pci");
-        VmlaunchException e = assertThrows(VmlaunchException.class,
-                () -> b.bind(List.of(a("01:00.0")), false, false, null));
+        VmlaunchException e =
+                assertThrows(VmlaunchException.class, () -> b.bind(List.of(a("01:00.0")), false, false, null));
         assertTrue(e.getMessage().contains("did not bind it to vfio-pci (driver now: no driver"), e.getMessage());
         assertEquals("nvidia", driver("0000:01:00.0"));
     }
@@ -131,8 +147,8 @@ class DeviceBinderTest {
     @Test
     void refusesTheBootVgaDeviceAndChangesNothing() {
         DeviceBinder b = binder(SeedHosts.seed003(tmp.resolve("sys"), false));
-        VmlaunchException e = assertThrows(VmlaunchException.class,
-                () -> b.bind(List.of(a("00:02.0")), false, false, null));
+        VmlaunchException e =
+                assertThrows(VmlaunchException.class, () -> b.bind(List.of(a("00:02.0")), false, false, null));
         assertEquals(ExitCodes.HOST_NOT_READY, e.exitCode());
         assertTrue(e.getMessage().contains("0000:00:02.0 from the host: it is the boot VGA device"), e.getMessage());
         assertEquals(List.of(), kernel.calls);
@@ -153,20 +169,30 @@ class DeviceBinderTest {
         sys.blockDevice("0000:00:1f.2", "sda", "8:0", "sda1", "sda2");
         sys.netInterface("0000:00:19.0", "eno1");
         DeviceBinder b = binder(sys);
-        FakeSysfs.write(proc.resolve("self/mountinfo"), "22 27 0:21 / /proc rw - proc proc rw\n"
-                + "27 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"
-                + "40 27 8:1 /home /srv/my\\040data rw - ext4 /dev/sda1 rw\n");
+        FakeSysfs.write(
+                proc.resolve("self/mountinfo"),
+                "22 27 0:21 / /proc rw - proc proc rw\n"
+                        + "27 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"
+                        + "40 27 8:1 /home /srv/my\\040data rw - ext4 /dev/sda1 rw\n");
         FakeSysfs.write(proc.resolve("swaps"), "Filename Type Size Used Priority\n/dev/sda2 partition 1024 0 -2\n");
-        FakeSysfs.write(proc.resolve("net/route"), "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n"
-                + "eno1\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\n");
+        FakeSysfs.write(
+                proc.resolve("net/route"),
+                "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n"
+                        + "eno1\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\n");
         addresses = Map.of("eno1", List.of("192.168.1.20"));
 
-        VmlaunchException e = assertThrows(VmlaunchException.class,
+        VmlaunchException e = assertThrows(
+                VmlaunchException.class,
                 () -> b.bind(List.of(a("00:1f.2"), a("00:19.0"), a("00:02.0")), false, false, null));
         String m = e.getMessage();
-        assertTrue(m.contains("0000:00:1f.2 from the host: it is a storage controller with mounted filesystems: "
-                + "sda1 on /, sda1 on /srv/my data, sda2 (swap)"), m);
-        assertTrue(m.contains("0000:00:19.0 from the host: it is a network controller whose interface eno1 carries the default route"), m);
+        assertTrue(
+                m.contains("0000:00:1f.2 from the host: it is a storage controller with mounted filesystems: "
+                        + "sda1 on /, sda1 on /srv/my data, sda2 (swap)"),
+                m);
+        assertTrue(
+                m.contains(
+                        "0000:00:19.0 from the host: it is a network controller whose interface eno1 carries the default route"),
+                m);
         assertTrue(m.contains("interface eno1 has address 192.168.1.20"), m);
         assertTrue(m.contains("0000:00:02.0 from the host: it is the boot VGA device"), m);
         assertEquals(List.of(), kernel.calls);
@@ -189,7 +215,8 @@ class DeviceBinderTest {
         FakeSysfs sys = SeedHosts.seed003(tmp.resolve("sys"), false);
         sys.device("0000:00:05.0").cls("020000").driver("virtio-pci");
         DeviceBinder b = binder(sys);
-        VmlaunchException e = assertThrows(VmlaunchException.class,
+        VmlaunchException e = assertThrows(
+                VmlaunchException.class,
                 () -> b.bind(List.of(a("00:05.0"), a("00:01.0"), a("0000:42:00.0")), false, true, null));
         assertEquals(ExitCodes.HOST_NOT_READY, e.exitCode());
         assertTrue(e.getMessage().contains("0000:00:05.0 has no IOMMU group: the IOMMU is off"), e.getMessage());
@@ -202,8 +229,8 @@ class DeviceBinderTest {
     void aModuleThatCannotLoadIsHostNotReadyWithNothingChanged() {
         DeviceBinder b = binder(SeedHosts.seed003(tmp.resolve("sys"), false));
         kernel.failOn("modprobe", "vfio-pci");
-        VmlaunchException e = assertThrows(VmlaunchException.class,
-                () -> b.bind(List.of(a("01:00.0")), false, false, null));
+        VmlaunchException e =
+                assertThrows(VmlaunchException.class, () -> b.bind(List.of(a("01:00.0")), false, false, null));
         assertEquals(ExitCodes.HOST_NOT_READY, e.exitCode());
         assertEquals("nvidia", driver("0000:01:00.0"));
         assertEquals(List.of(), store.all());
@@ -229,8 +256,15 @@ class DeviceBinderTest {
         assertEquals("snd_hda_intel", driver("0000:01:00.1"));
         assertEquals("(null)", override("0000:01:00.0"));
         assertEquals(List.of(), store.all());
-        assertEquals(List.of("override 0000:01:00.0=null", "unbind 0000:01:00.0", "probe 0000:01:00.0",
-                "override 0000:01:00.1=null", "unbind 0000:01:00.1", "probe 0000:01:00.1"), kernel.calls);
+        assertEquals(
+                List.of(
+                        "override 0000:01:00.0=null",
+                        "unbind 0000:01:00.0",
+                        "probe 0000:01:00.0",
+                        "override 0000:01:00.1=null",
+                        "unbind 0000:01:00.1",
+                        "probe 0000:01:00.1"),
+                kernel.calls);
     }
 
     @Test

@@ -27,8 +27,10 @@ class DeviceDiagnosisTest {
     }
 
     private GuestSpec lkvmArm64(String bdf) {
-        return Guests.load(tmp.resolve("g"), "{\"name\": \"virt1\", \"vmm\": \"lkvm\", \"arch\": \"aarch64\", "
-                + "\"memory\": 512, \"passthrough\": [{\"host\": \"" + bdf + "\"}]}");
+        return Guests.load(
+                tmp.resolve("g"),
+                "{\"name\": \"virt1\", \"vmm\": \"lkvm\", \"arch\": \"aarch64\", "
+                        + "\"memory\": 512, \"passthrough\": [{\"host\": \"" + bdf + "\"}]}");
     }
 
     @Test
@@ -37,8 +39,10 @@ class DeviceDiagnosisTest {
         DeviceSamples.install(fs, "0000:00:05.0", "qemu72-e1000e");
         DeviceSamples.iomem(tmp.resolve("proc"), "qemu72-q35-host", "iomem");
         List<DeviceVerdict> vs = diagnosis(fs).device(PciAddress.parse("0000:00:05.0"), Optional.empty());
-        assertEquals("BAR 0: 128 KiB 32-bit, BAR 1: 128 KiB 32-bit, BAR 2: 32 B I/O, BAR 3: 16 KiB 32-bit, "
-                + "ROM: 256 KiB 32-bit prefetchable", only(vs, "bars").detail());
+        assertEquals(
+                "BAR 0: 128 KiB 32-bit, BAR 1: 128 KiB 32-bit, BAR 2: 32 B I/O, BAR 3: 16 KiB 32-bit, "
+                        + "ROM: 256 KiB 32-bit prefetchable",
+                only(vs, "bars").detail());
         DeviceVerdict fb = only(vs, "boot-framebuffer");
         assertEquals(DoctorCheck.Status.PASS, fb.status());
     }
@@ -48,13 +52,17 @@ class DeviceDiagnosisTest {
         FakeSysfs fs = new FakeSysfs(tmp.resolve("sys"));
         DeviceSamples.install(fs, "0000:04:00.0", "gtx1080-bootfb");
         DeviceSamples.iomem(tmp.resolve("proc"), "gtx1080-bootfb", "iomem");
-        DeviceVerdict fb = only(diagnosis(fs).device(PciAddress.parse("0000:04:00.0"), Optional.empty()), "boot-framebuffer");
+        DeviceVerdict fb =
+                only(diagnosis(fs).device(PciAddress.parse("0000:04:00.0"), Optional.empty()), "boot-framebuffer");
         assertEquals(DoctorCheck.Status.FAIL, fb.status());
-        assertTrue(fb.detail().startsWith("the boot framebuffer \"BOOTFB\" holds its BAR 1 [mem 0xe0000000-0xefffffff]"),
+        assertTrue(
+                fb.detail().startsWith("the boot framebuffer \"BOOTFB\" holds its BAR 1 [mem 0xe0000000-0xefffffff]"),
                 fb.detail());
         assertTrue(fb.detail().contains("\"BAR 1: can't reserve\""), fb.detail());
         assertTrue(fb.remedy().contains("video=efifb:off") && fb.remedy().contains("initcall_blacklist=sysfb_init"));
-        assertTrue(fb.evidence().get(0).endsWith("iomem: e0000000-e07e8fff : BOOTFB"), fb.evidence().toString());
+        assertTrue(
+                fb.evidence().get(0).endsWith("iomem: e0000000-e07e8fff : BOOTFB"),
+                fb.evidence().toString());
     }
 
     @Test
@@ -62,7 +70,8 @@ class DeviceDiagnosisTest {
         FakeSysfs fs = new FakeSysfs(tmp.resolve("sys"));
         DeviceSamples.install(fs, "0000:04:00.0", "gtx1080-bootfb");
         DeviceSamples.iomem(tmp.resolve("proc"), "gtx1080-bootfb", "iomem.nonroot");
-        DeviceVerdict fb = only(diagnosis(fs).device(PciAddress.parse("0000:04:00.0"), Optional.empty()), "boot-framebuffer");
+        DeviceVerdict fb =
+                only(diagnosis(fs).device(PciAddress.parse("0000:04:00.0"), Optional.empty()), "boot-framebuffer");
         assertEquals(DoctorCheck.Status.WARN, fb.status());
         assertTrue(fb.remedy().contains("as root"));
     }
@@ -72,8 +81,11 @@ class DeviceDiagnosisTest {
         FakeSysfs fs = new FakeSysfs(tmp.resolve("sys"));
         DeviceSamples.install(fs, "0000:03:00.0", "rx6800xt-rebar");
         DeviceVerdict bars = only(diagnosis(fs).device(PciAddress.parse("0000:03:00.0"), Optional.empty()), "bars");
-        assertTrue(bars.detail().startsWith("BAR 0: 16 GiB 64-bit prefetchable (resizable: 256 MiB to 16 GiB), "
-                + "BAR 2: 256 MiB 64-bit prefetchable"), bars.detail());
+        assertTrue(
+                bars.detail()
+                        .startsWith("BAR 0: 16 GiB 64-bit prefetchable (resizable: 256 MiB to 16 GiB), "
+                                + "BAR 2: 256 MiB 64-bit prefetchable"),
+                bars.detail());
         assertTrue(bars.evidence().stream().anyMatch(e -> e.endsWith("resource0_resize")));
     }
 
@@ -100,7 +112,9 @@ class DeviceDiagnosisTest {
 
     @Test
     void threeNavi10BarsOf256MiBStillFitButAFourthDoesNot() {
-        assertEquals(0x50000000L + 3 * (256L << 20), MmioWindow.packedEnd(0x50000000L, List.of(256L << 20, 256L << 20, 256L << 20)));
+        assertEquals(
+                0x50000000L + 3 * (256L << 20),
+                MmioWindow.packedEnd(0x50000000L, List.of(256L << 20, 256L << 20, 256L << 20)));
         // A 512 MiB BAR must start on 512 MiB: 0x60000000, so 512 + 256 MiB ends past 0x80000000.
         assertTrue(MmioWindow.packedEnd(0x50000000L, List.of(512L << 20, 256L << 20)) > 0x80000000L);
     }
@@ -112,10 +126,14 @@ class DeviceDiagnosisTest {
         DeviceSamples.install(fs, "0000:04:00.0", "navi10");
         GuestSpec spec = Guests.qemu(tmp.resolve("q"), "", "[{\"host\": \"03:00.0\"}, {\"host\": \"04:00.0\"}]");
         // 16 GiB + 256 MiB rounds up to 32 GiB; navi10's 258 MiB is below the threshold.
-        assertEquals(Map.of(PciAddress.parse("0000:03:00.0"), 32L << 30), diagnosis(fs).pref64Reserve(spec));
+        assertEquals(
+                Map.of(PciAddress.parse("0000:03:00.0"), 32L << 30),
+                diagnosis(fs).pref64Reserve(spec));
         List<DeviceVerdict> vs = diagnosis(fs).guest(spec, Map.of());
-        DeviceVerdict big = vs.stream().filter(v -> v.id().equals("mmio-window")
-                && v.device().equals(PciAddress.parse("0000:03:00.0"))).findFirst().orElseThrow();
+        DeviceVerdict big = vs.stream()
+                .filter(v -> v.id().equals("mmio-window") && v.device().equals(PciAddress.parse("0000:03:00.0")))
+                .findFirst()
+                .orElseThrow();
         assertTrue(big.detail().endsWith("its root port gets pref64-reserve=32G"), big.detail());
     }
 }

@@ -13,8 +13,7 @@ import java.util.stream.Stream;
  * sysfs device folder: every file as it is, {@code config.hex} as the binary {@code config}.
  */
 public final class DeviceSamples {
-    private DeviceSamples() {
-    }
+    private DeviceSamples() {}
 
     public static Path sample(String name) {
         try {
@@ -51,7 +50,10 @@ public final class DeviceSamples {
     public static void iomem(Path proc, String sample, String file) {
         try {
             Files.createDirectories(proc);
-            Files.copy(sample(sample).resolve(file), proc.resolve("iomem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(
+                    sample(sample).resolve(file),
+                    proc.resolve("iomem"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

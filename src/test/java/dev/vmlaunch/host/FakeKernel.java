@@ -19,9 +19,10 @@ public final class FakeKernel implements PciBus, ModuleLoader {
     private final Set<String> failures = new HashSet<>();
     /** Drivers whose probe refuses devices (as vfio-pci refuses a device without an IOMMU group). */
     final Set<String> refusingDrivers = new HashSet<>();
+
     boolean modprobeRegistersVfio = true;
     /** Runs before each call, with the call, e.g. to look at the state folder at that moment. */
-    java.util.function.Consumer<String> spy = c -> { };
+    java.util.function.Consumer<String> spy = c -> {};
 
     public FakeKernel(FakeSysfs fs) {
         this.fs = fs;
@@ -44,7 +45,8 @@ public final class FakeKernel implements PciBus, ModuleLoader {
     @Override
     public void setDriverOverride(PciAddress device, String driver) throws IOException {
         maybeFail("override", device + "=" + driver);
-        FakeSysfs.write(fs.dir(device.toString()).resolve("driver_override"), (driver == null ? "(null)" : driver) + "\n");
+        FakeSysfs.write(
+                fs.dir(device.toString()).resolve("driver_override"), (driver == null ? "(null)" : driver) + "\n");
     }
 
     @Override
@@ -62,7 +64,8 @@ public final class FakeKernel implements PciBus, ModuleLoader {
         }
         String override = fs.read(bdf, "driver_override");
         String pick = override.equals("(null)") ? fs.nativeDrivers.get(bdf) : override;
-        if (pick != null && Files.isDirectory(fs.root().resolve("bus/pci/drivers").resolve(pick))
+        if (pick != null
+                && Files.isDirectory(fs.root().resolve("bus/pci/drivers").resolve(pick))
                 && !refusingDrivers.contains(pick)) {
             fs.attach(bdf, pick);
         }

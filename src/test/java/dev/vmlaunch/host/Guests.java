@@ -9,13 +9,13 @@ import java.nio.file.Path;
 
 /** guest.json files for tests, loaded through the real loader. */
 final class Guests {
-    private Guests() {
-    }
+    private Guests() {}
 
     /** A qemu x86_64 guest with {@code extra} fields (JSON members without braces) and the given passthrough list. */
     static GuestSpec qemu(Path dir, String extra, String passthroughJson) {
-        String json = "{\"name\": \"g1\", \"vmm\": \"qemu\", \"arch\": \"x86_64\", \"accel\": \"tcg\", \"memory\": \"4G\""
-                + (extra.isEmpty() ? "" : ", " + extra) + ", \"passthrough\": " + passthroughJson + "}";
+        String json =
+                "{\"name\": \"g1\", \"vmm\": \"qemu\", \"arch\": \"x86_64\", \"accel\": \"tcg\", \"memory\": \"4G\""
+                        + (extra.isEmpty() ? "" : ", " + extra) + ", \"passthrough\": " + passthroughJson + "}";
         return load(dir, json);
     }
 

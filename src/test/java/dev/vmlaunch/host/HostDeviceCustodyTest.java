@@ -34,14 +34,21 @@ class HostDeviceCustodyTest {
         FakeSysfs.mkdirs(proc.resolve("self"));
         FakeSysfs.write(proc.resolve("self/mountinfo"), "22 27 0:21 / /proc rw,relatime - proc proc rw\n");
         Sysfs sysfs = new Sysfs(fs.root());
-        return new HostDeviceCustody(new DeviceBinder(sysfs, kernel, kernel, new BindStateStore(tmp.resolve("state")),
-                new HostUsage(sysfs, proc, i -> List.of()), new VfioHolders(proc, tmp.resolve("dev")), Duration.ZERO));
+        return new HostDeviceCustody(new DeviceBinder(
+                sysfs,
+                kernel,
+                kernel,
+                new BindStateStore(tmp.resolve("state")),
+                new HostUsage(sysfs, proc, i -> List.of()),
+                new VfioHolders(proc, tmp.resolve("dev")),
+                Duration.ZERO));
     }
 
     GuestSpec guest(String passthrough) throws Exception {
         Path f = tmp.resolve("g.json");
         Files.writeString(f, "{\"name\":\"gpu\",\"vmm\":\"qemu\",\"passthrough\":[" + passthrough + "]}");
-        return GuestSpecLoader.fromJson(JsonReader.read(f, "g.json"), f, "g.json", Optional.of(Arch.X86_64)).spec();
+        return GuestSpecLoader.fromJson(JsonReader.read(f, "g.json"), f, "g.json", Optional.of(Arch.X86_64))
+                .spec();
     }
 
     String driver(String bdf) {
@@ -74,14 +81,14 @@ class HostDeviceCustodyTest {
     void aFailedBindLeavesNothingChanged() throws Exception {
         HostDeviceCustody c = custody();
         kernel.failOn("probe", "0000:01:00.1");
-        assertThrows(VmlaunchException.class, () -> c.bindForGuest(guest("{\"host\":\"01:00.0\"},{\"host\":\"01:00.1\"}")));
+        assertThrows(
+                VmlaunchException.class, () -> c.bindForGuest(guest("{\"host\":\"01:00.0\"},{\"host\":\"01:00.1\"}")));
         assertEquals("nvidia", driver("0000:01:00.0"));
         assertEquals("snd_hda_intel", driver("0000:01:00.1"));
     }
 
     /** Stands for the supervisor being SIGKILLed: nothing after it runs, no catch block, no rollback. */
-    static final class Killed extends Error {
-    }
+    static final class Killed extends Error {}
 
     @Test
     void recordsOfASupervisorKilledWhileBindingSayWhatItHeldAndRestoreGivesThemBack() throws Exception {
@@ -92,7 +99,7 @@ class HostDeviceCustodyTest {
             }
         };
         assertThrows(Killed.class, () -> c.bindForGuest(guest("{\"host\":\"01:00.0\"},{\"host\":\"01:00.1\"}")));
-        kernel.spy = call -> { };
+        kernel.spy = call -> {};
         assertEquals("vfio-pci", driver("0000:01:00.0"));
         assertEquals(null, driver("0000:01:00.1"), "killed between unbind and probe: no driver at all");
         assertEquals(List.of(PciAddress.parse("01:00.0"), PciAddress.parse("01:00.1")), c.heldFor("gpu"));
@@ -119,8 +126,11 @@ class HostDeviceCustodyTest {
         kernel.calls.clear();
 
         VmlaunchException e = assertThrows(VmlaunchException.class, () -> c.restore("gpu", held));
-        assertTrue(e.getMessage().contains("refusing to take 0000:01:00.0 from vfio-pci: /dev/vfio/1 is open in pid 4242"
-                + " (qemu-system-x86, /usr/bin/qemu-system-x86_64); stop that process first"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("refusing to take 0000:01:00.0 from vfio-pci: /dev/vfio/1 is open in pid 4242"
+                                + " (qemu-system-x86, /usr/bin/qemu-system-x86_64); stop that process first"),
+                e.getMessage());
         assertEquals(List.of(), kernel.calls, "nothing was written to sysfs");
         assertEquals("vfio-pci", driver("0000:01:00.0"));
         assertEquals(held, c.heldFor("gpu"), "the records stay, to retry");

@@ -28,7 +28,8 @@ class HostDoctorTest {
         Files.createDirectories(sys.resolve("kernel/iommu_groups"));
         Files.createDirectories(proc);
         Files.createDirectories(dev);
-        Files.writeString(proc.resolve("cpuinfo"), "processor\t: 0\nvendor_id\t: " + vendor + "\nflags\t\t: " + flags + "\n\n");
+        Files.writeString(
+                proc.resolve("cpuinfo"), "processor\t: 0\nvendor_id\t: " + vendor + "\nflags\t\t: " + flags + "\n\n");
         Files.writeString(proc.resolve("cmdline"), cmdline + "\n");
         Files.writeString(proc.resolve("interrupts"), "           CPU0\n  0:   40   IO-APIC   2-edge      timer\n");
         Files.writeString(proc.resolve("modules"), "");
@@ -54,15 +55,27 @@ class HostDoctorTest {
         host("AuthenticAMD", "fpu vme sse2 hypervisor avx2", "console=ttyS0 quiet -- --init-arg");
         Files.writeString(dev.resolve("kvm"), "");
         Map<String, DoctorCheck> c = run("x86_64");
-        assertEquals(List.of("cpu-virtualization", "kvm", "iommu", "interrupt-remapping", "unsafe-interrupts",
-                "vfio-modules", "memlock", "hugepages"), List.copyOf(c.keySet()));
+        assertEquals(
+                List.of(
+                        "cpu-virtualization",
+                        "kvm",
+                        "iommu",
+                        "interrupt-remapping",
+                        "unsafe-interrupts",
+                        "vfio-modules",
+                        "memlock",
+                        "hugepages"),
+                List.copyOf(c.keySet()));
         assertEquals(DoctorCheck.Status.WARN, c.get("cpu-virtualization").status(), "no svm flag but /dev/kvm works");
         assertTrue(c.get("cpu-virtualization").remedy().contains("nested virtualization"));
         assertEquals(DoctorCheck.Status.PASS, c.get("kvm").status());
         DoctorCheck iommu = c.get("iommu");
         assertEquals(DoctorCheck.Status.FAIL, iommu.status());
-        assertTrue(iommu.remedy().contains("add amd_iommu=on iommu=pt to GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub,"
-                + " then 'sudo update-grub'"), iommu.remedy());
+        assertTrue(
+                iommu.remedy()
+                        .contains("add amd_iommu=on iommu=pt to GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub,"
+                                + " then 'sudo update-grub'"),
+                iommu.remedy());
         assertTrue(iommu.remedy().contains("AMD-Vi (IOMMU) in the BIOS/UEFI"), iommu.remedy());
         assertTrue(iommu.remedy().contains("intel-iommu,intremap=on,caching-mode=on"), iommu.remedy());
         assertEquals(DoctorCheck.Status.FAIL, c.get("interrupt-remapping").status());
@@ -73,12 +86,17 @@ class HostDoctorTest {
 
     @Test
     void seed003HostWithVtdIommuPtAndRemappingIsReady() throws Exception {
-        host("GenuineIntel", "fpu vmx sse2", "BOOT_IMAGE=/boot/vmlinuz-5.9 ro quiet intel_iommu=on iommu=pt vfio-pci.ids=10de:13c2,10de:0fbb");
+        host(
+                "GenuineIntel",
+                "fpu vmx sse2",
+                "BOOT_IMAGE=/boot/vmlinuz-5.9 ro quiet intel_iommu=on iommu=pt vfio-pci.ids=10de:13c2,10de:0fbb");
         Files.writeString(dev.resolve("kvm"), "");
         iommuOn();
         Files.writeString(proc.resolve("interrupts"), "           CPU0\n 24:  0  IR-PCI-MSI 327680-edge  xhci_hcd\n");
-        Files.writeString(proc.resolve("modules"), "vfio_pci 16384 0 - Live 0x0\nvfio_iommu_type1 45056 0 - Live 0x0\n"
-                + "vfio 45056 2 vfio_pci,vfio_iommu_type1, Live 0x0\n");
+        Files.writeString(
+                proc.resolve("modules"),
+                "vfio_pci 16384 0 - Live 0x0\nvfio_iommu_type1 45056 0 - Live 0x0\n"
+                        + "vfio 45056 2 vfio_pci,vfio_iommu_type1, Live 0x0\n");
         Files.createDirectories(sys.resolve("module/vfio_iommu_type1/parameters"));
         Files.writeString(sys.resolve("module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"), "N\n");
         Files.createDirectories(sys.resolve("kernel/mm/hugepages/hugepages-2048kB"));
@@ -90,7 +108,8 @@ class HostDoctorTest {
         }
         assertEquals("Intel VT-x (vmx)", c.get("cpu-virtualization").detail());
         assertEquals("dmar0; 2 IOMMU groups", c.get("iommu").detail());
-        assertEquals("2 MiB: 512 reserved, 512 free (optional)", c.get("hugepages").detail());
+        assertEquals(
+                "2 MiB: 512 reserved, 512 free (optional)", c.get("hugepages").detail());
         assertTrue(HostDoctor.ready(List.copyOf(c.values())));
     }
 
@@ -116,7 +135,9 @@ class HostDoctorTest {
     void remappingSupportedButNotSeenIsAWarningAndSwitchedOffIsAFailure() throws Exception {
         host("GenuineIntel", "vmx", "ro intel_iommu=on");
         iommuOn();
-        assertEquals(DoctorCheck.Status.WARN, run("x86_64").get("interrupt-remapping").status());
+        assertEquals(
+                DoctorCheck.Status.WARN,
+                run("x86_64").get("interrupt-remapping").status());
         Files.writeString(proc.resolve("cmdline"), "ro intel_iommu=on intremap=off\n");
         DoctorCheck ir = run("x86_64").get("interrupt-remapping");
         assertEquals(DoctorCheck.Status.FAIL, ir.status());
@@ -138,8 +159,18 @@ class HostDoctorTest {
         host("", "fp asimd", "console=ttyAMA0");
         Files.writeString(dev.resolve("kvm"), "");
         Map<String, DoctorCheck> c = run("aarch64");
-        assertEquals(List.of("cpu-virtualization", "kvm", "iommu", "smmuv3", "gic-its", "unsafe-interrupts",
-                "vfio-modules", "memlock", "hugepages"), List.copyOf(c.keySet()));
+        assertEquals(
+                List.of(
+                        "cpu-virtualization",
+                        "kvm",
+                        "iommu",
+                        "smmuv3",
+                        "gic-its",
+                        "unsafe-interrupts",
+                        "vfio-modules",
+                        "memlock",
+                        "hugepages"),
+                List.copyOf(c.keySet()));
         assertEquals(DoctorCheck.Status.FAIL, c.get("smmuv3").status());
         assertEquals(DoctorCheck.Status.FAIL, c.get("gic-its").status());
         assertTrue(c.get("gic-its").remedy().contains("gic-version=3,its=on"));
@@ -158,7 +189,9 @@ class HostDoctorTest {
         Path node = sys.resolve("firmware/devicetree/base/intc@8000000/its@8080000");
         Files.createDirectories(node);
         Files.write(node.resolve("compatible"), "arm,gic-v3-its\0".getBytes());
-        assertEquals("the device tree has an arm,gic-v3-its node", run("aarch64").get("gic-its").detail());
+        assertEquals(
+                "the device tree has an arm,gic-v3-its node",
+                run("aarch64").get("gic-its").detail());
 
         tmp = tmp.resolve("acpi-host");
         host("", "fp", "");
@@ -169,7 +202,8 @@ class HostDoctorTest {
         madt[52] = 0x0f; // GIC ITS
         madt[53] = 20;
         Files.write(sys.resolve("firmware/acpi/tables/APIC"), madt);
-        assertEquals("the ACPI MADT lists a GIC ITS", run("aarch64").get("gic-its").detail());
+        assertEquals(
+                "the ACPI MADT lists a GIC ITS", run("aarch64").get("gic-its").detail());
     }
 
     @Test
@@ -177,12 +211,20 @@ class HostDoctorTest {
         host("GenuineIntel", "fpu vmx", "intel_iommu=on");
         iommuOn();
         FakeSysfs fs = new FakeSysfs(sys);
-        DeviceSamples.install(fs, "0000:00:05.0", "qemu72-e1000e").driver("vfio-pci").group(5);
+        DeviceSamples.install(fs, "0000:00:05.0", "qemu72-e1000e")
+                .driver("vfio-pci")
+                .group(5);
         DeviceSamples.iomem(proc, "qemu72-q35-host", "iomem");
         Map<String, DoctorCheck> c = run("x86_64");
         assertEquals(DoctorCheck.Status.PASS, c.get("reset 0000:00:05.0").status());
-        assertTrue(c.get("reset 0000:00:05.0").detail().startsWith("resets with pm ["), c.get("reset 0000:00:05.0").detail());
-        assertTrue(c.containsKey("bars 0000:00:05.0") && c.containsKey("boot-framebuffer 0000:00:05.0"), c.keySet().toString());
-        assertTrue(c.get("memlock").detail().startsWith("RLIMIT_MEMLOCK soft "), c.get("memlock").detail());
+        assertTrue(
+                c.get("reset 0000:00:05.0").detail().startsWith("resets with pm ["),
+                c.get("reset 0000:00:05.0").detail());
+        assertTrue(
+                c.containsKey("bars 0000:00:05.0") && c.containsKey("boot-framebuffer 0000:00:05.0"),
+                c.keySet().toString());
+        assertTrue(
+                c.get("memlock").detail().startsWith("RLIMIT_MEMLOCK soft "),
+                c.get("memlock").detail());
     }
 }

@@ -17,8 +17,11 @@ class HostPreflightTest {
     private HostRoots roots(String memlockSoft) throws Exception {
         Path proc = tmp.resolve("proc");
         Files.createDirectories(proc.resolve("self"));
-        Files.writeString(proc.resolve("self/limits"), "Limit                     Soft Limit           Hard Limit           Units     \n"
-                + "Max locked memory         " + memlockSoft + "              " + memlockSoft + "              bytes     \n");
+        Files.writeString(
+                proc.resolve("self/limits"),
+                "Limit                     Soft Limit           Hard Limit           Units     \n"
+                        + "Max locked memory         " + memlockSoft + "              " + memlockSoft
+                        + "              bytes     \n");
         Path dev = Files.createDirectories(tmp.resolve("dev"));
         Files.createDirectories(dev.resolve("vfio"));
         Files.writeString(dev.resolve("vfio/vfio"), "");
@@ -31,22 +34,27 @@ class HostPreflightTest {
         assertEquals((4L << 30) + (1L << 30), HostPreflight.requiredMemlockBytes(spec));
         List<Problem> ps = new HostPreflight(roots("8388608"), false).check(spec);
         assertEquals(1, ps.size());
-        assertEquals("the locked-memory limit is 8 MiB but VFIO pins the guest's RAM: 5 GiB needed (4096 MiB + 1 GiB); "
-                + "read: " + tmp.resolve("proc/self/limits") + ", hard limit", ps.get(0).message());
-        assertTrue(ps.get(0).remedy().contains("'<user> hard memlock 5242880'"), ps.get(0).remedy());
+        assertEquals(
+                "the locked-memory limit is 8 MiB but VFIO pins the guest's RAM: 5 GiB needed (4096 MiB + 1 GiB); "
+                        + "read: " + tmp.resolve("proc/self/limits") + ", hard limit",
+                ps.get(0).message());
+        assertTrue(
+                ps.get(0).remedy().contains("'<user> hard memlock 5242880'"),
+                ps.get(0).remedy());
         assertEquals(List.of(), new HostPreflight(roots("8388608"), true).check(spec), "root locks what it needs");
         assertEquals(List.of(), new HostPreflight(roots("unlimited"), false).check(spec));
     }
 
     @Test
     void memlockIsMultipliedByTheDevicesBehindAVirtualIommu() throws Exception {
-        GuestSpec spec = Guests.qemu(tmp.resolve("g"), "\"viommu\": \"intel\"",
-                "[{\"host\": \"01:00.0\"}, {\"host\": \"01:00.1\"}]");
+        GuestSpec spec = Guests.qemu(
+                tmp.resolve("g"), "\"viommu\": \"intel\"", "[{\"host\": \"01:00.0\"}, {\"host\": \"01:00.1\"}]");
         assertEquals(2 * ((4L << 30) + (1L << 30)), HostPreflight.requiredMemlockBytes(spec));
-        List<Problem> ps = new HostPreflight(roots(Long.toString(6L << 30)), false).check(spec).stream()
-                .filter(Problem::isError).toList();
+        List<Problem> ps = new HostPreflight(roots(Long.toString(6L << 30)), false)
+                .check(spec).stream().filter(Problem::isError).toList();
         assertEquals(1, ps.size());
-        assertTrue(ps.get(0).message().contains("10 GiB needed (4096 MiB + 1 GiB, x 2 devices behind a vIOMMU)"),
+        assertTrue(
+                ps.get(0).message().contains("10 GiB needed (4096 MiB + 1 GiB, x 2 devices behind a vIOMMU)"),
                 ps.get(0).message());
     }
 
@@ -54,8 +62,10 @@ class HostPreflightTest {
     void aSoftLimitBelowTheBudgetIsFineWhenTheHardLimitAllowsItSinceTheSupervisorRaisesIt() throws Exception {
         GuestSpec spec = Guests.qemu(tmp.resolve("g"), "", "[{\"host\": \"01:00.0\"}]");
         HostRoots r = roots("8388608");
-        Files.writeString(r.proc().resolve("self/limits"), "Limit                     Soft Limit           Hard Limit           Units     \n"
-                + "Max locked memory         8388608              unlimited            bytes     \n");
+        Files.writeString(
+                r.proc().resolve("self/limits"),
+                "Limit                     Soft Limit           Hard Limit           Units     \n"
+                        + "Max locked memory         8388608              unlimited            bytes     \n");
         assertEquals(List.of(), new HostPreflight(r, false).check(spec));
     }
 
@@ -65,14 +75,19 @@ class HostPreflightTest {
         DeviceSamples.install(fs, "0000:04:00.0", "navi10");
         GuestSpec spec = Guests.qemu(tmp.resolve("g"), "\"viommu\": \"intel\"", "[{\"host\": \"04:00.0\"}]");
         // 4 GiB + 1 GiB + 256 MiB + 2 MiB + 512 KiB of memory BARs (not the I/O BAR, not the ROM).
-        assertEquals((5L << 30) + (258L << 20) + (512L << 10), MemlockBudget.of(spec, new Sysfs(fs.root())).bytes());
+        assertEquals(
+                (5L << 30) + (258L << 20) + (512L << 10),
+                MemlockBudget.of(spec, new Sysfs(fs.root())).bytes());
         HostRoots r = roots("unlimited");
         Path params = tmp.resolve("sys/module/vfio_iommu_type1/parameters");
         Files.createDirectories(params);
         Files.writeString(params.resolve("dma_entry_limit"), "65535\n");
         List<Problem> ps = new HostPreflight(r, false).check(spec);
         assertEquals(1, ps.size(), ps.toString());
-        assertTrue(ps.get(0).message().contains("needs 1048576 DMA mappings but vfio_iommu_type1.dma_entry_limit is 65535"),
+        assertTrue(
+                ps.get(0)
+                        .message()
+                        .contains("needs 1048576 DMA mappings but vfio_iommu_type1.dma_entry_limit is 65535"),
                 ps.get(0).message());
         assertTrue(ps.get(0).remedy().contains("dma_entry_limit=1048576"));
         Files.writeString(params.resolve("dma_entry_limit"), "2000000\n");
@@ -87,12 +102,14 @@ class HostPreflightTest {
 
     @Test
     void kvmAccelNeedsAUsableDevKvm() throws Exception {
-        GuestSpec spec = Guests.load(tmp.resolve("g"),
-                "{\"name\": \"g1\", \"vmm\": \"qemu\", \"arch\": \"x86_64\", \"accel\": \"kvm\"}");
+        GuestSpec spec = Guests.load(
+                tmp.resolve("g"), "{\"name\": \"g1\", \"vmm\": \"qemu\", \"arch\": \"x86_64\", \"accel\": \"kvm\"}");
         HostRoots r = roots("unlimited");
         List<Problem> ps = new HostPreflight(r, true).check(spec);
         assertEquals(1, ps.size());
-        assertEquals("no " + r.dev().resolve("kvm") + ": KVM is not available", ps.get(0).message());
+        assertEquals(
+                "no " + r.dev().resolve("kvm") + ": KVM is not available",
+                ps.get(0).message());
         Files.writeString(r.dev().resolve("kvm"), "");
         assertEquals(List.of(), new HostPreflight(r, true).check(spec));
     }

@@ -51,8 +51,13 @@ class InterruptIsolationTest {
         unsafe("N");
         DeviceVerdict v = verdict(false);
         assertEquals(DoctorCheck.Status.PASS, v.status());
-        assertTrue(v.evidence().contains(roots.proc().resolve("interrupts") + ": 3 remapped (IR-) rows"), v.evidence().toString());
-        assertTrue(v.evidence().contains(roots.sysfs().resolve("class/iommu/dmar0/intel-iommu/ecap") + " = f00f4a (IR, bit 3: 1)"),
+        assertTrue(
+                v.evidence().contains(roots.proc().resolve("interrupts") + ": 3 remapped (IR-) rows"),
+                v.evidence().toString());
+        assertTrue(
+                v.evidence()
+                        .contains(roots.sysfs().resolve("class/iommu/dmar0/intel-iommu/ecap")
+                                + " = f00f4a (IR, bit 3: 1)"),
                 v.evidence().toString());
     }
 
@@ -83,7 +88,9 @@ class InterruptIsolationTest {
         interrupts(" 0:         44          0  IR-IO-APIC    2-edge      timer\n");
         InterruptIsolation.Assessment a = InterruptIsolation.assess(roots, false);
         assertTrue(a.isolated() && a.hardwareCan());
-        assertTrue(a.evidence().contains(amd.resolve("features") + " = 25bf732fa2295afe:53d"), a.evidence().toString());
+        assertTrue(
+                a.evidence().contains(amd.resolve("features") + " = 25bf732fa2295afe:53d"),
+                a.evidence().toString());
     }
 
     @Test

@@ -25,7 +25,8 @@ class IommuGroupsTest {
         IommuGroups groups = new IommuGroups(new Sysfs(fs.root()));
 
         List<IommuGroup> all = groups.scan();
-        assertEquals(List.of(0, 1, 2, 3, 4, 6, 10), all.stream().map(IommuGroup::id).toList());
+        assertEquals(
+                List.of(0, 1, 2, 3, 4, 6, 10), all.stream().map(IommuGroup::id).toList());
 
         IommuGroup one = groups.group(1);
         assertEquals(List.of("0000:00:01.0", "0000:01:00.0", "0000:01:00.1"), addresses(one.devices()));
@@ -35,8 +36,10 @@ class IommuGroupsTest {
 
         IommuGroup chipset = groups.group(10);
         assertFalse(Viability.viable(chipset));
-        assertEquals(List.of("0000:00:1f.0", "0000:00:1f.2", "0000:00:1f.3"),
-                addresses(Viability.blockers(chipset, Set.of())), "the ISA bridge is not a PCI-to-PCI bridge");
+        assertEquals(
+                List.of("0000:00:1f.0", "0000:00:1f.2", "0000:00:1f.3"),
+                addresses(Viability.blockers(chipset, Set.of())),
+                "the ISA bridge is not a PCI-to-PCI bridge");
     }
 
     @Test
@@ -45,8 +48,10 @@ class IommuGroupsTest {
         IommuGroup one = new IommuGroups(new Sysfs(fs.root())).group(1);
         assertFalse(Viability.viable(one));
         assertEquals(List.of("0000:01:00.0", "0000:01:00.1"), addresses(Viability.blockers(one, Set.of())));
-        assertEquals(List.of(), Viability.blockers(one,
-                Set.of(PciAddress.parse("01:00.0"), PciAddress.parse("01:00.1"))), "binding both would make it viable");
+        assertEquals(
+                List.of(),
+                Viability.blockers(one, Set.of(PciAddress.parse("01:00.0"), PciAddress.parse("01:00.1"))),
+                "binding both would make it viable");
     }
 
     @Test
@@ -59,7 +64,9 @@ class IommuGroupsTest {
         assertFalse(Viability.viable(g));
         List<PciDevice> blockers = Viability.blockers(g, Set.of());
         assertEquals(List.of("0000:02:00.0", "0000:02:00.1"), addresses(blockers));
-        assertEquals(List.of("nvidia", "snd_hda_intel"), blockers.stream().map(PciDevice::driver).toList());
+        assertEquals(
+                List.of("nvidia", "snd_hda_intel"),
+                blockers.stream().map(PciDevice::driver).toList());
     }
 
     @Test
@@ -73,7 +80,11 @@ class IommuGroupsTest {
     @Test
     void aBridgeIsRecognisedByHeaderTypeWhenItsClassSaysOtherwise() {
         FakeSysfs fs = new FakeSysfs(tmp);
-        fs.device("0000:00:1c.0").cls("ff0000").config(64, 1, 0, 0).driver("shpchp").group(7);
+        fs.device("0000:00:1c.0")
+                .cls("ff0000")
+                .config(64, 1, 0, 0)
+                .driver("shpchp")
+                .group(7);
         PciDevice d = new Sysfs(fs.root()).requireDevice(PciAddress.parse("00:1c.0"));
         assertEquals(1, d.headerType());
         assertTrue(d.isBridge());

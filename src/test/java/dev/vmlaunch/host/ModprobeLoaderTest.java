@@ -37,13 +37,17 @@ class ModprobeLoaderTest {
         // The child keeps stdout open: reading modprobe's output to the end would wait for it too.
         Path fake = script("sleep 600 & echo $! > " + pids + "; exec sleep 600");
         ModprobeLoader loader = new ModprobeLoader(List.of(fake.toString()), Duration.ofMillis(1500));
-        IOException e = assertTimeoutPreemptively(Duration.ofSeconds(30),
-                () -> assertThrows(IOException.class, () -> loader.load("vfio_pci")));
+        IOException e = assertTimeoutPreemptively(
+                Duration.ofSeconds(30), () -> assertThrows(IOException.class, () -> loader.load("vfio_pci")));
         assertTrue(e.getMessage().contains("modprobe vfio_pci did not finish in 1.5 s; killed it"), e.getMessage());
         long child = pidOf(pids);
-        assertFalse(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false),
+        assertFalse(
+                ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false),
                 "the child modprobe started is gone too");
-        assertTrue(ProcessHandle.current().children().noneMatch(p -> p.info().command().orElse("").endsWith("sleep")),
+        assertTrue(
+                ProcessHandle.current()
+                        .children()
+                        .noneMatch(p -> p.info().command().orElse("").endsWith("sleep")),
                 "nothing left running");
     }
 
@@ -52,7 +56,9 @@ class ModprobeLoaderTest {
         Path fake = script("echo \"modprobe: FATAL: Module $1 not found\" >&2; exit 1");
         ModprobeLoader loader = new ModprobeLoader(List.of(fake.toString()), Duration.ofSeconds(30));
         IOException e = assertThrows(IOException.class, () -> loader.load("nosuchmod"));
-        assertTrue(e.getMessage().equals("modprobe nosuchmod failed (exit 1): modprobe: FATAL: Module nosuchmod not found"),
+        assertTrue(
+                e.getMessage()
+                        .equals("modprobe nosuchmod failed (exit 1): modprobe: FATAL: Module nosuchmod not found"),
                 e.getMessage());
     }
 
@@ -61,8 +67,12 @@ class ModprobeLoaderTest {
         Path fake = script("head -c 5000000 /dev/zero | tr '\\0' x; exit 3");
         ModprobeLoader loader = new ModprobeLoader(List.of(fake.toString()), Duration.ofSeconds(30));
         IOException e = assertThrows(IOException.class, () -> loader.load("e1000e"));
-        assertTrue(e.getMessage().startsWith("modprobe e1000e failed (exit 3): xxx"), e.getMessage().substring(0, Math.min(60, e.getMessage().length())));
-        assertTrue(e.getMessage().length() < ModprobeLoader.MAX_OUTPUT + 100, "length " + e.getMessage().length());
+        assertTrue(
+                e.getMessage().startsWith("modprobe e1000e failed (exit 3): xxx"),
+                e.getMessage().substring(0, Math.min(60, e.getMessage().length())));
+        assertTrue(
+                e.getMessage().length() < ModprobeLoader.MAX_OUTPUT + 100,
+                "length " + e.getMessage().length());
     }
 
     @Test

@@ -22,11 +22,14 @@ class PciIdsTest {
     @Test
     void readsVendorsDevicesAndClassesAndSkipsSubsystems() throws Exception {
         Path f = tmp.resolve("pci.ids");
-        Files.write(f, ("# comment\n10de  NVIDIA Corporation\n\t13c2  GM204 [GeForce GTX 970]\n"
-                + "\t\t1043 8508  ASUS card\n\t0fbb  GM204 High Definition Audio Controller\n"
-                + "10ee  Xilinx Corporation\nC 03  Display controller\n\t00  VGA compatible controller\n"
-                + "\t\t00  VGA controller\nC 12  Processing accelerators\n\t00  Processing accelerators\n"
-                + "caf\u00e9 bad bytes \u00ff\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        Files.write(
+                f,
+                ("# comment\n10de  NVIDIA Corporation\n\t13c2  GM204 [GeForce GTX 970]\n"
+                                + "\t\t1043 8508  ASUS card\n\t0fbb  GM204 High Definition Audio Controller\n"
+                                + "10ee  Xilinx Corporation\nC 03  Display controller\n\t00  VGA compatible controller\n"
+                                + "\t\t00  VGA controller\nC 12  Processing accelerators\n\t00  Processing accelerators\n"
+                                + "caf\u00e9 bad bytes \u00ff\n")
+                        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         PciIds ids = new PciIds(List.of(tmp.resolve("missing"), f));
         assertEquals(Optional.of("NVIDIA Corporation GM204 [GeForce GTX 970]"), ids.describe(gpu()));
         assertEquals(Optional.of("GM204 High Definition Audio Controller"), ids.device("10de", "0fbb"));

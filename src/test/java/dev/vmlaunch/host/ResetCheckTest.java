@@ -30,8 +30,12 @@ class ResetCheckTest {
         DeviceVerdict v = reset(fs, "0000:00:05.0", Optional.empty());
         assertEquals(DoctorCheck.Status.PASS, v.status());
         assertEquals("resets with pm", v.detail());
-        assertTrue(v.evidence().stream().anyMatch(e -> e.endsWith("config: DevCap FLReset-, PM NoSoftRst-")), v.evidence().toString());
-        assertTrue(v.evidence().stream().anyMatch(e -> e.endsWith("reset_method = \"pm\"")), v.evidence().toString());
+        assertTrue(
+                v.evidence().stream().anyMatch(e -> e.endsWith("config: DevCap FLReset-, PM NoSoftRst-")),
+                v.evidence().toString());
+        assertTrue(
+                v.evidence().stream().anyMatch(e -> e.endsWith("reset_method = \"pm\"")),
+                v.evidence().toString());
     }
 
     @Test
@@ -43,7 +47,9 @@ class ResetCheckTest {
         assertTrue(v.detail().contains("AMD GPUs often do not come back"), v.detail());
         assertTrue(v.remedy().contains("vendor-reset") && v.remedy().contains("echo device_specific > "), v.remedy());
         assertTrue(v.remedy().contains("\"managed\": false"), v.remedy());
-        assertTrue(v.evidence().stream().anyMatch(e -> e.endsWith("DevCap FLReset-, PM NoSoftRst+")), v.evidence().toString());
+        assertTrue(
+                v.evidence().stream().anyMatch(e -> e.endsWith("DevCap FLReset-, PM NoSoftRst+")),
+                v.evidence().toString());
     }
 
     @Test
@@ -59,8 +65,11 @@ class ResetCheckTest {
         DeviceVerdict navi = reset(fs, "0000:04:00.0", Optional.empty());
         assertEquals(DoctorCheck.Status.WARN, navi.status());
         assertTrue(navi.remedy().contains("vendor-reset"));
-        assertTrue(navi.evidence().stream().anyMatch(e -> e.contains("reset_method absent (kernel before 5.15)")
-                && e.endsWith("reset present")), navi.evidence().toString());
+        assertTrue(
+                navi.evidence().stream()
+                        .anyMatch(e ->
+                                e.contains("reset_method absent (kernel before 5.15)") && e.endsWith("reset present")),
+                navi.evidence().toString());
         DeviceVerdict nic = reset(fs, "0000:00:05.0", Optional.empty());
         assertEquals("resets with pm (the kernel's order: pm, bus)", nic.detail());
     }
@@ -80,7 +89,9 @@ class ResetCheckTest {
         FakeSysfs fs = new FakeSysfs(tmp);
         DeviceSamples.install(fs, "0000:00:05.0", "qemu72-e1000e");
         Files.writeString(fs.dir("0000:00:05.0").resolve("reset_method"), "\n");
-        assertEquals(DoctorCheck.Status.WARN, reset(fs, "0000:00:05.0", Optional.empty()).status());
+        assertEquals(
+                DoctorCheck.Status.WARN,
+                reset(fs, "0000:00:05.0", Optional.empty()).status());
     }
 
     @Test
@@ -91,7 +102,9 @@ class ResetCheckTest {
         DeviceVerdict shared = reset(fs, "0000:04:00.0", Optional.of(List.of(GPU, audio)));
         assertEquals(DoctorCheck.Status.WARN, shared.status());
         assertTrue(shared.detail().contains("(0000:04:00.1)"), shared.detail());
-        assertTrue(shared.evidence().contains("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: a bus reset hits 0000:04:00.0, 0000:04:00.1"),
+        assertTrue(
+                shared.evidence()
+                        .contains("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: a bus reset hits 0000:04:00.0, 0000:04:00.1"),
                 shared.evidence().toString());
         DeviceVerdict alone = reset(fs, "0000:04:00.0", Optional.of(List.of(GPU)));
         assertEquals(DoctorCheck.Status.PASS, alone.status());
@@ -106,6 +119,8 @@ class ResetCheckTest {
         Files.write(config, java.util.Arrays.copyOf(Files.readAllBytes(config), 64));
         DeviceVerdict v = reset(fs, "0000:00:05.0", Optional.empty());
         assertEquals(DoctorCheck.Status.PASS, v.status());
-        assertTrue(v.evidence().stream().anyMatch(e -> e.contains("capability list not readable (64 bytes")), v.evidence().toString());
+        assertTrue(
+                v.evidence().stream().anyMatch(e -> e.contains("capability list not readable (64 bytes")),
+                v.evidence().toString());
     }
 }

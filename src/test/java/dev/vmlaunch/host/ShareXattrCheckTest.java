@@ -21,10 +21,13 @@ class ShareXattrCheckTest {
 
     GuestSpec guest(Path share, String security, boolean readonly) throws Exception {
         Path f = tmp.resolve("g.json");
-        Files.writeString(f, "{\"name\":\"g\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"shares\":[{\"path\":\"" + share
-                + "\",\"tag\":\"hostshare\",\"readonly\":" + readonly + (security == null ? "" : ",\"security\":\""
-                + security + "\"") + "}]}");
-        return GuestSpecLoader.fromJson(JsonReader.read(f, "g.json"), f, "g.json", Optional.of(Arch.X86_64)).spec();
+        Files.writeString(
+                f,
+                "{\"name\":\"g\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"shares\":[{\"path\":\"" + share
+                        + "\",\"tag\":\"hostshare\",\"readonly\":" + readonly
+                        + (security == null ? "" : ",\"security\":\"" + security + "\"") + "}]}");
+        return GuestSpecLoader.fromJson(JsonReader.read(f, "g.json"), f, "g.json", Optional.of(Arch.X86_64))
+                .spec();
     }
 
     @Test
@@ -33,9 +36,15 @@ class ShareXattrCheckTest {
         List<Problem> p = ShareXattrCheck.problemsFor(guest(Path.of("/proc"), null, false));
         assertEquals(1, p.size(), p.toString());
         assertTrue(p.get(0).isError());
-        assertTrue(p.get(0).message().startsWith("share /proc (tag hostshare) is on a file system without user extended"
-                + " attributes"), p.get(0).message());
-        assertTrue(p.get(0).remedy().contains("\"security\": \"mapped-file\""), p.get(0).remedy());
+        assertTrue(
+                p.get(0)
+                        .message()
+                        .startsWith("share /proc (tag hostshare) is on a file system without user extended"
+                                + " attributes"),
+                p.get(0).message());
+        assertTrue(
+                p.get(0).remedy().contains("\"security\": \"mapped-file\""),
+                p.get(0).remedy());
     }
 
     @Test
@@ -55,6 +64,9 @@ class ShareXattrCheckTest {
             org.junit.jupiter.api.Assumptions.abort("the temp folder has no user xattrs here: " + e.getMessage());
         }
         assertEquals(List.of(), ShareXattrCheck.problemsFor(guest(share, null, false)));
-        assertEquals(List.of(), Files.getFileAttributeView(share, UserDefinedFileAttributeView.class).list());
+        assertEquals(
+                List.of(),
+                Files.getFileAttributeView(share, UserDefinedFileAttributeView.class)
+                        .list());
     }
 }

@@ -33,7 +33,9 @@ class SysfsPciBusTest {
         bus.unbind(GPU);
         assertEquals("0000:01:00.0", read(fs.root().resolve("bus/pci/drivers/nvidia/unbind")));
         bus.setDriverOverride(GPU, "vfio-pci");
-        assertEquals("vfio-pci", read(fs.dir("0000:01:00.0").resolve("driver_override")).substring(0, 8));
+        assertEquals(
+                "vfio-pci",
+                read(fs.dir("0000:01:00.0").resolve("driver_override")).substring(0, 8));
         bus.probe(GPU);
         assertEquals("0000:01:00.0", read(fs.root().resolve("bus/pci/drivers_probe")));
         bus.bind(GPU, "vfio-pci");

@@ -29,14 +29,15 @@ class SysfsTest {
         assertEquals(0, gpu.headerType());
         assertEquals(null, gpu.driverOverride(), "(null) means unset");
         assertFalse(gpu.bootVga());
-        assertTrue(new Sysfs(fs.root()).requireDevice(PciAddress.parse("00:02.0")).bootVga());
+        assertTrue(
+                new Sysfs(fs.root()).requireDevice(PciAddress.parse("00:02.0")).bootVga());
     }
 
     @Test
     void aMissingDeviceIsHostNotReady() {
         FakeSysfs fs = new FakeSysfs(tmp);
-        VmlaunchException e = assertThrows(VmlaunchException.class,
-                () -> new Sysfs(fs.root()).requireDevice(PciAddress.parse("0000:09:00.0")));
+        VmlaunchException e = assertThrows(
+                VmlaunchException.class, () -> new Sysfs(fs.root()).requireDevice(PciAddress.parse("0000:09:00.0")));
         assertEquals(ExitCodes.HOST_NOT_READY, e.exitCode());
         assertTrue(e.getMessage().contains("no PCI device 0000:09:00.0"), e.getMessage());
     }
@@ -46,8 +47,8 @@ class SysfsTest {
         FakeSysfs fs = new FakeSysfs(tmp);
         Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere/0000:05:00.0"));
         FakeSysfs.link(fs.root().resolve("bus/pci/devices/0000:05:00.0"), elsewhere);
-        VmlaunchException e = assertThrows(VmlaunchException.class,
-                () -> new Sysfs(fs.root()).deviceDir(PciAddress.parse("0000:05:00.0")));
+        VmlaunchException e = assertThrows(
+                VmlaunchException.class, () -> new Sysfs(fs.root()).deviceDir(PciAddress.parse("0000:05:00.0")));
         assertTrue(e.getMessage().contains("refusing"), e.getMessage());
     }
 

@@ -21,14 +21,24 @@ class VfioAccessTest {
         assertTrue(p.isError());
         assertTrue(p.message().startsWith("this user (alice) cannot open " + node + " (owner "), p.message());
         assertTrue(p.message().endsWith("mode rw-------)"), p.message());
-        assertTrue(p.remedy().contains("\n    SUBSYSTEM==\"vfio\", KERNEL==\"12\", OWNER=\"alice\", MODE=\"0600\"\n  in "
-                + "/etc/udev/rules.d/70-vmlaunch-vfio.rules"), p.remedy());
+        assertTrue(
+                p.remedy()
+                        .contains("\n    SUBSYSTEM==\"vfio\", KERNEL==\"12\", OWNER=\"alice\", MODE=\"0600\"\n  in "
+                                + "/etc/udev/rules.d/70-vmlaunch-vfio.rules"),
+                p.remedy());
         assertTrue(p.remedy().contains("'sudo udevadm trigger --subsystem-match=vfio'"));
     }
 
     @Test
     void aUserNameThatIsNoLoginNameIsNotPutIntoTheRule() {
-        assertEquals("SUBSYSTEM==\"vfio\", KERNEL==\"3\", OWNER=\"USER\", MODE=\"0600\"",
-                VfioAccess.problem(tmp.resolve("none"), 3, "a\"b").remedy().lines().skip(1).findFirst().orElseThrow().strip());
+        assertEquals(
+                "SUBSYSTEM==\"vfio\", KERNEL==\"3\", OWNER=\"USER\", MODE=\"0600\"",
+                VfioAccess.problem(tmp.resolve("none"), 3, "a\"b")
+                        .remedy()
+                        .lines()
+                        .skip(1)
+                        .findFirst()
+                        .orElseThrow()
+                        .strip());
     }
 }

@@ -29,7 +29,8 @@ class VfioHoldersTest {
         process("31", "lkvm", "/usr/local/bin/lkvm", "/dev/vfio/7");
         process("32", "bash", "/usr/bin/bash", "/dev/vfio/70", "socket:[1234]");
         Files.createDirectories(tmp.resolve("proc/self"));
-        assertEquals(List.of("pid 31 (lkvm, /usr/local/bin/lkvm)", "pid 900 (qemu-system-x86, /usr/bin/qemu-system-x86_64)"),
+        assertEquals(
+                List.of("pid 31 (lkvm, /usr/local/bin/lkvm)", "pid 900 (qemu-system-x86, /usr/bin/qemu-system-x86_64)"),
                 new VfioHolders(tmp.resolve("proc"), Path.of("/dev")).of("7"));
         assertEquals(List.of(), new VfioHolders(tmp.resolve("proc"), Path.of("/dev")).of("8"));
     }

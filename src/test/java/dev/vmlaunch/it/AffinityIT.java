@@ -33,7 +33,8 @@ class AffinityIT {
         env = new SupervisionEnv(tmp);
         // The fake sysfs tells the host's real online CPUs, so that run's check sees this machine.
         Files.createDirectories(tmp.resolve("sys/devices/system/cpu"));
-        Files.writeString(tmp.resolve("sys/devices/system/cpu/online"),
+        Files.writeString(
+                tmp.resolve("sys/devices/system/cpu/online"),
                 Files.readString(Path.of("/sys/devices/system/cpu/online")));
     }
 
@@ -43,9 +44,11 @@ class AffinityIT {
     }
 
     private Path qemuGuest(String name, String pinning) throws IOException {
-        return env.writeGuest(name, "{\"name\": \"" + name + "\", \"vmm\": \"qemu\", \"accel\": \"tcg\", \"memory\": "
-                + "\"16M\", \"binary\": \"" + SupervisionEnv.FAKES.resolve("qemu-aarch64-machine-none") + "\", "
-                + pinning + "}");
+        return env.writeGuest(
+                name,
+                "{\"name\": \"" + name + "\", \"vmm\": \"qemu\", \"accel\": \"tcg\", \"memory\": "
+                        + "\"16M\", \"binary\": \"" + SupervisionEnv.FAKES.resolve("qemu-aarch64-machine-none") + "\", "
+                        + pinning + "}");
     }
 
     /** tid → [comm, Cpus_allowed_list] of every thread of {@code pid}, as the kernel shows them now. */
@@ -54,9 +57,13 @@ class AffinityIT {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
             for (Path t : ds) {
                 String allowed = Files.readAllLines(t.resolve("status")).stream()
-                        .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow()
-                        .substring("Cpus_allowed_list:".length()).strip();
-                out.put(Long.parseLong(t.getFileName().toString()),
+                        .filter(l -> l.startsWith("Cpus_allowed_list:"))
+                        .findFirst()
+                        .orElseThrow()
+                        .substring("Cpus_allowed_list:".length())
+                        .strip();
+                out.put(
+                        Long.parseLong(t.getFileName().toString()),
                         new String[] {Files.readString(t.resolve("comm")).strip(), allowed});
             }
         }
@@ -71,8 +78,11 @@ class AffinityIT {
 
     @Test
     void everyQemuThreadIsOnTheProcessMaskAndStatusReportsIt() throws Exception {
-        VmlaunchProcess run = env.vmlaunch("run", "-d", qemuGuest("pinned", "\"cpuAffinity\": \"0\", "
-                + "\"vcpuPin\": {\"0\": \"0\"}").toString());
+        VmlaunchProcess run = env.vmlaunch(
+                "run",
+                "-d",
+                qemuGuest("pinned", "\"cpuAffinity\": \"0\", " + "\"vcpuPin\": {\"0\": \"0\"}")
+                        .toString());
         assertEquals(0, run.exitCode(), run.transcript());
         GuestState s = env.state("pinned");
         Map<Long, String[]> threads = threads(s.pid());
@@ -94,27 +104,38 @@ class AffinityIT {
         assertTrue(Files.isRegularFile(env.state.resolve("pinned/affinity.json")), "recorded in the state folder");
 
         VmlaunchProcess text = env.vmlaunch("status", "pinned");
-        assertTrue(text.stdoutText().contains("affinity:  process 0 (" + threads.size() + " threads); vCPU 0: tid "
-                + vcpu.path("tid").asLong() + " on 0"), text.stdoutText());
+        assertTrue(
+                text.stdoutText()
+                        .contains("affinity:  process 0 (" + threads.size() + " threads); vCPU 0: tid "
+                                + vcpu.path("tid").asLong() + " on 0"),
+                text.stdoutText());
     }
 
     @Test
     void aVcpuPinAloneMovesOnlyTheVcpuThread() throws Exception {
-        VmlaunchProcess run = env.vmlaunch("run", "-d", qemuGuest("vcpu-only", "\"vcpuPin\": {\"0\": \"1\"}").toString());
+        VmlaunchProcess run = env.vmlaunch(
+                "run",
+                "-d",
+                qemuGuest("vcpu-only", "\"vcpuPin\": {\"0\": \"1\"}").toString());
         assertEquals(0, run.exitCode(), run.transcript());
         GuestState s = env.state("vcpu-only");
         JsonNode vcpu = status("vcpu-only").path("affinity").path("vcpus").get(0);
         Map<Long, String[]> threads = threads(s.pid());
         assertEquals("1", threads.get(vcpu.path("tid").asLong())[1]);
-        assertEquals(Files.readString(Path.of("/sys/devices/system/cpu/online")).strip(), threads.get(s.pid())[1],
+        assertEquals(
+                Files.readString(Path.of("/sys/devices/system/cpu/online")).strip(),
+                threads.get(s.pid())[1],
                 "the main thread keeps the host's CPUs");
     }
 
     @Test
     void kvmtoolIsSpawnedUnderTheMaskAndItsVcpuThreadsArePinnedByName() throws Exception {
-        Path guest = env.writeGuest("lk", "{\"name\": \"lk\", \"vmm\": \"lkvm\", \"cpus\": 2, \"binary\": \""
-                + SupervisionEnv.FAKES.resolve("fake-lkvm") + "\", \"kernel\": \"" + SupervisionEnv.FAKES.resolve("fake-lkvm")
-                + "\", \"cpuAffinity\": \"1\", \"vcpuPin\": {\"0\": \"1\", \"1\": \"1\"}}");
+        Path guest = env.writeGuest(
+                "lk",
+                "{\"name\": \"lk\", \"vmm\": \"lkvm\", \"cpus\": 2, \"binary\": \""
+                        + SupervisionEnv.FAKES.resolve("fake-lkvm") + "\", \"kernel\": \""
+                        + SupervisionEnv.FAKES.resolve("fake-lkvm")
+                        + "\", \"cpuAffinity\": \"1\", \"vcpuPin\": {\"0\": \"1\", \"1\": \"1\"}}");
         VmlaunchProcess run = env.vmlaunch("run", "-d", guest.toString());
         assertEquals(0, run.exitCode(), run.transcript());
         GuestState s = env.state("lk");
@@ -124,7 +145,10 @@ class AffinityIT {
         JsonNode a = status("lk").path("affinity");
         assertEquals(2, a.path("vcpus").size(), a.toString());
         for (JsonNode v : a.path("vcpus")) {
-            assertEquals("kvm-vcpu-" + v.path("index").asInt(), threads.get(v.path("tid").asLong())[0], a.toString());
+            assertEquals(
+                    "kvm-vcpu-" + v.path("index").asInt(),
+                    threads.get(v.path("tid").asLong())[0],
+                    a.toString());
         }
     }
 
@@ -133,7 +157,8 @@ class AffinityIT {
         Path guest = qemuGuest("offline", "\"cpuAffinity\": \"0,4000\"");
         VmlaunchProcess check = env.vmlaunch("check", guest.toString());
         assertEquals(3, check.exitCode(), check.transcript());
-        assertTrue(check.stderrText().contains("\"cpuAffinity\" (0,4000) names CPU 4000, not online on this host"),
+        assertTrue(
+                check.stderrText().contains("\"cpuAffinity\" (0,4000) names CPU 4000, not online on this host"),
                 check.transcript());
         VmlaunchProcess run = env.vmlaunch("run", "-d", guest.toString());
         assertEquals(3, run.exitCode(), run.transcript());
@@ -146,6 +171,7 @@ class AffinityIT {
         VmlaunchProcess run = env.vmlaunch("run", "-d", guest.toString());
         assertEquals(2, run.exitCode(), run.transcript());
         assertTrue(run.stderrText().contains(guest + ":1:"), run.transcript());
-        assertTrue(run.stderrText().contains("$.cpuAffinity: \"1-0\" is a backwards range (write 0-1)"), run.transcript());
+        assertTrue(
+                run.stderrText().contains("$.cpuAffinity: \"1-0\" is a backwards range (write 0-1)"), run.transcript());
     }
 }

@@ -23,6 +23,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class AgentIT {
     @TempDir
     Path state;
+
     @TempDir
     Path share;
 
@@ -31,17 +32,21 @@ class AgentIT {
     void agentRunsAWorkloadAndTheNicsMsiVectorsFire(String arch, String console, String chip) throws Exception {
         String name = "agent-" + arch.replace("_", "");
         Path images = VmlaunchProcess.ROOT.resolve("test-images/out").resolve(arch);
-        String kernel = images.resolve(arch.equals("x86_64") ? "vmlinuz" : "Image").toString();
+        String kernel =
+                images.resolve(arch.equals("x86_64") ? "vmlinuz" : "Image").toString();
         GuestAgent agent = GuestAgent.install(share, name);
         // x86_64 gets the intel vIOMMU so that its MSIs are remapped (IR-PCI-MSI), as in the lab.
         String viommu = arch.equals("x86_64") ? "\"viommu\":\"intel\"," : "\"viommu\":\"smmuv3\",";
         Path guest = share.resolve(name + ".json");
-        Files.writeString(guest, "{\"name\":\"" + name + "\",\"vmm\":\"qemu\",\"arch\":\"" + arch + "\",\"accel\":\"tcg\","
-                + viommu + "\"cpus\":2,\"memory\":\"512M\",\"kernel\":\"" + kernel + "\",\"initrd\":\""
-                + images.resolve("initramfs.gz") + "\",\"cmdline\":\"console=" + console + " intel_iommu=on "
-                + agent.kernelArgs("work") + "\",\"shares\":[{\"path\":\"" + share + "\",\"tag\":\"work\"}],"
-                + "\"devices\":[{\"model\":\"e1000e\",\"netdev\":\"user\"}]}");
-        try (VmlaunchProcess vm = VmlaunchProcess.start(Map.of("VMLAUNCH_STATE", state.toString()), "run", guest.toString())) {
+        Files.writeString(
+                guest,
+                "{\"name\":\"" + name + "\",\"vmm\":\"qemu\",\"arch\":\"" + arch + "\",\"accel\":\"tcg\","
+                        + viommu + "\"cpus\":2,\"memory\":\"512M\",\"kernel\":\"" + kernel + "\",\"initrd\":\""
+                        + images.resolve("initramfs.gz") + "\",\"cmdline\":\"console=" + console + " intel_iommu=on "
+                        + agent.kernelArgs("work") + "\",\"shares\":[{\"path\":\"" + share + "\",\"tag\":\"work\"}],"
+                        + "\"devices\":[{\"model\":\"e1000e\",\"netdev\":\"user\"}]}");
+        try (VmlaunchProcess vm =
+                VmlaunchProcess.start(Map.of("VMLAUNCH_STATE", state.toString()), "run", guest.toString())) {
             GuestAgent.Announcement a = agent.awaitAnnouncement(Duration.ofMinutes(4));
             assertEquals(arch, a.arch());
             assertEquals(2, a.cpus());
@@ -49,17 +54,22 @@ class AgentIT {
             assertEquals(1, nics.size(), a.devices().toString());
             assertEquals("e1000e", nics.get(0).driver());
 
-            GuestAgent.CommandResult r = agent.run("ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && sleep 2 "
-                    + "&& ping -c 3 -W 2 10.0.2.2 && cat /sys/class/net/eth0/operstate", Duration.ofMinutes(2));
+            GuestAgent.CommandResult r = agent.run(
+                    "ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && sleep 2 "
+                            + "&& ping -c 3 -W 2 10.0.2.2 && cat /sys/class/net/eth0/operstate",
+                    Duration.ofMinutes(2));
             assertEquals(0, r.exitCode(), r.output());
             assertTrue(r.output().contains("3 packets received") || r.output().contains("3 received"), r.output());
 
             List<Integer> vectors = r.msiAfter().get(nics.get(0).address());
             assertFalse(vectors == null || vectors.isEmpty(), "the NIC has MSI vectors: " + r.msiAfter());
-            InterruptDiff diff = InterruptDiff.between(ProcInterrupts.parse(r.interruptsBefore()),
-                    ProcInterrupts.parse(r.interruptsAfter())).forIrqs(vectors);
+            InterruptDiff diff = InterruptDiff.between(
+                            ProcInterrupts.parse(r.interruptsBefore()), ProcInterrupts.parse(r.interruptsAfter()))
+                    .forIrqs(vectors);
             assertTrue(diff.totalDelta() > 0, "the NIC's vectors fired: " + diff.rows());
-            assertTrue(diff.rows().stream().allMatch(d -> d.after().chip().equals(chip)), diff.rows().toString());
+            assertTrue(
+                    diff.rows().stream().allMatch(d -> d.after().chip().equals(chip)),
+                    diff.rows().toString());
 
             agent.stop();
             vm.signal("INT");

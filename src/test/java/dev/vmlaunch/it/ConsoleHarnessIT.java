@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ConsoleHarnessIT {
     @TempDir
     Path state;
+
     @TempDir
     Path share;
 
@@ -33,10 +34,17 @@ class ConsoleHarnessIT {
     static final String KERNEL_LINE = "vmlaunch-console-it: a kernel message in the middle";
 
     ObjectNode guest(String name, String arch, String console) {
-        ObjectNode g = JSON.createObjectNode().put("name", name).put("vmm", "qemu").put("arch", arch).put("accel", "tcg")
-                .put("console", console).put("memory", arch.equals("aarch64") ? "512M" : "384M");
+        ObjectNode g = JSON.createObjectNode()
+                .put("name", name)
+                .put("vmm", "qemu")
+                .put("arch", arch)
+                .put("accel", "tcg")
+                .put("console", console)
+                .put("memory", arch.equals("aarch64") ? "512M" : "384M");
         if (arch.equals("aarch64")) {
-            g.put("machine", "virt").put("irqchip", "gicv3-its").put("cpus", 1)
+            g.put("machine", "virt")
+                    .put("irqchip", "gicv3-its")
+                    .put("cpus", 1)
                     .put("kernel", IMAGES.resolve("aarch64/Image").toString())
                     .put("initrd", IMAGES.resolve("aarch64/initramfs.gz").toString());
         } else {
@@ -50,7 +58,8 @@ class ConsoleHarnessIT {
 
     /** Whether a kernel message of the workload's printed between some command's begin and end markers. */
     static boolean insideAFencedBlock(String console) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("vmlaunch-begin-([0-9a-f]{32})").matcher(console);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("vmlaunch-begin-([0-9a-f]{32})").matcher(console);
         while (m.find()) {
             int end = console.indexOf("vmlaunch-end-" + m.group(1) + " ", m.end());
             if (end > 0 && console.substring(m.end(), end).contains(KERNEL_LINE)) {
@@ -64,14 +73,21 @@ class ConsoleHarnessIT {
     void unmodifiedGuestsOfBothImagesPassOnSerialAndVirtioConsoles() throws Exception {
         // The workload reads it: the driver mounted the share and ran the workload in it.
         Files.writeString(share.resolve("from-the-host"), "the share is mounted\n");
-        ObjectNode h = JSON.createObjectNode().put("name", "console-trio").put("driver", "console").put("share", "work")
-                .put("bootTimeout", 300).put("workloadTimeout", 120)
-                .put("workload", "cat from-the-host >/dev/null || exit 9; printf '\\033[1;31mred\\033[0m\\n'; "
-                        + "echo vmlaunch-end-00000000000000000000000000000000 0; "
-                        + "ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && sleep 2 && ping -c 3 10.0.2.2; "
-                        // Kernel messages while the driver reads the snapshots after the workload.
-                        + "(i=0; while [ $i -lt 200 ]; do echo \"<3>" + KERNEL_LINE + " $i\" >/dev/kmsg; sleep 0.05; "
-                        + "i=$((i+1)); done) & exit 3");
+        ObjectNode h = JSON.createObjectNode()
+                .put("name", "console-trio")
+                .put("driver", "console")
+                .put("share", "work")
+                .put("bootTimeout", 300)
+                .put("workloadTimeout", 120)
+                .put(
+                        "workload",
+                        "cat from-the-host >/dev/null || exit 9; printf '\\033[1;31mred\\033[0m\\n'; "
+                                + "echo vmlaunch-end-00000000000000000000000000000000 0; "
+                                + "ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && sleep 2 && ping -c 3 10.0.2.2; "
+                                // Kernel messages while the driver reads the snapshots after the workload.
+                                + "(i=0; while [ $i -lt 200 ]; do echo \"<3>" + KERNEL_LINE
+                                + " $i\" >/dev/kmsg; sleep 0.05; "
+                                + "i=$((i+1)); done) & exit 3");
         h.putArray("devices").add("8086:10d3");
         h.putObject("expect").put("minVectorsFired", 1).put("minTotalDelta", 1).put("exitCode", 3);
         ArrayNode guests = h.putArray("guests");
@@ -81,8 +97,8 @@ class ConsoleHarnessIT {
         Path file = share.resolve("../console-trio.json").normalize();
         Files.writeString(file, JSON.writeValueAsString(h));
 
-        VmlaunchProcess p = VmlaunchProcess.start(Map.of("VMLAUNCH_STATE", state.toString()), "test", file.toString(),
-                "--json");
+        VmlaunchProcess p =
+                VmlaunchProcess.start(Map.of("VMLAUNCH_STATE", state.toString()), "test", file.toString(), "--json");
         int code = p.waitFor(Duration.ofMinutes(10));
         assertEquals(0, code, p.transcript());
         JsonNode r = JSON.readTree(String.join("\n", p.stdout()));
@@ -90,12 +106,16 @@ class ConsoleHarnessIT {
         for (JsonNode g : r.get("guests")) {
             String name = g.get("name").asText();
             JsonNode d = g.get("devices").get(0);
-            assertEquals(name.startsWith("arm") ? "ITS-MSI" : "PCI-MSI", d.get("chip").asText(), d.toString());
+            assertEquals(
+                    name.startsWith("arm") ? "ITS-MSI" : "PCI-MSI",
+                    d.get("chip").asText(),
+                    d.toString());
             assertTrue(d.get("fired").asInt() >= 1 && d.get("delta").asLong() >= 1, d.toString());
             // The forged end marker said 0 before the real one: only the fence with this command's nonce counts.
             assertEquals(3, g.get("workload").get("exitCode").asInt(), "the exit status came through its fence");
             String console = Files.readString(state.resolve(name).resolve("console.log"));
-            assertTrue(insideAFencedBlock(console), name + ": a kernel message landed inside a snapshot's fenced block");
+            assertTrue(
+                    insideAFencedBlock(console), name + ": a kernel message landed inside a snapshot's fenced block");
             assertFalse(console.contains("vmlaunch.share="), name + ": no agent parameter on its command line");
         }
         assertFalse(Files.exists(share.resolve(".vmlaunch")), "nothing was written into the share");

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.supervise.GuestState;
 import dev.vmlaunch.supervise.RecordingCustody;
 import java.nio.file.Files;
@@ -46,14 +45,19 @@ class CustodyFaultsIT {
     private GuestState killSupervisorWhileBinding(String name, String... devices) throws Exception {
         Path guest = env.noneGuest(name, devices);
         Files.writeString(env.state.resolve("custody.hold-bind"), "");
-        try (VmlaunchProcess run = VmlaunchProcess.startCommand(env.cliEnv(), SupervisionEnv.cliCommand("run", "-d",
-                guest.toString()))) {
-            await("bind logged").atMost(SOON).pollInterval(Duration.ofMillis(50))
-                    .until(() -> RecordingCustody.calls(env.state).stream().anyMatch(l -> l.startsWith("bind " + name)));
+        try (VmlaunchProcess run =
+                VmlaunchProcess.startCommand(env.cliEnv(), SupervisionEnv.cliCommand("run", "-d", guest.toString()))) {
+            await("bind logged")
+                    .atMost(SOON)
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() ->
+                            RecordingCustody.calls(env.state).stream().anyMatch(l -> l.startsWith("bind " + name)));
             GuestState s = env.state(name);
             assertEquals(List.of(), s.managedDevices(), "the state does not name the devices yet");
             SupervisionEnv.signal(s.supervisorPid(), "KILL");
-            await("supervisor gone").atMost(SOON).until(() -> !SupervisionEnv.alive(s.supervisorPid(), s.supervisorStart()));
+            await("supervisor gone")
+                    .atMost(SOON)
+                    .until(() -> !SupervisionEnv.alive(s.supervisorPid(), s.supervisorStart()));
             run.waitFor(Duration.ofMinutes(1));
             Files.delete(env.state.resolve("custody.hold-bind"));
             return s;
@@ -81,7 +85,8 @@ class CustodyFaultsIT {
     @Test
     void theNextRunOfTheNameGivesThemBackBeforeItBindsAgain() throws Exception {
         killSupervisorWhileBinding("rerun", "0000:03:00.0");
-        VmlaunchProcess again = env.cli("run", "-d", env.noneGuest("rerun", "0000:03:00.0").toString());
+        VmlaunchProcess again =
+                env.cli("run", "-d", env.noneGuest("rerun", "0000:03:00.0").toString());
         assertEquals(0, again.exitCode(), again.transcript());
         List<String> c = calls();
         assertEquals(3, c.size(), c.toString());
@@ -98,14 +103,18 @@ class CustodyFaultsIT {
         GuestState s = env.state("stuck");
         Files.writeString(env.state.resolve("custody.fail-restore"), "");
         SupervisionEnv.signal(s.pid(), "KILL");
-        await("crash recorded").atMost(SOON).pollInterval(Duration.ofMillis(50))
-                .until(() -> env.state("stuck").state().equals("crashed"));
+        await("crash recorded").atMost(SOON).pollInterval(Duration.ofMillis(50)).until(() -> env.state("stuck")
+                .state()
+                .equals("crashed"));
         assertEquals(false, env.state("stuck").devicesRestored());
 
         VmlaunchProcess refused = env.cli("run", "-d", guest.toString());
         assertEquals(3, refused.exitCode(), refused.transcript());
-        assertTrue(refused.stderrText().contains("an earlier run of \"stuck\" left [0000:03:00.0] bound to vfio-pci"
-                + " and they could not be given back"), refused.transcript());
+        assertTrue(
+                refused.stderrText()
+                        .contains("an earlier run of \"stuck\" left [0000:03:00.0] bound to vfio-pci"
+                                + " and they could not be given back"),
+                refused.transcript());
         assertTrue(refused.stderrText().contains("'vmlaunch unbind --owner stuck'"), refused.transcript());
         assertFalse(calls().stream().filter(l -> l.startsWith("bind stuck")).count() > 1, "nothing was bound again");
         assertEquals("crashed", env.state("stuck").state(), "nothing was started");
@@ -120,11 +129,14 @@ class CustodyFaultsIT {
 
     @Test
     void stopForceOnACorruptStateStillGivesBackTheDevicesItsRecordsName() throws Exception {
-        VmlaunchProcess run = env.cli("run", "-d", env.noneGuest("corrupt", "0000:03:00.0").toString());
+        VmlaunchProcess run =
+                env.cli("run", "-d", env.noneGuest("corrupt", "0000:03:00.0").toString());
         assertEquals(0, run.exitCode(), run.transcript());
         GuestState s = env.state("corrupt");
         SupervisionEnv.signal(s.supervisorPid(), "KILL");
-        await("supervisor gone").atMost(SOON).until(() -> !SupervisionEnv.alive(s.supervisorPid(), s.supervisorStart()));
+        await("supervisor gone")
+                .atMost(SOON)
+                .until(() -> !SupervisionEnv.alive(s.supervisorPid(), s.supervisorStart()));
         Files.write(env.state.resolve("corrupt/state.json"), new byte[] {'{', '"', 0x1b});
 
         VmlaunchProcess stop = env.cli("stop", "--force", "--timeout", "2", "corrupt");

@@ -45,8 +45,13 @@ class DetachedFromMovedJarIT {
         Files.copy(target.resolve("vmlaunch.jsa"), moved.resolve("vmlaunch.jsa"));
         Path guest = env.noneGuest("moved-jar");
 
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", moved.resolve("vmlaunch.jar").toString(), "run", "-d", guest.toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                moved.resolve("vmlaunch.jar").toString(),
+                "run",
+                "-d",
+                guest.toString()));
         VmlaunchProcess run = VmlaunchProcess.runCommand(env.env(), cmd);
         assertEquals(0, run.exitCode(), run.transcript());
         assertEquals("running", env.list(false).get("moved-jar").path("state").asText(), run.transcript());

@@ -26,20 +26,33 @@ class DiagnosisCheckIT {
     @Test
     void aBootFramebufferInABarFailsCheckWithEvidenceAndRunStartsNothing() throws Exception {
         FakeSysfs fs = new FakeSysfs(tmp.resolve("sys"));
-        DeviceSamples.install(fs, "0000:04:00.0", "gtx1080-bootfb").driver("nvidia").group(3);
+        DeviceSamples.install(fs, "0000:04:00.0", "gtx1080-bootfb")
+                .driver("nvidia")
+                .group(3);
         Path proc = tmp.resolve("proc");
         DeviceSamples.iomem(proc, "gtx1080-bootfb", "iomem");
         Files.createDirectories(proc.resolve("self"));
         Files.writeString(proc.resolve("self/mountinfo"), "");
         Files.writeString(proc.resolve("swaps"), "Filename\tType\tSize\tUsed\tPriority\n");
         Files.writeString(proc.resolve("interrupts"), "  0:   44   0  IR-IO-APIC    2-edge      timer\n");
-        Files.writeString(proc.resolve("self/limits"), "Max locked memory         unlimited            unlimited            bytes\n");
+        Files.writeString(
+                proc.resolve("self/limits"),
+                "Max locked memory         unlimited            unlimited            bytes\n");
         Path dev = Files.createDirectories(tmp.resolve("dev"));
         Path guest = tmp.resolve("gpu.json");
-        Files.writeString(guest, "{\"name\": \"gpu\", \"vmm\": \"qemu\", \"accel\": \"tcg\", \"memory\": 512, "
-                + "\"passthrough\": [{\"host\": \"04:00.0\"}]}");
-        Map<String, String> env = Map.of("VMLAUNCH_SYSFS", fs.root().toString(), "VMLAUNCH_PROC", proc.toString(),
-                "VMLAUNCH_DEV", dev.toString(), "VMLAUNCH_STATE", tmp.resolve("state").toString());
+        Files.writeString(
+                guest,
+                "{\"name\": \"gpu\", \"vmm\": \"qemu\", \"accel\": \"tcg\", \"memory\": 512, "
+                        + "\"passthrough\": [{\"host\": \"04:00.0\"}]}");
+        Map<String, String> env = Map.of(
+                "VMLAUNCH_SYSFS",
+                fs.root().toString(),
+                "VMLAUNCH_PROC",
+                proc.toString(),
+                "VMLAUNCH_DEV",
+                dev.toString(),
+                "VMLAUNCH_STATE",
+                tmp.resolve("state").toString());
 
         VmlaunchProcess check = VmlaunchProcess.run(env, "check", "--json", guest.toString());
         assertEquals(3, check.exitCode(), check.transcript());
@@ -54,11 +67,14 @@ class DiagnosisCheckIT {
         assertTrue(fb != null, r.toPrettyString());
         assertEquals("fail", fb.get("status").asText());
         assertEquals("0000:04:00.0", fb.get("device").asText());
-        assertEquals(proc.resolve("iomem") + ": e0000000-e07e8fff : BOOTFB", fb.get("evidence").get(0).asText());
+        assertEquals(
+                proc.resolve("iomem") + ": e0000000-e07e8fff : BOOTFB",
+                fb.get("evidence").get(0).asText());
         assertTrue(fb.get("remedy").asText().contains("video=efifb:off"), fb.toString());
         boolean asProblem = false;
         for (JsonNode p : r.get("problems")) {
-            asProblem |= p.get("severity").asText().equals("error") && p.get("message").asText().contains("BOOTFB");
+            asProblem |= p.get("severity").asText().equals("error")
+                    && p.get("message").asText().contains("BOOTFB");
         }
         assertTrue(asProblem, r.toPrettyString());
 
@@ -66,12 +82,16 @@ class DiagnosisCheckIT {
         assertEquals(3, text.exitCode(), text.transcript());
         assertTrue(text.stderrText().contains("the boot framebuffer \"BOOTFB\" holds its BAR 1"), text.transcript());
         // Its only reset is the bus: a warning with the evidence, in the summary under the device.
-        assertTrue(String.join("\n", text.stdout()).contains("  WARN reset: only a secondary bus reset"), text.transcript());
+        assertTrue(
+                String.join("\n", text.stdout()).contains("  WARN reset: only a secondary bus reset"),
+                text.transcript());
 
         VmlaunchProcess run = VmlaunchProcess.run(env, "run", "-d", guest.toString());
         assertEquals(3, run.exitCode(), run.transcript());
         assertFalse(Files.exists(tmp.resolve("state/gpu/state.json")), "nothing started");
-        assertTrue(Files.readString(fs.dir("0000:04:00.0").resolve("driver_override")).contains("(null)"),
+        assertTrue(
+                Files.readString(fs.dir("0000:04:00.0").resolve("driver_override"))
+                        .contains("(null)"),
                 "the GPU was not taken from nvidia");
     }
 }

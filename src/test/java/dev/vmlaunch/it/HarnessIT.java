@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HarnessIT {
     @TempDir
     Path state;
+
     @TempDir
     Path share;
 
@@ -25,7 +26,8 @@ class HarnessIT {
     String guest(String name) {
         return "{\"name\":\"" + name + "\",\"vmm\":\"qemu\",\"arch\":\"x86_64\",\"accel\":\"tcg\",\"viommu\":\"intel\","
                 + "\"memory\":\"384M\",\"kernel\":\"" + IMAGES.resolve("vmlinuz") + "\",\"initrd\":\""
-                + IMAGES.resolve("initramfs.gz") + "\",\"cmdline\":\"intel_iommu=on quiet\",\"shares\":[{\"path\":\"" + share
+                + IMAGES.resolve("initramfs.gz") + "\",\"cmdline\":\"intel_iommu=on quiet\",\"shares\":[{\"path\":\""
+                + share
                 + "\",\"tag\":\"work\"}],\"devices\":[{\"model\":\"e1000e\",\"netdev\":\"user\"}]}";
     }
 
@@ -35,9 +37,11 @@ class HarnessIT {
             g.append(g.length() == 0 ? "" : ",").append(guest(n));
         }
         Path f = share.resolve("harness.json");
-        Files.writeString(f, "{\"name\":\"nic-pair\",\"guests\":[" + g + "],\"share\":\"work\",\"devices\":[\"8086:10d3\"],"
-                + "\"bootTimeout\":240,\"workloadTimeout\":120,\"workload\":\"" + workload + "\","
-                + "\"expect\":{\"chip\":\"IR-PCI-MSI\",\"minVectorsFired\":1,\"minTotalDelta\":1}}");
+        Files.writeString(
+                f,
+                "{\"name\":\"nic-pair\",\"guests\":[" + g + "],\"share\":\"work\",\"devices\":[\"8086:10d3\"],"
+                        + "\"bootTimeout\":240,\"workloadTimeout\":120,\"workload\":\"" + workload + "\","
+                        + "\"expect\":{\"chip\":\"IR-PCI-MSI\",\"minVectorsFired\":1,\"minTotalDelta\":1}}");
         return f;
     }
 
@@ -48,8 +52,10 @@ class HarnessIT {
     @Test
     void twoGuestsPassWithJsonAndJunitReports() throws Exception {
         Path junit = share.resolve("report.xml");
-        Path h = harness("ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && sleep 2 && ping -c 3 10.0.2.2",
-                "nic1", "nic2");
+        Path h = harness(
+                "ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && sleep 2 && ping -c 3 10.0.2.2",
+                "nic1",
+                "nic2");
         VmlaunchProcess p = VmlaunchProcess.start(env(), "test", h.toString(), "--json", "--junit", junit.toString());
         int code = p.waitFor(Duration.ofMinutes(8));
         assertEquals(0, code, p.transcript());
@@ -62,7 +68,8 @@ class HarnessIT {
             assertTrue(d.get("fired").asInt() >= 1 && d.get("delta").asLong() >= 1, d.toString());
             assertEquals(0, g.get("workload").get("exitCode").asInt());
         }
-        assertTrue(Files.readString(junit).contains("<testsuite name=\"vmlaunch.nic-pair\" tests=\"2\" failures=\"0\""),
+        assertTrue(
+                Files.readString(junit).contains("<testsuite name=\"vmlaunch.nic-pair\" tests=\"2\" failures=\"0\""),
                 Files.readString(junit));
         assertTrue(p.stderrText().contains("booting guest nic1"), p.stderrText());
         assertNothingRunning();
@@ -85,11 +92,14 @@ class HarnessIT {
 
     /** No VMM of this test's state folder is left, and the state says so. */
     void assertNothingRunning() throws Exception {
-        boolean any = ProcessHandle.allProcesses().anyMatch(ph -> ph.info().commandLine().map(c -> c.contains(state.toString())
-                && c.contains("qemu-system")).orElse(false));
+        boolean any = ProcessHandle.allProcesses().anyMatch(ph -> ph.info()
+                .commandLine()
+                .map(c -> c.contains(state.toString()) && c.contains("qemu-system"))
+                .orElse(false));
         assertFalse(any, "a QEMU of this test is still running");
         VmlaunchProcess list = VmlaunchProcess.run(env(), "list", "--json");
-        JsonNode guests = new ObjectMapper().readTree(String.join("\n", list.stdout())).get("guests");
+        JsonNode guests =
+                new ObjectMapper().readTree(String.join("\n", list.stdout())).get("guests");
         for (JsonNode g : guests) {
             assertFalse(g.get("state").asText().equals("running"), g.toString());
         }

@@ -28,14 +28,16 @@ class InstallIT {
 
         VmlaunchProcess dry = env.vmlaunch("install", "--dry-run", "--prefix", prefix.toString());
         assertEquals(0, dry.exitCode(), dry.transcript());
-        assertTrue(dry.stdoutText().contains("would install " + prefix.resolve("share/man/man1/vmlaunch-run.1")),
+        assertTrue(
+                dry.stdoutText().contains("would install " + prefix.resolve("share/man/man1/vmlaunch-run.1")),
                 dry.transcript());
         assertFalse(Files.exists(prefix), "a dry run writes nothing");
 
         VmlaunchProcess p = env.vmlaunch("install", "--prefix", prefix.toString());
         assertEquals(0, p.exitCode(), p.transcript());
         Path man1 = prefix.resolve("share/man/man1");
-        for (String page : List.of("vmlaunch.1", "vmlaunch-run.1", "vmlaunch-host-check.1", "vmlaunch-interrupts-diff.1")) {
+        for (String page :
+                List.of("vmlaunch.1", "vmlaunch-run.1", "vmlaunch-host-check.1", "vmlaunch-interrupts-diff.1")) {
             Path file = man1.resolve(page);
             assertTrue(Files.isRegularFile(file), page + ": " + p.transcript());
             // -ww: every warning; -z: no output; a page troff complains about is a broken page.
@@ -43,17 +45,24 @@ class InstallIT {
             assertEquals(0, groff.code(), page + ": " + groff.err());
             assertEquals("", groff.err(), page);
         }
-        String runPage = run(List.of("man", "-l", man1.resolve("vmlaunch-run.1").toString())).out();
+        String runPage = run(List.of("man", "-l", man1.resolve("vmlaunch-run.1").toString()))
+                .out();
         assertTrue(runPage.contains("--detach"), runPage);
         assertTrue(runPage.contains("EXIT STATUS"), runPage);
         assertFalse(Files.exists(man1.resolve("vmlaunch-lab-inside.1")), "hidden commands get no page");
 
         Path bash = prefix.resolve("share/bash-completion/completions/vmlaunch");
-        Result completion = run(List.of("bash", "-c", "source \"$1\"; COMP_WORDS=(vmlaunch host ''); COMP_CWORD=2;"
-                + " COMP_LINE='vmlaunch host '; COMP_POINT=14; _complete_vmlaunch; printf '%s\\n' \"${COMPREPLY[@]}\"",
-                "complete", bash.toString()));
-        assertEquals(List.of("check", "persist"), completion.out().lines().sorted().toList(), completion.err());
-        assertTrue(Files.readString(prefix.resolve("share/vmlaunch/vmlaunch.zsh")).contains("bashcompinit"));
+        Result completion = run(List.of(
+                "bash",
+                "-c",
+                "source \"$1\"; COMP_WORDS=(vmlaunch host ''); COMP_CWORD=2;"
+                        + " COMP_LINE='vmlaunch host '; COMP_POINT=14; _complete_vmlaunch; printf '%s\\n' \"${COMPREPLY[@]}\"",
+                "complete",
+                bash.toString()));
+        assertEquals(
+                List.of("check", "persist"), completion.out().lines().sorted().toList(), completion.err());
+        assertTrue(
+                Files.readString(prefix.resolve("share/vmlaunch/vmlaunch.zsh")).contains("bashcompinit"));
 
         Path bin = prefix.resolve("bin/vmlaunch");
         assertTrue(Files.isSymbolicLink(bin));
@@ -75,8 +84,7 @@ class InstallIT {
         assertEquals("stale\n", Files.readString(page), "a refused install changes nothing");
     }
 
-    record Result(int code, String out, String err) {
-    }
+    record Result(int code, String out, String err) {}
 
     private static Result run(List<String> argv) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(argv).start();
@@ -87,6 +95,7 @@ class InstallIT {
             p.destroyForcibly();
             throw new AssertionError("timed out: " + argv);
         }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+        return new Result(
+                p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
     }
 }

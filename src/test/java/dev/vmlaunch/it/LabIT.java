@@ -35,13 +35,28 @@ class LabIT {
         // The arm64 lab host is TCG of a foreign architecture: minutes alone, far more on a loaded machine.
         assertEquals(0, p.waitFor(Duration.ofMinutes(40)), p.transcript());
         String progress = p.stderrText();
-        for (String step : new String[] {"arm64 lab root: ", "booting the lab host: virt at EL2", "lab host up: kernel",
-            "$ vmlaunch host check", "PASS  cpu-virtualization  the kernel runs at EL2", "PASS  kvm", "PASS  smmuv3",
-            "PASS  gic-its", "$ vmlaunch groups", "binding 0000:00:05.0 to vfio-pci", "0000:00:05.0: e1000e -> vfio-pci",
-            "MSI vectors 1, MSI-X vectors 5", "0000:00:06.0: vfio-pci -> e1000e",
-            "after the harness: 0000:00:05.0 is on e1000e again", "after the harness: 0000:00:06.0 is on e1000e again",
-            "$ vmlaunch run -d", "$ vmlaunch list", "$ vmlaunch status lab-detached", "$ vmlaunch stop lab-detached",
-            "after stop: 0000:00:05.0 is on e1000e again"}) {
+        for (String step : new String[] {
+            "arm64 lab root: ",
+            "booting the lab host: virt at EL2",
+            "lab host up: kernel",
+            "$ vmlaunch host check",
+            "PASS  cpu-virtualization  the kernel runs at EL2",
+            "PASS  kvm",
+            "PASS  smmuv3",
+            "PASS  gic-its",
+            "$ vmlaunch groups",
+            "binding 0000:00:05.0 to vfio-pci",
+            "0000:00:05.0: e1000e -> vfio-pci",
+            "MSI vectors 1, MSI-X vectors 5",
+            "0000:00:06.0: vfio-pci -> e1000e",
+            "after the harness: 0000:00:05.0 is on e1000e again",
+            "after the harness: 0000:00:06.0 is on e1000e again",
+            "$ vmlaunch run -d",
+            "$ vmlaunch list",
+            "$ vmlaunch status lab-detached",
+            "$ vmlaunch stop lab-detached",
+            "after stop: 0000:00:05.0 is on e1000e again"
+        }) {
             assertTrue(progress.contains(step), "missing \"" + step + "\" in:\n" + progress);
         }
         JsonNode r = new ObjectMapper().readTree(String.join("\n", p.stdout()));
@@ -58,9 +73,12 @@ class LabIT {
         }
         assertFalse(progress.contains("FAIL"), progress);
         Path folder = state.resolve("lab-aarch64");
-        assertTrue(Files.readString(folder.resolve("host-check.txt")).contains("this host is ready for VFIO passthrough"));
-        boolean leftover = ProcessHandle.allProcesses().anyMatch(ph -> ph.info().commandLine()
-                .map(c -> c.contains(state.toString()) && c.contains("qemu-system")).orElse(false));
+        assertTrue(
+                Files.readString(folder.resolve("host-check.txt")).contains("this host is ready for VFIO passthrough"));
+        boolean leftover = ProcessHandle.allProcesses().anyMatch(ph -> ph.info()
+                .commandLine()
+                .map(c -> c.contains(state.toString()) && c.contains("qemu-system"))
+                .orElse(false));
         assertFalse(leftover, "the lab host is gone");
     }
 
@@ -69,16 +87,33 @@ class LabIT {
         VmlaunchProcess p = VmlaunchProcess.start(env(), "lab", "--json", "--keep");
         assertEquals(0, p.waitFor(Duration.ofMinutes(15)), p.transcript());
         String progress = p.stderrText();
-        for (String step : new String[] {"booting the lab host", "lab host up: kernel", "$ vmlaunch host check",
-            "PASS  kvm", "PASS  interrupt-remapping", "$ vmlaunch groups", "binding 0000:00:05.0 to vfio-pci",
-            "0000:00:05.0: e1000e -> vfio-pci", "VFIO API version 0", "MSI vectors 1, MSI-X vectors 5", "all VFIO fds closed",
-            "0000:00:05.0: vfio-pci -> e1000e", "0000:00:06.0: vfio-pci -> e1000e",
-            "after the harness: 0000:00:05.0 is on e1000e again", "after the harness: 0000:00:06.0 is on e1000e again",
-            "$ vmlaunch run -d", "$ vmlaunch list", "$ vmlaunch status lab-detached",
+        for (String step : new String[] {
+            "booting the lab host",
+            "lab host up: kernel",
+            "$ vmlaunch host check",
+            "PASS  kvm",
+            "PASS  interrupt-remapping",
+            "$ vmlaunch groups",
+            "binding 0000:00:05.0 to vfio-pci",
+            "0000:00:05.0: e1000e -> vfio-pci",
+            "VFIO API version 0",
+            "MSI vectors 1, MSI-X vectors 5",
+            "all VFIO fds closed",
+            "0000:00:05.0: vfio-pci -> e1000e",
+            "0000:00:06.0: vfio-pci -> e1000e",
+            "after the harness: 0000:00:05.0 is on e1000e again",
+            "after the harness: 0000:00:06.0 is on e1000e again",
+            "$ vmlaunch run -d",
+            "$ vmlaunch list",
+            "$ vmlaunch status lab-detached",
             "$ vmlaunch attach lab-detached 0000:00:06.0 --managed   (exit 0)",
-            "0000:00:05.0,0000:00:06.0(attached)", "$ vmlaunch detach lab-detached 0000:00:06.0",
-            "after detach: 0000:00:06.0 is on e1000e", "$ vmlaunch stop lab-detached",
-            "after stop: 0000:00:05.0 is on e1000e again", "after stop: 0000:00:06.0 is on e1000e again"}) {
+            "0000:00:05.0,0000:00:06.0(attached)",
+            "$ vmlaunch detach lab-detached 0000:00:06.0",
+            "after detach: 0000:00:06.0 is on e1000e",
+            "$ vmlaunch stop lab-detached",
+            "after stop: 0000:00:05.0 is on e1000e again",
+            "after stop: 0000:00:06.0 is on e1000e again"
+        }) {
             assertTrue(progress.contains(step), "missing \"" + step + "\" in:\n" + progress);
         }
         JsonNode r = new ObjectMapper().readTree(String.join("\n", p.stdout()));
@@ -102,10 +137,12 @@ class LabIT {
             assertEquals("msix", h.get("kinds").get(0).asText(), h.toString());
         }
         // attach -> workload -> detach in the running lab-detached guest, through the user's commands.
-        JsonNode hp = new ObjectMapper().readTree(state.resolve("lab-x86_64").resolve("hotplug.json").toFile());
+        JsonNode hp = new ObjectMapper()
+                .readTree(state.resolve("lab-x86_64").resolve("hotplug.json").toFile());
         assertTrue(hp.get("passed").asBoolean(), hp.toPrettyString());
-        assertTrue(hp.get("fired").asInt() >= 1 && hp.get("delta").asLong() >= 1, "the attached NIC's MSI-X fired in the "
-                + "guest: " + hp);
+        assertTrue(
+                hp.get("fired").asInt() >= 1 && hp.get("delta").asLong() >= 1,
+                "the attached NIC's MSI-X fired in the " + "guest: " + hp);
         assertEquals("both", hp.get("hostInterrupts").get("moved").asText(), hp.toString());
         assertEquals("e1000e", hp.get("driverAfterDetach").asText(), "detach itself gave the NIC back: " + hp);
         System.out.println("lab hotplug cycle: " + hp.get("seconds").asDouble() + " s");
@@ -114,8 +151,10 @@ class LabIT {
         assertTrue(Files.readString(folder.resolve("junit.xml")).contains("failures=\"0\""));
         assertTrue(Files.readString(folder.resolve("bind.txt")).contains("IOMMU group 5 is viable"));
         beforeLaunchVerdictsOnTheLabHostsRealDevices(folder, progress);
-        boolean leftover = ProcessHandle.allProcesses().anyMatch(ph -> ph.info().commandLine()
-                .map(c -> c.contains(state.toString()) && c.contains("qemu-system")).orElse(false));
+        boolean leftover = ProcessHandle.allProcesses().anyMatch(ph -> ph.info()
+                .commandLine()
+                .map(c -> c.contains(state.toString()) && c.contains("qemu-system"))
+                .orElse(false));
         assertFalse(leftover, "the lab host is gone");
     }
 
@@ -127,8 +166,10 @@ class LabIT {
             assertEquals(1, p.waitFor(Duration.ofMinutes(2)), p.transcript());
             assertTrue(p.stderrText().contains("interrupted: stopping the lab"), p.transcript());
         }
-        boolean leftover = ProcessHandle.allProcesses().anyMatch(ph -> ph.info().commandLine()
-                .map(c -> c.contains(state.toString()) && c.contains("qemu-system")).orElse(false));
+        boolean leftover = ProcessHandle.allProcesses().anyMatch(ph -> ph.info()
+                .commandLine()
+                .map(c -> c.contains(state.toString()) && c.contains("qemu-system"))
+                .orElse(false));
         assertFalse(leftover, "the lab host is gone");
     }
 
@@ -136,8 +177,11 @@ class LabIT {
     void missingImagesAreExplainedWithExit3(@TempDir Path empty) throws Exception {
         VmlaunchProcess p = VmlaunchProcess.run(env(), "lab", "--images", empty.toString());
         assertEquals(3, p.exitCode(), p.transcript());
-        assertTrue(p.stderrText().contains("test image missing: " + empty.resolve("x86_64/vmlinuz")
-                + " (build it: test-images/build x86_64, or run ./dev demo)"), p.transcript());
+        assertTrue(
+                p.stderrText()
+                        .contains("test image missing: " + empty.resolve("x86_64/vmlinuz")
+                                + " (build it: test-images/build x86_64, or run ./dev demo)"),
+                p.transcript());
     }
 
     /** check --json of a nested guest while its NIC is on vfio-pci, inside the lab host: the real kernel's answers. */
@@ -155,13 +199,18 @@ class LabIT {
         assertEquals("pass", reset.get("status").asText(), reset.toString());
         assertEquals("resets with pm", reset.get("detail").asText(), reset.toString());
         assertTrue(reset.get("evidence").toString().contains("DevCap FLReset-, PM NoSoftRst-"), reset.toString());
-        assertTrue(reset.get("evidence").toString().contains("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO"),
+        assertTrue(
+                reset.get("evidence").toString().contains("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO"),
                 "the kernel's hot-reset answer was asked for through /dev/vfio: " + reset);
         JsonNode ir = byId.get("interrupt-isolation");
         assertEquals("pass", ir.get("status").asText(), ir.toString());
-        assertTrue(ir.get("evidence").toString().contains("intel-iommu/ecap = ") && ir.get("evidence").toString()
-                .contains("(IR, bit 3: 1)"), "intel-iommu,intremap=on: " + ir);
-        assertTrue(byId.get("bars").get("detail").asText().startsWith("BAR 0: 128 KiB 32-bit"), byId.get("bars").toString());
+        assertTrue(
+                ir.get("evidence").toString().contains("intel-iommu/ecap = ")
+                        && ir.get("evidence").toString().contains("(IR, bit 3: 1)"),
+                "intel-iommu,intremap=on: " + ir);
+        assertTrue(
+                byId.get("bars").get("detail").asText().startsWith("BAR 0: 128 KiB 32-bit"),
+                byId.get("bars").toString());
         assertEquals("pass", byId.get("boot-framebuffer").get("status").asText());
         assertEquals("pass", byId.get("mmio-window").get("status").asText());
         assertEquals("pass", byId.get("numa").get("status").asText());

@@ -14,8 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 final class LavaQemuDevice {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
-    private LavaQemuDevice() {
-    }
+    private LavaQemuDevice() {}
 
     static ObjectNode render(JsonNode jobContext) {
         String arch = jobContext.path("arch").asText();
@@ -33,18 +32,27 @@ final class LavaQemuDevice {
         constants.put("failure_retry", 2);
         constants.put("boot_retry", 1);
         d.putObject("parameters").putNull("pass");
-        d.putArray("available_architectures").add("x86_64").add("amd64").add("aarch64").add("arm64");
+        d.putArray("available_architectures")
+                .add("x86_64")
+                .add("amd64")
+                .add("aarch64")
+                .add("arm64");
         ObjectNode actions = d.putObject("actions");
         ObjectNode deploy = actions.putObject("deploy");
         deploy.putObject("connections").putNull("serial");
-        ObjectNode guest = deploy.putObject("methods").putObject("image").putObject("parameters").putObject("guest");
+        ObjectNode guest = deploy.putObject("methods")
+                .putObject("image")
+                .putObject("parameters")
+                .putObject("guest");
         guest.put("size", 512);
         guest.put("interface", "ide");
         guest.put("driveid", "lavatest");
         ObjectNode boot = actions.putObject("boot");
         boot.putObject("connections").putNull("serial");
         ObjectNode qemu = boot.putObject("methods").putObject("qemu").putObject("parameters");
-        qemu.put("command", arch.equals("x86_64") || arch.equals("amd64") ? "qemu-system-x86_64" : "qemu-system-aarch64");
+        qemu.put(
+                "command",
+                arch.equals("x86_64") || arch.equals("amd64") ? "qemu-system-x86_64" : "qemu-system-aarch64");
         ArrayNode options = qemu.putArray("options");
         if (!jobContext.path("no_kvm").asBoolean(false)) {
             options.add("-cpu host").add("-enable-kvm");

@@ -36,7 +36,8 @@ class LavaRunIT {
 
     @BeforeAll
     static void lavaDispatcherIsInstalled() {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/lava-run")),
+        assumeTrue(
+                Files.isExecutable(Path.of("/usr/bin/lava-run")),
                 "lava-dispatcher is not installed (apt-get install --no-install-recommends lava-dispatcher)");
     }
 
@@ -70,13 +71,16 @@ class LavaRunIT {
             // The job copies the harness folder onto the lab host's tmpfs, which has no user xattrs on Linux 6.1.
             g.put("shares", List.of(Map.of("path", "share" + n, "tag", "hostshare", "security", "mapped-file")));
             g.put("passthrough", List.of(Map.of("host", "0000:00:0" + (n + 4) + ".0", "managed", true)));
-            JSON.writerWithDefaultPrettyPrinter().writeValue(h.resolve("virt" + n + ".json").toFile(), g);
+            JSON.writerWithDefaultPrettyPrinter()
+                    .writeValue(h.resolve("virt" + n + ".json").toFile(), g);
         }
         Map<String, Object> harness = new LinkedHashMap<>();
         harness.put("name", "lava-lab");
         harness.put("guests", files);
         harness.put("share", "hostshare");
-        harness.put("workload", "ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && sleep 2 && ping -c 5 -W 3 10.0.2.2");
+        harness.put(
+                "workload",
+                "ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && sleep 2 && ping -c 5 -W 3 10.0.2.2");
         harness.put("bootTimeout", 900);
         harness.put("workloadTimeout", 180);
         harness.put("expect", Map.of("chip", "PCI-MSI", "minVectorsFired", 1, "minTotalDelta", 1));
@@ -94,8 +98,9 @@ class LavaRunIT {
 
     /** lava_common's own job validation (what lava-server runs on submission), strict: no unknown keys. */
     private static void assertValidLavaJob(Path job) throws Exception {
-        VmlaunchProcess p = python("import sys, yaml\nfrom lava_common.schemas import validate\n"
-                + "validate(yaml.safe_load(open(sys.argv[1])), strict=True, extra_context_variables=[])\nprint('valid')",
+        VmlaunchProcess p = python(
+                "import sys, yaml\nfrom lava_common.schemas import validate\n"
+                        + "validate(yaml.safe_load(open(sys.argv[1])), strict=True, extra_context_variables=[])\nprint('valid')",
                 job.toString());
         assertEquals(0, p.exitCode(), p.transcript());
     }
@@ -108,8 +113,8 @@ class LavaRunIT {
         assertEquals(0, e.exitCode(), e.transcript());
         assertValidLavaJob(job);
         Path board = dir.resolve("board.yaml");
-        VmlaunchProcess b = VmlaunchProcess.run(env(), "export", "lava", harness.toString(), "--device-type", "juno-r2",
-                "-o", board.toString());
+        VmlaunchProcess b = VmlaunchProcess.run(
+                env(), "export", "lava", harness.toString(), "--device-type", "juno-r2", "-o", board.toString());
         assertEquals(0, b.exitCode(), b.transcript());
         assertTrue(b.stderrText().contains("gets a template"), b.transcript());
         assertValidLavaJob(board);
@@ -123,20 +128,23 @@ class LavaRunIT {
                 "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lava-virt1 RESULT=pass UNITS=interrupts MEASUREMENT=14>",
                 "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lava-virt1.0000_00_05.0 RESULT=fail UNITS=interrupts MEASUREMENT=0>",
                 "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lava-virt1.workload RESULT=fail>");
-        VmlaunchProcess p = python("import re, sys, json\n"
-                + "from lava_dispatcher.actions.test.shell import handle_testcase\n"
-                + "from lava_dispatcher.connection import SignalMatch\n"
-                + "pattern = re.compile(r'<LAVA_SIGNAL_(\\S+) ([^>]+)>')\n"
-                + "for line in sys.argv[1:]:\n"
-                + "    name, params = pattern.match(line).groups()\n"
-                + "    assert name == 'TESTCASE', name\n"
-                + "    print(json.dumps(SignalMatch().match(handle_testcase(params.split())), sort_keys=True))\n",
+        VmlaunchProcess p = python(
+                "import re, sys, json\n"
+                        + "from lava_dispatcher.actions.test.shell import handle_testcase\n"
+                        + "from lava_dispatcher.connection import SignalMatch\n"
+                        + "pattern = re.compile(r'<LAVA_SIGNAL_(\\S+) ([^>]+)>')\n"
+                        + "for line in sys.argv[1:]:\n"
+                        + "    name, params = pattern.match(line).groups()\n"
+                        + "    assert name == 'TESTCASE', name\n"
+                        + "    print(json.dumps(SignalMatch().match(handle_testcase(params.split())), sort_keys=True))\n",
                 lines.toArray(String[]::new));
         assertEquals(0, p.exitCode(), p.transcript());
-        assertEquals(List.of(
-                "{\"measurement\": 14.0, \"result\": \"pass\", \"test_case_id\": \"lava-virt1\", \"units\": \"interrupts\"}",
-                "{\"measurement\": 0.0, \"result\": \"fail\", \"test_case_id\": \"lava-virt1.0000_00_05.0\", \"units\": \"interrupts\"}",
-                "{\"result\": \"fail\", \"test_case_id\": \"lava-virt1.workload\"}"), p.stdout());
+        assertEquals(
+                List.of(
+                        "{\"measurement\": 14.0, \"result\": \"pass\", \"test_case_id\": \"lava-virt1\", \"units\": \"interrupts\"}",
+                        "{\"measurement\": 0.0, \"result\": \"fail\", \"test_case_id\": \"lava-virt1.0000_00_05.0\", \"units\": \"interrupts\"}",
+                        "{\"result\": \"fail\", \"test_case_id\": \"lava-virt1.workload\"}"),
+                p.stdout());
     }
 
     @Test
@@ -146,24 +154,32 @@ class LavaRunIT {
         Path bin = Files.createDirectories(dir.resolve("lava-1/bin"));
         Path resultDir = Files.createDirectories(dir.resolve("lava-1/0"));
         Files.copy(shell.resolve("lava-common-functions"), bin.resolve("lava-common-functions"));
-        Files.writeString(bin.resolve("lava-test-case"), "#!/bin/sh\nLAVA_RESULT_DIR=" + resultDir + "\nPATH=" + bin + ":$PATH\n"
-                + Files.readString(shell.resolve("lava-test-case")));
+        Files.writeString(
+                bin.resolve("lava-test-case"),
+                "#!/bin/sh\nLAVA_RESULT_DIR=" + resultDir + "\nPATH=" + bin + ":$PATH\n"
+                        + Files.readString(shell.resolve("lava-test-case")));
         bin.resolve("lava-test-case").toFile().setExecutable(true);
         List<dev.vmlaunch.lava.LavaTestCase> cases = List.of(
                 new dev.vmlaunch.lava.LavaTestCase("lava-virt1.0000_00_05.0", true, 14L, "interrupts"),
                 new dev.vmlaunch.lava.LavaTestCase("lava-virt1.workload", false, null, null));
         java.io.StringWriter out = new java.io.StringWriter();
         java.io.StringWriter err = new java.io.StringWriter();
-        var used = dev.vmlaunch.lava.LavaReporter.report(cases, Map.of("PATH", bin.toString()),
-                new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+        var used = dev.vmlaunch.lava.LavaReporter.report(
+                cases, Map.of("PATH", bin.toString()), new java.io.PrintWriter(out), new java.io.PrintWriter(err));
         assertEquals(bin.resolve("lava-test-case"), used.orElseThrow(), err.toString());
-        assertEquals("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lava-virt1.0000_00_05.0 RESULT=pass UNITS=interrupts MEASUREMENT=14>\n"
-                + "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lava-virt1.workload RESULT=fail>\n", out.toString(), err.toString());
+        assertEquals(
+                "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lava-virt1.0000_00_05.0 RESULT=pass UNITS=interrupts MEASUREMENT=14>\n"
+                        + "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lava-virt1.workload RESULT=fail>\n",
+                out.toString(),
+                err.toString());
         Path nic = resultDir.resolve("results/lava-virt1.0000_00_05.0");
         assertEquals("pass", Files.readString(nic.resolve("result")).trim());
         assertEquals("14", Files.readString(nic.resolve("measurement")).trim());
         assertEquals("interrupts", Files.readString(nic.resolve("units")).trim());
-        assertEquals("fail", Files.readString(resultDir.resolve("results/lava-virt1.workload/result")).trim());
+        assertEquals(
+                "fail",
+                Files.readString(resultDir.resolve("results/lava-virt1.workload/result"))
+                        .trim());
     }
 
     @Test
@@ -173,11 +189,22 @@ class LavaRunIT {
         VmlaunchProcess e = VmlaunchProcess.run(env(), "export", "lava", harness.toString(), "-o", job.toString());
         assertEquals(0, e.exitCode(), e.transcript());
         Path device = dir.resolve("device.yaml");
-        YAML.writeValue(device.toFile(), LavaQemuDevice.render(YAML.readTree(job.toFile()).get("context")));
+        YAML.writeValue(
+                device.toFile(),
+                LavaQemuDevice.render(YAML.readTree(job.toFile()).get("context")));
         // lava-run keeps its files in /var/lib/lava/dispatcher/tmp/JOB_ID: an id of our own keeps runs apart.
         String jobId = "vmlaunch-it-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-        try (VmlaunchProcess run = VmlaunchProcess.startCommand(Map.of(), List.of("lava-run", "--job-id", jobId,
-                "--output-dir", dir.resolve("lava").toString(), "--device", device.toString(), job.toString()))) {
+        try (VmlaunchProcess run = VmlaunchProcess.startCommand(
+                Map.of(),
+                List.of(
+                        "lava-run",
+                        "--job-id",
+                        jobId,
+                        "--output-dir",
+                        dir.resolve("lava").toString(),
+                        "--device",
+                        device.toString(),
+                        job.toString()))) {
             run.stdin().close();
             int code = run.waitFor(Duration.ofMinutes(35));
             // lava-run logs its records on stderr.
@@ -186,8 +213,8 @@ class LavaRunIT {
             assertEquals(0, code, story);
             assertTrue(results.containsKey("lava/job"), story);
             assertEquals("pass", results.get("lava/job").get("result").asText(), story);
-            for (String id : List.of("vmlaunch-exit", "lava-virt1", "lava-virt1.workload", "lava-virt2",
-                    "lava-virt2.workload")) {
+            for (String id : List.of(
+                    "vmlaunch-exit", "lava-virt1", "lava-virt1.workload", "lava-virt2", "lava-virt2.workload")) {
                 JsonNode r = results.get("0_vmlaunch/" + id);
                 assertTrue(r != null && "pass".equals(r.get("result").asText()), id + ": " + story);
             }
@@ -198,7 +225,8 @@ class LavaRunIT {
                 assertTrue(r.get("measurement").asDouble() >= 1, id + " fired no interrupt: " + story);
             }
         }
-        boolean leftover = ProcessHandle.allProcesses().anyMatch(ph -> ph.info().commandLine()
+        boolean leftover = ProcessHandle.allProcesses().anyMatch(ph -> ph.info()
+                .commandLine()
                 .map(c -> c.contains(jobId) || c.contains(harness.getParent().toString()) && c.contains("qemu-system"))
                 .orElse(false));
         assertTrue(!leftover, "lava-run left a qemu behind");

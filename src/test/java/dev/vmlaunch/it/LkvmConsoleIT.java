@@ -47,15 +47,18 @@ class LkvmConsoleIT {
     }
 
     Path guest(String name, String extra) throws Exception {
-        return env.writeGuest(name, "{\"name\": \"" + name + "\", \"vmm\": \"lkvm\", \"binary\": \""
-                + SupervisionEnv.FAKES.resolve("fake-lkvm") + "\", \"kernel\": \""
-                + SupervisionEnv.FAKES.resolve("fake-lkvm") + "\"" + extra + "}");
+        return env.writeGuest(
+                name,
+                "{\"name\": \"" + name + "\", \"vmm\": \"lkvm\", \"binary\": \""
+                        + SupervisionEnv.FAKES.resolve("fake-lkvm") + "\", \"kernel\": \""
+                        + SupervisionEnv.FAKES.resolve("fake-lkvm") + "\"" + extra + "}");
     }
 
     VmlaunchProcess runDetached(String name, String extra, Map<String, String> moreEnv) throws Exception {
         Map<String, String> e = new HashMap<>(env.env());
         e.putAll(moreEnv);
-        VmlaunchProcess run = VmlaunchProcess.run(e, "run", "-d", guest(name, extra).toString());
+        VmlaunchProcess run =
+                VmlaunchProcess.run(e, "run", "-d", guest(name, extra).toString());
         assertEquals(0, run.exitCode(), run.transcript());
         return run;
     }
@@ -113,8 +116,9 @@ class LkvmConsoleIT {
         VmlaunchProcess logs = env.vmlaunch("logs", "--console", "tty");
         assertEquals(0, logs.exitCode(), logs.transcript());
         assertTrue(logs.stdoutText().contains("Linux version 6.1.0-fake"), logs.transcript());
-        assertTrue(logs.stdoutText().contains("over the socket"), "what the guest echoed is in the log: "
-                + logs.transcript());
+        assertTrue(
+                logs.stdoutText().contains("over the socket"),
+                "what the guest echoed is in the log: " + logs.transcript());
     }
 
     @Test
@@ -155,9 +159,11 @@ class LkvmConsoleIT {
         type(sock("soft"), "echo ready", "ready\r\n");
         VmlaunchProcess stop = env.vmlaunch("stop", "soft");
         assertEquals(0, stop.exitCode(), stop.transcript());
-        assertTrue(stop.stdout().get(0).startsWith("soft: stopped (typed 'poweroff' on the console; kvmtool exited "),
+        assertTrue(
+                stop.stdout().get(0).startsWith("soft: stopped (typed 'poweroff' on the console; kvmtool exited "),
                 stop.transcript());
-        await().atMost(Duration.ofSeconds(10)).until(() -> env.state("soft").state().equals("stopped"));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> env.state("soft").state().equals("stopped"));
         assertEquals("host-stop", env.state("soft").exit().how());
         String log = Files.readString(env.state.resolve("soft/console.log"));
         assertTrue(log.contains("reboot: Power down") && log.contains("KVM session ended normally"), log);
@@ -170,7 +176,8 @@ class LkvmConsoleIT {
         VmlaunchProcess stop = env.vmlaunch("stop", "--timeout", "2", "deaf");
         assertEquals(0, stop.exitCode(), stop.transcript());
         assertEquals("deaf: stopped (IPC STOP)", stop.stdout().get(0), stop.transcript());
-        assertTrue(stop.stderrText().contains("deaf: typed 'poweroff' on the console: still running after 2 s"),
+        assertTrue(
+                stop.stderrText().contains("deaf: typed 'poweroff' on the console: still running after 2 s"),
                 stop.transcript());
     }
 
@@ -181,8 +188,11 @@ class LkvmConsoleIT {
         VmlaunchProcess stop = env.vmlaunch("stop", "--timeout", "300", "halts");
         assertEquals(0, stop.exitCode(), stop.transcript());
         assertEquals("halts: stopped (IPC STOP)", stop.stdout().get(0), stop.transcript());
-        assertTrue(stop.stderrText().contains("the guest halted (console: \"[   12.000000] reboot: System halted\"); "
-                + "kvmtool keeps running a halted guest, so IPC STOP now"), stop.transcript());
+        assertTrue(
+                stop.stderrText()
+                        .contains("the guest halted (console: \"[   12.000000] reboot: System halted\"); "
+                                + "kvmtool keeps running a halted guest, so IPC STOP now"),
+                stop.transcript());
         assertFalse(stop.stderrText().contains("still running after"), stop.transcript());
     }
 
@@ -199,10 +209,13 @@ class LkvmConsoleIT {
     void aKernelPanicUnderKvmtoolIsRecordedAsAPanicNotAShutdown() throws Exception {
         runDetached("panics", "", Map.of());
         type(sock("panics"), "panic", "KVM session ended normally");
-        await().atMost(Duration.ofSeconds(20)).until(() -> env.state("panics").state().equals("crashed"));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> env.state("panics").state().equals("crashed"));
         GuestState s = env.state("panics");
         assertEquals("panic", s.exit().how());
-        assertTrue(s.exit().detail().contains("Kernel panic - not syncing: Attempted to kill init!"), s.exit().detail());
+        assertTrue(
+                s.exit().detail().contains("Kernel panic - not syncing: Attempted to kill init!"),
+                s.exit().detail());
         JsonNode listed = env.list(true).get("panics");
         assertEquals("crashed", listed.path("state").asText());
         assertTrue(listed.path("note").asText().startsWith("panic: the guest kernel panicked"), listed.toString());
@@ -214,11 +227,13 @@ class LkvmConsoleIT {
         type(sock("reboots"), "reboot", "KVM session ended normally");
         runDetached("powers", "", Map.of());
         type(sock("powers"), "poweroff", "KVM session ended normally");
-        await().atMost(Duration.ofSeconds(20)).until(() -> env.state("reboots").state().equals("stopped")
-                && env.state("powers").state().equals("stopped"));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> env.state("reboots").state().equals("stopped")
+                        && env.state("powers").state().equals("stopped"));
         assertEquals("guest-reboot", env.state("reboots").exit().how());
         assertEquals("guest-shutdown", env.state("powers").exit().how());
-        assertTrue(env.state("powers").exit().detail().startsWith("the guest powered off (console: "),
+        assertTrue(
+                env.state("powers").exit().detail().startsWith("the guest powered off (console: "),
                 env.state("powers").exit().detail());
         VmlaunchProcess status = env.vmlaunch("status", "reboots");
         assertTrue(status.stdoutText().contains("ended:     guest-reboot: the guest rebooted"), status.transcript());
@@ -232,7 +247,9 @@ class LkvmConsoleIT {
         assertEquals("pz: paused", pause.stdout().get(0));
         assertEquals("paused", env.list(false).get("pz").path("state").asText());
         VmlaunchProcess status = env.vmlaunch("status", "--json", "pz");
-        assertEquals("paused", SupervisionEnv.JSON.readTree(status.stdoutText()).path("state").asText());
+        assertEquals(
+                "paused",
+                SupervisionEnv.JSON.readTree(status.stdoutText()).path("state").asText());
 
         // A paused guest reads nothing: what is typed waits for the resume.
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -280,7 +297,12 @@ class LkvmConsoleIT {
         assertEquals(1, listed.size(), listed.toString());
         assertEquals(s.pid().longValue(), listed.get("elsewhere").path("pid").asLong());
         assertEquals(0, env.vmlaunch("pause", "elsewhere").exitCode());
-        assertEquals("paused", LkvmInstances.scan(otherHome.resolve(".lkvm"), Duration.ofSeconds(2)).get(0).state().json());
+        assertEquals(
+                "paused",
+                LkvmInstances.scan(otherHome.resolve(".lkvm"), Duration.ofSeconds(2))
+                        .get(0)
+                        .state()
+                        .json());
         assertEquals("paused", env.list(false).get("elsewhere").path("state").asText());
         assertEquals(0, env.vmlaunch("stop", "elsewhere").exitCode());
         assertFalse(Files.exists(sock));

@@ -51,12 +51,18 @@ class LkvmSupervisionIT {
         StringBuilder pt = new StringBuilder();
         for (String d : devices) {
             env.hostDevice(d);
-            pt.append(pt.length() == 0 ? "" : ", ").append("{\"host\": \"").append(d).append("\", \"managed\": true}");
+            pt.append(pt.length() == 0 ? "" : ", ")
+                    .append("{\"host\": \"")
+                    .append(d)
+                    .append("\", \"managed\": true}");
         }
-        return env.writeGuest(name, "{\"name\": \"" + name + "\", \"vmm\": \"lkvm\", \"binary\": \""
-                + SupervisionEnv.FAKES.resolve("fake-lkvm") + "\", \"kernel\": \""
-                + SupervisionEnv.FAKES.resolve("fake-lkvm") + "\"" + (params == null ? "" : ", \"cmdline\": \"" + params
-                + "\"") + ", \"passthrough\": [" + pt + "]}");
+        return env.writeGuest(
+                name,
+                "{\"name\": \"" + name + "\", \"vmm\": \"lkvm\", \"binary\": \""
+                        + SupervisionEnv.FAKES.resolve("fake-lkvm") + "\", \"kernel\": \""
+                        + SupervisionEnv.FAKES.resolve("fake-lkvm") + "\""
+                        + (params == null ? "" : ", \"cmdline\": \"" + params + "\"") + ", \"passthrough\": [" + pt
+                        + "]}");
     }
 
     @Test
@@ -84,23 +90,29 @@ class LkvmSupervisionIT {
         VmlaunchProcess stop = env.vmlaunch("stop", "lk");
         assertEquals(0, stop.exitCode(), stop.transcript());
         assertEquals("lk: stopped (IPC STOP)", stop.stdout().get(0));
-        await().atMost(Duration.ofSeconds(10)).until(() -> env.state("lk").state().equals("stopped"));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> env.state("lk").state().equals("stopped"));
         assertEquals("host-stop", env.state("lk").exit().how());
         assertFalse(Files.exists(sock));
-        assertTrue(Files.readString(env.state.resolve("lk/console.log")).contains("lkvm run --name lk"),
+        assertTrue(
+                Files.readString(env.state.resolve("lk/console.log")).contains("lkvm run --name lk"),
                 "kvmtool's console (its stdout) is the guest's console.log");
     }
 
     @Test
     void aGuestThatFloodsItsConsoleKeepsConsoleLogUnderItsCapAndLogsShowsTheNewestOutput() throws Exception {
-        VmlaunchProcess run = env.vmlaunch("run", "-d", lkvmGuest("flood", "fake-lkvm.flood=12").toString());
+        VmlaunchProcess run = env.vmlaunch(
+                "run", "-d", lkvmGuest("flood", "fake-lkvm.flood=12").toString());
         assertEquals(0, run.exitCode(), run.transcript());
         Path log = env.state.resolve("flood/console.log");
         Path rotated = env.state.resolve("flood/console.log.1");
         long cap = dev.vmlaunch.supervise.LogRotation.CAP;
-        await("the flood to end, rotated").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+        await("the flood to end, rotated")
+                .atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofMillis(200))
                 .until(() -> (Files.exists(log) && Files.readString(log).contains("flood done")
-                        || Files.exists(rotated) && Files.readString(rotated).contains("flood done"))
+                                || Files.exists(rotated)
+                                        && Files.readString(rotated).contains("flood done"))
                         && Files.size(log) < cap);
         assertTrue(Files.exists(rotated), "console.log.1 holds the output before");
         assertTrue(Files.size(log) + Files.size(rotated) < 12L << 20, "the oldest output was dropped");
@@ -118,7 +130,9 @@ class LkvmSupervisionIT {
 
     @Test
     void kvmtoolsVfioErrorFailsTheStartInsteadOfBootingWithoutTheDevice() throws Exception {
-        VmlaunchProcess run = env.cli("run", "-d",
+        VmlaunchProcess run = env.cli(
+                "run",
+                "-d",
                 lkvmGuest("novfio", "fake-lkvm.vfio-error", "0000:06:00.0").toString());
         assertEquals(3, run.exitCode(), run.transcript());
         assertTrue(run.stderrText().contains("Error: Failed to open /dev/vfio/vfio"), run.transcript());
@@ -131,10 +145,15 @@ class LkvmSupervisionIT {
 
     @Test
     void withPassthroughDevicesTheSocketAloneIsNotReady() throws Exception {
-        VmlaunchProcess run = env.cli("run", "-d", "--ready-timeout", "2",
+        VmlaunchProcess run = env.cli(
+                "run",
+                "-d",
+                "--ready-timeout",
+                "2",
                 lkvmGuest("novfio2", null, "0000:06:00.0").toString());
         assertEquals(1, run.exitCode(), run.transcript());
-        assertTrue(run.stderrText().contains("the socket answers, but kvmtool has not opened /dev/vfio/vfio"),
+        assertTrue(
+                run.stderrText().contains("the socket answers, but kvmtool has not opened /dev/vfio/vfio"),
                 run.transcript());
         GuestState s = env.state("novfio2");
         assertEquals("start-failed", s.exit().how());
@@ -152,7 +171,10 @@ class LkvmSupervisionIT {
         try (FakeLkvmServer outside = FakeLkvmServer.start(dir.resolve("outside.sock"), (int) stand.pid())) {
             VmlaunchProcess table = env.vmlaunch("list");
             assertEquals(0, table.exitCode(), table.transcript());
-            assertTrue(table.stdoutText().lines().anyMatch(l -> l.matches("\\s*" + stand.pid() + " outside\\s+lkvm\\s+running.*")),
+            assertTrue(
+                    table.stdoutText()
+                            .lines()
+                            .anyMatch(l -> l.matches("\\s*" + stand.pid() + " outside\\s+lkvm\\s+running.*")),
                     table.transcript());
             assertTrue(table.stdoutText().contains("ghost"), "a dead socket is reported: " + table.transcript());
             assertFalse(Files.exists(dir.resolve("ghost.sock")), "... and not kept");
@@ -165,8 +187,10 @@ class LkvmSupervisionIT {
             VmlaunchProcess stop = env.vmlaunch("stop", "--timeout", "1", "outside");
             assertEquals(1, stop.exitCode(), stop.transcript());
             assertTrue(outside.stopped(), "IPC STOP was sent");
-            assertTrue(stop.stderrText().contains("outside: sent IPC STOP, but") && stop.stderrText().contains(
-                    "no signal sent: pid " + stand.pid() + " (sleep) runs"), stop.transcript());
+            assertTrue(
+                    stop.stderrText().contains("outside: sent IPC STOP, but")
+                            && stop.stderrText().contains("no signal sent: pid " + stand.pid() + " (sleep) runs"),
+                    stop.transcript());
             assertTrue(stand.isAlive(), "the process the socket named is not ours to signal");
         } finally {
             stand.destroyForcibly();

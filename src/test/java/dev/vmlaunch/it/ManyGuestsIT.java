@@ -49,7 +49,8 @@ class ManyGuestsIT {
         for (int i = 0; i < GUESTS; i += BATCH) {
             List<VmlaunchProcess> batch = new ArrayList<>();
             for (String n : names.subList(i, Math.min(GUESTS, i + BATCH))) {
-                batch.add(VmlaunchProcess.start(env.env(), "run", "-d", env.noneGuest(n).toString()));
+                batch.add(VmlaunchProcess.start(
+                        env.env(), "run", "-d", env.noneGuest(n).toString()));
             }
             for (VmlaunchProcess p : batch) {
                 assertEquals(0, p.waitFor(Duration.ofMinutes(2)), p.transcript());
@@ -75,7 +76,8 @@ class ManyGuestsIT {
 
         long t0 = System.nanoTime();
         VmlaunchProcess stop = env.vmlaunch("stop", "--all", "--force");
-        System.out.println("stop --all --force of " + GUESTS + " guests: " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        System.out.println(
+                "stop --all --force of " + GUESTS + " guests: " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         assertEquals(0, stop.exitCode(), stop.transcript());
         assertEquals(GUESTS, stop.stdout().size(), stop.transcript());
 

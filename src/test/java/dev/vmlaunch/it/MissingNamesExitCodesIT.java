@@ -20,25 +20,27 @@ class MissingNamesExitCodesIT {
     Path tmp;
 
     @ParameterizedTest(name = "vmlaunch {0} exits {1}")
-    @CsvSource(delimiter = '|', value = {
-        "stop nosuchguest                     | 2 | no guest named \"nosuchguest\"",
-        "stop nosuchguest othermissing        | 2 | no guest named \"nosuchguest\", \"othermissing\"",
-        "status nosuchguest                   | 2 | no guest named \"nosuchguest\"",
-        "status --json nosuchguest            | 2 | no guest named \"nosuchguest\"",
-        "console nosuchguest                  | 2 | no guest named \"nosuchguest\"",
-        "logs nosuchguest                     | 2 | no guest named \"nosuchguest\"",
-        "logs -f nosuchguest                  | 2 | no guest named \"nosuchguest\"",
-        "print /nonexistent/guest.json        | 2 | /nonexistent/guest.json: no such file",
-        "check /nonexistent/guest.json        | 2 | /nonexistent/guest.json: no such file",
-        "run /nonexistent/guest.json          | 2 | /nonexistent/guest.json: no such file",
-        "run -d /nonexistent/guest.json       | 2 | /nonexistent/guest.json: no such file",
-        "test /nonexistent/harness.json       | 2 | /nonexistent/harness.json: no such file",
-        "export libvirt /nonexistent/guest.json | 2 | /nonexistent/guest.json: no such file",
-        "interrupts diff /nonexistent/a /nonexistent/b | 2 | /nonexistent/a: no such file",
-        "bind 0000:99:00.0                    | 3 | no PCI device 0000:99:00.0 on this host",
-        "unbind 0000:99:00.0                  | 3 | no PCI device 0000:99:00.0 on this host",
-        "groups --device 0000:99:00.0         | 3 | no PCI device 0000:99:00.0 on this host",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "stop nosuchguest                     | 2 | no guest named \"nosuchguest\"",
+                "stop nosuchguest othermissing        | 2 | no guest named \"nosuchguest\", \"othermissing\"",
+                "status nosuchguest                   | 2 | no guest named \"nosuchguest\"",
+                "status --json nosuchguest            | 2 | no guest named \"nosuchguest\"",
+                "console nosuchguest                  | 2 | no guest named \"nosuchguest\"",
+                "logs nosuchguest                     | 2 | no guest named \"nosuchguest\"",
+                "logs -f nosuchguest                  | 2 | no guest named \"nosuchguest\"",
+                "print /nonexistent/guest.json        | 2 | /nonexistent/guest.json: no such file",
+                "check /nonexistent/guest.json        | 2 | /nonexistent/guest.json: no such file",
+                "run /nonexistent/guest.json          | 2 | /nonexistent/guest.json: no such file",
+                "run -d /nonexistent/guest.json       | 2 | /nonexistent/guest.json: no such file",
+                "test /nonexistent/harness.json       | 2 | /nonexistent/harness.json: no such file",
+                "export libvirt /nonexistent/guest.json | 2 | /nonexistent/guest.json: no such file",
+                "interrupts diff /nonexistent/a /nonexistent/b | 2 | /nonexistent/a: no such file",
+                "bind 0000:99:00.0                    | 3 | no PCI device 0000:99:00.0 on this host",
+                "unbind 0000:99:00.0                  | 3 | no PCI device 0000:99:00.0 on this host",
+                "groups --device 0000:99:00.0         | 3 | no PCI device 0000:99:00.0 on this host",
+            })
     void aMissingNameOrFileHasTheDocumentedExitCodeAndOneLine(String command, int code, String message)
             throws Exception {
         SupervisionEnv env = new SupervisionEnv(tmp);

@@ -37,7 +37,8 @@ class QemuPauseIT {
         assertEquals(0, pause.exitCode(), pause.transcript());
         assertEquals("qp: paused", pause.stdout().get(0));
         // The supervisor records QEMU's STOP event.
-        await().atMost(Duration.ofSeconds(20)).until(() -> env.state("qp").state().equals("paused"));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> env.state("qp").state().equals("paused"));
         assertEquals("paused", env.list(false).get("qp").path("state").asText());
         VmlaunchProcess status = env.vmlaunch("status", "--json", "qp");
         JsonNode st = SupervisionEnv.JSON.readTree(status.stdoutText());
@@ -49,7 +50,8 @@ class QemuPauseIT {
         VmlaunchProcess resume = env.vmlaunch("resume", "qp");
         assertEquals(0, resume.exitCode(), resume.transcript());
         assertEquals("qp: running", resume.stdout().get(0));
-        await().atMost(Duration.ofSeconds(20)).until(() -> env.state("qp").state().equals("running"));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> env.state("qp").state().equals("running"));
 
         VmlaunchProcess stop = env.vmlaunch("stop", "--force", "qp");
         assertEquals(0, stop.exitCode(), stop.transcript());

@@ -35,7 +35,8 @@ class RunIT {
             assertTrue(p.stderrText().contains("exited normally"), p.transcript());
         }
         Path runDir = state.resolve("hello-" + arch);
-        assertTrue(Files.readString(runDir.resolve("console.log")).contains("vmlaunch: guest ready"),
+        assertTrue(
+                Files.readString(runDir.resolve("console.log")).contains("vmlaunch: guest ready"),
                 "the console is logged in the run directory");
         assertFalse(Files.exists(runDir.resolve("qmp.sock")), "sockets are removed when the guest ends");
     }
@@ -43,7 +44,9 @@ class RunIT {
     @Test
     void aVmmThatFailsIsExitCode1WithItsStatus(@TempDir Path dir) throws Exception {
         Path guest = dir.resolve("bad.json");
-        Files.writeString(guest, "{\"name\":\"bad\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"extraArgs\":[\"-device\",\"no-such-device\"]}");
+        Files.writeString(
+                guest,
+                "{\"name\":\"bad\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"extraArgs\":[\"-device\",\"no-such-device\"]}");
         VmlaunchProcess p = VmlaunchProcess.run(env(), "run", guest.toString());
         assertEquals(1, p.exitCode(), p.transcript());
         assertTrue(p.stderrText().contains("qemu-system-x86_64 exited with status 1"), p.transcript());
@@ -52,10 +55,13 @@ class RunIT {
     @Test
     void aMissingPassthroughDeviceIsRefusedBeforeAnythingStarts(@TempDir Path dir) throws Exception {
         Path guest = dir.resolve("pt.json");
-        Files.writeString(guest, "{\"name\":\"pt\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"passthrough\":[{\"host\":\"0000:7f:1f.7\"}]}");
+        Files.writeString(
+                guest,
+                "{\"name\":\"pt\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"passthrough\":[{\"host\":\"0000:7f:1f.7\"}]}");
         VmlaunchProcess p = VmlaunchProcess.run(env(), "run", guest.toString());
         assertEquals(3, p.exitCode(), p.transcript());
-        assertTrue(p.stderrText().contains("passthrough device 0000:7f:1f.7 does not exist on this host"), p.transcript());
+        assertTrue(
+                p.stderrText().contains("passthrough device 0000:7f:1f.7 does not exist on this host"), p.transcript());
         assertFalse(Files.exists(state.resolve("pt")), "nothing was created");
     }
 
@@ -65,7 +71,9 @@ class RunIT {
         Files.writeString(guest, "{\n  \"name\": \"t\",\n  \"vmm\": \"qemu\",\n  \"cpus\": \"two\"\n}\n");
         VmlaunchProcess p = VmlaunchProcess.run(env(), "run", guest.toString());
         assertEquals(2, p.exitCode(), p.transcript());
-        assertEquals(guest + ":4:11: $.cpus: expected an integer, found a string", p.stderr().get(p.stderr().size() - 1));
+        assertEquals(
+                guest + ":4:11: $.cpus: expected an integer, found a string",
+                p.stderr().get(p.stderr().size() - 1));
     }
 
     @Test
@@ -74,7 +82,9 @@ class RunIT {
             first.awaitOutputLine("vmlaunch: starting qemu guest", Duration.ofMinutes(1));
             VmlaunchProcess second = VmlaunchProcess.run(env(), "run", "examples/hello-x86_64.json");
             assertEquals(2, second.exitCode(), second.transcript());
-            assertTrue(second.stderrText().contains("a guest named \"hello-x86_64\" is already running"), second.transcript());
+            assertTrue(
+                    second.stderrText().contains("a guest named \"hello-x86_64\" is already running"),
+                    second.transcript());
             first.signal("INT");
             first.signal("INT");
             first.waitFor(Duration.ofMinutes(1));

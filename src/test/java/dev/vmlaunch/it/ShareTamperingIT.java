@@ -25,8 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ShareTamperingIT {
     @TempDir
     Path state;
+
     @TempDir
     Path share;
+
     @TempDir
     Path outside;
 
@@ -35,7 +37,8 @@ class ShareTamperingIT {
     String guest(String name) {
         return "{\"name\":\"" + name + "\",\"vmm\":\"qemu\",\"arch\":\"x86_64\",\"accel\":\"tcg\",\"memory\":\"256M\","
                 + "\"kernel\":\"" + IMAGES.resolve("vmlinuz") + "\",\"initrd\":\"" + IMAGES.resolve("initramfs.gz")
-                + "\",\"cmdline\":\"quiet\",\"shares\":[{\"path\":\"" + share + "\",\"tag\":\"work\",\"security\":\"none\"}],"
+                + "\",\"cmdline\":\"quiet\",\"shares\":[{\"path\":\"" + share
+                + "\",\"tag\":\"work\",\"security\":\"none\"}],"
                 + "\"devices\":[{\"model\":\"e1000e\",\"netdev\":\"user\"}]}";
     }
 
@@ -71,7 +74,8 @@ class ShareTamperingIT {
                     rm -f "$r/output"; dd if=/dev/zero of="$r/output" bs=1M count=6 2>/dev/null; forge ;;
                 esac
                 exit 0
-                """.replace("OUTSIDE", outside.toString());
+                """
+                .replace("OUTSIDE", outside.toString());
     }
 
     @Test
@@ -79,10 +83,13 @@ class ShareTamperingIT {
         Path secret = Files.writeString(outside.resolve("secret"), "TOP-SECRET-HOST-DATA");
         Files.writeString(share.resolve("attack.sh"), attack());
         Path h = share.resolve("harness.json");
-        Files.writeString(h, "{\"name\":\"tamper\",\"guests\":[" + guest("evil-stop") + "," + guest("evil-link") + "," + guest("evil-huge")
-                + "],"
-                + "\"share\":\"work\",\"devices\":[\"8086:10d3\"],\"bootTimeout\":300,\"workloadTimeout\":120,"
-                + "\"workload\":\"sh attack.sh\",\"expect\":{\"minVectorsFired\":1,\"minTotalDelta\":1}}");
+        Files.writeString(
+                h,
+                "{\"name\":\"tamper\",\"guests\":[" + guest("evil-stop") + "," + guest("evil-link") + ","
+                        + guest("evil-huge")
+                        + "],"
+                        + "\"share\":\"work\",\"devices\":[\"8086:10d3\"],\"bootTimeout\":300,\"workloadTimeout\":120,"
+                        + "\"workload\":\"sh attack.sh\",\"expect\":{\"minVectorsFired\":1,\"minTotalDelta\":1}}");
         Map<String, String> env = new HashMap<>(Map.of("VMLAUNCH_STATE", state.toString()));
         VmlaunchProcess p = VmlaunchProcess.start(env, "test", h.toString(), "--json");
         int code = p.waitFor(Duration.ofMinutes(10));
@@ -95,12 +102,17 @@ class ShareTamperingIT {
             assertFalse(g.get("passed").asBoolean(), g.toPrettyString());
             errors.put(g.get("name").asText(), g.get("error").asText());
         }
-        assertTrue(errors.get("evil-stop").startsWith("guest evil-stop made .vmlaunch/evil-stop/stop a symlink"),
+        assertTrue(
+                errors.get("evil-stop").startsWith("guest evil-stop made .vmlaunch/evil-stop/stop a symlink"),
                 r.toPrettyString());
-        assertTrue(errors.get("evil-link").startsWith("guest evil-link made .vmlaunch/evil-link/res/1/output a symlink"),
+        assertTrue(
+                errors.get("evil-link").startsWith("guest evil-link made .vmlaunch/evil-link/res/1/output a symlink"),
                 r.toPrettyString());
-        assertTrue(errors.get("evil-huge").startsWith("guest evil-huge made .vmlaunch/evil-huge/res/1/output larger "
-                + "than the 4 MiB cap"), r.toPrettyString());
+        assertTrue(
+                errors.get("evil-huge")
+                        .startsWith(
+                                "guest evil-huge made .vmlaunch/evil-huge/res/1/output larger " + "than the 4 MiB cap"),
+                r.toPrettyString());
 
         try (var s = Files.list(outside)) {
             assertEquals(1, s.count(), "nothing but the secret outside the share");

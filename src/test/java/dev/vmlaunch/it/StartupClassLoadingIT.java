@@ -15,18 +15,28 @@ import org.junit.jupiter.params.provider.ValueSource;
 class StartupClassLoadingIT {
 
     @ParameterizedTest
-    @ValueSource(strings = {"print --json examples/hello-x86_64.json", "print examples/gpu-passthrough-x86_64.json",
-        "print --json src/test/resources/libvirt/x86-q35-pinned.json", "--help"})
+    @ValueSource(
+            strings = {
+                "print --json examples/hello-x86_64.json",
+                "print examples/gpu-passthrough-x86_64.json",
+                "print --json src/test/resources/libvirt/x86-q35-pinned.json",
+                "--help"
+            })
     void commandDoesNotLoadJnr(String args) throws Exception {
         Path jar = Path.of(System.getProperty("vmlaunch.jar", "target/vmlaunch.jar"));
         List<String> cmd = new ArrayList<>(List.of("java", "-verbose:class", "-jar", jar.toString()));
         cmd.addAll(List.of(args.split(" ")));
-        Process p = new ProcessBuilder(cmd).directory(VmlaunchProcess.ROOT.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(cmd)
+                .directory(VmlaunchProcess.ROOT.toFile())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("dev.vmlaunch.cli.Main"), "class loading was logged");
-        List<String> jnr = out.lines().filter(l -> l.contains(" jnr.") || l.contains(" com.kenai.jffi")).toList();
+        List<String> jnr = out.lines()
+                .filter(l -> l.contains(" jnr.") || l.contains(" com.kenai.jffi"))
+                .toList();
         assertTrue(jnr.isEmpty(), "loaded: " + jnr);
     }
 }

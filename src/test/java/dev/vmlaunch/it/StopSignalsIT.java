@@ -42,23 +42,31 @@ class StopSignalsIT {
     void aSignalToAForegroundRunStopsTheGuestAndGivesItsDevicesBack(String signal) throws Exception {
         String name = "sig" + signal.toLowerCase();
         Path guest = env.noneGuest(name, "0000:03:00.0");
-        try (VmlaunchProcess run = VmlaunchProcess.startCommand(env.cliEnv(), SupervisionEnv.cliCommand("run",
-                "--stop-timeout", "2", guest.toString()))) {
-            await("running").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> env.stateIfReadable(name).map(s -> s.state().equals("running")).orElse(false));
+        try (VmlaunchProcess run = VmlaunchProcess.startCommand(
+                env.cliEnv(), SupervisionEnv.cliCommand("run", "--stop-timeout", "2", guest.toString()))) {
+            await("running")
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> env.stateIfReadable(name)
+                            .map(s -> s.state().equals("running"))
+                            .orElse(false));
             GuestState s = env.state(name);
             run.signal(signal);
             int code = run.waitFor(Duration.ofMinutes(1));
             assertEquals(0, code, run.transcript());
-            assertTrue(run.stderrText().contains("vmlaunch: SIG" + signal + ": stopping guest \"" + name + "\""),
+            assertTrue(
+                    run.stderrText().contains("vmlaunch: SIG" + signal + ": stopping guest \"" + name + "\""),
                     run.transcript());
             assertFalse(SupervisionEnv.alive(s.pid(), s.pidStart()), "QEMU is gone");
             GuestState end = env.state(name);
             assertEquals("stopped", end.state(), run.transcript());
             assertEquals(true, end.devicesRestored());
             List<String> calls = RecordingCustody.calls(env.state);
-            assertEquals(List.of("bind " + name + " 0000:03:00.0 pid=" + run.pid(),
-                    "restore " + name + " 0000:03:00.0 pid=" + run.pid()), calls);
+            assertEquals(
+                    List.of(
+                            "bind " + name + " 0000:03:00.0 pid=" + run.pid(),
+                            "restore " + name + " 0000:03:00.0 pid=" + run.pid()),
+                    calls);
         }
     }
 }

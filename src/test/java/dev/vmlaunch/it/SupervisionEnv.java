@@ -2,7 +2,6 @@ package dev.vmlaunch.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.supervise.GuestState;
 import dev.vmlaunch.supervise.ProcessIdentity;
 import dev.vmlaunch.supervise.StateFile;
@@ -32,6 +31,7 @@ final class SupervisionEnv implements AutoCloseable {
     final Path guests;
     /** Laid out like the kernel's, so that run's host checks see real-looking devices: one group each, on e1000e. */
     final dev.vmlaunch.host.FakeSysfs fakeSysfs;
+
     private int nextGroup = 1;
 
     SupervisionEnv(Path tmp) throws IOException {
@@ -44,8 +44,13 @@ final class SupervisionEnv implements AutoCloseable {
     }
 
     Map<String, String> env() {
-        return Map.of("VMLAUNCH_STATE", state.toString(), "HOME", home.toString(),
-                "VMLAUNCH_SYSFS", sysfs.getParent().getParent().getParent().toString());
+        return Map.of(
+                "VMLAUNCH_STATE",
+                state.toString(),
+                "HOME",
+                home.toString(),
+                "VMLAUNCH_SYSFS",
+                sysfs.getParent().getParent().getParent().toString());
     }
 
     /** A guest that is a real QEMU with real QMP and console sockets but no machine (see fakes/qemu-machine-none). */
@@ -55,15 +60,23 @@ final class SupervisionEnv implements AutoCloseable {
             hostDevice(d);
             pt.add("{\"host\": \"" + d + "\", \"managed\": true}");
         }
-        return writeGuest(name, "{\"name\": \"" + name + "\", \"vmm\": \"qemu\", \"accel\": \"tcg\", \"memory\": \"16M\","
-                + " \"binary\": \"" + FAKES.resolve("qemu-machine-none") + "\", \"passthrough\": ["
-                + String.join(", ", pt) + "]}");
+        return writeGuest(
+                name,
+                "{\"name\": \"" + name + "\", \"vmm\": \"qemu\", \"accel\": \"tcg\", \"memory\": \"16M\","
+                        + " \"binary\": \"" + FAKES.resolve("qemu-machine-none") + "\", \"passthrough\": ["
+                        + String.join(", ", pt) + "]}");
     }
 
     /** A host PCI device in the fake sysfs: an e1000e alone in its IOMMU group. */
     void hostDevice(String bdf) {
         if (!Files.exists(sysfs.resolve(bdf))) {
-            fakeSysfs.device(bdf).vendor("8086").device("10d3").cls("020000").driver("e1000e").group(nextGroup++);
+            fakeSysfs
+                    .device(bdf)
+                    .vendor("8086")
+                    .device("10d3")
+                    .cls("020000")
+                    .driver("e1000e")
+                    .group(nextGroup++);
         }
     }
 
@@ -81,7 +94,9 @@ final class SupervisionEnv implements AutoCloseable {
     /** The environment of the CLI on the test class path: env() with the recording custody chosen. */
     Map<String, String> cliEnv() {
         Map<String, String> e = new java.util.HashMap<>(env());
-        e.put(dev.vmlaunch.host.DeviceCustody.PROVIDER_ENV, dev.vmlaunch.supervise.RecordingCustody.Provider.class.getName());
+        e.put(
+                dev.vmlaunch.host.DeviceCustody.PROVIDER_ENV,
+                dev.vmlaunch.supervise.RecordingCustody.Provider.class.getName());
         return e;
     }
 
@@ -91,8 +106,12 @@ final class SupervisionEnv implements AutoCloseable {
     }
 
     static List<String> cliCommand(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
                 "dev.vmlaunch.cli.Main"));
         cmd.addAll(List.of(args));
         return cmd;
@@ -107,7 +126,8 @@ final class SupervisionEnv implements AutoCloseable {
     }
 
     Optional<GuestState> stateIfReadable(String name) {
-        return Optional.ofNullable(StateFile.read(state.resolve(name).resolve("state.json")).state());
+        return Optional.ofNullable(
+                StateFile.read(state.resolve(name).resolve("state.json")).state());
     }
 
     /** {@code list --json [--all]} through ./vmlaunch, by name. */
@@ -135,8 +155,11 @@ final class SupervisionEnv implements AutoCloseable {
     }
 
     static void signal(long pid, String sig) throws Exception {
-        new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        new ProcessBuilder("kill", "-" + sig, Long.toString(pid))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start()
+                .waitFor();
     }
 
     /** Stops every guest still running here, then kills any VMM or supervisor that survived that. */
@@ -150,7 +173,9 @@ final class SupervisionEnv implements AutoCloseable {
                     continue;
                 }
                 s.vmmIdentity().flatMap(ProcessIdentity::handle).ifPresent(ProcessHandle::destroyForcibly);
-                s.supervisorIdentity().handle().filter(h -> h.pid() != ProcessHandle.current().pid())
+                s.supervisorIdentity()
+                        .handle()
+                        .filter(h -> h.pid() != ProcessHandle.current().pid())
                         .ifPresent(ProcessHandle::destroyForcibly);
             }
         }

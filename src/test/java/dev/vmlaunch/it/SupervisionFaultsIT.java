@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.supervise.GuestState;
 import dev.vmlaunch.supervise.ProcessIdentity;
 import dev.vmlaunch.supervise.RecordingCustody;
@@ -51,7 +50,8 @@ class SupervisionFaultsIT {
 
     @Test
     void aVmmKilledWithSigkillIsRecordedAsCrashedAndItsDevicesAreGivenBack() throws Exception {
-        VmlaunchProcess run = env.cli("run", "-d", env.noneGuest("victim", "0000:03:00.0").toString());
+        VmlaunchProcess run =
+                env.cli("run", "-d", env.noneGuest("victim", "0000:03:00.0").toString());
         assertEquals(0, run.exitCode(), run.transcript());
         GuestState s = env.state("victim");
         assertEquals("running", s.state());
@@ -60,18 +60,24 @@ class SupervisionFaultsIT {
 
         Instant killed = Instant.now();
         SupervisionEnv.signal(s.pid(), "KILL");
-        await("state crashed").atMost(SOON).pollInterval(Duration.ofMillis(20))
-                .until(() -> env.state("victim").state().equals("crashed"));
+        await("state crashed").atMost(SOON).pollInterval(Duration.ofMillis(20)).until(() -> env.state("victim")
+                .state()
+                .equals("crashed"));
         GuestState end = env.state("victim");
-        System.out.println("SIGKILL to state=crashed: " + Duration.between(killed, Instant.parse(end.since())).toMillis()
-                + " ms");
+        System.out.println("SIGKILL to state=crashed: "
+                + Duration.between(killed, Instant.parse(end.since())).toMillis() + " ms");
         assertEquals("crash-signal", end.exit().how());
         assertEquals(9, end.exit().signal());
         assertEquals(true, end.devicesRestored());
-        assertEquals(List.of("bind victim 0000:03:00.0 pid=" + s.supervisorPid(),
-                "restore victim 0000:03:00.0 pid=" + s.supervisorPid()), RecordingCustody.calls(env.state));
+        assertEquals(
+                List.of(
+                        "bind victim 0000:03:00.0 pid=" + s.supervisorPid(),
+                        "restore victim 0000:03:00.0 pid=" + s.supervisorPid()),
+                RecordingCustody.calls(env.state));
         assertEquals(List.of(), env.sockets("victim"));
-        await("supervisor exits").atMost(SOON).until(() -> !SupervisionEnv.alive(s.supervisorPid(), s.supervisorStart()));
+        await("supervisor exits")
+                .atMost(SOON)
+                .until(() -> !SupervisionEnv.alive(s.supervisorPid(), s.supervisorStart()));
         JsonNode listed = env.list(true).get("victim");
         assertEquals("crashed", listed.path("state").asText());
         assertEquals(false, env.list(false).containsKey("victim"), "a crashed guest is listed only with --all");
@@ -79,11 +85,14 @@ class SupervisionFaultsIT {
 
     @Test
     void whenTheSupervisorIsKilledTheGuestKeepsRunningAndStopStillWorks() throws Exception {
-        VmlaunchProcess run = env.cli("run", "-d", env.noneGuest("orphan", "0000:05:00.0").toString());
+        VmlaunchProcess run =
+                env.cli("run", "-d", env.noneGuest("orphan", "0000:05:00.0").toString());
         assertEquals(0, run.exitCode(), run.transcript());
         GuestState s = env.state("orphan");
         SupervisionEnv.signal(s.supervisorPid(), "KILL");
-        await("supervisor gone").atMost(SOON).until(() -> !SupervisionEnv.alive(s.supervisorPid(), s.supervisorStart()));
+        await("supervisor gone")
+                .atMost(SOON)
+                .until(() -> !SupervisionEnv.alive(s.supervisorPid(), s.supervisorStart()));
         assertTrue(SupervisionEnv.alive(s.pid(), s.pidStart()), "the guest outlives its supervisor");
 
         JsonNode listed = env.list(false).get("orphan");
@@ -93,7 +102,8 @@ class SupervisionFaultsIT {
 
         VmlaunchProcess stop = env.cli("stop", "--timeout", "2", "orphan");
         assertEquals(0, stop.exitCode(), stop.transcript());
-        assertEquals(List.of("orphan: stopped (quit)"), stop.stdout(), "the power button does nothing on -machine none");
+        assertEquals(
+                List.of("orphan: stopped (quit)"), stop.stdout(), "the power button does nothing on -machine none");
         assertFalse(SupervisionEnv.alive(s.pid(), s.pidStart()));
         GuestState end = env.state("orphan");
         assertEquals("stopped", end.state());
@@ -102,7 +112,9 @@ class SupervisionFaultsIT {
         List<String> calls = RecordingCustody.calls(env.state);
         assertEquals(2, calls.size(), calls.toString());
         assertTrue(calls.get(1).startsWith("restore orphan 0000:05:00.0 pid="), calls.toString());
-        assertNotEquals("restore orphan 0000:05:00.0 pid=" + s.supervisorPid(), calls.get(1),
+        assertNotEquals(
+                "restore orphan 0000:05:00.0 pid=" + s.supervisorPid(),
+                calls.get(1),
                 "stop gave the device back itself");
         assertEquals(List.of(), env.sockets("orphan"));
     }
@@ -134,10 +146,31 @@ class SupervisionFaultsIT {
         Path dir = Files.createDirectories(env.state.resolve("stale"));
         String then = "2024-06-01T10:00:00Z";
         // Its pids are live processes now (this JVM): only the boot id tells it is not them.
-        StateFile.write(dir.resolve("state.json"), new GuestState(GuestState.VERSION, "stale", "qemu",
-                "qemu-system-x86_64", "11111111-2222-3333-4444-555555555555", me.pid(), me.startTicks(), me.pid(),
-                me.startTicks(), false, "running", then, then, List.of("0000:04:00.0"), List.of("0000:04:00.0"), false,
-                null, dir.resolve("qmp-cli.sock").toString(), dir.resolve("console.sock").toString(), null, null, null));
+        StateFile.write(
+                dir.resolve("state.json"),
+                new GuestState(
+                        GuestState.VERSION,
+                        "stale",
+                        "qemu",
+                        "qemu-system-x86_64",
+                        "11111111-2222-3333-4444-555555555555",
+                        me.pid(),
+                        me.startTicks(),
+                        me.pid(),
+                        me.startTicks(),
+                        false,
+                        "running",
+                        then,
+                        then,
+                        List.of("0000:04:00.0"),
+                        List.of("0000:04:00.0"),
+                        false,
+                        null,
+                        dir.resolve("qmp-cli.sock").toString(),
+                        dir.resolve("console.sock").toString(),
+                        null,
+                        null,
+                        null));
         for (String sock : List.of("qmp.sock", "qmp-cli.sock", "console.sock")) {
             try (ServerSocketChannel ss = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
                 ss.bind(UnixDomainSocketAddress.of(dir.resolve(sock)));
@@ -153,8 +186,10 @@ class SupervisionFaultsIT {
 
         VmlaunchProcess run = env.cli("run", "-d", env.noneGuest("stale").toString());
         assertEquals(0, run.exitCode(), run.transcript());
-        assertEquals(List.of("restore stale 0000:04:00.0 pid=" + env.state("stale").supervisorPid()),
-                RecordingCustody.calls(env.state), "the earlier guest's devices go back before the new guest starts");
+        assertEquals(
+                List.of("restore stale 0000:04:00.0 pid=" + env.state("stale").supervisorPid()),
+                RecordingCustody.calls(env.state),
+                "the earlier guest's devices go back before the new guest starts");
         assertTrue(me.isAlive());
         VmlaunchProcess stop = env.vmlaunch("stop", "--force", "stale");
         assertEquals(0, stop.exitCode(), stop.transcript());
@@ -167,10 +202,31 @@ class SupervisionFaultsIT {
             ProcessIdentity real = ProcessIdentity.of(sleeper.pid()).orElseThrow();
             Path dir = Files.createDirectories(env.state.resolve("reused"));
             String then = Instant.now().minusSeconds(3600).toString();
-            StateFile.write(dir.resolve("state.json"), new GuestState(GuestState.VERSION, "reused", "qemu",
-                    "qemu-system-x86_64", ProcessIdentity.bootId(), real.pid(), real.startTicks() - 500, real.pid(),
-                    real.startTicks() - 600, false, "running", then, then, List.of(), List.of(), null, null,
-                    dir.resolve("qmp-cli.sock").toString(), null, null, null, null));
+            StateFile.write(
+                    dir.resolve("state.json"),
+                    new GuestState(
+                            GuestState.VERSION,
+                            "reused",
+                            "qemu",
+                            "qemu-system-x86_64",
+                            ProcessIdentity.bootId(),
+                            real.pid(),
+                            real.startTicks() - 500,
+                            real.pid(),
+                            real.startTicks() - 600,
+                            false,
+                            "running",
+                            then,
+                            then,
+                            List.of(),
+                            List.of(),
+                            null,
+                            null,
+                            dir.resolve("qmp-cli.sock").toString(),
+                            null,
+                            null,
+                            null,
+                            null));
 
             assertEquals("crashed", env.list(true).get("reused").path("state").asText());
             VmlaunchProcess stop = env.vmlaunch("stop", "--timeout", "1", "reused");
@@ -235,8 +291,13 @@ class SupervisionFaultsIT {
         Map<String, JsonNode> listed = env.list(false);
         assertEquals("running", listed.get("twin").path("state").asText());
         assertEquals(1, listed.size());
-        long qemus = ProcessHandle.allProcesses().filter(p -> p.info().arguments().map(List::of)
-                .map(args -> args.contains("twin") && args.contains("none")).orElse(false)).count();
+        long qemus = ProcessHandle.allProcesses()
+                .filter(p -> p.info()
+                        .arguments()
+                        .map(List::of)
+                        .map(args -> args.contains("twin") && args.contains("none"))
+                        .orElse(false))
+                .count();
         assertEquals(1, qemus, "one QEMU for the name");
     }
 }

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /** ./vmlaunch as a user runs it, in a child process whose output the test reads line by line. */
 public final class VmlaunchProcess implements AutoCloseable {
-    public static final Path ROOT = Path.of(System.getProperty("vmlaunch.root", ".")).toAbsolutePath().normalize();
+    public static final Path ROOT =
+            Path.of(System.getProperty("vmlaunch.root", ".")).toAbsolutePath().normalize();
 
     private final Process process;
     private final List<String> out = new CopyOnWriteArrayList<>();
@@ -84,7 +85,9 @@ public final class VmlaunchProcess implements AutoCloseable {
 
     public void awaitOutputLine(String contains, Duration timeout) {
         try {
-            await("a line containing \"" + contains + "\"").atMost(timeout).pollInterval(Duration.ofMillis(200))
+            await("a line containing \"" + contains + "\"")
+                    .atMost(timeout)
+                    .pollInterval(Duration.ofMillis(200))
                     .failFast("vmlaunch exited", () -> !process.isAlive() && !hasLine(contains))
                     .until(() -> hasLine(contains));
         } catch (org.awaitility.core.ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
@@ -97,7 +100,10 @@ public final class VmlaunchProcess implements AutoCloseable {
     }
 
     public void signal(String sig) throws Exception {
-        new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start().waitFor();
+        new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid()))
+                .inheritIO()
+                .start()
+                .waitFor();
     }
 
     public int waitFor(Duration timeout) throws Exception {

@@ -25,10 +25,31 @@ class LabFolderTest {
         Path dir = Files.createDirectories(state.resolve(name));
         ProcessIdentity me = ProcessIdentity.current();
         String now = Instant.now().toString();
-        StateFile.write(dir.resolve("state.json"), new GuestState(GuestState.VERSION, name, "qemu",
-                "qemu-system-x86_64", ProcessIdentity.bootId(), me.pid(), me.startTicks(), me.pid(), me.startTicks(),
-                false, "running", now, now, List.of(), List.of(), null, null, dir.resolve("qmp-cli.sock").toString(),
-                null, null, null, null));
+        StateFile.write(
+                dir.resolve("state.json"),
+                new GuestState(
+                        GuestState.VERSION,
+                        name,
+                        "qemu",
+                        "qemu-system-x86_64",
+                        ProcessIdentity.bootId(),
+                        me.pid(),
+                        me.startTicks(),
+                        me.pid(),
+                        me.startTicks(),
+                        false,
+                        "running",
+                        now,
+                        now,
+                        List.of(),
+                        List.of(),
+                        null,
+                        null,
+                        dir.resolve("qmp-cli.sock").toString(),
+                        null,
+                        null,
+                        null,
+                        null));
         Files.writeString(dir.resolve("lock"), "");
         Files.writeString(dir.resolve("spec.json"), specText);
         return dir;

@@ -20,17 +20,21 @@ class LabHostJarTest {
         Path dir = Files.createDirectories(Path.of("target/lab-host-jar-test").toAbsolutePath());
         Path jar = Files.writeString(dir.resolve("vmlaunch.jar"), "");
         Files.writeString(dir.resolve(JvmFlags.ARCHIVE), "");
-        assumeFalse(LabHostJar.HIDDEN.stream().anyMatch(dir::startsWith), "a checkout under /tmp cannot show this case");
+        assumeFalse(
+                LabHostJar.HIDDEN.stream().anyMatch(dir::startsWith), "a checkout under /tmp cannot show this case");
         LabHostJar j = LabHostJar.of(jar, MOUNT);
         assertEquals(jar, j.path());
-        assertTrue(j.javaFlags().contains("-XX:SharedArchiveFile=" + dir.resolve(JvmFlags.ARCHIVE)), j.javaFlags().toString());
+        assertTrue(
+                j.javaFlags().contains("-XX:SharedArchiveFile=" + dir.resolve(JvmFlags.ARCHIVE)),
+                j.javaFlags().toString());
         assertTrue(j.javaFlags().containsAll(JvmFlags.cli()));
     }
 
     @Test
     void aJarUnderAFolderTheLabHostMountsAfreshRunsFromTheShareWithoutAnArchive() {
-        for (String p : new String[] {"/tmp/co/target/vmlaunch.jar", "/run/x/vmlaunch.jar", "/mnt/y/vmlaunch.jar",
-            "/var/tmp/z/vmlaunch.jar"}) {
+        for (String p : new String[] {
+            "/tmp/co/target/vmlaunch.jar", "/run/x/vmlaunch.jar", "/mnt/y/vmlaunch.jar", "/var/tmp/z/vmlaunch.jar"
+        }) {
             LabHostJar j = LabHostJar.of(Path.of(p), MOUNT);
             assertEquals(MOUNT.resolve("vmlaunch.jar"), j.path(), p);
             assertFalse(j.javaFlags().stream().anyMatch(f -> f.startsWith("-XX:SharedArchiveFile")), p);
@@ -39,11 +43,15 @@ class LabHostJarTest {
 
     @Test
     void aJarPathWithASpaceRunsFromTheShare() {
-        assertEquals(MOUNT.resolve("vmlaunch.jar"), LabHostJar.of(Path.of("/work/my co/vmlaunch.jar"), MOUNT).path());
+        assertEquals(
+                MOUNT.resolve("vmlaunch.jar"),
+                LabHostJar.of(Path.of("/work/my co/vmlaunch.jar"), MOUNT).path());
     }
 
     @Test
     void aTmpLookalikeIsNotHidden() {
-        assertEquals(Path.of("/tmpfoo/vmlaunch.jar"), LabHostJar.of(Path.of("/tmpfoo/vmlaunch.jar"), MOUNT).path());
+        assertEquals(
+                Path.of("/tmpfoo/vmlaunch.jar"),
+                LabHostJar.of(Path.of("/tmpfoo/vmlaunch.jar"), MOUNT).path());
     }
 }

@@ -48,9 +48,12 @@ class LabKvmTest {
     @Test
     void aPanicOnTheLabHostsConsoleIsFoundWithItsReason() throws Exception {
         Path log = dir.resolve("console.log");
-        Files.writeString(log, "SeaBIOS\n[    0.052000] Kernel panic - not syncing: timer doesn't work through "
-                + "Interrupt-remapped IO-APIC\n[    0.052000] CPU: 0\n");
-        assertEquals("Kernel panic - not syncing: timer doesn't work through Interrupt-remapped IO-APIC",
+        Files.writeString(
+                log,
+                "SeaBIOS\n[    0.052000] Kernel panic - not syncing: timer doesn't work through "
+                        + "Interrupt-remapped IO-APIC\n[    0.052000] CPU: 0\n");
+        assertEquals(
+                "Kernel panic - not syncing: timer doesn't work through Interrupt-remapped IO-APIC",
                 LabConsole.panic(log));
         Files.writeString(log, "vmlaunch: guest ready (kernel 6.1.0-57-amd64, x86_64)\n");
         assertNull(LabConsole.panic(log));

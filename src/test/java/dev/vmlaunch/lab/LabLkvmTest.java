@@ -24,8 +24,9 @@ class LabLkvmTest {
 
     @Test
     void anExecutableFileIsTakenAsItsAbsolutePath() throws Exception {
-        Path lkvm = Files.createFile(tmp.resolve("lkvm"), PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path lkvm = Files.createFile(
+                tmp.resolve("lkvm"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         assertEquals(lkvm.toAbsolutePath(), LabLkvm.binary(lkvm));
         assertEquals("/mnt/kvmtool/lkvm", LabLkvm.inside(lkvm));
     }

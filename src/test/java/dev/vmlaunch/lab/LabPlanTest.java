@@ -29,7 +29,8 @@ class LabPlanTest {
 
     @Test
     void nestedKvmGuestsGetTheirNicManagedAndALabHostCpuOfTheirOwn() throws Exception {
-        GuestSpec g = load(LabPlan.nestedGuest("lab-virt2", dir, dir.resolve("share"), "0000:00:05.0", LabPlan.Mode.KVM, 1));
+        GuestSpec g =
+                load(LabPlan.nestedGuest("lab-virt2", dir, dir.resolve("share"), "0000:00:05.0", LabPlan.Mode.KVM, 1));
         assertEquals("lab-virt2", g.name());
         assertEquals(Accel.KVM, g.accel());
         assertEquals(dev.vmlaunch.config.CpuList.of(1), g.affinity().process(), g.toString());
@@ -40,7 +41,8 @@ class LabPlanTest {
 
     @Test
     void tcgNestedGuestsAreNotPinned() throws Exception {
-        GuestSpec g = load(LabPlan.nestedGuest("lab-virt2", dir, dir.resolve("share"), "0000:00:06.0", LabPlan.Mode.TCG, 1));
+        GuestSpec g =
+                load(LabPlan.nestedGuest("lab-virt2", dir, dir.resolve("share"), "0000:00:06.0", LabPlan.Mode.TCG, 1));
         assertEquals(Accel.TCG, g.accel());
         assertNull(g.affinity().process());
         assertTrue(g.passthrough().get(0).managed());
@@ -49,15 +51,21 @@ class LabPlanTest {
     @Test
     void theLabHostLoadsKvmOnlyWhenItsNestedGuestsUseIt() throws Exception {
         Path jar = dir.resolve("target/vmlaunch.jar");
-        GuestSpec kvm = load(LabPlan.labHost(dir, dir.resolve("lab"), Path.of("/usr/bin/java"), jar, LabPlan.Mode.KVM, 2));
+        GuestSpec kvm =
+                load(LabPlan.labHost(dir, dir.resolve("lab"), Path.of("/usr/bin/java"), jar, LabPlan.Mode.KVM, 2));
         assertTrue(kvm.cmdline().contains(" vmlaunch.modules=kvm "), kvm.cmdline());
         assertTrue(kvm.cmdline().contains(" no_timer_check "), kvm.cmdline());
         assertTrue(kvm.cmdline().endsWith("lab-inside /mnt/lab /mnt/images --mode kvm"), kvm.cmdline());
-        assertTrue(kvm.cmdline().contains(" -jar " + LabHostJar.of(jar, Path.of(LabPlan.JAR_MOUNT)).path() + " "), kvm.cmdline());
+        assertTrue(
+                kvm.cmdline()
+                        .contains(" -jar "
+                                + LabHostJar.of(jar, Path.of(LabPlan.JAR_MOUNT)).path() + " "),
+                kvm.cmdline());
         assertEquals(Accel.TCG, kvm.accel());
         assertEquals(2, kvm.cpus());
         assertEquals(2, kvm.devices().size());
-        GuestSpec tcg = load(LabPlan.labHost(dir, dir.resolve("lab"), Path.of("/usr/bin/java"), jar, LabPlan.Mode.TCG, 3));
+        GuestSpec tcg =
+                load(LabPlan.labHost(dir, dir.resolve("lab"), Path.of("/usr/bin/java"), jar, LabPlan.Mode.TCG, 3));
         assertFalse(tcg.cmdline().contains("vmlaunch.modules"), tcg.cmdline());
         assertTrue(tcg.cmdline().endsWith("--mode tcg"), tcg.cmdline());
         assertEquals(3, tcg.cpus());
@@ -67,16 +75,29 @@ class LabPlanTest {
     void withLkvmTheLabHostSharesTheBinarysFolderAndRunsItsJvmWithAWritableHome() throws Exception {
         Path jar = dir.resolve("target/vmlaunch.jar");
         Path lkvm = dir.resolve("kvmtool/lkvm");
-        GuestSpec g = load(LabPlan.labHost(LabArch.X86_64, dir, dir.resolve("lab"), Path.of("/"), Path.of("/usr/bin/java"),
-                jar, LabPlan.Mode.KVM, 2, lkvm));
-        assertTrue(g.cmdline().contains(" vmlaunch.exec=/usr/bin/env -- HOME=/tmp /usr/bin/java -"),
+        GuestSpec g = load(LabPlan.labHost(
+                LabArch.X86_64,
+                dir,
+                dir.resolve("lab"),
+                Path.of("/"),
+                Path.of("/usr/bin/java"),
+                jar,
+                LabPlan.Mode.KVM,
+                2,
+                lkvm));
+        assertTrue(
+                g.cmdline().contains(" vmlaunch.exec=/usr/bin/env -- HOME=/tmp /usr/bin/java -"),
                 "kvmtool makes its sockets in $HOME/.lkvm, and the lab host's /root is read-only: " + g.cmdline());
         assertTrue(g.cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm"), g.cmdline());
         assertTrue(g.cmdline().contains(",labkvmtool:/mnt/kvmtool "), g.cmdline());
         assertEquals("0x6", g.devices().get(0).props().get("addr"), "slot 5 is the fifth share's");
         assertEquals("0x7", g.devices().get(1).props().get("addr"));
-        assertTrue(g.shares().stream().anyMatch(s -> s.tag().equals("labkvmtool") && s.readonly()
-                && s.path().equals(dir.resolve("kvmtool"))), g.shares().toString());
+        assertTrue(
+                g.shares().stream()
+                        .anyMatch(s -> s.tag().equals("labkvmtool")
+                                && s.readonly()
+                                && s.path().equals(dir.resolve("kvmtool"))),
+                g.shares().toString());
     }
 
     @Test
@@ -93,8 +114,8 @@ class LabPlanTest {
     @Test
     void pathsWithQuotesAndBackslashesReachTheFilesUnchanged() throws Exception {
         Path odd = dir.resolve("a \"quoted\" \\ folder");
-        GuestSpec g = load(LabPlan.nestedGuest(LabArch.AARCH64, "lab-virt1", odd, odd.resolve("share"), "0000:00:05.0",
-                LabPlan.Mode.KVM, 0, null));
+        GuestSpec g = load(LabPlan.nestedGuest(
+                LabArch.AARCH64, "lab-virt1", odd, odd.resolve("share"), "0000:00:05.0", LabPlan.Mode.KVM, 0, null));
         assertEquals(odd.resolve("aarch64/Image"), g.kernel());
         assertEquals(odd.resolve("share"), g.shares().get(0).path());
     }
@@ -102,13 +123,16 @@ class LabPlanTest {
     @Test
     void theHarnessListsTheGuestsAndTheExpectation() throws Exception {
         Path guest = dir.resolve("g.json");
-        Files.writeString(guest, LabPlan.nestedGuest("lab-virt1", dir, dir.resolve("share"), "0000:00:05.0",
-                LabPlan.Mode.KVM, 0));
+        Files.writeString(
+                guest,
+                LabPlan.nestedGuest("lab-virt1", dir, dir.resolve("share"), "0000:00:05.0", LabPlan.Mode.KVM, 0));
         Path h = dir.resolve("h.json");
         Files.writeString(h, LabPlan.harness("lab-x86_64", List.of(guest.toString()), "PCI-MSI", List.of(), 900));
         HarnessSpec spec = HarnessLoader.load(h).spec();
         assertEquals("lab-x86_64", spec.name());
-        assertEquals(List.of("lab-virt1"), spec.guests().stream().map(GuestSpec::name).toList());
+        assertEquals(
+                List.of("lab-virt1"),
+                spec.guests().stream().map(GuestSpec::name).toList());
         assertEquals("PCI-MSI", spec.expect().chip());
         assertEquals(900, spec.bootTimeout().toSeconds());
         assertEquals(LabPlan.WORKLOAD, spec.workload());
@@ -118,8 +142,8 @@ class LabPlanTest {
     void theAarch64LabHostRunsAtEl2WithSmmuv3AndAnItsOverTheArm64Root() throws Exception {
         Path jar = dir.resolve("target/vmlaunch.jar");
         Path root = dir.resolve("cache/lab-root/aarch64/0123456789abcdef/root");
-        GuestSpec g = load(LabPlan.labHost(LabArch.AARCH64, dir, dir.resolve("lab"), root, Path.of(LabRoot.JAVA), jar,
-                LabPlan.Mode.KVM, 2, null));
+        GuestSpec g = load(LabPlan.labHost(
+                LabArch.AARCH64, dir, dir.resolve("lab"), root, Path.of(LabRoot.JAVA), jar, LabPlan.Mode.KVM, 2, null));
         assertEquals(dev.vmlaunch.config.Arch.AARCH64, g.arch());
         assertEquals(dev.vmlaunch.config.Machine.VIRT, g.machine());
         assertEquals(dev.vmlaunch.config.Viommu.SMMUV3, g.viommu());
@@ -132,7 +156,8 @@ class LabPlanTest {
         assertFalse(g.cmdline().contains("intel_iommu") || g.cmdline().contains("kvm_amd"), g.cmdline());
         assertTrue(g.cmdline().endsWith("lab-inside /mnt/lab /mnt/images --mode kvm"), g.cmdline());
         assertEquals(2, g.devices().size());
-        assertEquals("0x5", g.devices().get(0).props().get("addr"), "four shares: the NICs stay at 00:05.0 and 00:06.0");
+        assertEquals(
+                "0x5", g.devices().get(0).props().get("addr"), "four shares: the NICs stay at 00:05.0 and 00:06.0");
         assertEquals("0x6", g.devices().get(1).props().get("addr"));
     }
 
@@ -140,22 +165,34 @@ class LabPlanTest {
     void withLkvmTheLabHostSharesTheBinarysFolderAndPassesItsPathInside() throws Exception {
         Path jar = dir.resolve("target/vmlaunch.jar");
         Path lkvm = dir.resolve("kvmtool/lkvm-static");
-        GuestSpec g = load(LabPlan.labHost(LabArch.AARCH64, dir, dir.resolve("lab"), dir.resolve("root"),
-                Path.of(LabRoot.JAVA), jar, LabPlan.Mode.KVM, 2, lkvm));
+        GuestSpec g = load(LabPlan.labHost(
+                LabArch.AARCH64,
+                dir,
+                dir.resolve("lab"),
+                dir.resolve("root"),
+                Path.of(LabRoot.JAVA),
+                jar,
+                LabPlan.Mode.KVM,
+                2,
+                lkvm));
         assertTrue(g.cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm-static"), g.cmdline());
         assertTrue(g.cmdline().contains(",labkvmtool:/mnt/kvmtool "), g.cmdline());
-        GuestSpec.Share share = g.shares().stream().filter(s -> s.tag().equals("labkvmtool")).findFirst().orElseThrow();
+        GuestSpec.Share share = g.shares().stream()
+                .filter(s -> s.tag().equals("labkvmtool"))
+                .findFirst()
+                .orElseThrow();
         assertEquals(lkvm.getParent(), share.path());
         assertTrue(share.readonly());
-        // Five 9p devices take slots 1-5: the NICs must not ask for slot 5 (QEMU: "PCI: slot 5 function 0 not available").
+        // Five 9p devices take slots 1-5: the NICs must not ask for slot 5 (QEMU: "PCI: slot 5 function 0 not
+        // available").
         assertEquals("0x6", g.devices().get(0).props().get("addr"), g.devices().toString());
         assertEquals("0x7", g.devices().get(1).props().get("addr"));
     }
 
     @Test
     void aarch64NestedQemuGuestsUseTheItsUnderKvm() throws Exception {
-        GuestSpec g = load(LabPlan.nestedGuest(LabArch.AARCH64, "lab-virt2", dir, dir.resolve("share"), "0000:00:06.0",
-                LabPlan.Mode.KVM, 1, null));
+        GuestSpec g = load(LabPlan.nestedGuest(
+                LabArch.AARCH64, "lab-virt2", dir, dir.resolve("share"), "0000:00:06.0", LabPlan.Mode.KVM, 1, null));
         assertEquals(dev.vmlaunch.config.Vmm.QEMU, g.vmm());
         assertEquals(Accel.KVM, g.accel());
         assertEquals(dev.vmlaunch.config.IrqChip.GICV3_ITS, g.irqchip());
@@ -166,8 +203,15 @@ class LabPlanTest {
 
     @Test
     void lkvmNestedGuestsAreLikeTheHowTosVirt1() throws Exception {
-        GuestSpec g = load(LabPlan.nestedGuest(LabArch.AARCH64, "lab-virt1", dir, dir.resolve("share"), "0000:00:05.0",
-                LabPlan.Mode.KVM, 0, "/mnt/lkvm/lkvm-static"));
+        GuestSpec g = load(LabPlan.nestedGuest(
+                LabArch.AARCH64,
+                "lab-virt1",
+                dir,
+                dir.resolve("share"),
+                "0000:00:05.0",
+                LabPlan.Mode.KVM,
+                0,
+                "/mnt/lkvm/lkvm-static"));
         assertEquals(dev.vmlaunch.config.Vmm.LKVM, g.vmm());
         assertEquals("/mnt/lkvm/lkvm-static", g.binary());
         assertEquals(dev.vmlaunch.config.IrqChip.GICV3_ITS, g.irqchip());

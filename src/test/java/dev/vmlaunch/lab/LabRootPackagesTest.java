@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * util-linux} on Debian 12 with arm64 added (December 2026).
  */
 class LabRootPackagesTest {
-    static final String SIMULATION = String.join("\n",
+    static final String SIMULATION = String.join(
+            "\n",
             "NOTE: This is only a simulation!",
             "Inst gcc-12-base (12.2.0-14+deb12u1 Debian:12.15/oldstable [arm64])",
             "Inst libc6 (2.36-9+deb12u14 Debian:12.15/oldstable [arm64]) []",
@@ -74,19 +75,24 @@ class LabRootPackagesTest {
 
     @Test
     void anUnknownPackageIsNamedWithTheFix() {
-        String why = LabRootPackages.resolutionError("E: Unable to locate package qemu-system-arm\n", "arm64").orElseThrow();
-        assertEquals("apt knows no package qemu-system-arm for arm64 (its arm64 package lists are missing: "
-                + "dpkg --add-architecture arm64 && apt-get update)", why);
+        String why = LabRootPackages.resolutionError("E: Unable to locate package qemu-system-arm\n", "arm64")
+                .orElseThrow();
+        assertEquals(
+                "apt knows no package qemu-system-arm for arm64 (its arm64 package lists are missing: "
+                        + "dpkg --add-architecture arm64 && apt-get update)",
+                why);
     }
 
     @Test
     void anUnmetDependencyNamesBothPackages() {
-        String err = String.join("\n",
+        String err = String.join(
+                "\n",
                 "Some packages could not be installed. This may mean that you have",
                 "The following packages have unmet dependencies:",
                 " openjdk-17-jre-headless : Depends: libcups2 but it is not installable",
                 "E: Unable to correct problems, you have held broken packages.");
-        assertEquals("package openjdk-17-jre-headless needs libcups2, but it is not installable",
+        assertEquals(
+                "package openjdk-17-jre-headless needs libcups2, but it is not installable",
                 LabRootPackages.resolutionError(err, "arm64").orElseThrow());
     }
 
@@ -95,14 +101,17 @@ class LabRootPackagesTest {
         String err = "E: Failed to fetch http://deb.debian.org/debian/pool/main/q/qemu/"
                 + "qemu-system-arm_1%3a7.2%2bdfsg-7%2bdeb12u18_arm64.deb  404  Not Found [IP: 151.101.2.132 80]\n";
         String why = LabRootPackages.fetchError(err).orElseThrow();
-        assertTrue(why.startsWith("downloading package qemu-system-arm failed (qemu-system-arm_1:7.2+dfsg-7+deb12u18_arm64.deb: 404"),
+        assertTrue(
+                why.startsWith(
+                        "downloading package qemu-system-arm failed (qemu-system-arm_1:7.2+dfsg-7+deb12u18_arm64.deb: 404"),
                 why);
         assertTrue(why.endsWith("apt-get update"), why);
     }
 
     @Test
     void theRememberedAnswerIsTheOneForTheSamePackageListsAndPackages() {
-        List<String> lists = List.of("deb.debian.org_debian_dists_bookworm_main_binary-arm64_Packages.lz4 9134821 1764630000000",
+        List<String> lists = List.of(
+                "deb.debian.org_debian_dists_bookworm_main_binary-arm64_Packages.lz4 9134821 1764630000000",
                 "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4 9312011 1764630000000");
         String state = LabRootPackages.aptState(lists, LabRoot.PACKAGES);
         assertEquals(state, LabRootPackages.aptState(List.of(lists.get(1), lists.get(0)), LabRoot.PACKAGES));

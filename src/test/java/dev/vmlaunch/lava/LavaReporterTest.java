@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LavaReporterTest {
-    private static final List<LavaTestCase> CASES = List.of(new LavaTestCase("virt1", true, 14L, "interrupts"),
+    private static final List<LavaTestCase> CASES = List.of(
+            new LavaTestCase("virt1", true, 14L, "interrupts"),
             new LavaTestCase("virt1.0000_00_05.0", false, 0L, "interrupts"));
 
     private static Path script(Path dir, String body) throws Exception {
@@ -27,10 +28,12 @@ class LavaReporterTest {
     @Test
     void withoutLavaTestCaseOnPathTheSignalLinesGoToStdout(@TempDir Path empty) {
         StringWriter out = new StringWriter();
-        var used = LavaReporter.report(CASES, Map.of("PATH", empty.toString()), new PrintWriter(out), new PrintWriter(new StringWriter()));
+        var used = LavaReporter.report(
+                CASES, Map.of("PATH", empty.toString()), new PrintWriter(out), new PrintWriter(new StringWriter()));
         assertTrue(used.isEmpty());
-        assertEquals("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=virt1 RESULT=pass UNITS=interrupts MEASUREMENT=14>\n"
-                + "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=virt1.0000_00_05.0 RESULT=fail UNITS=interrupts MEASUREMENT=0>\n",
+        assertEquals(
+                "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=virt1 RESULT=pass UNITS=interrupts MEASUREMENT=14>\n"
+                        + "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=virt1.0000_00_05.0 RESULT=fail UNITS=interrupts MEASUREMENT=0>\n",
                 out.toString());
     }
 
@@ -38,12 +41,19 @@ class LavaReporterTest {
     void lavaTestCaseOnPathGetsEachCaseAsAnArgvAndItsOutputReachesStdout(@TempDir Path dir) throws Exception {
         Path calls = dir.resolve("calls");
         // Records its arguments one per line, so quoting or word splitting would show.
-        script(dir, "for a in \"$@\"; do printf '%s|' \"$a\" >>" + calls + "; done; echo >>" + calls + "; echo \"recorded $1\"\n");
+        script(
+                dir,
+                "for a in \"$@\"; do printf '%s|' \"$a\" >>" + calls + "; done; echo >>" + calls
+                        + "; echo \"recorded $1\"\n");
         StringWriter out = new StringWriter();
-        var used = LavaReporter.report(CASES, Map.of("PATH", dir.toString()), new PrintWriter(out), new PrintWriter(new StringWriter()));
+        var used = LavaReporter.report(
+                CASES, Map.of("PATH", dir.toString()), new PrintWriter(out), new PrintWriter(new StringWriter()));
         assertEquals(dir.resolve(LavaReporter.LAVA_TEST_CASE), used.orElseThrow());
-        assertEquals(List.of("virt1|--result|pass|--measurement|14|--units|interrupts|",
-                "virt1.0000_00_05.0|--result|fail|--measurement|0|--units|interrupts|"), Files.readAllLines(calls));
+        assertEquals(
+                List.of(
+                        "virt1|--result|pass|--measurement|14|--units|interrupts|",
+                        "virt1.0000_00_05.0|--result|fail|--measurement|0|--units|interrupts|"),
+                Files.readAllLines(calls));
         assertEquals("recorded virt1\nrecorded virt1.0000_00_05.0\n", out.toString());
     }
 
@@ -52,8 +62,10 @@ class LavaReporterTest {
         script(dir, "echo broken >&2; exit 4\n");
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        LavaReporter.report(CASES.subList(0, 1), Map.of("PATH", dir.toString()), new PrintWriter(out), new PrintWriter(err));
-        assertEquals("broken\n<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=virt1 RESULT=pass UNITS=interrupts MEASUREMENT=14>\n",
+        LavaReporter.report(
+                CASES.subList(0, 1), Map.of("PATH", dir.toString()), new PrintWriter(out), new PrintWriter(err));
+        assertEquals(
+                "broken\n<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=virt1 RESULT=pass UNITS=interrupts MEASUREMENT=14>\n",
                 out.toString());
         assertTrue(err.toString().contains("exited 4; printing the signal line instead"), err.toString());
     }

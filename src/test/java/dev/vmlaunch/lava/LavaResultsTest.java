@@ -22,7 +22,15 @@ class LavaResultsTest {
     private static final Pattern SIGNAL = Pattern.compile("<LAVA_SIGNAL_(\\S+) ([^>]+)>");
 
     private static DeviceResult nic(String host, String guest, long delta, boolean passed) {
-        return new DeviceResult(host, guest, "8086:10d3", "PCI-MSI", 3, passed ? 3 : 0, delta, passed,
+        return new DeviceResult(
+                host,
+                guest,
+                "8086:10d3",
+                "PCI-MSI",
+                3,
+                passed ? 3 : 0,
+                delta,
+                passed,
                 passed ? null : "no vector fired");
     }
 
@@ -47,18 +55,29 @@ class LavaResultsTest {
 
     @Test
     void everyGuestGetsAVerdictAWorkloadCaseAndOneCasePerDeviceNamedByItsHostAddress() {
-        GuestResult g1 = new GuestResult("lab-virt1", true, null, List.of(nic("0000:00:05.0", "0000:00:02.0", 14, true)),
-                new Workload(0, "", Duration.ofMillis(4200)), null);
-        GuestResult g2 = new GuestResult("lab-virt2", false, null, List.of(nic("0000:00:06.0", "0000:00:02.0", 0, false)),
-                new Workload(0, "", Duration.ofMillis(3100)), null);
+        GuestResult g1 = new GuestResult(
+                "lab-virt1",
+                true,
+                null,
+                List.of(nic("0000:00:05.0", "0000:00:02.0", 14, true)),
+                new Workload(0, "", Duration.ofMillis(4200)),
+                null);
+        GuestResult g2 = new GuestResult(
+                "lab-virt2",
+                false,
+                null,
+                List.of(nic("0000:00:06.0", "0000:00:02.0", 0, false)),
+                new Workload(0, "", Duration.ofMillis(3100)),
+                null);
         List<LavaTestCase> cases = LavaResults.cases(report(g1, g2), 0);
-        assertEquals(List.of(
-                "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lab-virt1 RESULT=pass UNITS=interrupts MEASUREMENT=14>",
-                "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lab-virt1.workload RESULT=pass UNITS=ms MEASUREMENT=4200>",
-                "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lab-virt1.0000_00_05.0 RESULT=pass UNITS=interrupts MEASUREMENT=14>",
-                "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lab-virt2 RESULT=fail UNITS=interrupts MEASUREMENT=0>",
-                "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lab-virt2.workload RESULT=pass UNITS=ms MEASUREMENT=3100>",
-                "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lab-virt2.0000_00_06.0 RESULT=fail UNITS=interrupts MEASUREMENT=0>"),
+        assertEquals(
+                List.of(
+                        "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lab-virt1 RESULT=pass UNITS=interrupts MEASUREMENT=14>",
+                        "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lab-virt1.workload RESULT=pass UNITS=ms MEASUREMENT=4200>",
+                        "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lab-virt1.0000_00_05.0 RESULT=pass UNITS=interrupts MEASUREMENT=14>",
+                        "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lab-virt2 RESULT=fail UNITS=interrupts MEASUREMENT=0>",
+                        "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lab-virt2.workload RESULT=pass UNITS=ms MEASUREMENT=3100>",
+                        "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=lab-virt2.0000_00_06.0 RESULT=fail UNITS=interrupts MEASUREMENT=0>"),
                 cases.stream().map(LavaTestCase::signalLine).toList());
         for (LavaTestCase c : cases) {
             Map<String, String> kv = parse(c.signalLine());
@@ -71,14 +90,17 @@ class LavaResultsTest {
     void aGuestThatNeverBootedStillReportsFailedCasesRatherThanNone() {
         GuestResult g = new GuestResult("virt1", false, "did not boot in 300 s", List.of(), null, null);
         List<LavaTestCase> cases = LavaResults.cases(report(g), 0);
-        assertEquals(List.of("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=virt1 RESULT=fail UNITS=interrupts MEASUREMENT=0>",
-                "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=virt1.workload RESULT=fail>"),
+        assertEquals(
+                List.of(
+                        "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=virt1 RESULT=fail UNITS=interrupts MEASUREMENT=0>",
+                        "<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=virt1.workload RESULT=fail>"),
                 cases.stream().map(LavaTestCase::signalLine).toList());
     }
 
     @Test
     void theWorkloadCaseFollowsTheHarnessExpectedExitCode() {
-        GuestResult g = new GuestResult("virt1", true, null, List.of(), new Workload(3, "", Duration.ofMillis(5)), null);
+        GuestResult g =
+                new GuestResult("virt1", true, null, List.of(), new Workload(3, "", Duration.ofMillis(5)), null);
         assertTrue(LavaResults.cases(report(g), 3).get(1).passed());
         assertFalse(LavaResults.cases(report(g), 0).get(1).passed());
     }
@@ -89,7 +111,8 @@ class LavaResultsTest {
         DeviceResult b = new DeviceResult(null, null, "8086:10d3", "ITS-MSI", 3, 2, 7, true, null);
         DeviceResult c = new DeviceResult(null, "0000:00:02.0", "8086:10d3", "ITS-MSI", 3, 2, 5, true, null);
         GuestResult g = new GuestResult("its", true, null, List.of(a, b, c), new Workload(0, "", Duration.ZERO), null);
-        List<String> ids = LavaResults.cases(report(g), 0).stream().map(LavaTestCase::id).toList();
+        List<String> ids =
+                LavaResults.cases(report(g), 0).stream().map(LavaTestCase::id).toList();
         assertEquals(List.of("its", "its.workload", "its.8086_10d3", "its.8086_10d3-2", "its.0000_00_02.0"), ids);
     }
 
@@ -103,9 +126,19 @@ class LavaResultsTest {
 
     @Test
     void lavaTestCaseIsCalledWithAnArgvInTheOrderItsUsageShows() {
-        assertEquals(List.of("/lava-1/bin/lava-test-case", "v.0000_00_05.0", "--result", "fail", "--measurement", "0",
-                "--units", "interrupts"),
-                new LavaTestCase("v.0000_00_05.0", false, 0L, "interrupts").lavaTestCaseArgv("/lava-1/bin/lava-test-case"));
-        assertEquals(List.of("t", "v", "--result", "pass"), new LavaTestCase("v", true, null, null).lavaTestCaseArgv("t"));
+        assertEquals(
+                List.of(
+                        "/lava-1/bin/lava-test-case",
+                        "v.0000_00_05.0",
+                        "--result",
+                        "fail",
+                        "--measurement",
+                        "0",
+                        "--units",
+                        "interrupts"),
+                new LavaTestCase("v.0000_00_05.0", false, 0L, "interrupts")
+                        .lavaTestCaseArgv("/lava-1/bin/lava-test-case"));
+        assertEquals(
+                List.of("t", "v", "--result", "pass"), new LavaTestCase("v", true, null, null).lavaTestCaseArgv("t"));
     }
 }

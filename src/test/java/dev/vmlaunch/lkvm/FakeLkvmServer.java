@@ -19,8 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class FakeLkvmServer implements AutoCloseable {
     /** One request as received; {@code headerInOneRead}: the 8 header bytes came with the first read. */
-    public record Request(int type, int len, boolean headerInOneRead) {
-    }
+    public record Request(int type, int len, boolean headerInOneRead) {}
 
     private final Path socket;
     private final ServerSocketChannel server;
@@ -109,8 +108,7 @@ public final class FakeLkvmServer implements AutoCloseable {
                     case LkvmIpc.VMSTATE -> reply(c, vmstate);
                     case LkvmIpc.PAUSE -> vmstate = 1;
                     case LkvmIpc.RESUME -> vmstate = 0;
-                    default -> {
-                    }
+                    default -> {}
                 }
             }
         } catch (IOException e) {
@@ -119,7 +117,10 @@ public final class FakeLkvmServer implements AutoCloseable {
     }
 
     private static void reply(SocketChannel c, int value) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(value).flip();
+        ByteBuffer b = ByteBuffer.allocate(4)
+                .order(ByteOrder.nativeOrder())
+                .putInt(value)
+                .flip();
         while (b.hasRemaining()) {
             c.write(b);
         }

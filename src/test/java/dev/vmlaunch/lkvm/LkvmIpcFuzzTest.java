@@ -23,13 +23,15 @@ class LkvmIpcFuzzTest {
         Path sock = dir.resolve("g.sock");
         try (ServerSocketChannel ss = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             ss.bind(UnixDomainSocketAddress.of(sock));
-            Thread peer = new Thread(() -> {
-                try (SocketChannel c = ss.accept()) {
-                    c.write(ByteBuffer.wrap(reply));
-                } catch (IOException e) {
-                    // The client gave up first; nothing to check on this side.
-                }
-            }, "fuzz-lkvm-peer");
+            Thread peer = new Thread(
+                    () -> {
+                        try (SocketChannel c = ss.accept()) {
+                            c.write(ByteBuffer.wrap(reply));
+                        } catch (IOException e) {
+                            // The client gave up first; nothing to check on this side.
+                        }
+                    },
+                    "fuzz-lkvm-peer");
             peer.setDaemon(true);
             peer.start();
             try (LkvmIpc ipc = LkvmIpc.connect(sock, Duration.ofMillis(500))) {

@@ -1,10 +1,10 @@
 package dev.vmlaunch.lkvm;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -36,21 +36,30 @@ class LkvmIpcTest {
 
     @Test
     void pidAndVmstateOnOneConnectionLikeLkvmList() throws Exception {
-        try (FakeLkvmServer s = FakeLkvmServer.start(sock("g1"), 4242); LkvmIpc ipc = LkvmIpc.connect(s.socket(), T)) {
+        try (FakeLkvmServer s = FakeLkvmServer.start(sock("g1"), 4242);
+                LkvmIpc ipc = LkvmIpc.connect(s.socket(), T)) {
             assertEquals(4242, ipc.pid());
             assertEquals(LkvmIpc.VmState.RUNNING, ipc.vmState());
             ipc.pause();
             assertEquals(LkvmIpc.VmState.PAUSED, ipc.vmState());
             ipc.resume();
             assertEquals(LkvmIpc.VmState.RUNNING, ipc.vmState());
-            assertEquals(List.of(LkvmIpc.PID, LkvmIpc.VMSTATE, LkvmIpc.PAUSE, LkvmIpc.VMSTATE, LkvmIpc.RESUME,
-                    LkvmIpc.VMSTATE), s.requests().stream().map(FakeLkvmServer.Request::type).toList());
+            assertEquals(
+                    List.of(
+                            LkvmIpc.PID,
+                            LkvmIpc.VMSTATE,
+                            LkvmIpc.PAUSE,
+                            LkvmIpc.VMSTATE,
+                            LkvmIpc.RESUME,
+                            LkvmIpc.VMSTATE),
+                    s.requests().stream().map(FakeLkvmServer.Request::type).toList());
         }
     }
 
     @Test
     void theHeaderArrivesInOneWriteWithLengthZero() throws Exception {
-        try (FakeLkvmServer s = FakeLkvmServer.start(sock("g1"), 1); LkvmIpc ipc = LkvmIpc.connect(s.socket(), T)) {
+        try (FakeLkvmServer s = FakeLkvmServer.start(sock("g1"), 1);
+                LkvmIpc ipc = LkvmIpc.connect(s.socket(), T)) {
             ipc.stop();
             await().atMost(Duration.ofSeconds(5)).until(s::stopped);
             FakeLkvmServer.Request r = s.requests().get(0);
@@ -73,7 +82,7 @@ class LkvmIpcTest {
     @Test
     void aKvmtoolThatNeverAnswersTimesOut() throws Exception {
         try (FakeLkvmServer s = FakeLkvmServer.silent(sock("stuck"));
-             LkvmIpc ipc = LkvmIpc.connect(s.socket(), Duration.ofMillis(300))) {
+                LkvmIpc ipc = LkvmIpc.connect(s.socket(), Duration.ofMillis(300))) {
             IOException e = assertThrows(IOException.class, ipc::pid);
             assertTrue(e.getMessage().contains("did not answer within 300 ms"), e.getMessage());
         }

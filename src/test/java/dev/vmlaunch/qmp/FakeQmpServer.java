@@ -118,16 +118,18 @@ final class FakeQmpServer implements AutoCloseable {
                 Peer peer = new Peer(channel);
                 peers.add(peer);
                 accepted.add(peer);
-                Thread runner = new Thread(() -> {
-                    try {
-                        script.run(peer);
-                        scripted.add(peer);
-                    } catch (Throwable t) {
-                        if (!peer.hungUp) {
-                            scriptFailure.complete(t);
-                        }
-                    }
-                }, "fake-qmp-script");
+                Thread runner = new Thread(
+                        () -> {
+                            try {
+                                script.run(peer);
+                                scripted.add(peer);
+                            } catch (Throwable t) {
+                                if (!peer.hungUp) {
+                                    scriptFailure.complete(t);
+                                }
+                            }
+                        },
+                        "fake-qmp-script");
                 runner.setDaemon(true);
                 runner.start();
             }
@@ -175,8 +177,8 @@ final class FakeQmpServer implements AutoCloseable {
         }
 
         void error(JsonNode request, String errorClass, String desc) throws IOException {
-            sendLine("{\"id\": " + request.get("id") + ", \"error\": {\"class\": \"" + errorClass
-                    + "\", \"desc\": \"" + desc + "\"}}");
+            sendLine("{\"id\": " + request.get("id") + ", \"error\": {\"class\": \"" + errorClass + "\", \"desc\": \""
+                    + desc + "\"}}");
         }
 
         void event(String name, String dataJson) throws IOException {

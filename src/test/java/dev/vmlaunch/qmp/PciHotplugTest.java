@@ -77,7 +77,9 @@ class PciHotplugTest {
         peer.error(peer.request(), "GenericError", "vfio 0000:00:05.0: group 5 is not viable");
         Exception e = assertThrows(Exception.class, () -> add.get(10, TimeUnit.SECONDS));
         assertTrue(e.getCause() instanceof QmpErrorException, e.toString());
-        assertTrue(e.getCause().getMessage().contains("group 5 is not viable"), e.getCause().getMessage());
+        assertTrue(
+                e.getCause().getMessage().contains("group 5 is not viable"),
+                e.getCause().getMessage());
     }
 
     @Test
@@ -116,8 +118,12 @@ class PciHotplugTest {
         peer.reply(peer.request(), "{}");
         Exception e = assertThrows(Exception.class, () -> del.get(10, TimeUnit.SECONDS));
         assertTrue(e.getCause() instanceof QmpTimeoutException, e.toString());
-        assertTrue(e.getCause().getMessage().contains("the guest did not release " + ID), e.getCause().getMessage());
-        assertTrue(e.getCause().getMessage().contains("no DEVICE_DELETED"), e.getCause().getMessage());
+        assertTrue(
+                e.getCause().getMessage().contains("the guest did not release " + ID),
+                e.getCause().getMessage());
+        assertTrue(
+                e.getCause().getMessage().contains("no DEVICE_DELETED"),
+                e.getCause().getMessage());
     }
 
     @Test

@@ -23,6 +23,7 @@ class PowerButtonStopTest {
 
     /** Fake nanoTime, advanced by {@link Guest#awaitExit}. */
     final AtomicLong now = new AtomicLong();
+
     final List<String> presses = new CopyOnWriteArrayList<>();
     FakeQmpServer server;
 
@@ -122,7 +123,7 @@ class PowerButtonStopTest {
     @Test
     void aGuestListeningAtOnceNeedsOnePress() throws Exception {
         Guest g = guest(Duration.ZERO, Duration.ofMillis(1200));
-        String how = StopPolicies.qemu(server.socket(), false, now::get).stop(g, Duration.ofSeconds(60), m -> { });
+        String how = StopPolicies.qemu(server.socket(), false, now::get).stop(g, Duration.ofSeconds(60), m -> {});
         assertEquals("power button pressed once; guest powered off after 1.2 s", how);
         assertEquals(List.of("0.0"), presses);
     }
@@ -141,7 +142,8 @@ class PowerButtonStopTest {
     @Test
     void forceSkipsThePowerButton() throws Exception {
         Guest g = guest(Duration.ZERO, Duration.ZERO);
-        assertEquals("quit", StopPolicies.qemu(server.socket(), true, now::get).stop(g, Duration.ofSeconds(10), m -> { }));
+        assertEquals(
+                "quit", StopPolicies.qemu(server.socket(), true, now::get).stop(g, Duration.ofSeconds(10), m -> {}));
         assertEquals(List.of("quit"), presses);
     }
 }

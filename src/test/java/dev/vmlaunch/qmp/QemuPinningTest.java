@@ -45,7 +45,9 @@ class QemuPinningTest {
         client = QmpClient.connect(server.socket(), TIMEOUT);
         peer = server.peer();
         proc = new FakeProc(tmp.resolve("proc"), 200, "0-7")
-                .thread(201, "qemu-system-x86", "0-7").thread(202, "CPU 0/TCG", "0-7").thread(203, "CPU 1/TCG", "0-7");
+                .thread(201, "qemu-system-x86", "0-7")
+                .thread(202, "CPU 0/TCG", "0-7")
+                .thread(203, "CPU 1/TCG", "0-7");
     }
 
     @AfterEach
@@ -56,8 +58,8 @@ class QemuPinningTest {
     }
 
     private CompletableFuture<AppliedAffinity> apply(Affinity a) {
-        return CompletableFuture.supplyAsync(() -> QemuPinning.apply(client, 200, a, new VmmPinner(proc, proc.tasks()),
-                TIMEOUT));
+        return CompletableFuture.supplyAsync(
+                () -> QemuPinning.apply(client, 200, a, new VmmPinner(proc, proc.tasks()), TIMEOUT));
     }
 
     @Test
@@ -66,20 +68,28 @@ class QemuPinningTest {
         CompletableFuture<AppliedAffinity> f = apply(a);
         JsonNode q = peer.request();
         assertEquals("query-cpus-fast", q.path("execute").asText());
-        assertEquals(List.of(new FakeProc.Call(200, "2-3"), new FakeProc.Call(201, "2-3"), new FakeProc.Call(202, "2-3"),
-                new FakeProc.Call(203, "2-3")), proc.calls(), "the process mask is on every thread before vCPUs are looked up");
+        assertEquals(
+                List.of(
+                        new FakeProc.Call(200, "2-3"),
+                        new FakeProc.Call(201, "2-3"),
+                        new FakeProc.Call(202, "2-3"),
+                        new FakeProc.Call(203, "2-3")),
+                proc.calls(),
+                "the process mask is on every thread before vCPUs are looked up");
         peer.reply(q, TWO_CPUS);
         JsonNode cont = peer.request();
         assertEquals("cont", cont.path("execute").asText());
-        assertEquals(List.of(new FakeProc.Call(202, "2"), new FakeProc.Call(203, "3")),
-                proc.calls().subList(4, 6), "both vCPUs were pinned before cont");
+        assertEquals(
+                List.of(new FakeProc.Call(202, "2"), new FakeProc.Call(203, "3")),
+                proc.calls().subList(4, 6),
+                "both vCPUs were pinned before cont");
         peer.reply(cont, "{}");
         AppliedAffinity applied = f.get(10, TimeUnit.SECONDS);
         assertEquals("2-3", applied.process());
         assertEquals(4, applied.threads());
         assertEquals(List.of(), applied.threadsOutsideProcessMask());
-        assertEquals(List.of(new AppliedAffinity.Vcpu(0, 202, "2"), new AppliedAffinity.Vcpu(1, 203, "3")),
-                applied.vcpus());
+        assertEquals(
+                List.of(new AppliedAffinity.Vcpu(0, 202, "2"), new AppliedAffinity.Vcpu(1, 203, "3")), applied.vcpus());
     }
 
     @Test
@@ -101,7 +111,8 @@ class QemuPinningTest {
         JsonNode q = peer.request();
         peer.reply(q, TWO_CPUS);
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
-        assertEquals("qemu reports no vCPU 2 (query-cpus-fast lists [0, 1]): cannot pin it to CPUs 1",
+        assertEquals(
+                "qemu reports no vCPU 2 (query-cpus-fast lists [0, 1]): cannot pin it to CPUs 1",
                 e.getCause().getMessage());
         assertNull(peer.pollRequest(Duration.ofMillis(300)), "no cont after a failed pin");
     }
@@ -114,8 +125,11 @@ class QemuPinningTest {
         peer.reply(q, TWO_CPUS);
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
         assertEquals(3, ((VmlaunchException) e.getCause()).exitCode());
-        assertTrue(e.getCause().getMessage().startsWith("cannot pin qemu vCPU 1 (thread 203) to CPUs 5: "
-                + "sched_setaffinity: EINVAL"), e.getCause().getMessage());
+        assertTrue(
+                e.getCause()
+                        .getMessage()
+                        .startsWith("cannot pin qemu vCPU 1 (thread 203) to CPUs 5: " + "sched_setaffinity: EINVAL"),
+                e.getCause().getMessage());
         assertNull(peer.pollRequest(Duration.ofMillis(300)), "no cont after a failed pin");
     }
 
@@ -126,7 +140,8 @@ class QemuPinningTest {
         peer.reply(q, "[{\"thread-id\": 202, \"cpu-index\": 0}, {\"thread-id\": 202, \"cpu-index\": 1}]");
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
         assertEquals(2, ((VmlaunchException) e.getCause()).exitCode());
-        assertTrue(e.getCause().getMessage().startsWith("qemu runs vCPUs 0 and 1 on one thread (202)"),
+        assertTrue(
+                e.getCause().getMessage().startsWith("qemu runs vCPUs 0 and 1 on one thread (202)"),
                 e.getCause().getMessage());
         assertNull(peer.pollRequest(Duration.ofMillis(300)), "no cont after a failed pin");
     }
@@ -137,7 +152,8 @@ class QemuPinningTest {
         JsonNode q = peer.request();
         peer.reply(q, "[{\"cpu-index\": 0, \"thread-id\": \"202\"}]");
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
-        assertTrue(e.getCause().getMessage().contains("without a valid cpu-index and thread-id"),
+        assertTrue(
+                e.getCause().getMessage().contains("without a valid cpu-index and thread-id"),
                 e.getCause().getMessage());
     }
 }

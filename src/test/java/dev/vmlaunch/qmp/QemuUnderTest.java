@@ -45,7 +45,9 @@ final class QemuUnderTest implements AutoCloseable {
 
     /** What {@code qemu-system-x86_64 --version} prints, to compare with the greeting. */
     static String versionBanner() throws IOException, InterruptedException {
-        Process version = new ProcessBuilder(BINARY, "--version").redirectErrorStream(true).start();
+        Process version = new ProcessBuilder(BINARY, "--version")
+                .redirectErrorStream(true)
+                .start();
         try {
             String out = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!version.waitFor(30, TimeUnit.SECONDS)) {

@@ -38,10 +38,12 @@ class QmpClientIT {
         qemu = QemuUnderTest.start(dir, "qmp.sock");
         try (QmpClient client = QmpClient.connect(qemu.socket(0), TIMEOUT)) {
             String banner = QemuUnderTest.versionBanner();
-            assertTrue(banner.contains("QEMU emulator version " + client.version()),
+            assertTrue(
+                    banner.contains("QEMU emulator version " + client.version()),
                     "greeting says " + client.version() + ", --version says " + banner);
             assertTrue(banner.contains(client.version().packageName()), banner);
-            assertTrue(client.capabilities().contains("oob"), client.capabilities().toString());
+            assertTrue(
+                    client.capabilities().contains("oob"), client.capabilities().toString());
         }
     }
 
@@ -82,12 +84,13 @@ class QmpClientIT {
     void anUnknownCommandIsCommandNotFoundAndTheSessionGoesOn() throws Exception {
         qemu = QemuUnderTest.start(dir, "qmp.sock");
         try (QmpClient client = QmpClient.connect(qemu.socket(0), TIMEOUT)) {
-            QmpErrorException e = assertThrows(QmpErrorException.class,
-                    () -> client.execute("no-such-command", TIMEOUT));
+            QmpErrorException e =
+                    assertThrows(QmpErrorException.class, () -> client.execute("no-such-command", TIMEOUT));
             assertEquals("CommandNotFound", e.errorClass());
             assertTrue(e.description().contains("no-such-command"), e.description());
 
-            QmpErrorException bad = assertThrows(QmpErrorException.class,
+            QmpErrorException bad = assertThrows(
+                    QmpErrorException.class,
                     () -> client.execute("device_del", java.util.Map.of("id", "nothing-here"), TIMEOUT));
             assertEquals("DeviceNotFound", bad.errorClass());
 
@@ -99,13 +102,14 @@ class QmpClientIT {
     void quitEndsTheSessionAndQemuExitsCleanly() throws Exception {
         qemu = QemuUnderTest.start(dir, "qmp.sock");
         try (QmpClient client = QmpClient.connect(qemu.socket(0), TIMEOUT);
-             ExpectedEvent shutdown = client.expectEvent("SHUTDOWN")) {
+                ExpectedEvent shutdown = client.expectEvent("SHUTDOWN")) {
             client.quit(TIMEOUT);
-            assertEquals("host-qmp-quit", shutdown.await(TIMEOUT).data().path("reason").asText());
+            assertEquals(
+                    "host-qmp-quit",
+                    shutdown.await(TIMEOUT).data().path("reason").asText());
             assertTrue(client.awaitClosed(TIMEOUT), "QEMU should hang up after quit");
             assertFalse(client.isOpen());
-            QmpClosedException after = assertThrows(QmpClosedException.class,
-                    () -> client.queryStatus(TIMEOUT));
+            QmpClosedException after = assertThrows(QmpClosedException.class, () -> client.queryStatus(TIMEOUT));
             assertTrue(after.closedByPeer());
         }
         assertTrue(qemu.process().waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS), "QEMU did not exit after quit");
@@ -117,8 +121,10 @@ class QmpClientIT {
         qemu = QemuUnderTest.start(dir, "qmp.sock");
         try (QmpClient first = QmpClient.connect(qemu.socket(0), TIMEOUT)) {
             // QEMU's kernel backlog accepts the connection, but QEMU itself serves one client per monitor.
-            QmpConnectException e = assertTimeoutPreemptively(TIMEOUT, () -> assertThrows(QmpConnectException.class,
-                    () -> QmpClient.connect(qemu.socket(0), Duration.ofSeconds(1))));
+            QmpConnectException e = assertTimeoutPreemptively(
+                    TIMEOUT,
+                    () -> assertThrows(
+                            QmpConnectException.class, () -> QmpClient.connect(qemu.socket(0), Duration.ofSeconds(1))));
             assertEquals(Reason.NO_GREETING, e.reason());
             assertTrue(first.queryStatus(TIMEOUT).running(), "the first client is unaffected");
         }
@@ -131,7 +137,7 @@ class QmpClientIT {
     void aSecondMonitorSeesEventsCausedThroughTheFirst() throws Exception {
         qemu = QemuUnderTest.start(dir, "ctl.sock", "events.sock");
         try (QmpClient supervisor = QmpClient.connect(qemu.socket(1), TIMEOUT);
-             ExpectedEvent stopped = supervisor.expectEvent("STOP")) {
+                ExpectedEvent stopped = supervisor.expectEvent("STOP")) {
             try (QmpClient cli = QmpClient.connect(qemu.socket(0), TIMEOUT)) {
                 cli.stop(TIMEOUT);
             }
@@ -149,8 +155,8 @@ class QmpClientIT {
             assertTrue(client.awaitClosed(TIMEOUT));
         }
         // SIGKILL leaves the socket file behind; it must not look like a live QEMU.
-        QmpConnectException e = assertThrows(QmpConnectException.class,
-                () -> QmpClient.connect(qemu.socket(0), Duration.ofMillis(500)));
+        QmpConnectException e = assertThrows(
+                QmpConnectException.class, () -> QmpClient.connect(qemu.socket(0), Duration.ofMillis(500)));
         assertEquals(Reason.REFUSED, e.reason());
     }
 }

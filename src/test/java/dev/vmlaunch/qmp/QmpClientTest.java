@@ -120,14 +120,16 @@ class QmpClientTest {
                 + Peer.eventLine("RESUME", null) + "\r\n");
         assertTrue(stop.get().isObject());
         await().until(() -> seen.size() == 2);
-        assertEquals(List.of("STOP", "RESUME"), seen.stream().map(QmpEvent::name).toList());
+        assertEquals(
+                List.of("STOP", "RESUME"), seen.stream().map(QmpEvent::name).toList());
     }
 
     @Test
     void aReplyCutIntoPiecesIsReassembled() throws Exception {
         Future<JsonNode> status = background.submit(() -> client.execute("query-status", TIMEOUT));
         JsonNode request = peer.request();
-        String line = "{\"return\": {\"status\": \"paused\", \"running\": false}, \"id\": " + request.get("id") + "}\r\n";
+        String line =
+                "{\"return\": {\"status\": \"paused\", \"running\": false}, \"id\": " + request.get("id") + "}\r\n";
         for (char c : line.toCharArray()) {
             peer.send(String.valueOf(c));
         }
@@ -175,8 +177,7 @@ class QmpClientTest {
 
     @Test
     void aCommandNobodyAnswersTimesOutAndTheConnectionStaysUsable() throws Exception {
-        Future<JsonNode> unanswered = background.submit(
-                () -> client.execute("query-status", Duration.ofMillis(200)));
+        Future<JsonNode> unanswered = background.submit(() -> client.execute("query-status", Duration.ofMillis(200)));
         JsonNode ignored = peer.request();
 
         QmpTimeoutException timeout = assertInstanceOf(QmpTimeoutException.class, causeOf(unanswered));
@@ -216,19 +217,23 @@ class QmpClientTest {
         });
 
         QmpClosedException closed = assertInstanceOf(QmpClosedException.class, causeOf(pending));
-        assertTrue(closed.getMessage().contains("sent a line longer than " + (1 << 20) + " bytes"), closed.getMessage());
+        assertTrue(
+                closed.getMessage().contains("sent a line longer than " + (1 << 20) + " bytes"), closed.getMessage());
         assertFalse(closed.getMessage().contains("\n"), closed.getMessage());
         assertFalse(client.isOpen());
-        assertTrue(assertThrows(java.util.concurrent.ExecutionException.class, sending::get).getCause()
-                instanceof java.io.IOException, "the client stopped reading and hung up");
+        assertTrue(
+                assertThrows(java.util.concurrent.ExecutionException.class, sending::get)
+                                .getCause()
+                        instanceof java.io.IOException,
+                "the client stopped reading and hung up");
     }
 
     @Test
     void commandsAfterTheServerHungUpFailAsClosed() throws Exception {
         peer.hangUp();
         assertTrue(client.awaitClosed(TIMEOUT));
-        QmpClosedException closed = assertThrows(QmpClosedException.class,
-                () -> client.execute("query-status", TIMEOUT));
+        QmpClosedException closed =
+                assertThrows(QmpClosedException.class, () -> client.execute("query-status", TIMEOUT));
         assertTrue(closed.closedByPeer());
     }
 
@@ -247,8 +252,7 @@ class QmpClientTest {
 
     @Test
     void executeExpectingExitReturnsTheReplyWhenOneArrives() throws Exception {
-        Future<Optional<JsonNode>> quit = background.submit(
-                () -> client.executeExpectingExit("quit", null, TIMEOUT));
+        Future<Optional<JsonNode>> quit = background.submit(() -> client.executeExpectingExit("quit", null, TIMEOUT));
         JsonNode request = peer.request();
         peer.event("SHUTDOWN", "{\"guest\": false, \"reason\": \"host-qmp-quit\"}");
         peer.reply(request, "{}");
@@ -260,8 +264,8 @@ class QmpClientTest {
     @Test
     void executeExpectingExitStillFailsAfterTheClientClosedItself() {
         client.close();
-        QmpClosedException closed = assertThrows(QmpClosedException.class,
-                () -> client.executeExpectingExit("quit", null, TIMEOUT));
+        QmpClosedException closed =
+                assertThrows(QmpClosedException.class, () -> client.executeExpectingExit("quit", null, TIMEOUT));
         assertFalse(closed.closedByPeer());
     }
 

@@ -37,8 +37,8 @@ class QmpConnectTest {
         server.stopListening();
         try {
             assertTrue(Files.exists(server.socket()), "a closed listener leaves its socket file behind");
-            QmpConnectException e = assertThrows(QmpConnectException.class,
-                    () -> QmpClient.connect(server.socket(), SHORT));
+            QmpConnectException e =
+                    assertThrows(QmpConnectException.class, () -> QmpClient.connect(server.socket(), SHORT));
             assertEquals(Reason.REFUSED, e.reason());
         } finally {
             server.close();
@@ -74,7 +74,7 @@ class QmpConnectTest {
         // Bind only once the client is pausing between attempts, so the wait itself is what is tested.
         await().until(() -> connector.getState() == Thread.State.TIMED_WAITING);
         try (FakeQmpServer server = FakeQmpServer.startNegotiating(dir);
-             QmpClient client = connected.get(20, TimeUnit.SECONDS)) {
+                QmpClient client = connected.get(20, TimeUnit.SECONDS)) {
             assertTrue(client.isOpen());
             assertEquals(7, client.version().major());
         }
@@ -84,8 +84,8 @@ class QmpConnectTest {
     void aPeerThatAcceptsButNeverSpeaksTimesOutWithoutGreeting() throws Exception {
         CountDownLatch never = new CountDownLatch(1);
         try (FakeQmpServer server = FakeQmpServer.start(dir, peer -> never.await())) {
-            QmpConnectException e = assertThrows(QmpConnectException.class,
-                    () -> QmpClient.connect(server.socket(), SHORT));
+            QmpConnectException e =
+                    assertThrows(QmpConnectException.class, () -> QmpClient.connect(server.socket(), SHORT));
             assertEquals(Reason.NO_GREETING, e.reason());
             assertTrue(e.getMessage().contains("another client"), e.getMessage());
             FakeQmpServer.Peer silent = server.acceptedPeer();
@@ -98,8 +98,8 @@ class QmpConnectTest {
     @Test
     void aPeerThatHangsUpBeforeGreetingIsReportedAsNoGreeting() throws Exception {
         try (FakeQmpServer server = FakeQmpServer.start(dir, FakeQmpServer.Peer::hangUp)) {
-            QmpConnectException e = assertThrows(QmpConnectException.class,
-                    () -> QmpClient.connect(server.socket(), LONG));
+            QmpConnectException e =
+                    assertThrows(QmpConnectException.class, () -> QmpClient.connect(server.socket(), LONG));
             assertEquals(Reason.NO_GREETING, e.reason());
             assertTrue(e.getMessage().contains("closed the connection"), e.getMessage());
         }
@@ -108,8 +108,8 @@ class QmpConnectTest {
     @Test
     void aPeerThatSpeaksSomethingElseIsNotQmp() throws Exception {
         try (FakeQmpServer server = FakeQmpServer.start(dir, peer -> peer.sendLine("SSH-2.0-OpenSSH_9.2p1"))) {
-            QmpConnectException e = assertThrows(QmpConnectException.class,
-                    () -> QmpClient.connect(server.socket(), LONG));
+            QmpConnectException e =
+                    assertThrows(QmpConnectException.class, () -> QmpClient.connect(server.socket(), LONG));
             assertEquals(Reason.NOT_QMP, e.reason());
             assertTrue(e.getMessage().contains("SSH-2.0-OpenSSH_9.2p1"), e.getMessage());
         }
@@ -118,8 +118,8 @@ class QmpConnectTest {
     @Test
     void jsonWithoutAQmpGreetingIsNotQmp() throws Exception {
         try (FakeQmpServer server = FakeQmpServer.start(dir, peer -> peer.sendLine("{\"hello\": \"world\"}"))) {
-            QmpConnectException e = assertThrows(QmpConnectException.class,
-                    () -> QmpClient.connect(server.socket(), LONG));
+            QmpConnectException e =
+                    assertThrows(QmpConnectException.class, () -> QmpClient.connect(server.socket(), LONG));
             assertEquals(Reason.NOT_QMP, e.reason());
         }
     }
@@ -127,8 +127,8 @@ class QmpConnectTest {
     @Test
     void aGreetingWithoutNewlineIsNotAGreetingYet() throws Exception {
         try (FakeQmpServer server = FakeQmpServer.start(dir, peer -> peer.send(FakeQmpServer.GREETING))) {
-            QmpConnectException e = assertThrows(QmpConnectException.class,
-                    () -> QmpClient.connect(server.socket(), SHORT));
+            QmpConnectException e =
+                    assertThrows(QmpConnectException.class, () -> QmpClient.connect(server.socket(), SHORT));
             assertEquals(Reason.NO_GREETING, e.reason());
         }
     }
@@ -139,8 +139,8 @@ class QmpConnectTest {
             peer.sendLine(FakeQmpServer.GREETING);
             peer.error(peer.request(), "GenericError", "Capabilities negotiation is already complete");
         })) {
-            QmpConnectException e = assertThrows(QmpConnectException.class,
-                    () -> QmpClient.connect(server.socket(), LONG));
+            QmpConnectException e =
+                    assertThrows(QmpConnectException.class, () -> QmpClient.connect(server.socket(), LONG));
             assertEquals(Reason.NEGOTIATION_FAILED, e.reason());
             assertTrue(e.getCause() instanceof QmpErrorException);
         }
@@ -152,8 +152,8 @@ class QmpConnectTest {
             peer.sendLine(FakeQmpServer.GREETING);
             peer.request();
         })) {
-            QmpConnectException e = assertThrows(QmpConnectException.class,
-                    () -> QmpClient.connect(server.socket(), SHORT));
+            QmpConnectException e =
+                    assertThrows(QmpConnectException.class, () -> QmpClient.connect(server.socket(), SHORT));
             assertEquals(Reason.NEGOTIATION_FAILED, e.reason());
             assertTrue(e.getCause() instanceof QmpTimeoutException);
             assertNull(server.scriptFailure());

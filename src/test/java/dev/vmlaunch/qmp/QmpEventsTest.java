@@ -183,12 +183,14 @@ class QmpEventsTest {
 
     @Test
     void expectEventSkipsOtherEventsAndThoseFailingThePredicate() throws Exception {
-        try (ExpectedEvent deleted = client.expectEvent("DEVICE_DELETED",
-                event -> "net1".equals(event.data().path("device").asText()))) {
+        try (ExpectedEvent deleted = client.expectEvent("DEVICE_DELETED", event -> "net1"
+                .equals(event.data().path("device").asText()))) {
             peer.event("RESUME", null);
             peer.event("DEVICE_DELETED", "{\"device\": \"net0\", \"path\": \"/machine/peripheral/net0\"}");
             peer.event("DEVICE_DELETED", "{\"device\": \"net1\", \"path\": \"/machine/peripheral/net1\"}");
-            assertEquals("/machine/peripheral/net1", deleted.await(TIMEOUT).data().path("path").asText());
+            assertEquals(
+                    "/machine/peripheral/net1",
+                    deleted.await(TIMEOUT).data().path("path").asText());
         }
     }
 
@@ -210,8 +212,8 @@ class QmpEventsTest {
 
     @Test
     void awaitEventTimesOutWhenTheEventNeverComes() {
-        QmpTimeoutException timeout = assertThrows(QmpTimeoutException.class,
-                () -> client.awaitEvent("SHUTDOWN", Duration.ofMillis(200)));
+        QmpTimeoutException timeout =
+                assertThrows(QmpTimeoutException.class, () -> client.awaitEvent("SHUTDOWN", Duration.ofMillis(200)));
         assertTrue(timeout.getMessage().contains("SHUTDOWN"), timeout.getMessage());
         assertTrue(client.isOpen());
     }
@@ -225,8 +227,8 @@ class QmpEventsTest {
             QmpClosedException closed = assertThrows(QmpClosedException.class, () -> registered.await(TIMEOUT));
             assertTrue(closed.closedByPeer());
         }
-        java.util.concurrent.ExecutionException failed = assertThrows(java.util.concurrent.ExecutionException.class,
-                shutdown::get);
+        java.util.concurrent.ExecutionException failed =
+                assertThrows(java.util.concurrent.ExecutionException.class, shutdown::get);
         assertTrue(failed.getCause() instanceof QmpClosedException);
     }
 
@@ -236,7 +238,9 @@ class QmpEventsTest {
             peer.event("SHUTDOWN", "{\"guest\": false, \"reason\": \"host-qmp-quit\"}");
             peer.hangUp();
             assertTrue(client.awaitClosed(TIMEOUT));
-            assertEquals("host-qmp-quit", shutdown.await(TIMEOUT).data().path("reason").asText());
+            assertEquals(
+                    "host-qmp-quit",
+                    shutdown.await(TIMEOUT).data().path("reason").asText());
         }
     }
 

@@ -17,11 +17,15 @@ class StateRootTest {
 
     @Test
     void vmlaunchStateWinsThenRootThenXdgRuntimeDir() {
-        assertEquals(Path.of("/srv/state"), StateRoot.resolve(Map.of("VMLAUNCH_STATE", "/srv/state",
-                "XDG_RUNTIME_DIR", "/run/user/1000"), 1000));
+        assertEquals(
+                Path.of("/srv/state"),
+                StateRoot.resolve(Map.of("VMLAUNCH_STATE", "/srv/state", "XDG_RUNTIME_DIR", "/run/user/1000"), 1000));
         assertEquals(Path.of("/run/vmlaunch"), StateRoot.resolve(Map.of("XDG_RUNTIME_DIR", "/run/user/0"), 0));
-        assertEquals(Path.of("/run/user/1000/vmlaunch"), StateRoot.resolve(Map.of("XDG_RUNTIME_DIR", "/run/user/1000"), 1000));
-        assertEquals(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().resolve("vmlaunch-1000"),
+        assertEquals(
+                Path.of("/run/user/1000/vmlaunch"),
+                StateRoot.resolve(Map.of("XDG_RUNTIME_DIR", "/run/user/1000"), 1000));
+        assertEquals(
+                Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().resolve("vmlaunch-1000"),
                 StateRoot.resolve(Map.of(), 1000));
     }
 

@@ -30,7 +30,9 @@ class ExitClassifierTest {
 
     @Test
     void thePowerButtonPressedByStopIsAHostStopThoughTheGuestShutsDown() throws Exception {
-        assertEquals(ExitRecord.HOST_STOP, qemu(0, true, shutdown(true, "guest-shutdown"), null).how());
+        assertEquals(
+                ExitRecord.HOST_STOP,
+                qemu(0, true, shutdown(true, "guest-shutdown"), null).how());
     }
 
     @Test
@@ -70,13 +72,15 @@ class ExitClassifierTest {
 
     @Test
     void kvmtoolExitingCleanlyIsTheGuestShuttingDown() {
-        assertEquals(ExitRecord.GUEST_SHUTDOWN,
-                ExitClassifier.classify(true, VmmExit.of(0), false, null, null, AT).how());
+        assertEquals(
+                ExitRecord.GUEST_SHUTDOWN,
+                ExitClassifier.classify(true, VmmExit.of(0), false, null, null, AT)
+                        .how());
     }
 
     static ExitRecord lkvm(int status, boolean asked, ConsoleEnding ending, String line) {
-        return ExitClassifier.classify(true, VmmExit.of(status), asked, null, null,
-                new ConsoleEnding.Seen(true, ending, line), AT);
+        return ExitClassifier.classify(
+                true, VmmExit.of(status), asked, null, null, new ConsoleEnding.Seen(true, ending, line), AT);
     }
 
     @Test
@@ -84,8 +88,10 @@ class ExitClassifierTest {
         ExitRecord r = lkvm(0, false, ConsoleEnding.PANIC, "Kernel panic - not syncing: Attempted to kill init!");
         assertEquals(ExitRecord.PANIC, r.how());
         assertEquals(Lifecycle.CRASHED, r.lifecycle());
-        assertEquals("the guest kernel panicked (console: \"Kernel panic - not syncing: Attempted to kill init!\"); "
-                + "kvmtool exited normally", r.detail());
+        assertEquals(
+                "the guest kernel panicked (console: \"Kernel panic - not syncing: Attempted to kill init!\"); "
+                        + "kvmtool exited normally",
+                r.detail());
     }
 
     @Test
@@ -106,15 +112,26 @@ class ExitClassifierTest {
     void aKvmtoolExitWithoutAnyKernelLineSaysTheConsoleShowedNone() {
         ExitRecord r = lkvm(0, false, null, null);
         assertEquals(ExitRecord.GUEST_SHUTDOWN, r.how());
-        assertEquals("kvmtool exited normally; the guest's console showed no power-off, reboot or panic line", r.detail());
-        assertEquals("kvmtool exited normally", ExitClassifier.classify(true, VmmExit.of(0), false, null, null, AT).detail(),
+        assertEquals(
+                "kvmtool exited normally; the guest's console showed no power-off, reboot or panic line", r.detail());
+        assertEquals(
+                "kvmtool exited normally",
+                ExitClassifier.classify(true, VmmExit.of(0), false, null, null, AT)
+                        .detail(),
                 "a console nobody watched (foreground) claims nothing");
     }
 
     @Test
     void aRebootAfterVmlaunchStopIsAHostStopButAPanicStaysAPanic() {
-        assertEquals(ExitRecord.HOST_STOP, lkvm(0, true, ConsoleEnding.POWER_OFF, "reboot: Power down").how());
-        assertEquals(ExitRecord.HOST_STOP, lkvm(0, true, ConsoleEnding.REBOOT, "reboot: Restarting system").how());
-        assertEquals(ExitRecord.PANIC, lkvm(0, true, ConsoleEnding.PANIC, "Kernel panic - not syncing: x").how());
+        assertEquals(
+                ExitRecord.HOST_STOP,
+                lkvm(0, true, ConsoleEnding.POWER_OFF, "reboot: Power down").how());
+        assertEquals(
+                ExitRecord.HOST_STOP,
+                lkvm(0, true, ConsoleEnding.REBOOT, "reboot: Restarting system").how());
+        assertEquals(
+                ExitRecord.PANIC,
+                lkvm(0, true, ConsoleEnding.PANIC, "Kernel panic - not syncing: x")
+                        .how());
     }
 }

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * copied to a file named {@code lkvm}, so that /proc/PID/exe says lkvm) that holds the socket gets the escalation.
  */
 class ForeignLkvmStopTest {
-    private static final Path FAKE_LKVM = Path.of("src/test/resources/fakes/fake-lkvm").toAbsolutePath();
+    private static final Path FAKE_LKVM =
+            Path.of("src/test/resources/fakes/fake-lkvm").toAbsolutePath();
     private static final Duration STEP = Duration.ofSeconds(1);
 
     @TempDir
@@ -56,7 +57,8 @@ class ForeignLkvmStopTest {
             Files.copy(Path.of("/usr/bin/python3").toRealPath(), bin, StandardCopyOption.COPY_ATTRIBUTES);
         }
         ProcessBuilder pb = new ProcessBuilder(bin.toString(), FAKE_LKVM.toString(), "run", "--name", name)
-                .redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".out").toFile());
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve(name + ".out").toFile());
         pb.environment().put("HOME", tmp.toString());
         pb.environment().put("FAKE_LKVM_IGNORE_STOP", "1");
         Process p = pb.start();
@@ -64,8 +66,12 @@ class ForeignLkvmStopTest {
         Path sock = socket(name);
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!LkvmInstances.query(sock, STEP).answered()) {
-            assertTrue(p.isAlive() && System.nanoTime() < end, "fake kvmtool did not come up: "
-                    + (Files.exists(tmp.resolve(name + ".out")) ? Files.readString(tmp.resolve(name + ".out")) : ""));
+            assertTrue(
+                    p.isAlive() && System.nanoTime() < end,
+                    "fake kvmtool did not come up: "
+                            + (Files.exists(tmp.resolve(name + ".out"))
+                                    ? Files.readString(tmp.resolve(name + ".out"))
+                                    : ""));
             Thread.sleep(50);
         }
         return p;
@@ -82,8 +88,11 @@ class ForeignLkvmStopTest {
             GuestStop.Outcome o = stopper(false).stop(LkvmInstances.query(s.socket(), STEP));
             assertFalse(o.ok(), o.message());
             assertTrue(s.stopped(), "the IPC STOP is still sent");
-            assertTrue(o.message().contains("no signal sent") && o.message().contains("not kvmtool")
-                    && o.message().contains("sleep"), o.message());
+            assertTrue(
+                    o.message().contains("no signal sent")
+                            && o.message().contains("not kvmtool")
+                            && o.message().contains("sleep"),
+                    o.message());
             assertTrue(bystander.isAlive(), "the bystander survives");
             assertFalse(bystander.waitFor(500, TimeUnit.MILLISECONDS));
         }

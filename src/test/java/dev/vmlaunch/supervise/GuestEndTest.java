@@ -47,8 +47,29 @@ class GuestEndTest {
 
     GuestState crashed(List<String> managed) {
         String now = Instant.now().toString();
-        return new GuestState(GuestState.VERSION, "g", "qemu", "qemu-system-x86_64", "", null, null, 1, 1, false,
-                Lifecycle.STARTING.json(), now, now, managed, managed, null, null, null, null, null, null, null);
+        return new GuestState(
+                GuestState.VERSION,
+                "g",
+                "qemu",
+                "qemu-system-x86_64",
+                "",
+                null,
+                null,
+                1,
+                1,
+                false,
+                Lifecycle.STARTING.json(),
+                now,
+                now,
+                managed,
+                managed,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
     }
 
     GuestDir dir() throws Exception {
@@ -63,8 +84,8 @@ class GuestEndTest {
 
     @Test
     void devicesOnlyTheBindRecordsNameAreGivenBackAndRecordedAsTheGuests() throws Exception {
-        GuestState done = GuestEnd.finish(dir(), crashed(List.of()), lost(),
-                custody(null, "0000:03:00.0", "0000:04:00.0"), log::add);
+        GuestState done = GuestEnd.finish(
+                dir(), crashed(List.of()), lost(), custody(null, "0000:03:00.0", "0000:04:00.0"), log::add);
         assertEquals(List.of("0000:03:00.0", "0000:04:00.0"), restored);
         assertEquals(List.of("0000:03:00.0", "0000:04:00.0"), done.managedDevices());
         assertEquals(true, done.devicesRestored());
@@ -72,10 +93,16 @@ class GuestEndTest {
 
     @Test
     void anUnreadableBindRecordDoesNotKeepTheStatesDevicesFromGoingBack() throws Exception {
-        GuestState done = GuestEnd.finish(dir(), crashed(List.of("0000:03:00.0")), lost(),
-                custody(VmlaunchException.failure("bind record x does not describe y"), new String[0]), log::add);
+        GuestState done = GuestEnd.finish(
+                dir(),
+                crashed(List.of("0000:03:00.0")),
+                lost(),
+                custody(VmlaunchException.failure("bind record x does not describe y"), new String[0]),
+                log::add);
         assertEquals(List.of("0000:03:00.0"), restored);
         assertEquals(true, done.devicesRestored());
-        assertTrue(log.get(0).startsWith("cannot read the bind records (bind record x does not describe y)"), log.toString());
+        assertTrue(
+                log.get(0).startsWith("cannot read the bind records (bind record x does not describe y)"),
+                log.toString());
     }
 }

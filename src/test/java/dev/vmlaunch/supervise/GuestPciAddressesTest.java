@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 
 class GuestPciAddressesTest {
     /** Trimmed from QEMU 7.2's query-pci on q35: a root port with a device behind it, and one on bus 0. */
-    static final String QUERY_PCI = """
+    static final String QUERY_PCI =
+            """
             [{"bus": 0, "devices": [
                {"bus": 0, "slot": 0, "function": 0, "qdev_id": "", "class_info": {"class": 1536}},
                {"bus": 0, "slot": 2, "function": 0, "qdev_id": "vml-rp0",
@@ -21,9 +22,12 @@ class GuestPciAddressesTest {
     @Test
     void findsOurPassthroughDevicesAlsoBehindBridges() throws Exception {
         List<GuestPciAddresses.Found> found = GuestPciAddresses.fromQueryPci(new ObjectMapper().readTree(QUERY_PCI));
-        assertEquals(List.of(new GuestPciAddresses.Found("vml-hostdev1", "0000:01:00.1"),
-                new GuestPciAddresses.Found("vml-hostdev0", "0000:01:00.0"),
-                new GuestPciAddresses.Found("vml-hostdev2", "0000:00:10.0")), found);
+        assertEquals(
+                List.of(
+                        new GuestPciAddresses.Found("vml-hostdev1", "0000:01:00.1"),
+                        new GuestPciAddresses.Found("vml-hostdev0", "0000:01:00.0"),
+                        new GuestPciAddresses.Found("vml-hostdev2", "0000:00:10.0")),
+                found);
     }
 
     @Test

@@ -18,9 +18,29 @@ class GuestRecordsTest {
 
     GuestState running(String name, ProcessIdentity vmm, ProcessIdentity supervisor, String boot) {
         String now = Instant.now().toString();
-        return new GuestState(GuestState.VERSION, name, "qemu", "qemu-system-x86_64", boot, vmm.pid(), vmm.startTicks(),
-                supervisor.pid(), supervisor.startTicks(), false, "running", now, now, List.of(), List.of(), null, null,
-                root.resolve(name).resolve("qmp-cli.sock").toString(), null, null, null, null);
+        return new GuestState(
+                GuestState.VERSION,
+                name,
+                "qemu",
+                "qemu-system-x86_64",
+                boot,
+                vmm.pid(),
+                vmm.startTicks(),
+                supervisor.pid(),
+                supervisor.startTicks(),
+                false,
+                "running",
+                now,
+                now,
+                List.of(),
+                List.of(),
+                null,
+                null,
+                root.resolve(name).resolve("qmp-cli.sock").toString(),
+                null,
+                null,
+                null,
+                null);
     }
 
     void write(GuestState s) throws Exception {
@@ -78,11 +98,16 @@ class GuestRecordsTest {
         StateFile.write(root.resolve("renamed/state.json"), other);
 
         List<GuestRecords.Record> all = GuestRecords.scan(root);
-        assertEquals(List.of("bad", "renamed"), all.stream().map(GuestRecords.Record::name).toList());
+        assertEquals(
+                List.of("bad", "renamed"),
+                all.stream().map(GuestRecords.Record::name).toList());
         assertTrue(all.get(0).isBroken());
-        assertTrue(all.get(0).broken().startsWith("state.json is not valid"), all.get(0).broken());
+        assertTrue(
+                all.get(0).broken().startsWith("state.json is not valid"),
+                all.get(0).broken());
         assertTrue(all.get(1).isBroken());
-        assertTrue(all.get(1).broken().contains("names another guest"), all.get(1).broken());
+        assertTrue(
+                all.get(1).broken().contains("names another guest"), all.get(1).broken());
     }
 
     @Test

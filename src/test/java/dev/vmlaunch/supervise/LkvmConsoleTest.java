@@ -53,8 +53,7 @@ class LkvmConsoleTest {
         }
 
         @Override
-        public void releaseSlave() {
-        }
+        public void releaseSlave() {}
 
         @Override
         public int read(byte[] buf) throws IOException {
@@ -80,16 +79,15 @@ class LkvmConsoleTest {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     final FakePty pty = new FakePty();
     final List<String> setupLines = new CopyOnWriteArrayList<>();
 
     LkvmConsole console() {
-        LkvmConsole c = LkvmConsole.open(pty, tmp.resolve("console.log"), tmp.resolve("console.sock"), setupLines::add,
-                m -> { });
+        LkvmConsole c = LkvmConsole.open(
+                pty, tmp.resolve("console.log"), tmp.resolve("console.sock"), setupLines::add, m -> {});
         c.started();
         return c;
     }
@@ -101,9 +99,11 @@ class LkvmConsoleTest {
         pty.print("Linux version 6.1.0-57-amd64\r\n[    0.1] x\r\n  Error: Failed to open /dev/vfio/vfio\r\n");
         pty.exit();
         c.awaitDrained(Duration.ofSeconds(5));
-        assertEquals(List.of("  # lkvm run -k bzImage -m 256 -c 1 --name g", "  Error: Failed to open /dev/vfio/vfio"),
+        assertEquals(
+                List.of("  # lkvm run -k bzImage -m 256 -c 1 --name g", "  Error: Failed to open /dev/vfio/vfio"),
                 setupLines);
-        assertTrue(Files.readString(tmp.resolve("console.log")).endsWith("  Error: Failed to open /dev/vfio/vfio\r\n"),
+        assertTrue(
+                Files.readString(tmp.resolve("console.log")).endsWith("  Error: Failed to open /dev/vfio/vfio\r\n"),
                 "console.log has every byte");
         c.close();
     }
@@ -111,7 +111,8 @@ class LkvmConsoleTest {
     @Test
     void thePanicLineIsKeptWithoutTheGuestsControlCharacters() throws Exception {
         LkvmConsole c = console();
-        pty.print("[ 1.0] Kernel panic - not syncing: \u001b]0;owned\u0007boom\r\n[ 2.0] reboot: Restarting system\r\n");
+        pty.print(
+                "[ 1.0] Kernel panic - not syncing: \u001b]0;owned\u0007boom\r\n[ 2.0] reboot: Restarting system\r\n");
         pty.print("\n  # KVM session ended normally.\n");
         pty.exit();
         c.awaitDrained(Duration.ofSeconds(5));

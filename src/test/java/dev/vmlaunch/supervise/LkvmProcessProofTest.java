@@ -28,16 +28,19 @@ class LkvmProcessProofTest {
         proc = tmp.resolve("proc");
         socket = tmp.resolve("home dir/.lkvm/virt 1.sock");
         Files.createDirectories(proc.resolve("net"));
-        Files.writeString(proc.resolve("net/unix"), "Num       RefCount Protocol Flags    Type St Inode Path\n"
-                + "0000000031dad79c: 00000002 00000000 00000000 0001 03  8163\n"
-                + "00000000bb4e3103: 00000002 00000000 00010000 0001 01 77001 " + socket + "\n"
-                + "0000000081cc0efd: 00000002 00000000 00010000 0001 01 77002 /run/other.sock\n");
+        Files.writeString(
+                proc.resolve("net/unix"),
+                "Num       RefCount Protocol Flags    Type St Inode Path\n"
+                        + "0000000031dad79c: 00000002 00000000 00000000 0001 03  8163\n"
+                        + "00000000bb4e3103: 00000002 00000000 00010000 0001 01 77001 " + socket + "\n"
+                        + "0000000081cc0efd: 00000002 00000000 00010000 0001 01 77002 /run/other.sock\n");
     }
 
     void process(long pid, String exe, String... fds) throws Exception {
         Path d = Files.createDirectories(proc.resolve(Long.toString(pid)).resolve("fd"));
-        Files.writeString(d.getParent().resolve("stat"), pid + " (lkvm) S 1 " + pid + " " + pid
-                + " 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 3 0 258882 0 0\n");
+        Files.writeString(
+                d.getParent().resolve("stat"),
+                pid + " (lkvm) S 1 " + pid + " " + pid + " 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 3 0 258882 0 0\n");
         Files.writeString(d.getParent().resolve("comm"), "lkvm\n");
         Files.createSymbolicLink(d.getParent().resolve("exe"), Path.of(exe));
         for (int i = 0; i < fds.length; i++) {
@@ -66,10 +69,14 @@ class LkvmProcessProofTest {
     @Test
     void anotherBinaryOrAnotherSocketIsNotProven() throws Exception {
         process(33, "/usr/bin/lkvm-wrapper", "socket:[77001]");
-        assertTrue(check(33).reason().contains("runs /usr/bin/lkvm-wrapper, not kvmtool"), check(33).reason());
+        assertTrue(
+                check(33).reason().contains("runs /usr/bin/lkvm-wrapper, not kvmtool"),
+                check(33).reason());
         process(34, "/usr/bin/lkvm", "socket:[77002]", "socket:[8163]");
         assertFalse(check(34).proven());
-        assertTrue(check(34).reason().contains("does not hold the socket"), check(34).reason());
+        assertTrue(
+                check(34).reason().contains("does not hold the socket"),
+                check(34).reason());
     }
 
     @Test

@@ -41,8 +41,8 @@ class LogRotationTest {
     void aLogAnotherProcessAppendsToIsCopiedAndTruncatedAndItsNextWriteLandsAtTheStart() throws Exception {
         Path f = dir.resolve("console.log");
         // As QEMU opens its chardev logfile with logappend=on.
-        try (FileChannel vmm = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
+        try (FileChannel vmm =
+                FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             write(vmm, "a".repeat(5000));
             assertFalse(LogRotation.copyTruncateIfOver(f, 8192), "under the cap: left alone");
             write(vmm, "b".repeat(5000));

@@ -18,8 +18,10 @@ class MemlockStepTest {
     private static final long GIB = 1L << 30;
 
     private static MemlockBudget.Limits limits(Long soft, Long hard) {
-        return new MemlockBudget.Limits(soft == null ? OptionalLong.empty() : OptionalLong.of(soft),
-                hard == null ? OptionalLong.empty() : OptionalLong.of(hard), Path.of("/proc/self/limits"));
+        return new MemlockBudget.Limits(
+                soft == null ? OptionalLong.empty() : OptionalLong.of(soft),
+                hard == null ? OptionalLong.empty() : OptionalLong.of(hard),
+                Path.of("/proc/self/limits"));
     }
 
     @Test
@@ -30,11 +32,14 @@ class MemlockStepTest {
 
     @Test
     void aUserRaisesTheSoftLimitUpToTheHardOneAndRootRaisesBoth() {
-        assertEquals(List.of("/usr/bin/prlimit", "--memlock=" + 5 * GIB + ":unlimited"),
+        assertEquals(
+                List.of("/usr/bin/prlimit", "--memlock=" + 5 * GIB + ":unlimited"),
                 MemlockStep.prefix(5 * GIB, limits(8L << 20, null), false, PRLIMIT));
-        assertEquals(List.of("/usr/bin/prlimit", "--memlock=" + 5 * GIB + ":" + 6 * GIB),
+        assertEquals(
+                List.of("/usr/bin/prlimit", "--memlock=" + 5 * GIB + ":" + 6 * GIB),
                 MemlockStep.prefix(5 * GIB, limits(8L << 20, 6 * GIB), false, PRLIMIT));
-        assertEquals(List.of("/usr/bin/prlimit", "--memlock=" + 5 * GIB + ":" + 5 * GIB),
+        assertEquals(
+                List.of("/usr/bin/prlimit", "--memlock=" + 5 * GIB + ":" + 5 * GIB),
                 MemlockStep.prefix(5 * GIB, limits(8L << 20, 8L << 20), true, PRLIMIT));
         // Not root and the hard limit too low: check refuses before; nothing to try here.
         assertEquals(List.of(), MemlockStep.prefix(5 * GIB, limits(8L << 20, 8L << 20), false, PRLIMIT));
@@ -48,11 +53,18 @@ class MemlockStepTest {
         // Below the current hard limit, so any user may do it: soft 1 MiB under whatever hard limit there is.
         List<String> cmd = new ArrayList<>(List.of(prlimit.get().toString(), "--memlock=1048576:"));
         MemlockBudget.Limits mine = MemlockBudget.Limits.of(Path.of("/proc"));
-        cmd.set(1, cmd.get(1) + (mine.hard().isEmpty() ? "unlimited" : Long.toString(mine.hard().getAsLong())));
+        cmd.set(
+                1,
+                cmd.get(1)
+                        + (mine.hard().isEmpty()
+                                ? "unlimited"
+                                : Long.toString(mine.hard().getAsLong())));
         cmd.addAll(List.of("cat", "/proc/self/limits"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
-        assertTrue(out.lines().anyMatch(l -> l.startsWith("Max locked memory") && l.split("\\s+")[3].equals("1048576")), out);
+        assertTrue(
+                out.lines().anyMatch(l -> l.startsWith("Max locked memory") && l.split("\\s+")[3].equals("1048576")),
+                out);
     }
 }

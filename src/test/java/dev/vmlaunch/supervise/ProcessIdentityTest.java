@@ -27,7 +27,8 @@ class ProcessIdentityTest {
     void thisProcessIsAliveAndAnotherStartTimeIsNotIt() {
         ProcessIdentity me = ProcessIdentity.current();
         assertTrue(me.isAlive());
-        assertFalse(new ProcessIdentity(me.pid(), me.startTicks() + 1).isAlive(),
+        assertFalse(
+                new ProcessIdentity(me.pid(), me.startTicks() + 1).isAlive(),
                 "a pid with another start time is another process (a reused pid)");
     }
 
@@ -39,7 +40,8 @@ class ProcessIdentityTest {
         p.destroyForcibly();
         p.waitFor(10, TimeUnit.SECONDS);
         assertFalse(id.isAlive());
-        assertTrue(ProcessIdentity.of(p.pid()).isEmpty() || !ProcessIdentity.of(p.pid()).get().equals(id));
+        assertTrue(ProcessIdentity.of(p.pid()).isEmpty()
+                || !ProcessIdentity.of(p.pid()).get().equals(id));
     }
 
     @Test

@@ -102,8 +102,9 @@ public final class RecordingCustody implements DeviceCustody {
     }
 
     private synchronized void record(String what, String guest, List<PciAddress> devices) {
-        String line = what + " " + guest + " " + devices.stream().map(PciAddress::toString)
-                .collect(Collectors.joining(",")) + " pid=" + ProcessHandle.current().pid() + "\n";
+        String line = what + " " + guest + " "
+                + devices.stream().map(PciAddress::toString).collect(Collectors.joining(",")) + " pid="
+                + ProcessHandle.current().pid() + "\n";
         try {
             Files.writeString(log, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {

@@ -18,10 +18,14 @@ class RunLockTest {
 
     /** Asks another process whether the lock file is locked (POSIX record lock, as the JDK takes it). */
     boolean lockedForOthers() throws Exception {
-        Process p = new ProcessBuilder(List.of("python3", "-c",
-                "import fcntl,sys\nf=open(sys.argv[1],'r+')\ntry:\n fcntl.lockf(f,fcntl.LOCK_EX|fcntl.LOCK_NB)\n"
-                        + " print('free')\nexcept OSError:\n print('locked')", dir.resolve("lock").toString()))
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(List.of(
+                        "python3",
+                        "-c",
+                        "import fcntl,sys\nf=open(sys.argv[1],'r+')\ntry:\n fcntl.lockf(f,fcntl.LOCK_EX|fcntl.LOCK_NB)\n"
+                                + " print('free')\nexcept OSError:\n print('locked')",
+                        dir.resolve("lock").toString()))
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes()).trim();
         p.waitFor(10, TimeUnit.SECONDS);
         return out.equals("locked");
@@ -34,14 +38,19 @@ class RunLockTest {
             assertTrue(RunLock.tryAcquire(dir).isEmpty());
             VmlaunchException e = assertThrows(VmlaunchException.class, () -> RunLock.acquire(dir, "g1"));
             assertEquals(2, e.exitCode());
-            assertTrue(e.getMessage().contains("a guest named \"g1\" is already running (supervisor pid "
-                    + ProcessHandle.current().pid() + ")"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .contains("a guest named \"g1\" is already running (supervisor pid "
+                                    + ProcessHandle.current().pid() + ")"),
+                    e.getMessage());
             assertTrue(lockedForOthers(), "a POSIX lock is lost when any descriptor of its file is closed");
         }
         assertFalse(lockedForOthers());
-        assertTrue(RunLock.tryAcquire(dir).map(l -> {
-            l.close();
-            return true;
-        }).orElse(false));
+        assertTrue(RunLock.tryAcquire(dir)
+                .map(l -> {
+                    l.close();
+                    return true;
+                })
+                .orElse(false));
     }
 }

@@ -20,9 +20,29 @@ class StateFileTest {
 
     static GuestState sample(String name) {
         String now = Instant.parse("2025-01-02T03:04:05Z").toString();
-        return new GuestState(GuestState.VERSION, name, "qemu", "qemu-system-x86_64", "boot-1", 100L, 5000L, 99, 4000,
-                false, "running", now, now, List.of("0000:01:00.0"), List.of("0000:01:00.0"), false, null,
-                "/run/vmlaunch/" + name + "/qmp-cli.sock", null, null, null, null);
+        return new GuestState(
+                GuestState.VERSION,
+                name,
+                "qemu",
+                "qemu-system-x86_64",
+                "boot-1",
+                100L,
+                5000L,
+                99,
+                4000,
+                false,
+                "running",
+                now,
+                now,
+                List.of("0000:01:00.0"),
+                List.of("0000:01:00.0"),
+                false,
+                null,
+                "/run/vmlaunch/" + name + "/qmp-cli.sock",
+                null,
+                null,
+                null,
+                null);
     }
 
     @Test
@@ -63,7 +83,12 @@ class StateFileTest {
     @Test
     void emptyGarbageAndIncompleteFilesAreBroken() throws Exception {
         Path f = dir.resolve("state.json");
-        for (String content : List.of("", "\u0000\u0001garbage", "[1,2]", "null", "{\"name\":\"g1\"}",
+        for (String content : List.of(
+                "",
+                "\u0000\u0001garbage",
+                "[1,2]",
+                "null",
+                "{\"name\":\"g1\"}",
                 "{\"name\":\"g1\",\"vmm\":\"qemu\",\"state\":\"exploded\",\"since\":\"x\"}",
                 "{\"name\":\"g1\",\"vmm\":\"qemu\",\"state\":\"running\",\"since\":\"x\",\"pid\":5}",
                 "{\"name\":\"g1\",\"vmm\":\"qemu\",\"state\":\"running\",\"since\":\"x\",\"pid\":\"five\"}")) {

@@ -74,7 +74,8 @@ class StopPolicyTest {
     @Test
     void stopsAtTheFirstStepThatWorks() {
         FakeVmm vmm = new FakeVmm("system_powerdown");
-        String how = new StopPolicy(List.of(step("system_powerdown", false), step("quit", false))).stop(vmm, STEP, m -> { });
+        String how =
+                new StopPolicy(List.of(step("system_powerdown", false), step("quit", false))).stop(vmm, STEP, m -> {});
         assertEquals("system_powerdown", how);
         assertEquals(List.of("system_powerdown"), vmm.calls);
     }
@@ -83,18 +84,23 @@ class StopPolicyTest {
     void goesOnThroughQuitSigtermAndSigkill() {
         FakeVmm vmm = new FakeVmm("SIGKILL");
         List<String> log = new ArrayList<>();
-        String how = new StopPolicy(List.of(step("system_powerdown", false), step("quit", true))).stop(vmm, STEP, log::add);
+        String how =
+                new StopPolicy(List.of(step("system_powerdown", false), step("quit", true))).stop(vmm, STEP, log::add);
         assertEquals("SIGKILL", how);
         assertEquals(List.of("system_powerdown", "SIGTERM", "SIGKILL"), vmm.calls);
-        assertEquals(List.of("system_powerdown: still running after 0.1 s", "quit failed: no answer",
-                "SIGTERM: still running after 0.1 s, sending SIGKILL"), log);
+        assertEquals(
+                List.of(
+                        "system_powerdown: still running after 0.1 s",
+                        "quit failed: no answer",
+                        "SIGTERM: still running after 0.1 s, sending SIGKILL"),
+                log);
     }
 
     @Test
     void aProcessAlreadyGoneNeedsNothing() {
         FakeVmm vmm = new FakeVmm("none");
         vmm.alive = false;
-        assertEquals("already gone", new StopPolicy(List.of(step("quit", false))).stop(vmm, STEP, m -> { }));
+        assertEquals("already gone", new StopPolicy(List.of(step("quit", false))).stop(vmm, STEP, m -> {}));
         assertEquals(List.of(), vmm.calls);
     }
 }

@@ -18,7 +18,11 @@ import java.util.TreeMap;
  * device's name) and logging every call so tests can assert the order of opens and closes.
  */
 final class FakeVfioKernel implements VfioSyscalls {
-    enum Kind { CONTAINER, GROUP, DEVICE }
+    enum Kind {
+        CONTAINER,
+        GROUP,
+        DEVICE
+    }
 
     final String containerPath;
     final String groupPath;
@@ -214,7 +218,9 @@ final class FakeVfioKernel implements VfioSyscalls {
             }
             for (int i = 0; i < hotReset.size(); i++) {
                 int[] d = hotReset.get(i);
-                bb.putInt(12 + 8 * i, d[3]).putShort(16 + 8 * i, (short) d[0]).put(18 + 8 * i, (byte) d[1])
+                bb.putInt(12 + 8 * i, d[3])
+                        .putShort(16 + 8 * i, (short) d[0])
+                        .put(18 + 8 * i, (byte) d[1])
                         .put(19 + 8 * i, (byte) d[2]);
             }
             log.add("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO");

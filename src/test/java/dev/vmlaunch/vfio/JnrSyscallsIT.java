@@ -31,7 +31,8 @@ class JnrSyscallsIT {
 
     @Test
     void aHostWithoutVfioNodesGetsTheModprobeAdvice(@TempDir Path dev) {
-        VfioException e = assertThrows(VfioException.class, () -> VfioProbe.system(dev).probe(4, BDF));
+        VfioException e =
+                assertThrows(VfioException.class, () -> VfioProbe.system(dev).probe(4, BDF));
 
         assertEquals(VfioStep.OPEN_CONTAINER, e.step());
         assertEquals(Errno.ENOENT.number(), e.errno());
@@ -43,7 +44,8 @@ class JnrSyscallsIT {
         Path fake = Files.createDirectories(dev.resolve("vfio")).resolve("vfio");
         Files.writeString(fake, "not a device");
 
-        VfioException e = assertThrows(VfioException.class, () -> VfioProbe.system(dev).probe(4, BDF));
+        VfioException e =
+                assertThrows(VfioException.class, () -> VfioProbe.system(dev).probe(4, BDF));
 
         assertEquals(VfioStep.GET_API_VERSION, e.step());
         assertEquals(Errno.ENOTTY.number(), e.errno());
@@ -66,7 +68,9 @@ class JnrSyscallsIT {
     @Test
     void theKernelsWritesComeBackThroughTheByteArray(@TempDir Path dir) throws Exception {
         Path fifo = dir.resolve("fifo");
-        Process mkfifo = new ProcessBuilder(List.of("mkfifo", fifo.toString())).inheritIO().start();
+        Process mkfifo = new ProcessBuilder(List.of("mkfifo", fifo.toString()))
+                .inheritIO()
+                .start();
         assertTrue(mkfifo.waitFor(1, TimeUnit.MINUTES));
         assertEquals(0, mkfifo.exitValue());
         int fd = sys.open(fifo.toString(), VfioAbi.O_RDWR | VfioAbi.O_CLOEXEC);
@@ -77,7 +81,8 @@ class JnrSyscallsIT {
 
             assertEquals(0, sys.ioctl(fd, FIONREAD, pending));
 
-            assertEquals(5, ByteBuffer.wrap(pending).order(ByteOrder.nativeOrder()).getInt());
+            assertEquals(
+                    5, ByteBuffer.wrap(pending).order(ByteOrder.nativeOrder()).getInt());
         } finally {
             sys.close(fd);
         }
@@ -91,12 +96,13 @@ class JnrSyscallsIT {
     private static List<Path> fdsOpenOn(Path file) throws IOException {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.filter(fd -> {
-                try {
-                    return Files.readSymbolicLink(fd).equals(file);
-                } catch (IOException e) {
-                    return false; // the fd of the listing itself, already gone
-                }
-            }).toList();
+                        try {
+                            return Files.readSymbolicLink(fd).equals(file);
+                        } catch (IOException e) {
+                            return false; // the fd of the listing itself, already gone
+                        }
+                    })
+                    .toList();
         }
     }
 }

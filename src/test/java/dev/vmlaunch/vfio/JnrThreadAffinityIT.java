@@ -19,22 +19,35 @@ class JnrThreadAffinityIT {
 
     private static String procAllowed() throws Exception {
         return Files.readAllLines(Path.of("/proc/thread-self/status")).stream()
-                .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow()
-                .substring("Cpus_allowed_list:".length()).strip();
+                .filter(l -> l.startsWith("Cpus_allowed_list:"))
+                .findFirst()
+                .orElseThrow()
+                .substring("Cpus_allowed_list:".length())
+                .strip();
     }
 
     @Test
     void aMaskSetOnAThreadIsWhatTheKernelReportsForIt() throws Exception {
-        String[] seen = CompletableFuture.supplyAsync(() -> {
-            try {
-                String before = sys.get(0).cpus().toString();
-                int r = sys.set(0, CpuList.of(0));
-                return new String[] {before, Integer.toString(r), sys.get(0).cpus().toString(), procAllowed()};
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, r -> new Thread(r, "affinity-probe").start()).get(30, TimeUnit.SECONDS);
-        assertEquals(Files.readString(Path.of("/sys/devices/system/cpu/online")).strip(), seen[0],
+        String[] seen = CompletableFuture.supplyAsync(
+                        () -> {
+                            try {
+                                String before = sys.get(0).cpus().toString();
+                                int r = sys.set(0, CpuList.of(0));
+                                return new String[] {
+                                    before,
+                                    Integer.toString(r),
+                                    sys.get(0).cpus().toString(),
+                                    procAllowed()
+                                };
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        },
+                        r -> new Thread(r, "affinity-probe").start())
+                .get(30, TimeUnit.SECONDS);
+        assertEquals(
+                Files.readString(Path.of("/sys/devices/system/cpu/online")).strip(),
+                seen[0],
                 "a thread starts on every online CPU");
         assertArrayEquals(new String[] {"0", "0", "0"}, new String[] {seen[1], seen[2], seen[3]});
     }

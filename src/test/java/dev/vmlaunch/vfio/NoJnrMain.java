@@ -24,8 +24,14 @@ public final class NoJnrMain {
             }
             return;
         }
-        VfioReport r = new VfioReport(1, bdf, 0, Set.of(VfioIommuType.TYPE1v2), VfioIommuType.TYPE1v2,
-                VfioAbi.VFIO_GROUP_FLAGS_VIABLE, new VfioDeviceInfo(3, 9, 5),
+        VfioReport r = new VfioReport(
+                1,
+                bdf,
+                0,
+                Set.of(VfioIommuType.TYPE1v2),
+                VfioIommuType.TYPE1v2,
+                VfioAbi.VFIO_GROUP_FLAGS_VIABLE,
+                new VfioDeviceInfo(3, 9, 5),
                 List.of(new VfioRegionInfo(0, 7, 0x20000, 0)),
                 List.of(new VfioIrqInfo(VfioAbi.VFIO_PCI_MSIX_IRQ_INDEX, 9, 5)));
         VfioException e = new VfioErrors(Path.of("/dev"), 1, bdf).syscall(VfioStep.OPEN_GROUP, Errno.EBUSY.number());
@@ -35,7 +41,8 @@ public final class NoJnrMain {
         int help = Main.execute(new String[] {"--help"}, w, w);
         int probeHelp = Main.execute(new String[] {"vfio-probe", "--help"}, w, w);
         int usage = Main.execute(new String[] {"vfio-probe", "1", "not-a-bdf"}, w, w);
-        System.out.println("msix=" + fake.probe(1, bdf).msixCount() + " table=" + VfioAbi.table().size()
-                + " error=" + e.getMessage() + " exits=" + help + "," + probeHelp + "," + usage);
+        System.out.println("msix=" + fake.probe(1, bdf).msixCount() + " table="
+                + VfioAbi.table().size() + " error=" + e.getMessage() + " exits=" + help + "," + probeHelp + ","
+                + usage);
     }
 }

@@ -48,15 +48,17 @@ class SyscallVfioProbeTest {
 
         List<String> log = kernel.log;
         List<String> head = log.subList(0, 8);
-        assertEquals(List.of(
-                "open /fake/dev/vfio/vfio -> fd 3",
-                "VFIO_GET_API_VERSION",
-                "VFIO_CHECK_EXTENSION",
-                "VFIO_CHECK_EXTENSION",
-                "open /fake/dev/vfio/7 -> fd 4",
-                "VFIO_GROUP_GET_STATUS",
-                "VFIO_GROUP_SET_CONTAINER",
-                "VFIO_SET_IOMMU"), head);
+        assertEquals(
+                List.of(
+                        "open /fake/dev/vfio/vfio -> fd 3",
+                        "VFIO_GET_API_VERSION",
+                        "VFIO_CHECK_EXTENSION",
+                        "VFIO_CHECK_EXTENSION",
+                        "open /fake/dev/vfio/7 -> fd 4",
+                        "VFIO_GROUP_GET_STATUS",
+                        "VFIO_GROUP_SET_CONTAINER",
+                        "VFIO_SET_IOMMU"),
+                head);
         assertEquals(List.of("close DEVICE", "close GROUP", "close CONTAINER"), kernel.closes());
         assertEquals(log.subList(log.size() - 3, log.size()), kernel.closes(), "closing is the last thing done");
         assertEquals(Set.of(), kernel.openKinds());
@@ -68,9 +70,12 @@ class SyscallVfioProbeTest {
 
         VfioReport r = probe.probe(7, E1000E);
 
-        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7), r.regions().stream().map(VfioRegionInfo::index).toList(),
+        assertEquals(
+                List.of(0, 1, 2, 3, 4, 5, 6, 7),
+                r.regions().stream().map(VfioRegionInfo::index).toList(),
                 "VGA (index 8) answers EINVAL on a non-VGA device");
-        assertEquals(List.of(0, 1, 2, 4), r.irqs().stream().map(VfioIrqInfo::index).toList());
+        assertEquals(
+                List.of(0, 1, 2, 4), r.irqs().stream().map(VfioIrqInfo::index).toList());
     }
 
     @Test
@@ -112,8 +117,11 @@ class SyscallVfioProbeTest {
 
         assertEquals(VfioStep.GROUP_GET_STATUS, e.step());
         assertEquals(ExitCodes.HOST_NOT_READY, e.exitCode());
-        assertTrue(e.getMessage().startsWith("group 7 is not viable. Please ensure all devices within the"
-                + " iommu_group are bound to their vfio bus driver"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith("group 7 is not viable. Please ensure all devices within the"
+                                + " iommu_group are bound to their vfio bus driver"),
+                e.getMessage());
         assertTrue(kernel.log.stream().noneMatch(l -> l.startsWith("VFIO_GROUP_SET_CONTAINER")));
         assertEquals(List.of("close GROUP", "close CONTAINER"), kernel.closes());
     }
@@ -130,7 +138,10 @@ class SyscallVfioProbeTest {
 
     /** Whatever step fails, every fd opened so far is closed, newest first, and the step is reported. */
     @ParameterizedTest
-    @EnumSource(value = VfioStep.class, names = {"CLOSE", "LOAD_NATIVE"}, mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(
+            value = VfioStep.class,
+            names = {"CLOSE", "LOAD_NATIVE"},
+            mode = EnumSource.Mode.EXCLUDE)
     void aFailureAtAnyStepClosesEverythingOpenedSoFar(VfioStep step) {
         kernel.failAt.put(step, Errno.EIO.number());
 
@@ -139,13 +150,14 @@ class SyscallVfioProbeTest {
         assertEquals(step, e.step());
         assertEquals(Errno.EIO.number(), e.errno());
         assertEquals(Set.of(), kernel.openKinds());
-        List<String> expected = switch (step) {
-            case OPEN_CONTAINER -> List.of();
-            case GET_API_VERSION, CHECK_EXTENSION, OPEN_GROUP -> List.of("close CONTAINER");
-            case GROUP_GET_STATUS, GROUP_SET_CONTAINER, SET_IOMMU, GROUP_GET_DEVICE_FD ->
-                    List.of("close GROUP", "close CONTAINER");
-            default -> List.of("close DEVICE", "close GROUP", "close CONTAINER");
-        };
+        List<String> expected =
+                switch (step) {
+                    case OPEN_CONTAINER -> List.of();
+                    case GET_API_VERSION, CHECK_EXTENSION, OPEN_GROUP -> List.of("close CONTAINER");
+                    case GROUP_GET_STATUS, GROUP_SET_CONTAINER, SET_IOMMU, GROUP_GET_DEVICE_FD -> List.of(
+                            "close GROUP", "close CONTAINER");
+                    default -> List.of("close DEVICE", "close GROUP", "close CONTAINER");
+                };
         assertEquals(expected, kernel.closes());
     }
 
@@ -165,7 +177,9 @@ class SyscallVfioProbeTest {
         VfioException e = assertThrows(VfioException.class, () -> probe.probe(7, E1000E));
 
         assertEquals(VfioStep.CLOSE, e.step());
-        assertEquals(List.of("close DEVICE", "close GROUP", "close CONTAINER"), kernel.closes(),
+        assertEquals(
+                List.of("close DEVICE", "close GROUP", "close CONTAINER"),
+                kernel.closes(),
                 "the container is closed even though the group's close failed");
     }
 
@@ -211,7 +225,8 @@ class SyscallVfioProbeTest {
         kernel.hotReset = List.of();
         assertEquals(java.util.Optional.of(List.of()), probe.probe(7, E1000E).hotResetPeers());
         FakeVfioKernel old = new FakeVfioKernel("/fake/dev", 7, "0000:00:02.0");
-        VfioReport r = new SyscallVfioProbe(Path.of("/fake/dev"), old, new VfioStructs(ByteOrder.LITTLE_ENDIAN)).probe(7, E1000E);
+        VfioReport r = new SyscallVfioProbe(Path.of("/fake/dev"), old, new VfioStructs(ByteOrder.LITTLE_ENDIAN))
+                .probe(7, E1000E);
         assertEquals(java.util.Optional.empty(), r.hotResetPeers());
     }
 }

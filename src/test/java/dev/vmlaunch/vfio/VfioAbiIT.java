@@ -53,8 +53,8 @@ class VfioAbiIT {
         Path exe = out.resolve("vfio_layout");
         Result r;
         try {
-            r = exec(List.of("gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-o", exe.toString(),
-                    source.toString()));
+            r = exec(List.of(
+                    "gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-o", exe.toString(), source.toString()));
         } catch (IOException e) {
             return fail("VfioAbiIT needs gcc to compile " + source + " (apt-get install gcc linux-libc-dev): " + e);
         }
@@ -87,8 +87,7 @@ class VfioAbiIT {
         return values;
     }
 
-    private record Result(int exit, String output) {
-    }
+    private record Result(int exit, String output) {}
 
     private static Result exec(List<String> argv) throws Exception {
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();

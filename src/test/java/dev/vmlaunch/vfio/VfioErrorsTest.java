@@ -28,20 +28,26 @@ class VfioErrorsTest {
     void busyGroupIsOpenElsewhere() {
         VfioException e = at(VfioStep.OPEN_GROUP, Errno.EBUSY);
         assertEquals(ExitCodes.HOST_NOT_READY, e.exitCode());
-        says(e, "group 12 is open in another process", "single opener", "fuser -v /dev/vfio/12",
+        says(
+                e,
+                "group 12 is open in another process",
+                "single opener",
+                "fuser -v /dev/vfio/12",
                 "[open group: EBUSY (Device or resource busy)]");
     }
 
     @Test
     void permissionDeniedOnTheGroupNodeNamesRootOwnershipAndMemlock() {
-        says(at(VfioStep.OPEN_GROUP, Errno.EACCES), "permission denied on /dev/vfio/12", "root", "chown",
-                "ulimit -l");
+        says(at(VfioStep.OPEN_GROUP, Errno.EACCES), "permission denied on /dev/vfio/12", "root", "chown", "ulimit -l");
     }
 
     @Test
     void missingGroupNodeMeansNotBoundToVfioPci() {
-        says(at(VfioStep.OPEN_GROUP, Errno.ENOENT), "/dev/vfio/12 does not exist",
-                "Bind 0000:08:00.1 to vfio-pci", "/sys/bus/pci/devices/0000:08:00.1/iommu_group");
+        says(
+                at(VfioStep.OPEN_GROUP, Errno.ENOENT),
+                "/dev/vfio/12 does not exist",
+                "Bind 0000:08:00.1 to vfio-pci",
+                "/sys/bus/pci/devices/0000:08:00.1/iommu_group");
     }
 
     @Test
@@ -53,7 +59,12 @@ class VfioErrorsTest {
     void epermOnSetIommuIsMissingInterruptRemapping() {
         VfioException e = at(VfioStep.SET_IOMMU, Errno.EPERM);
         assertEquals(ExitCodes.HOST_NOT_READY, e.exitCode());
-        says(e, "interrupt remapping is missing", "group 12", "intremap=on", "kernel-irqchip=split",
+        says(
+                e,
+                "interrupt remapping is missing",
+                "group 12",
+                "intremap=on",
+                "kernel-irqchip=split",
                 "allow_unsafe_interrupts=1");
     }
 
@@ -66,13 +77,17 @@ class VfioErrorsTest {
 
     @Test
     void busyOnSetContainerIsAGroupWithAHostDriver() {
-        says(at(VfioStep.GROUP_SET_CONTAINER, Errno.EBUSY), "group 12 is not viable",
+        says(
+                at(VfioStep.GROUP_SET_CONTAINER, Errno.EBUSY),
+                "group 12 is not viable",
                 "/sys/kernel/iommu_groups/12/devices");
     }
 
     @Test
     void enodevOnGetDeviceFdMeansWrongGroupOrDriver() {
-        says(at(VfioStep.GROUP_GET_DEVICE_FD, Errno.ENODEV), "0000:08:00.1 is not a VFIO device of group 12",
+        says(
+                at(VfioStep.GROUP_GET_DEVICE_FD, Errno.ENODEV),
+                "0000:08:00.1 is not a VFIO device of group 12",
                 "readlink /sys/bus/pci/devices/0000:08:00.1/driver");
     }
 
@@ -91,8 +106,8 @@ class VfioErrorsTest {
     void anErrnoWithoutAdviceIsAFailureThatStillNamesStepGroupDeviceAndErrno() {
         VfioException e = at(VfioStep.DEVICE_GET_INFO, Errno.EFAULT);
         assertEquals(ExitCodes.FAILURE, e.exitCode());
-        assertEquals("VFIO_DEVICE_GET_INFO failed for group 12 (device 0000:08:00.1): EFAULT (Bad address)",
-                e.getMessage());
+        assertEquals(
+                "VFIO_DEVICE_GET_INFO failed for group 12 (device 0000:08:00.1): EFAULT (Bad address)", e.getMessage());
     }
 
     @Test
@@ -105,7 +120,8 @@ class VfioErrorsTest {
     @Test
     void theDevRootMovesTheNodesInMessages() {
         VfioErrors moved = new VfioErrors(Path.of("/tmp/lab/dev"), 3, PciAddress.parse("00:02.0"));
-        assertTrue(moved.syscall(VfioStep.OPEN_GROUP, Errno.EBUSY.number()).getMessage()
+        assertTrue(moved.syscall(VfioStep.OPEN_GROUP, Errno.EBUSY.number())
+                .getMessage()
                 .contains("fuser -v /tmp/lab/dev/vfio/3"));
     }
 }

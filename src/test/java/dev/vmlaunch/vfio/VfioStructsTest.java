@@ -20,7 +20,8 @@ class VfioStructsTest {
     @Test
     void groupStatusRequestCarriesArgszAndTheKernelsFlagsAreRead() {
         assertArrayEquals(hex("08000000 00000000"), le.groupStatusRequest());
-        assertEquals(VfioAbi.VFIO_GROUP_FLAGS_VIABLE | VfioAbi.VFIO_GROUP_FLAGS_CONTAINER_SET,
+        assertEquals(
+                VfioAbi.VFIO_GROUP_FLAGS_VIABLE | VfioAbi.VFIO_GROUP_FLAGS_CONTAINER_SET,
                 le.groupStatusFlags(hex("08000000 03000000")));
     }
 
@@ -36,18 +37,18 @@ class VfioStructsTest {
 
     @Test
     void regionInfoRequestNamesTheIndexAndTheAnswerHas64BitSizeAndOffset() {
-        assertArrayEquals(hex("20000000 00000000 07000000 00000000 0000000000000000 0000000000000000"),
-                le.regionInfoRequest(7));
-        VfioRegionInfo bar3 = le.regionInfo(
-                hex("20000000 07000000 03000000 00000000 0040000000000000 0000000003000000"));
+        assertArrayEquals(
+                hex("20000000 00000000 07000000 00000000 0000000000000000 0000000000000000"), le.regionInfoRequest(7));
+        VfioRegionInfo bar3 =
+                le.regionInfo(hex("20000000 07000000 03000000 00000000 0040000000000000 0000000003000000"));
         assertEquals(new VfioRegionInfo(3, 7, 0x4000, 0x3_0000_0000L), bar3);
         assertEquals("BAR3", bar3.pciName());
     }
 
     @Test
     void irqInfoRequestNamesTheIndexAndTheAnswerHasTheVectorCount() {
-        assertArrayEquals(hex("10000000 00000000 02000000 00000000"),
-                le.irqInfoRequest(VfioAbi.VFIO_PCI_MSIX_IRQ_INDEX));
+        assertArrayEquals(
+                hex("10000000 00000000 02000000 00000000"), le.irqInfoRequest(VfioAbi.VFIO_PCI_MSIX_IRQ_INDEX));
         VfioIrqInfo msix = le.irqInfo(hex("10000000 09000000 02000000 05000000"));
         assertEquals(new VfioIrqInfo(2, VfioAbi.VFIO_IRQ_INFO_EVENTFD | VfioAbi.VFIO_IRQ_INFO_NORESIZE, 5), msix);
         assertEquals("MSI-X", msix.pciName());
@@ -60,7 +61,8 @@ class VfioStructsTest {
 
     @Test
     void theDeviceNameIsTheFullSysfsFormNulTerminated() {
-        assertArrayEquals("0000:00:02.0\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        assertArrayEquals(
+                "0000:00:02.0\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
                 VfioStructs.deviceName(PciAddress.parse("00:02.0")));
     }
 
@@ -68,7 +70,9 @@ class VfioStructsTest {
     void theByteOrderIsTheOneGiven() {
         VfioStructs be = new VfioStructs(ByteOrder.BIG_ENDIAN);
         assertArrayEquals(hex("00000010 00000000 00000001 00000000"), be.irqInfoRequest(1));
-        assertEquals(ByteOrder.nativeOrder(), ByteOrder.LITTLE_ENDIAN,
+        assertEquals(
+                ByteOrder.nativeOrder(),
+                ByteOrder.LITTLE_ENDIAN,
                 "the supported hosts (x86_64, aarch64 Linux) are little-endian, as the kernel layouts here are");
     }
 }

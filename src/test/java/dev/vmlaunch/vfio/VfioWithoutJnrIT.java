@@ -19,9 +19,11 @@ class VfioWithoutJnrIT {
     void theApiAndTheCliLoadNoJnrClass() throws Exception {
         List<String> out = childJvm("api");
 
-        assertTrue(out.stream().anyMatch(l -> l.startsWith("msix=5 ") && l.endsWith(" exits=0,0,2")),
+        assertTrue(
+                out.stream().anyMatch(l -> l.startsWith("msix=5 ") && l.endsWith(" exits=0,0,2")),
                 "the child did its work: " + tail(out));
-        assertTrue(out.stream().anyMatch(l -> l.contains("[class,load] dev.vmlaunch.vfio.VfioReport ")),
+        assertTrue(
+                out.stream().anyMatch(l -> l.contains("[class,load] dev.vmlaunch.vfio.VfioReport ")),
                 "-verbose:class output is there to inspect");
         assertEquals(List.of(), jnrLines(out));
     }
@@ -30,13 +32,13 @@ class VfioWithoutJnrIT {
     void creatingTheSystemProbeDoesLoadJnrSoTheCheckAboveCanFail(@TempDir Path emptyDev) throws Exception {
         List<String> out = childJvm("system", emptyDev.toString());
 
-        assertTrue(out.stream().anyMatch(l -> l.startsWith("probe said: ") && l.contains("does not exist")),
-                tail(out));
+        assertTrue(out.stream().anyMatch(l -> l.startsWith("probe said: ") && l.contains("does not exist")), tail(out));
         assertTrue(jnrLines(out).stream().anyMatch(l -> l.contains("jnr.ffi.LibraryLoader")), tail(out));
     }
 
     private static List<String> jnrLines(List<String> out) {
-        return out.stream().filter(l -> l.contains("[class,load] jnr.") || l.contains("[class,load] com.kenai.jffi."))
+        return out.stream()
+                .filter(l -> l.contains("[class,load] jnr.") || l.contains("[class,load] com.kenai.jffi."))
                 .toList();
     }
 
@@ -47,8 +49,10 @@ class VfioWithoutJnrIT {
     private static List<String> childJvm(String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-verbose:class", "-Xshare:off",
-                "-cp", System.getProperty("java.class.path"),
+                "-verbose:class",
+                "-Xshare:off",
+                "-cp",
+                System.getProperty("java.class.path"),
                 NoJnrMain.class.getName()));
         argv.addAll(List.of(args));
         Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();

@@ -10,8 +10,7 @@ import java.util.Optional;
 
 /** Guests for tests: the example files under src/test/resources/libvirt/, or inline guest.json text. */
 final class Guests {
-    private Guests() {
-    }
+    private Guests() {}
 
     static Path example(String name) {
         try {
@@ -31,7 +30,11 @@ final class Guests {
 
     /** Parses guest.json text as if it were /guests/guest.json on an x86_64 host. */
     static GuestSpec parse(String json) {
-        return GuestSpecLoader.fromJson(JsonReader.parse(json, "guest.json"), Path.of("/guests/guest.json"),
-                "guest.json", Optional.of(Arch.X86_64)).spec();
+        return GuestSpecLoader.fromJson(
+                        JsonReader.parse(json, "guest.json"),
+                        Path.of("/guests/guest.json"),
+                        "guest.json",
+                        Optional.of(Arch.X86_64))
+                .spec();
     }
 }

@@ -7,8 +7,9 @@ import org.junit.jupiter.api.Test;
 /** cpuAffinity / vcpuPin exported as libvirt's vcpu cpuset, emulatorpin and vcpupin. */
 class LibvirtCputuneTest {
     private static DomainXml xml(String fields) {
-        return new DomainXml(LibvirtDomainXml.export(Guests.parse("{\"name\": \"g\", \"vmm\": \"qemu\", \"cpus\": 2"
-                + fields + "}")).xml());
+        return new DomainXml(
+                LibvirtDomainXml.export(Guests.parse("{\"name\": \"g\", \"vmm\": \"qemu\", \"cpus\": 2" + fields + "}"))
+                        .xml());
     }
 
     @Test

@@ -28,8 +28,8 @@ class LibvirtDomainXmlTest {
 
     @Test
     void lkvmGuestIsAUsageErrorNamingTheVmm() {
-        VmlaunchException e = assertThrows(VmlaunchException.class, () -> export(
-                "\"name\": \"g\", \"vmm\": \"lkvm\", \"arch\": \"x86_64\""));
+        VmlaunchException e = assertThrows(
+                VmlaunchException.class, () -> export("\"name\": \"g\", \"vmm\": \"lkvm\", \"arch\": \"x86_64\""));
         assertEquals(ExitCodes.USAGE, e.exitCode());
         assertTrue(e.getMessage().contains("\"vmm\": \"lkvm\""), e.getMessage());
         assertTrue(e.getMessage().contains("qemu guests only"), e.getMessage());
@@ -82,7 +82,8 @@ class LibvirtDomainXmlTest {
         assertEquals("3", xml(arm + "\"gicv3-its\"").text("/domain/features/gic/@version"));
         LibvirtDomainXml.Result noIts = export(arm + "\"gicv3\"");
         assertEquals("3", new DomainXml(noIts.xml()).text("/domain/features/gic/@version"));
-        assertTrue(warned(noIts, "exported as a GICv3 with ITS"), noIts.warnings().toString());
+        assertTrue(
+                warned(noIts, "exported as a GICv3 with ITS"), noIts.warnings().toString());
     }
 
     @Test
@@ -130,10 +131,14 @@ class LibvirtDomainXmlTest {
 
     @Test
     void cdromBusFollowsTheMachine() {
-        assertEquals("ide", xml(X86 + ", \"machine\": \"pc\", \"cdrom\": \"/i.iso\"")
-                .text("/domain/devices/disk[@device='cdrom']/target/@bus"));
-        assertEquals("hdc", xml(X86 + ", \"machine\": \"pc\", \"cdrom\": \"/i.iso\"")
-                .text("/domain/devices/disk[@device='cdrom']/target/@dev"));
+        assertEquals(
+                "ide",
+                xml(X86 + ", \"machine\": \"pc\", \"cdrom\": \"/i.iso\"")
+                        .text("/domain/devices/disk[@device='cdrom']/target/@bus"));
+        assertEquals(
+                "hdc",
+                xml(X86 + ", \"machine\": \"pc\", \"cdrom\": \"/i.iso\"")
+                        .text("/domain/devices/disk[@device='cdrom']/target/@dev"));
         DomainXml arm = xml("\"name\": \"g\", \"vmm\": \"qemu\", \"arch\": \"aarch64\", \"cdrom\": \"/i.iso\"");
         assertEquals("scsi", arm.text("/domain/devices/disk[@device='cdrom']/target/@bus"));
         assertEquals("virtio-scsi", arm.text("/domain/devices/controller[@type='scsi']/@model"));
@@ -158,7 +163,8 @@ class LibvirtDomainXmlTest {
 
     @Test
     void binaryIsTheEmulatorOnlyWhenAbsolute() {
-        assertEquals("/opt/qemu/bin/qemu-system-x86_64",
+        assertEquals(
+                "/opt/qemu/bin/qemu-system-x86_64",
                 xml(X86 + ", \"binary\": \"/opt/qemu/bin/qemu-system-x86_64\"").text("/domain/devices/emulator"));
         LibvirtDomainXml.Result r = export(X86 + ", \"binary\": \"qemu-system-x86_64\"");
         assertEquals(0, new DomainXml(r.xml()).count("/domain/devices/emulator"));
@@ -195,8 +201,10 @@ class LibvirtDomainXmlTest {
         LibvirtDomainXml.Result r = export(X86 + ", \"devices\": [{\"model\": \"e1000e\", \"id\": \"n1\", "
                 + "\"props\": {\"romfile\": \"\", \"x-flag\": \"on\", \"vectors\": 5, \"path\": \"/a,b\"}}]");
         DomainXml x = new DomainXml(r.xml());
-        assertEquals(List.of("-device",
-                "{\"driver\":\"e1000e\",\"id\":\"n1\",\"romfile\":\"\",\"x-flag\":true,\"vectors\":5,\"path\":\"/a,b\"}"),
+        assertEquals(
+                List.of(
+                        "-device",
+                        "{\"driver\":\"e1000e\",\"id\":\"n1\",\"romfile\":\"\",\"x-flag\":true,\"vectors\":5,\"path\":\"/a,b\"}"),
                 x.all("/domain/qemu:commandline/qemu:arg/@value"));
         assertEquals(0, x.count("/domain/devices/interface"));
         assertTrue(warned(r, "NIC without a netdev"), r.warnings().toString());
@@ -232,21 +240,25 @@ class LibvirtDomainXmlTest {
     void moreMultifunctionGroupsThanPcHasSlotsForIsAUsageError() {
         StringBuilder pts = new StringBuilder();
         for (int bus = 1; bus <= 17; bus++) {
-            pts.append(bus > 1 ? "," : "").append(String.format("{\"host\": \"%02x:00.0\", \"multifunction\": true}", bus));
+            pts.append(bus > 1 ? "," : "")
+                    .append(String.format("{\"host\": \"%02x:00.0\", \"multifunction\": true}", bus));
         }
-        VmlaunchException e = assertThrows(VmlaunchException.class,
-                () -> export(X86 + ", \"machine\": \"pc\", \"passthrough\": [" + pts + "]"));
+        VmlaunchException e = assertThrows(
+                VmlaunchException.class, () -> export(X86 + ", \"machine\": \"pc\", \"passthrough\": [" + pts + "]"));
         assertEquals(ExitCodes.USAGE, e.exitCode());
         assertTrue(e.getMessage().contains("use q35"), e.getMessage());
         String sixteen = pts.substring(0, pts.lastIndexOf(",{"));
-        assertEquals("0x1f", new DomainXml(export(X86 + ", \"machine\": \"pc\", \"passthrough\": [" + sixteen + "]")
-                .xml()).text("/domain/devices/hostdev[source/address/@bus='0x10']/address/@slot"));
+        assertEquals(
+                "0x1f",
+                new DomainXml(export(X86 + ", \"machine\": \"pc\", \"passthrough\": [" + sixteen + "]")
+                                .xml())
+                        .text("/domain/devices/hostdev[source/address/@bus='0x10']/address/@slot"));
     }
 
     @Test
     void romBarOffAndUnmanagedAreCarried() {
-        DomainXml x = xml(X86 + ", \"passthrough\": [{\"host\": \"0001:0a:1f.7\", \"managed\": false, "
-                + "\"rombar\": false}]");
+        DomainXml x = xml(
+                X86 + ", \"passthrough\": [{\"host\": \"0001:0a:1f.7\", \"managed\": false, " + "\"rombar\": false}]");
         assertEquals("no", x.text("/domain/devices/hostdev/@managed"));
         assertEquals("off", x.text("/domain/devices/hostdev/rom/@bar"));
         assertEquals("", x.text("/domain/devices/hostdev/rom/@file"));
@@ -260,14 +272,17 @@ class LibvirtDomainXmlTest {
     void keyvalDeviceInExtraArgsWithoutAddrIsWarnedAbout() {
         LibvirtDomainXml.Result r = export(X86 + ", \"extraArgs\": [\"-device\", \"edu\", \"-device\", "
                 + "\"pci-testdev,addr=0x9\", \"-device\", \"{\\\"driver\\\":\\\"edu\\\"}\"]");
-        assertEquals(1, r.warnings().stream().filter(w -> w.contains("keyval -device")).count(), r.warnings().toString());
+        assertEquals(
+                1,
+                r.warnings().stream().filter(w -> w.contains("keyval -device")).count(),
+                r.warnings().toString());
         assertTrue(warned(r, "extraArgs[1] \"edu\""), r.warnings().toString());
     }
 
     @Test
     void controlCharacterInExtraArgsIsAUsageError() {
-        VmlaunchException e = assertThrows(VmlaunchException.class,
-                () -> export(X86 + ", \"extraArgs\": [\"-name\", \"a\\u0001b\"]"));
+        VmlaunchException e = assertThrows(
+                VmlaunchException.class, () -> export(X86 + ", \"extraArgs\": [\"-name\", \"a\\u0001b\"]"));
         assertEquals(ExitCodes.USAGE, e.exitCode());
         assertTrue(e.getMessage().contains("U+0001"), e.getMessage());
     }

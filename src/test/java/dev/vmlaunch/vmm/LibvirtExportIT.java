@@ -31,19 +31,21 @@ class LibvirtExportIT {
     @TempDir
     static Path out;
 
-    private record Done(int code, String output) {
-    }
+    private record Done(int code, String output) {}
 
     @BeforeAll
     static void validatorIsInstalled() {
-        assertTrue(Files.isExecutable(Path.of(VALIDATOR)),
+        assertTrue(
+                Files.isExecutable(Path.of(VALIDATOR)),
                 VALIDATOR + " is missing: apt-get install libvirt-clients libxml2-utils (.ci/run does)");
-        assertTrue(Files.isRegularFile(Path.of("/usr/share/libvirt/schemas/domain.rng")),
+        assertTrue(
+                Files.isRegularFile(Path.of("/usr/share/libvirt/schemas/domain.rng")),
                 "libvirt's RNG schemas are missing (package libvirt-clients)");
     }
 
     static Stream<String> examples() throws IOException {
-        try (Stream<Path> s = Files.list(Guests.example("seed000-aic100-q35.json").getParent())) {
+        try (Stream<Path> s =
+                Files.list(Guests.example("seed000-aic100-q35.json").getParent())) {
             return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json")).sorted().toList().stream();
         }
     }
@@ -51,8 +53,11 @@ class LibvirtExportIT {
     @Test
     void theSeedsScenariosAreAmongTheExamples() throws IOException {
         List<String> names = examples().toList();
-        for (String required : List.of("seed000-aic100-q35.json", "seed003-gtx970-ovmf.json",
-                "aarch64-virt-smmuv3-9p.json", "extra-args.json")) {
+        for (String required : List.of(
+                "seed000-aic100-q35.json",
+                "seed003-gtx970-ovmf.json",
+                "aarch64-virt-smmuv3-9p.json",
+                "extra-args.json")) {
             assertTrue(names.contains(required), required + " missing from " + names);
         }
     }
@@ -61,8 +66,15 @@ class LibvirtExportIT {
     @MethodSource("examples")
     void exportedDomainPassesLibvirtsSchema(String example) throws Exception {
         Path xml = out.resolve(example.replace(".json", ".xml"));
-        Done export = run(List.of(javaBinary(), "-jar", jar().toString(), "export", "libvirt",
-                Guests.example(example).toString(), "-o", xml.toString()));
+        Done export = run(List.of(
+                javaBinary(),
+                "-jar",
+                jar().toString(),
+                "export",
+                "libvirt",
+                Guests.example(example).toString(),
+                "-o",
+                xml.toString()));
         assertEquals(0, export.code(), export.output());
         assertTrue(Files.size(xml) > 0, "nothing written to " + xml);
 
@@ -75,14 +87,24 @@ class LibvirtExportIT {
     @Test
     void validatorRejectsIommuInFeaturesAsSeed000WritesIt() throws Exception {
         Path good = out.resolve("seed000-control.xml");
-        Done export = run(List.of(javaBinary(), "-jar", jar().toString(), "export", "libvirt",
-                Guests.example("seed000-aic100-q35.json").toString(), "-o", good.toString()));
+        Done export = run(List.of(
+                javaBinary(),
+                "-jar",
+                jar().toString(),
+                "export",
+                "libvirt",
+                Guests.example("seed000-aic100-q35.json").toString(),
+                "-o",
+                good.toString()));
         assertEquals(0, export.code(), export.output());
         String xml = Files.readString(good);
         assertTrue(xml.contains("<features>"), xml);
         Path bad = out.resolve("seed000-as-documented.xml");
-        Files.writeString(bad, xml.replace("<features>",
-                "<features><iommu model='intel'><driver caching_mode='on' intremap='on'/></iommu>"));
+        Files.writeString(
+                bad,
+                xml.replace(
+                        "<features>",
+                        "<features><iommu model='intel'><driver caching_mode='on' intremap='on'/></iommu>"));
 
         assertEquals(0, run(List.of(VALIDATOR, good.toString(), "domain")).code());
         Done check = run(List.of(VALIDATOR, bad.toString(), "domain"));
@@ -102,8 +124,10 @@ class LibvirtExportIT {
     private static Done run(List<String> argv) throws IOException, InterruptedException {
         // Output goes to a file so that a child that hangs with its stdout open cannot block the wait below.
         Path log = Files.createTempFile(out, "run", ".log");
-        Process p = new ProcessBuilder(new ArrayList<>(argv)).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        Process p = new ProcessBuilder(new ArrayList<>(argv))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
         if (!p.waitFor(PROCESS_LIMIT_SECONDS, TimeUnit.SECONDS)) {
             p.destroyForcibly().waitFor();

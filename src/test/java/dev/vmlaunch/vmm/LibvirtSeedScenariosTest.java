@@ -30,7 +30,10 @@ class LibvirtSeedScenariosTest {
         assertEquals(1, x.count("/domain/devices/iommu[@model='intel']"));
         assertEquals("on", x.text("/domain/devices/iommu/driver/@intremap"));
         assertEquals("on", x.text("/domain/devices/iommu/driver/@caching_mode"));
-        assertEquals(0, x.count("/domain/features/iommu"), "the AIC100 libvirt guide puts <iommu> in <features>; libvirt's schema does not");
+        assertEquals(
+                0,
+                x.count("/domain/features/iommu"),
+                "the AIC100 libvirt guide puts <iommu> in <features>; libvirt's schema does not");
         assertEquals("qemu", x.text("/domain/features/ioapic/@driver"));
 
         assertEquals(1, x.count("/domain/devices/hostdev"));
@@ -47,7 +50,9 @@ class LibvirtSeedScenariosTest {
         assertEquals("qcow2", x.text("/domain/devices/disk[@device='disk']/driver/@type"));
         assertEquals("user", x.text("/domain/devices/interface/@type"));
         assertEquals(0, x.count("/domain/qemu:commandline | /domain/qemu:override"));
-        assertTrue(r.warnings().stream().anyMatch(w -> w.contains("minMsiVectors")), r.warnings().toString());
+        assertTrue(
+                r.warnings().stream().anyMatch(w -> w.contains("minMsiVectors")),
+                r.warnings().toString());
     }
 
     @Test
@@ -95,7 +100,9 @@ class LibvirtSeedScenariosTest {
         assertEquals("bool", x.text(prop + "/@type"));
         assertEquals("true", x.text(prop + "/@value"));
         assertEquals(0, x.count(audio + "/alias"));
-        assertTrue(r.warnings().stream().anyMatch(w -> w.contains("x-vga")), r.warnings().toString());
+        assertTrue(
+                r.warnings().stream().anyMatch(w -> w.contains("x-vga")),
+                r.warnings().toString());
     }
 
     @Test
@@ -115,7 +122,9 @@ class LibvirtSeedScenariosTest {
         assertEquals(0, x.count("/domain/devices/iommu/driver"));
         assertEquals("maximum", x.text("/domain/cpu/@mode"));
 
-        assertEquals(List.of("squash", "mapped"), x.all("/domain/devices/filesystem[@type='mount']/@accessmode"),
+        assertEquals(
+                List.of("squash", "mapped"),
+                x.all("/domain/devices/filesystem[@type='mount']/@accessmode"),
                 "a read-only share defaults to none (squash), a writable one to mapped-xattr (mapped)");
         assertEquals(List.of("agent", "out"), x.all("/domain/devices/filesystem/target/@dir"));
         assertEquals(List.of("/srv/share/agent", "/srv/share/out"), x.all("/domain/devices/filesystem/source/@dir"));
@@ -134,8 +143,13 @@ class LibvirtSeedScenariosTest {
         LibvirtDomainXml.Result r = export("extra-args.json");
         DomainXml x = new DomainXml(r.xml());
 
-        assertEquals(List.of("-device", "{\"driver\":\"pci-testdev\",\"id\":\"probe\"}", "-fw_cfg",
-                "name=opt/vmlaunch/note,string=x<y & \"z\"", "-no-reboot"),
+        assertEquals(
+                List.of(
+                        "-device",
+                        "{\"driver\":\"pci-testdev\",\"id\":\"probe\"}",
+                        "-fw_cfg",
+                        "name=opt/vmlaunch/note,string=x<y & \"z\"",
+                        "-no-reboot"),
                 x.all("/domain/qemu:commandline/qemu:arg/@value"));
         assertTrue(r.xml().contains("xmlns:qemu=\"" + LibvirtQemuNamespace.NS + "\""), "namespace declared");
         assertEquals("console=ttyS0 vmlaunch.note=\"a<b & c>d\"", x.text("/domain/os/cmdline"));
@@ -147,7 +161,8 @@ class LibvirtSeedScenariosTest {
         assertEquals(1, x.count("/domain/devices/disk[target/@dev='vda']/readonly"));
         assertEquals("raw", x.text("/domain/devices/disk[target/@dev='vda']/driver/@type"));
         assertEquals("qcow2", x.text("/domain/devices/disk[target/@dev='vdb']/driver/@type"));
-        assertTrue(r.warnings().stream().anyMatch(w -> w.startsWith("extraArgs (3)") && w.contains("does not manage")),
+        assertTrue(
+                r.warnings().stream().anyMatch(w -> w.startsWith("extraArgs (3)") && w.contains("does not manage")),
                 r.warnings().toString());
     }
 }

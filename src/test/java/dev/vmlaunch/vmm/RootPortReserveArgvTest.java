@@ -23,14 +23,20 @@ class RootPortReserveArgvTest {
     void onlyTheSlotWithTheLargeBarsGetsAReservationInQemusSizeSyntax() {
         RootPortReserve r = new RootPortReserve(Map.of(PciAddress.parse("0000:03:00.0"), 32L << 30));
         List<String> argv = VmmCommand.build(Guests.parse(TWO), LAYOUT, r);
-        assertEquals(List.of("pcie-root-port,id=vml-rp0,chassis=1,pref64-reserve=32G", "pcie-root-port,id=vml-rp1,chassis=2"),
+        assertEquals(
+                List.of(
+                        "pcie-root-port,id=vml-rp0,chassis=1,pref64-reserve=32G",
+                        "pcie-root-port,id=vml-rp1,chassis=2"),
                 rootPorts(argv));
     }
 
     @Test
     void withoutHostFactsTheArgvIsUnchanged() {
-        assertEquals(VmmCommand.build(Guests.parse(TWO), LAYOUT), VmmCommand.build(Guests.parse(TWO), LAYOUT, RootPortReserve.NONE));
-        assertTrue(rootPorts(VmmCommand.build(Guests.parse(TWO), LAYOUT)).stream().noneMatch(s -> s.contains("reserve")));
+        assertEquals(
+                VmmCommand.build(Guests.parse(TWO), LAYOUT),
+                VmmCommand.build(Guests.parse(TWO), LAYOUT, RootPortReserve.NONE));
+        assertTrue(
+                rootPorts(VmmCommand.build(Guests.parse(TWO), LAYOUT)).stream().noneMatch(s -> s.contains("reserve")));
     }
 
     @Test

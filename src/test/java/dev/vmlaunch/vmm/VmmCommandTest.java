@@ -26,13 +26,15 @@ class VmmCommandTest {
 
     static GuestSpec example(String name) {
         Path f = EXAMPLES.resolve(name);
-        return GuestSpecLoader.fromJson(JsonReader.read(f, name), f, name, Optional.of(Arch.X86_64)).spec();
+        return GuestSpecLoader.fromJson(JsonReader.read(f, name), f, name, Optional.of(Arch.X86_64))
+                .spec();
     }
 
     GuestSpec spec(String json) throws IOException {
         Path f = dir.resolve("g.json");
         Files.writeString(f, json);
-        return GuestSpecLoader.fromJson(JsonReader.read(f, "g.json"), f, "g.json", Optional.of(Arch.X86_64)).spec();
+        return GuestSpecLoader.fromJson(JsonReader.read(f, "g.json"), f, "g.json", Optional.of(Arch.X86_64))
+                .spec();
     }
 
     /** Splits a command as the guide's shell would (double quotes only, which is all Arm's guide uses). */
@@ -76,9 +78,10 @@ class VmmCommandTest {
 
     @Test
     void lkvmReproducesTheSeedsSmmuteCommand() {
-        String seed = "/mnt/kvmtool/lkvm run -k /mnt/Image -i /mnt/ramdisk-buildroot.img --irqchip gicv3-its -c 2 -m 512 "
-                + "--9p /mnt,hostshare --console serial --params \"console=ttyS0 --earlycon=uart,mmio,0x1000000 "
-                + "root=/dev/vda\" --vfio-pci 0000:08:00.1 --disable-mte --name virt1";
+        String seed =
+                "/mnt/kvmtool/lkvm run -k /mnt/Image -i /mnt/ramdisk-buildroot.img --irqchip gicv3-its -c 2 -m 512 "
+                        + "--9p /mnt,hostshare --console serial --params \"console=ttyS0 --earlycon=uart,mmio,0x1000000 "
+                        + "root=/dev/vda\" --vfio-pci 0000:08:00.1 --disable-mte --name virt1";
         List<String> expected = shellWords(seed);
         List<String> argv = VmmCommand.build(example("smmute-virt1.json"), LAYOUT);
         assertEquals(expected.subList(0, 2), argv.subList(0, 2));
@@ -87,8 +90,10 @@ class VmmCommandTest {
 
     @Test
     void lkvmMapsNetworkDisksAndMteOnlyWhenAsked() throws IOException {
-        List<String> argv = VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"lkvm\",\"arch\":\"aarch64\",\"network\":\"none\","
-                + "\"disks\":[{\"path\":\"/d.img\",\"readonly\":true}],\"mte\":true}"), LAYOUT);
+        List<String> argv = VmmCommand.build(
+                spec("{\"name\":\"g\",\"vmm\":\"lkvm\",\"arch\":\"aarch64\",\"network\":\"none\","
+                        + "\"disks\":[{\"path\":\"/d.img\",\"readonly\":true}],\"mte\":true}"),
+                LAYOUT);
         assertTrue(String.join(" ", argv).contains("--disk /d.img,ro"), argv.toString());
         assertTrue(String.join(" ", argv).contains("--network mode=none"), argv.toString());
         assertFalse(argv.contains("--disable-mte"));
@@ -102,7 +107,10 @@ class VmmCommandTest {
         assertPair(argv, "-vga", "none");
         assertTrue(argv.contains("-nographic"));
         assertPair(argv, "-device", "pcie-root-port,id=vml-rp0,chassis=1");
-        assertPair(argv, "-device", "vfio-pci,host=0000:01:00.0,id=vml-hostdev0,bus=vml-rp0,addr=00.0,multifunction=on,x-vga=on");
+        assertPair(
+                argv,
+                "-device",
+                "vfio-pci,host=0000:01:00.0,id=vml-hostdev0,bus=vml-rp0,addr=00.0,multifunction=on,x-vga=on");
         assertPair(argv, "-device", "vfio-pci,host=0000:01:00.1,id=vml-hostdev1,bus=vml-rp0,addr=00.1");
         assertPair(argv, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd");
     }
@@ -130,8 +138,11 @@ class VmmCommandTest {
 
     @Test
     void kvmAccelUsesTheHostCpu() throws IOException {
-        assertPair(VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"arch\":\"aarch64\",\"accel\":\"kvm\"}"), LAYOUT),
-                "-cpu", "host");
+        assertPair(
+                VmmCommand.build(
+                        spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"arch\":\"aarch64\",\"accel\":\"kvm\"}"), LAYOUT),
+                "-cpu",
+                "host");
     }
 
     @Test
@@ -146,18 +157,24 @@ class VmmCommandTest {
 
     @Test
     void detachedConsoleGoesToASocketAndIsLogged() throws IOException {
-        List<String> argv = VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\"}"),
+        List<String> argv = VmmCommand.build(
+                spec("{\"name\":\"g\",\"vmm\":\"qemu\"}"),
                 new RunLayout(Path.of("/s/g"), RunLayout.ConsoleMode.SOCKET));
-        assertPair(argv, "-chardev", "socket,id=vml-console,path=/s/g/console.sock,server=on,wait=off,logfile=/s/g/console.log,logappend=on");
+        assertPair(
+                argv,
+                "-chardev",
+                "socket,id=vml-console,path=/s/g/console.sock,server=on,wait=off,logfile=/s/g/console.log,logappend=on");
         assertPair(argv, "-serial", "chardev:vml-console");
     }
 
     @Test
     void aWritableShareIsMappedByDefaultAReadOnlyOneIsNotAndAnExplicitModelWins() throws IOException {
-        List<String> argv = VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"shares\":["
-                + "{\"path\":\"/w\",\"tag\":\"w\"},{\"path\":\"/r\",\"tag\":\"r\",\"readonly\":true},"
-                + "{\"path\":\"/f\",\"tag\":\"f\",\"security\":\"mapped-file\"},"
-                + "{\"path\":\"/p\",\"tag\":\"p\",\"security\":\"passthrough\",\"readonly\":true}]}"), LAYOUT);
+        List<String> argv = VmmCommand.build(
+                spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"shares\":["
+                        + "{\"path\":\"/w\",\"tag\":\"w\"},{\"path\":\"/r\",\"tag\":\"r\",\"readonly\":true},"
+                        + "{\"path\":\"/f\",\"tag\":\"f\",\"security\":\"mapped-file\"},"
+                        + "{\"path\":\"/p\",\"tag\":\"p\",\"security\":\"passthrough\",\"readonly\":true}]}"),
+                LAYOUT);
         assertPair(argv, "-fsdev", "local,id=vml-fs0,path=/w,security_model=mapped-xattr,multidevs=remap");
         assertPair(argv, "-fsdev", "local,id=vml-fs1,path=/r,security_model=none,readonly=on,multidevs=remap");
         assertPair(argv, "-fsdev", "local,id=vml-fs2,path=/f,security_model=mapped-file,multidevs=remap");
@@ -166,26 +183,40 @@ class VmmCommandTest {
 
     @Test
     void commasInPathsAreDoubledForQemusOptionParser() throws IOException {
-        List<String> argv = VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"shares\":[{\"path\":\"/data/a,b\",\"tag\":\"t\"}],"
-                + "\"disks\":[{\"path\":\"/img/x,y.qcow2\"}]}"), LAYOUT);
+        List<String> argv = VmmCommand.build(
+                spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"shares\":[{\"path\":\"/data/a,b\",\"tag\":\"t\"}],"
+                        + "\"disks\":[{\"path\":\"/img/x,y.qcow2\"}]}"),
+                LAYOUT);
         assertPair(argv, "-fsdev", "local,id=vml-fs0,path=/data/a,,b,security_model=mapped-xattr,multidevs=remap");
         assertPair(argv, "-drive", "file=/img/x,,y.qcow2,if=none,id=vml-disk0,format=qcow2");
     }
 
     @Test
     void userConsoleArgumentIsKeptAndOursIsAddedOtherwise() throws IOException {
-        assertPair(VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"kernel\":\"/k\",\"cmdline\":\"console=hvc0 quiet\"}"), LAYOUT),
-                "-append", "console=hvc0 quiet");
-        assertPair(VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"kernel\":\"/k\",\"cmdline\":\"quiet\"}"), LAYOUT),
-                "-append", "console=ttyS0 quiet");
-        assertPair(VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"kernel\":\"/k\",\"console\":\"virtio\"}"), LAYOUT),
-                "-device", "virtconsole,chardev=vml-console");
+        assertPair(
+                VmmCommand.build(
+                        spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"kernel\":\"/k\",\"cmdline\":\"console=hvc0 quiet\"}"),
+                        LAYOUT),
+                "-append",
+                "console=hvc0 quiet");
+        assertPair(
+                VmmCommand.build(
+                        spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"kernel\":\"/k\",\"cmdline\":\"quiet\"}"), LAYOUT),
+                "-append",
+                "console=ttyS0 quiet");
+        assertPair(
+                VmmCommand.build(
+                        spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"kernel\":\"/k\",\"console\":\"virtio\"}"), LAYOUT),
+                "-device",
+                "virtconsole,chardev=vml-console");
     }
 
     @Test
     void pcMachinePutsAssignedDevicesOnFixedSlots() throws IOException {
-        List<String> argv = VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"machine\":\"pc\","
-                + "\"passthrough\":[{\"host\":\"03:00.0\"},{\"host\":\"04:00.0\"}]}"), LAYOUT);
+        List<String> argv = VmmCommand.build(
+                spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"machine\":\"pc\","
+                        + "\"passthrough\":[{\"host\":\"03:00.0\"},{\"host\":\"04:00.0\"}]}"),
+                LAYOUT);
         assertPair(argv, "-device", "vfio-pci,host=0000:03:00.0,id=vml-hostdev0,addr=10.0");
         assertPair(argv, "-device", "vfio-pci,host=0000:04:00.0,id=vml-hostdev1,addr=11.0");
         assertFalse(String.join(" ", argv).contains("pcie-root-port"));
@@ -193,8 +224,10 @@ class VmmCommandTest {
 
     @Test
     void hotplugSlotsAreEmptyRootPortsNumberedAfterThePassthroughPorts() throws IOException {
-        List<String> argv = VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"hotplugSlots\":2,"
-                + "\"passthrough\":[{\"host\":\"03:00.0\"}]}"), LAYOUT);
+        List<String> argv = VmmCommand.build(
+                spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"hotplugSlots\":2,"
+                        + "\"passthrough\":[{\"host\":\"03:00.0\"}]}"),
+                LAYOUT);
         assertPair(argv, "-device", "pcie-root-port,id=vml-rp0,chassis=1");
         assertPair(argv, "-device", "pcie-root-port,id=vml-hp0,chassis=2");
         assertPair(argv, "-device", "pcie-root-port,id=vml-hp1,chassis=3");
@@ -203,14 +236,15 @@ class VmmCommandTest {
 
     @Test
     void armVirtGuestGetsItsHotplugSlotsToo() throws IOException {
-        List<String> argv = VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"arch\":\"aarch64\","
-                + "\"hotplugSlots\":1}"), LAYOUT);
+        List<String> argv = VmmCommand.build(
+                spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"arch\":\"aarch64\"," + "\"hotplugSlots\":1}"), LAYOUT);
         assertPair(argv, "-device", "pcie-root-port,id=vml-hp0,chassis=1");
     }
 
     @Test
     void extraArgsComeLastAndVerbatim() throws IOException {
-        List<String> argv = VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"extraArgs\":[\"-s\",\"-d\",\"guest_errors\"]}"), LAYOUT);
+        List<String> argv = VmmCommand.build(
+                spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"extraArgs\":[\"-s\",\"-d\",\"guest_errors\"]}"), LAYOUT);
         assertEquals(List.of("-s", "-d", "guest_errors"), argv.subList(argv.size() - 3, argv.size()));
     }
 

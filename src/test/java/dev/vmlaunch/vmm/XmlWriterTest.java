@@ -11,12 +11,18 @@ class XmlWriterTest {
     @Test
     void keepsAttributeOrderIndentsAndEscapes() {
         XmlElement root = XmlElement.of("domain").attr("type", "kvm");
-        root.add("address").attr("domain", "0x0000").attr("bus", "0x01").attr("slot", "0x00").attr("function", "0x0");
+        root.add("address")
+                .attr("domain", "0x0000")
+                .attr("bus", "0x01")
+                .attr("slot", "0x00")
+                .attr("function", "0x0");
         root.add("cmdline").text("a<b & \"c\" ]]> d");
-        assertEquals("<domain type=\"kvm\">\n"
-                + "  <address domain=\"0x0000\" bus=\"0x01\" slot=\"0x00\" function=\"0x0\"/>\n"
-                + "  <cmdline>a&lt;b &amp; \"c\" ]]&gt; d</cmdline>\n"
-                + "</domain>\n", XmlWriter.write(root));
+        assertEquals(
+                "<domain type=\"kvm\">\n"
+                        + "  <address domain=\"0x0000\" bus=\"0x01\" slot=\"0x00\" function=\"0x0\"/>\n"
+                        + "  <cmdline>a&lt;b &amp; \"c\" ]]&gt; d</cmdline>\n"
+                        + "</domain>\n",
+                XmlWriter.write(root));
     }
 
     @Test

@@ -19,8 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code vmlaunch install} copies them into a prefix.
  */
 public final class BuildDocs {
-    private BuildDocs() {
-    }
+    private BuildDocs() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length != 2) {
@@ -47,9 +46,12 @@ public final class BuildDocs {
         written.add(bashFile);
         // zsh runs the same completion function through its bash compatibility layer (picocli's documented way).
         Path zshFile = completion.resolve("vmlaunch.zsh");
-        Files.writeString(zshFile, "# vmlaunch completion for zsh: source this file from ~/.zshrc\n"
-                + "autoload -U +X compinit && compinit\n"
-                + "autoload -U +X bashcompinit && bashcompinit\n" + bash, StandardCharsets.UTF_8);
+        Files.writeString(
+                zshFile,
+                "# vmlaunch completion for zsh: source this file from ~/.zshrc\n"
+                        + "autoload -U +X compinit && compinit\n"
+                        + "autoload -U +X bashcompinit && bashcompinit\n" + bash,
+                StandardCharsets.UTF_8);
         written.add(zshFile);
         return written;
     }
@@ -58,7 +60,9 @@ public final class BuildDocs {
     static List<CommandSpec> commands(CommandSpec spec) {
         List<CommandSpec> all = new ArrayList<>();
         all.add(spec);
-        spec.subcommands().values().stream().distinct().map(CommandLine::getCommandSpec)
+        spec.subcommands().values().stream()
+                .distinct()
+                .map(CommandLine::getCommandSpec)
                 .filter(c -> !c.usageMessage().hidden() && !c.name().equals("help"))
                 .forEach(c -> all.addAll(commands(c)));
         return all;

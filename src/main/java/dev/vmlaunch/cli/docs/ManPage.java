@@ -34,43 +34,69 @@ public final class ManPage {
     public String render(String version) {
         StringBuilder s = new StringBuilder();
         String name = pageName(spec);
-        s.append(".TH ").append(quoted(name.toUpperCase(java.util.Locale.ROOT))).append(" 1 ")
-                .append(quoted(date)).append(' ').append(quoted("vmlaunch " + version)).append(' ')
-                .append(quoted("vmlaunch manual")).append('\n');
-        s.append(".SH NAME\n").append(escape(name)).append(" \\- ").append(escape(firstLine())).append('\n');
+        s.append(".TH ")
+                .append(quoted(name.toUpperCase(java.util.Locale.ROOT)))
+                .append(" 1 ")
+                .append(quoted(date))
+                .append(' ')
+                .append(quoted("vmlaunch " + version))
+                .append(' ')
+                .append(quoted("vmlaunch manual"))
+                .append('\n');
+        s.append(".SH NAME\n")
+                .append(escape(name))
+                .append(" \\- ")
+                .append(escape(firstLine()))
+                .append('\n');
         s.append(".SH SYNOPSIS\n.nf\n").append(escape(synopsis())).append("\n.fi\n");
         List<String> description = descriptionLines();
         if (!description.isEmpty()) {
             s.append(".SH DESCRIPTION\n");
             for (int i = 0; i < description.size(); i++) {
-                s.append(i == 0 ? "" : ".PP\n").append(escape(description.get(i))).append('\n');
+                s.append(i == 0 ? "" : ".PP\n")
+                        .append(escape(description.get(i)))
+                        .append('\n');
             }
         }
-        List<PositionalParamSpec> params = spec.positionalParameters().stream().filter(p -> !p.hidden()).toList();
+        List<PositionalParamSpec> params =
+                spec.positionalParameters().stream().filter(p -> !p.hidden()).toList();
         if (!params.isEmpty()) {
             s.append(".SH ARGUMENTS\n");
             for (PositionalParamSpec p : params) {
-                s.append(".TP\n.I ").append(escape(p.paramLabel())).append('\n')
-                        .append(escape(String.join(" ", p.description()))).append('\n');
+                s.append(".TP\n.I ")
+                        .append(escape(p.paramLabel()))
+                        .append('\n')
+                        .append(escape(String.join(" ", p.description())))
+                        .append('\n');
             }
         }
-        List<OptionSpec> options = spec.options().stream().filter(o -> !o.hidden()).toList();
+        List<OptionSpec> options =
+                spec.options().stream().filter(o -> !o.hidden()).toList();
         if (!options.isEmpty()) {
             s.append(".SH OPTIONS\n");
             for (OptionSpec o : options) {
-                s.append(".TP\n").append(optionHead(o)).append('\n')
-                        .append(escape(String.join(" ", o.description()))).append('\n');
+                s.append(".TP\n")
+                        .append(optionHead(o))
+                        .append('\n')
+                        .append(escape(String.join(" ", o.description())))
+                        .append('\n');
             }
         }
-        List<CommandLine> subs = new ArrayList<>(spec.subcommands().values().stream().distinct()
-                .filter(c -> !c.getCommandSpec().usageMessage().hidden()).toList());
+        List<CommandLine> subs = new ArrayList<>(spec.subcommands().values().stream()
+                .distinct()
+                .filter(c -> !c.getCommandSpec().usageMessage().hidden())
+                .toList());
         if (!subs.isEmpty()) {
             s.append(".SH COMMANDS\n");
             for (CommandLine sub : subs) {
                 CommandSpec c = sub.getCommandSpec();
-                s.append(".TP\n.B ").append(escape(c.name())).append('\n')
+                s.append(".TP\n.B ")
+                        .append(escape(c.name()))
+                        .append('\n')
                         .append(escape(new ManPage(c, date).firstLine()))
-                        .append(" See \\fB").append(escape(pageName(c))).append("\\fR(1).\n");
+                        .append(" See \\fB")
+                        .append(escape(pageName(c)))
+                        .append("\\fR(1).\n");
             }
         }
         String[] footer = spec.root().usageMessage().footer();
@@ -80,8 +106,11 @@ public final class ManPage {
                 String t = line.strip();
                 int space = t.indexOf(' ');
                 if (space > 0 && t.substring(0, space).chars().allMatch(Character::isDigit)) {
-                    s.append(".TP\n.B ").append(t, 0, space).append('\n')
-                            .append(escape(t.substring(space).strip())).append('\n');
+                    s.append(".TP\n.B ")
+                            .append(t, 0, space)
+                            .append('\n')
+                            .append(escape(t.substring(space).strip()))
+                            .append('\n');
                 }
             }
         }

@@ -13,7 +13,8 @@ class ManPageTest {
 
     @Test
     void textThatLooksLikeTroffIsEscaped() {
-        assertEquals("\\&.vmlaunch/NAME holds \\e\\-\\- the agent", ManPage.escape(".vmlaunch/NAME holds \\-- the agent"));
+        assertEquals(
+                "\\&.vmlaunch/NAME holds \\e\\-\\- the agent", ManPage.escape(".vmlaunch/NAME holds \\-- the agent"));
         assertEquals("a\n\\&'quoted", ManPage.escape("a\n'quoted"));
         assertEquals("\\-\\-stop\\-timeout", ManPage.escape("--stop-timeout"));
     }
@@ -21,9 +22,16 @@ class ManPageTest {
     @Test
     void everyVisibleCommandGetsAPageAndHiddenOnesDoNot() {
         List<String> names = BuildDocs.commands(Main.commandLine().getCommandSpec()).stream()
-                .map(ManPage::pageName).toList();
-        assertTrue(names.containsAll(List.of("vmlaunch", "vmlaunch-run", "vmlaunch-host-check",
-                "vmlaunch-interrupts-diff", "vmlaunch-install")), names.toString());
+                .map(ManPage::pageName)
+                .toList();
+        assertTrue(
+                names.containsAll(List.of(
+                        "vmlaunch",
+                        "vmlaunch-run",
+                        "vmlaunch-host-check",
+                        "vmlaunch-interrupts-diff",
+                        "vmlaunch-install")),
+                names.toString());
         assertFalse(names.contains("vmlaunch-lab-inside"), names.toString());
         assertFalse(names.contains("vmlaunch-help"), names.toString());
     }
