@@ -12,8 +12,11 @@ import java.util.Optional;
 /**
  * Raises the VMM's RLIMIT_MEMLOCK to the guest's VFIO budget when it would start below it, with util-linux's
  * {@code prlimit --memlock=SOFT:HARD} in front of the VMM (an argv prefix like taskset's, so the limit holds from
- * the VMM's first instruction and the supervisor's own limit is untouched). Root may raise both limits; anyone
- * else only the soft one up to the hard one, and {@code check} refuses before that when the hard limit is too low.
+ * the VMM's first instruction and the supervisor's own limit is untouched), up to the hard limit; {@code check}
+ * refuses before that when the hard limit is too low. Root gets no prefix: with CAP_IPC_LOCK vfio_iommu_type1 does
+ * not charge pinned pages to RLIMIT_MEMLOCK at all, and raising a hard limit needs CAP_SYS_RESOURCE, which root in a
+ * container often lacks (prlimit then fails with EPERM and the VMM never starts: seen on this project's CI machines,
+ * hard limit 8 MiB).
  */
 public final class MemlockStep {
     private MemlockStep() {}
@@ -31,16 +34,12 @@ public final class MemlockStep {
         if (limits.allows(need) || prlimit.isEmpty()) {
             return List.of();
         }
-        String hard;
-        if (limits.canRaiseTo(need)) {
-            hard = limits.hard().isEmpty()
-                    ? "unlimited"
-                    : Long.toString(limits.hard().getAsLong());
-        } else if (root) {
-            hard = Long.toString(need);
-        } else {
+        if (root || !limits.canRaiseTo(need)) {
             return List.of();
         }
+        String hard = limits.hard().isEmpty()
+                ? "unlimited"
+                : Long.toString(limits.hard().getAsLong());
         return List.of(prlimit.get().toString(), "--memlock=" + need + ":" + hard);
     }
 }

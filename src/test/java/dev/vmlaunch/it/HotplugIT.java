@@ -141,7 +141,7 @@ class HotplugIT {
         GuestState s = env.state("mid");
         Path hold = Files.writeString(env.state.resolve("custody.hold-bind"), "");
         try (VmlaunchProcess attach = VmlaunchProcess.startCommand(
-                env.env(), SupervisionEnv.cliCommand("attach", "mid", DEVICE, "--managed"))) {
+                env.cliEnv(), SupervisionEnv.cliCommand("attach", "mid", DEVICE, "--managed"))) {
             await("attach binds").atMost(Duration.ofSeconds(60)).until(() -> custodyLog()
                     .contains("bind mid " + DEVICE));
             // The VMM dies while the attach holds the device bound for it, before QEMU ever saw it.
