@@ -102,6 +102,7 @@ class ConsoleHarnessIT {
         int code = p.waitFor(Duration.ofMinutes(10));
         assertEquals(0, code, p.transcript());
         JsonNode r = JSON.readTree(String.join("\n", p.stdout()));
+        java.util.List<String> interleaved = new java.util.ArrayList<>();
         assertTrue(r.get("passed").asBoolean(), r.toPrettyString());
         for (JsonNode g : r.get("guests")) {
             String name = g.get("name").asText();
@@ -114,10 +115,14 @@ class ConsoleHarnessIT {
             // The forged end marker said 0 before the real one: only the fence with this command's nonce counts.
             assertEquals(3, g.get("workload").get("exitCode").asInt(), "the exit status came through its fence");
             String console = Files.readString(state.resolve(name).resolve("console.log"));
-            assertTrue(
-                    insideAFencedBlock(console), name + ": a kernel message landed inside a snapshot's fenced block");
+            if (insideAFencedBlock(console)) {
+                interleaved.add(name);
+            }
             assertFalse(console.contains("vmlaunch.share="), name + ": no agent parameter on its command line");
         }
+        // Where a kernel message lands is up to the guest's timing (on a quiet machine the snapshots of one guest can
+        // finish between two messages): the run must have met the condition at least once, and passed regardless.
+        assertFalse(interleaved.isEmpty(), "no guest had a kernel message inside a snapshot's fenced block");
         assertFalse(Files.exists(share.resolve(".vmlaunch")), "nothing was written into the share");
     }
 }
