@@ -1,18 +1,6 @@
 package dev.vmlaunch.cli;
 
-import dev.vmlaunch.ExitCodes;
-import dev.vmlaunch.VmlaunchException;
-import dev.vmlaunch.state.StateRoot;
-import dev.vmlaunch.supervise.GuestPause;
-import dev.vmlaunch.supervise.GuestRecords;
-import java.io.PrintWriter;
-import java.time.Duration;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(
         name = "pause",
@@ -22,32 +10,9 @@ import picocli.CommandLine.Spec;
             "Pause a running guest's vCPUs (qemu: QMP stop; lkvm: kvmtool's IPC PAUSE). The VMM stays up; 'vmlaunch resume' continues it.",
             "Exit status: 0 when the VMM says it is paused, 1 when it is not running or did not do it, 2 when there is no such guest."
         })
-public final class PauseCommand implements Callable<Integer> {
-
-    @Parameters(paramLabel = "NAME", description = "The guest.")
-    String name;
-
-    @Option(
-            names = {"-t", "--timeout"},
-            paramLabel = "SECONDS",
-            defaultValue = "5",
-            description = "How long QEMU or kvmtool may take to answer (default: ${DEFAULT-VALUE}).")
-    long timeoutSeconds;
-
-    @Spec
-    CommandSpec spec;
-
+public final class PauseCommand extends VcpuStateCommand {
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        if (timeoutSeconds < 1) {
-            throw VmlaunchException.usage("--timeout must be at least 1 second");
-        }
-        GuestRecords.Record r = GuestRecords.find(StateRoot.resolve(), name)
-                .orElseThrow(() -> VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list')"));
-        String now = GuestPause.apply(r, true, Duration.ofSeconds(timeoutSeconds));
-        out.println(name + ": " + now);
-        out.flush();
-        return ExitCodes.OK;
+    boolean pauses() {
+        return true;
     }
 }
