@@ -4,7 +4,6 @@ import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URISyntaxException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -142,16 +141,7 @@ public final class InstallCommand implements Callable<Integer> {
 
     /** target/: the folder of the running jar, where the build put man/ and completion/. */
     private static Path builtFolder() {
-        try {
-            var src = InstallCommand.class.getProtectionDomain().getCodeSource();
-            Path p = src == null ? null : Path.of(src.getLocation().toURI());
-            if (p == null || !Files.isRegularFile(p) || !p.toString().endsWith(".jar")) {
-                throw VmlaunchException.usage("install copies files from beside vmlaunch's jar; run it through"
-                        + " ./vmlaunch (this runs from " + p + ")");
-            }
-            return p.toAbsolutePath().getParent();
-        } catch (URISyntaxException e) {
-            throw VmlaunchException.failure("cannot tell where vmlaunch's jar is: " + e.getMessage());
-        }
+        return dev.vmlaunch.OwnJar.require("install copies files from beside vmlaunch's jar")
+                .getParent();
     }
 }

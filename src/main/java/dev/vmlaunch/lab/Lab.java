@@ -253,20 +253,7 @@ public final class Lab {
 
     /** The jar this code runs from: the lab host runs the very same one. */
     static Path runningJar() {
-        try {
-            Path p = Path.of(Lab.class
-                    .getProtectionDomain()
-                    .getCodeSource()
-                    .getLocation()
-                    .toURI());
-            if (!Files.isRegularFile(p) || !p.toString().endsWith(".jar")) {
-                throw VmlaunchException.usage("the lab runs vmlaunch's packaged jar inside the lab host; start it "
-                        + "through ./vmlaunch (this is " + p + ")");
-            }
-            return p.toAbsolutePath();
-        } catch (java.net.URISyntaxException e) {
-            throw VmlaunchException.failure("cannot tell where vmlaunch's jar is: " + e.getMessage());
-        }
+        return dev.vmlaunch.OwnJar.require("the lab runs vmlaunch's packaged jar inside the lab host");
     }
 
     /** The test images next to the running jar's project: ROOT/test-images/out (the jar is ROOT/target/vmlaunch.jar). */

@@ -8,7 +8,6 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,16 +130,7 @@ public final class SupervisorLauncher {
 
     /** The jar this code runs from, or null when it runs from a class folder (tests, an IDE). */
     static Path ownJar() {
-        try {
-            var src = SupervisorMain.class.getProtectionDomain().getCodeSource();
-            if (src == null) {
-                return null;
-            }
-            Path p = Path.of(src.getLocation().toURI());
-            return Files.isRegularFile(p) && p.toString().endsWith(".jar") ? p : null;
-        } catch (URISyntaxException | RuntimeException e) {
-            return null;
-        }
+        return dev.vmlaunch.OwnJar.find().orElse(null);
     }
 
     private static String tail(Path file) {
