@@ -29,17 +29,12 @@ final class LabHotplug {
     static final String FILE = "hotplug.json";
     private static final Path HOST_INTERRUPTS = Path.of("/proc/interrupts");
 
-    /** Runs one vmlaunch command the way LabInside does (output kept in the lab folder, shown as progress). */
-    interface Commands {
-        LabInside.Result run(String file, String label, String... args) throws IOException;
-    }
-
     private final Path dir;
     private final ProgressLog progress;
-    private final Commands commands;
+    private final LabInside.Commands commands;
     private final Duration workloadTimeout;
 
-    LabHotplug(Path dir, ProgressLog progress, Commands commands, Duration workloadTimeout) {
+    LabHotplug(Path dir, ProgressLog progress, LabInside.Commands commands, Duration workloadTimeout) {
         this.dir = dir;
         this.progress = progress;
         this.commands = commands;

@@ -287,7 +287,7 @@ public final class LabInside {
             boolean ready = LabConsole.awaitReady(
                     dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(), boot, progress);
             if (lkvm != null) {
-                failures += ready ? new LabLkvmChecks(name, dir, lkvm, progress, this::run).run() : 1;
+                failures += ready ? new LabLkvmChecks(name, dir, lkvm, progress, this::command).run() : 1;
             }
             if (agent != null) {
                 failures += hotplugCycle(name, hotBdf, agent, boot);
@@ -437,13 +437,12 @@ public final class LabInside {
 
     record Result(int code, String out, String err) {}
 
-    /** A vmlaunch command in this JVM, its output kept in the lab folder as {@code file} and shown as progress. */
+    /**
+     * A vmlaunch command in this JVM, its output kept in the lab folder as {@code file} and shown as progress under
+     * {@code label} (null: not shown), for the lab's checks that live in classes of their own.
+     */
     interface Commands {
-        Result run(String file, String... args) throws IOException;
-    }
-
-    private Result run(String file, String... args) throws IOException {
-        return command(file, file, args);
+        Result run(String file, String label, String... args) throws IOException;
     }
 
     /** Runs one vmlaunch command in this JVM; keeps its output in the lab folder and shows it as progress. */

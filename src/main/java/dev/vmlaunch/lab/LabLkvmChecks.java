@@ -45,11 +45,11 @@ final class LabLkvmChecks {
     int run() throws IOException {
         int failures = 0;
         failures += console() ? 0 : 1;
-        LabInside.Result pause = commands.run("detached-pause.txt", "pause", name);
+        LabInside.Result pause = commands.run("detached-pause.txt", "detached-pause.txt", "pause", name);
         failures +=
                 check(pause.code() == 0 && pause.out().contains(name + ": paused"), "pause " + name + " says paused");
         failures += check(
-                commands.run("detached-list-paused.txt", "list")
+                commands.run("detached-list-paused.txt", "detached-list-paused.txt", "list")
                         .out()
                         .lines()
                         .anyMatch(l -> l.contains(name) && l.contains("paused")),
@@ -59,7 +59,7 @@ final class LabLkvmChecks {
                         .lines()
                         .anyMatch(l -> l.contains(name) && l.contains("paused")),
                 "lkvm list shows " + name + " paused");
-        LabInside.Result resume = commands.run("detached-resume.txt", "resume", name);
+        LabInside.Result resume = commands.run("detached-resume.txt", "detached-resume.txt", "resume", name);
         failures += check(
                 resume.code() == 0 && resume.out().contains(name + ": running"), "resume " + name + " says running");
         failures += check(
