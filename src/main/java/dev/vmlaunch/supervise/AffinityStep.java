@@ -12,6 +12,7 @@ import dev.vmlaunch.affinity.VmmPinner;
 import dev.vmlaunch.config.Affinity;
 import dev.vmlaunch.host.HostRoots;
 import dev.vmlaunch.qmp.QmpClient;
+import dev.vmlaunch.state.AtomicWrite;
 import dev.vmlaunch.vfio.ThreadAffinity;
 import dev.vmlaunch.vmm.Executables;
 import java.io.IOException;
@@ -80,7 +81,7 @@ public final class AffinityStep {
 
     private static void record(GuestDir dir, AppliedAffinity a) {
         try {
-            StateFile.writeAtomically(dir.root().resolve(FILE), JSON.writeValueAsBytes(a));
+            AtomicWrite.replace(dir.root().resolve(FILE), JSON.writeValueAsBytes(a));
         } catch (IOException e) {
             throw VmlaunchException.hostNotReady("cannot write " + dir.root().resolve(FILE) + ": " + e.getMessage());
         }

@@ -3,6 +3,7 @@ package dev.vmlaunch.supervise;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.state.AtomicWrite;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -57,7 +58,7 @@ public final class AttachedDevicesFile {
 
     public static void write(GuestDir dir, AttachedDevices devices) {
         try {
-            StateFile.writeAtomically(dir.hotplugFile(), JSON.writeValueAsBytes(devices));
+            AtomicWrite.replace(dir.hotplugFile(), JSON.writeValueAsBytes(devices));
         } catch (IOException e) {
             throw VmlaunchException.failure("cannot write " + dir.hotplugFile() + ": " + e.getMessage());
         }

@@ -38,12 +38,7 @@ public final class StateFile {
     private StateFile() {}
 
     public static void write(Path file, GuestState state) throws IOException {
-        writeAtomically(file, JSON.writeValueAsBytes(state));
-    }
-
-    /** Replaces {@code file} atomically and durably (see {@link AtomicWrite}). */
-    public static void writeAtomically(Path file, byte[] content) throws IOException {
-        AtomicWrite.replace(file, content);
+        AtomicWrite.replace(file, JSON.writeValueAsBytes(state));
     }
 
     public static Read read(Path file) {

@@ -13,6 +13,7 @@ import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.qmp.QmpClient;
 import dev.vmlaunch.qmp.QmpEvent;
 import dev.vmlaunch.qmp.QmpException;
+import dev.vmlaunch.state.AtomicWrite;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.vmm.RunLayout;
 import java.io.BufferedReader;
@@ -250,7 +251,7 @@ public final class Supervisor {
             StateRoot.checkSocketPath(socket);
         }
         try {
-            StateFile.writeAtomically(dir.specFile(), SpecJson.render(spec, s.argv()));
+            AtomicWrite.replace(dir.specFile(), SpecJson.render(spec, s.argv()));
         } catch (IOException e) {
             throw VmlaunchException.hostNotReady("cannot write " + dir.specFile() + ": " + e.getMessage());
         }
