@@ -1,9 +1,9 @@
 package dev.vmlaunch.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.host.GuestReadiness;
 import dev.vmlaunch.host.Problem;
@@ -48,8 +48,7 @@ public final class CheckCommand implements Callable<Integer> {
         GuestSpec guest = GuestArgs.load(file, err).spec();
         GuestReadiness.Report report = GuestReadiness.assess(guest, file.toString(), System.getenv());
         if (json) {
-            ObjectMapper m = new ObjectMapper();
-            ObjectNode root = m.createObjectNode();
+            ObjectNode root = JsonMappers.object();
             root.put("ready", report.ok());
             root.put("guest", guest.name());
             ArrayNode summary = root.putArray("summary");
@@ -61,7 +60,7 @@ public final class CheckCommand implements Callable<Integer> {
                     .put("message", c)
                     .putNull("remedy"));
             VerdictJson.problems(problems, report.hostProblems());
-            out.println(m.writeValueAsString(root));
+            out.println(JsonMappers.mapper().writeValueAsString(root));
             out.flush();
             return report.ok()
                     ? ExitCodes.OK

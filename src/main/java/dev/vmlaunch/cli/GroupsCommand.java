@@ -1,10 +1,9 @@
 package dev.vmlaunch.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.PciAddress;
 import dev.vmlaunch.host.DeviceDiagnosis;
@@ -140,8 +139,7 @@ public final class GroupsCommand implements Callable<Integer> {
     }
 
     static String toJson(List<IommuGroup> groups, DeviceDiagnosis diagnosis) throws Exception {
-        ObjectMapper m = new ObjectMapper();
-        ObjectNode root = m.createObjectNode();
+        ObjectNode root = JsonMappers.object();
         ArrayNode arr = root.putArray("groups");
         for (IommuGroup g : groups) {
             ObjectNode gn = arr.addObject();
@@ -172,6 +170,6 @@ public final class GroupsCommand implements Callable<Integer> {
                 dn.put("blocking", !Viability.isVfioFriendly(o.driver()));
             }
         }
-        return m.disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root);
+        return JsonMappers.mapper().writeValueAsString(root);
     }
 }

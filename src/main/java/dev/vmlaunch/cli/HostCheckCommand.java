@@ -1,9 +1,9 @@
 package dev.vmlaunch.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.host.DoctorCheck;
 import dev.vmlaunch.host.Host;
 import dev.vmlaunch.host.HostDoctor;
@@ -47,8 +47,7 @@ public final class HostCheckCommand implements Callable<Integer> {
         boolean ready = HostDoctor.ready(checks);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            ObjectMapper m = new ObjectMapper();
-            ObjectNode root = m.createObjectNode();
+            ObjectNode root = JsonMappers.object();
             root.put("ready", ready);
             ArrayNode arr = root.putArray("checks");
             for (DoctorCheck c : checks) {
@@ -58,7 +57,7 @@ public final class HostCheckCommand implements Callable<Integer> {
                 n.put("detail", c.detail());
                 n.put("remedy", c.remedy());
             }
-            out.println(m.writeValueAsString(root));
+            out.println(JsonMappers.mapper().writeValueAsString(root));
         } else {
             int width = checks.stream().mapToInt(c -> c.id().length()).max().orElse(0);
             for (DoctorCheck c : checks) {

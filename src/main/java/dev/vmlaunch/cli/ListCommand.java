@@ -1,10 +1,9 @@
 package dev.vmlaunch.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.supervise.GuestListing;
@@ -60,8 +59,7 @@ public final class ListCommand implements Callable<Integer> {
     }
 
     static String toJson(List<GuestListing.Entry> entries) throws Exception {
-        ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode root = m.createObjectNode();
+        ObjectNode root = JsonMappers.object();
         ArrayNode guests = root.putArray("guests");
         for (GuestListing.Entry e : entries) {
             ObjectNode g = guests.addObject();
@@ -81,13 +79,13 @@ public final class ListCommand implements Callable<Integer> {
             g.put("supervised", e.supervised());
             g.put("startedAt", e.startedAt());
             if (e.exit() != null) {
-                g.set("exit", m.valueToTree(e.exit()));
+                g.set("exit", JsonMappers.mapper().valueToTree(e.exit()));
             }
             if (e.note() != null) {
                 g.put("note", e.note());
             }
         }
-        return m.writeValueAsString(root);
+        return JsonMappers.pretty().writeValueAsString(root);
     }
 
     /** {@code lkvm list}'s columns ("%5d %-20s %s"), then what vmlaunch adds. */

@@ -1,11 +1,10 @@
 package dev.vmlaunch.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.ExitCodes;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.affinity.AffinityReadBack;
 import dev.vmlaunch.affinity.ProcTasks;
@@ -70,13 +69,12 @@ public final class StatusCommand implements Callable<Integer> {
         GuestRecords.Record r = GuestRecords.find(root, name)
                 .orElseThrow(
                         () -> VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list --all')"));
-        ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode doc = m.createObjectNode();
+        ObjectNode doc = JsonMappers.object();
         doc.put("name", name);
         if (r.isBroken()) {
             doc.put("state", "broken");
             doc.put("error", r.broken());
-            print(out, m, doc);
+            print(out, doc);
             return ExitCodes.OK;
         }
         GuestState s = r.state();
@@ -88,7 +86,7 @@ public final class StatusCommand implements Callable<Integer> {
         doc.put("since", s.since());
         doc.put("startedAt", s.startedAt());
         if (r.exit() != null && r.shown().ended()) {
-            doc.set("exit", m.valueToTree(r.exit()));
+            doc.set("exit", JsonMappers.mapper().valueToTree(r.exit()));
         }
         ArrayNode devices = doc.putArray("devices");
         s.devices().forEach(d -> devices.addObject()
@@ -125,8 +123,12 @@ public final class StatusCommand implements Callable<Integer> {
             AffinityStep.recorded(r.dir())
                     .ifPresent(rec -> doc.set(
                             "affinity",
-                            m.valueToTree(AffinityReadBack.again(
-                                    new ProcTasks(HostRoots.fromEnvironment().proc()), s.pid(), rec))));
+                            JsonMappers.mapper()
+                                    .valueToTree(AffinityReadBack.again(
+                                            new ProcTasks(
+                                                    HostRoots.fromEnvironment().proc()),
+                                            s.pid(),
+                                            rec))));
         }
         if (s.consoleSocket() != null && r.vmmAlive()) {
             doc.put("console", s.consoleSocket());
@@ -140,7 +142,7 @@ public final class StatusCommand implements Callable<Integer> {
                     .put("source", e.source())
                     .set("data", e.data());
         }
-        print(out, m, doc);
+        print(out, doc);
         return ExitCodes.OK;
     }
 
@@ -211,9 +213,9 @@ public final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    private void print(PrintWriter out, ObjectMapper m, ObjectNode doc) throws Exception {
+    private void print(PrintWriter out, ObjectNode doc) throws Exception {
         if (json) {
-            out.println(m.writeValueAsString(doc));
+            out.println(JsonMappers.pretty().writeValueAsString(doc));
         } else {
             printText(out, doc);
         }
@@ -222,7 +224,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     private static String describeAffinity(JsonNode a) {
         try {
-            return new ObjectMapper()
+            return JsonMappers.mapper()
                     .treeToValue(a, dev.vmlaunch.affinity.AppliedAffinity.class)
                     .describe();
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

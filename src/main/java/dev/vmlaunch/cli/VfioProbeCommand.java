@@ -1,7 +1,6 @@
 package dev.vmlaunch.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.PciAddress;
 import dev.vmlaunch.vfio.VfioIommuType;
@@ -60,9 +59,7 @@ public final class VfioProbeCommand implements Callable<Integer> {
         VfioReport report = VfioProbe.system(devRoot).probe(group, bdf);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper()
-                    .enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(asJson(report)));
+            out.println(JsonMappers.pretty().writeValueAsString(asJson(report)));
         } else {
             printText(report, out);
         }

@@ -1,7 +1,7 @@
 package dev.vmlaunch.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmlaunch.JsonMappers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +13,7 @@ public final class HarnessReportReader {
     private HarnessReportReader() {}
 
     public static HarnessReport read(Path file) throws IOException {
-        return read(new ObjectMapper().readTree(file.toFile()));
+        return read(JsonMappers.mapper().readTree(file.toFile()));
     }
 
     public static HarnessReport read(JsonNode j) {

@@ -1,8 +1,8 @@
 package dev.vmlaunch.harness;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmlaunch.JsonMappers;
 
 /**
  * The JSON form of an {@link InterruptDiff}:
@@ -14,12 +14,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * ERR/MIS-style rows. Fields the kernel did not print are null. A negative delta is a counter reset.
  */
 public final class InterruptDiffJson {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private InterruptDiffJson() {}
 
     public static ObjectNode of(InterruptDiff diff) {
-        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode root = JsonMappers.object();
         ArrayNode irqs = root.putArray("irqs");
         for (RowDelta d : diff.rows()) {
             ObjectNode o = row(irqs.addObject(), d.after());

@@ -1,8 +1,6 @@
 package dev.vmlaunch.host;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.PciAddress;
 import dev.vmlaunch.state.AtomicWrite;
@@ -29,9 +27,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * a crash leaves either the old record or the new one, never half of one.
  */
 public final class BindStateStore {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final Path stateRoot;
 
@@ -141,13 +136,14 @@ public final class BindStateStore {
 
     public void write(BindRecord r) throws IOException {
         ensureFolder();
-        AtomicWrite.replace(file(PciAddress.parse(r.address())), JSON.writeValueAsBytes(r));
+        AtomicWrite.replace(
+                file(PciAddress.parse(r.address())), JsonMappers.pretty().writeValueAsBytes(r));
     }
 
     public Optional<BindRecord> read(PciAddress address) {
         Path f = file(address);
         try {
-            BindRecord r = JSON.readValue(Files.readAllBytes(f), BindRecord.class);
+            BindRecord r = JsonMappers.mapper().readValue(Files.readAllBytes(f), BindRecord.class);
             return Optional.of(validated(r, address, f));
         } catch (NoSuchFileException e) {
             return Optional.empty();

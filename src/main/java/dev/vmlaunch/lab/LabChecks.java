@@ -1,8 +1,8 @@
 package dev.vmlaunch.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmlaunch.JsonMappers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -23,7 +23,7 @@ record LabChecks(int exit, boolean nicsRestored, boolean detachedFlow) {
     }
 
     static void write(Path dir, int exit, boolean nicsRestored, boolean detachedFlow) throws IOException {
-        ObjectNode n = new ObjectMapper().createObjectNode();
+        ObjectNode n = JsonMappers.object();
         n.put("exit", exit).put("nicsRestored", nicsRestored).put("detachedFlow", detachedFlow);
         Files.writeString(dir.resolve(FILE), n.toPrettyString() + "\n");
     }
@@ -32,7 +32,7 @@ record LabChecks(int exit, boolean nicsRestored, boolean detachedFlow) {
     static LabChecks read(Path dir) {
         Path f = dir.resolve(FILE);
         try (var in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS)) {
-            JsonNode j = new ObjectMapper().readTree(in.readNBytes(MAX_BYTES));
+            JsonNode j = JsonMappers.mapper().readTree(in.readNBytes(MAX_BYTES));
             return new LabChecks(
                     j.path("exit").asInt(1),
                     j.path("nicsRestored").asBoolean(false),

@@ -1,8 +1,8 @@
 package dev.vmlaunch.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.config.PciAddress;
 import dev.vmlaunch.harness.GuestAgent;
 import dev.vmlaunch.harness.HostInterruptSide;
@@ -48,7 +48,7 @@ final class LabHotplug {
      */
     boolean cycle(String name, String bdf, GuestAgent agent, BooleanSupplier alive) throws IOException {
         Instant t0 = Instant.now();
-        ObjectNode out = new ObjectMapper().createObjectNode().put("host", bdf);
+        ObjectNode out = JsonMappers.object().put("host", bdf);
         boolean ok = false;
         boolean attached = false;
         try {
@@ -89,7 +89,7 @@ final class LabHotplug {
                     .put("vectors", vectors.size())
                     .put("fired", fired)
                     .put("delta", delta);
-            out.set("hostInterrupts", new ObjectMapper().valueToTree(host));
+            out.set("hostInterrupts", JsonMappers.mapper().valueToTree(host));
             progress.accept("hotplug: workload exited " + r.exitCode() + "; " + guestBdf + " " + fired + "/"
                     + vectors.size() + " vectors fired, delta " + delta + "; host side: " + host.note());
             ok = r.exitCode() == 0 && fired >= 1;
@@ -127,7 +127,7 @@ final class LabHotplug {
 
     /** The guest address status reports for host device {@code bdf}, validated; null when it has none. */
     static String guestAddress(String statusJson, String bdf) throws IOException {
-        JsonNode s = new ObjectMapper().readTree(statusJson);
+        JsonNode s = JsonMappers.mapper().readTree(statusJson);
         for (JsonNode d : s.path("devices")) {
             if (bdf.equals(d.path("host").asText()) && d.path("attached").asBoolean() && d.hasNonNull("guest")) {
                 try {

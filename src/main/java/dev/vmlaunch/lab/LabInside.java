@@ -1,7 +1,7 @@
 package dev.vmlaunch.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.harness.GuestAgent;
 import dev.vmlaunch.harness.ProgressLog;
 import java.io.IOException;
@@ -418,7 +418,7 @@ public final class LabInside {
     /** [address, group, driver] of each e1000e, from `groups --json`. */
     static List<String[]> nics(String groupsJson) throws IOException {
         List<String[]> out = new ArrayList<>();
-        JsonNode j = new ObjectMapper().readTree(groupsJson);
+        JsonNode j = JsonMappers.mapper().readTree(groupsJson);
         String[] vd = LabPlan.NIC.split(":");
         for (JsonNode g : j.path("groups")) {
             for (JsonNode d : g.path("devices")) {

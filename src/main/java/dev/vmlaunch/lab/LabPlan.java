@@ -1,10 +1,9 @@
 package dev.vmlaunch.lab;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmlaunch.JsonMappers;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,8 +24,6 @@ final class LabPlan {
     static final String IMAGES_MOUNT = "/mnt/images";
     static final String LAB_MOUNT = "/mnt/lab";
     /** Where the lab host sees the folder of the user's kvmtool binary (--lkvm). */
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private LabPlan() {}
 
     /**
@@ -76,7 +73,7 @@ final class LabPlan {
         String exec = launch + String.join(" ", inside.javaFlags()) + " -jar " + inside.path() + " lab-inside "
                 + LAB_MOUNT + " " + IMAGES_MOUNT + " --mode " + mode.accel
                 + (lkvm != null ? " --lkvm " + LabLkvm.inside(lkvm) : "");
-        ObjectNode g = JSON.createObjectNode();
+        ObjectNode g = JsonMappers.object();
         g.put("name", "vmlaunch-lab");
         g.put("vmm", "qemu").put("arch", arch.json()).put("accel", "tcg");
         String kernelArgs = arch.labHostMachine(g, mode);
@@ -160,7 +157,7 @@ final class LabPlan {
 
     private static ObjectNode nestedGuestNode(
             LabArch arch, String name, Path images, Path share, String bdf, Mode mode, int cpu, String lkvm) {
-        ObjectNode g = JSON.createObjectNode();
+        ObjectNode g = JsonMappers.object();
         g.put("name", name);
         if (lkvm != null) {
             g.put("vmm", "lkvm").put("arch", arch.json()).put("binary", lkvm);
@@ -202,7 +199,7 @@ final class LabPlan {
      * eth0). Its console is a shell: {@code stop} types poweroff there.
      */
     static String nestedLkvmGuest(String name, Path images, String lkvm, String bdf, int cpu) {
-        ObjectNode g = JSON.createObjectNode();
+        ObjectNode g = JsonMappers.object();
         g.put("name", name);
         g.put("vmm", "lkvm").put("arch", "x86_64").put("binary", lkvm).put("accel", "kvm");
         g.put("cpus", 1).put("memory", "256M");
@@ -215,7 +212,7 @@ final class LabPlan {
     }
 
     static String harness(String name, List<String> guestFiles, String chip, List<String> devices, int bootTimeout) {
-        ObjectNode h = JSON.createObjectNode();
+        ObjectNode h = JsonMappers.object();
         h.put("name", name);
         ArrayNode guests = h.putArray("guests");
         guestFiles.forEach(guests::add);
@@ -236,7 +233,7 @@ final class LabPlan {
 
     private static String write(ObjectNode n) {
         try {
-            return JSON.writeValueAsString(n) + "\n";
+            return JsonMappers.pretty().writeValueAsString(n) + "\n";
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.qmp.QmpConnectException.Reason;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -45,7 +46,7 @@ import java.util.function.Predicate;
  */
 public final class QmpClient implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(QmpClient.class.getName());
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = JsonMappers.mapper();
     /**
      * The longest reply we ask for (query-pci, query-qom-tree of a big machine) is tens of KiB. A guest can make
      * QEMU's output longer (device names, serial numbers, the strings it reports back through its devices), so

@@ -1,7 +1,6 @@
 package dev.vmlaunch.supervise;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.affinity.AffinityProbe;
 import dev.vmlaunch.affinity.AppliedAffinity;
@@ -36,7 +35,6 @@ import java.util.function.BooleanSupplier;
  */
 public final class AffinityStep {
     static final String FILE = "affinity.json";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private AffinityStep() {}
 
@@ -81,7 +79,7 @@ public final class AffinityStep {
 
     private static void record(GuestDir dir, AppliedAffinity a) {
         try {
-            AtomicWrite.replace(dir.root().resolve(FILE), JSON.writeValueAsBytes(a));
+            AtomicWrite.replace(dir.root().resolve(FILE), JsonMappers.pretty().writeValueAsBytes(a));
         } catch (IOException e) {
             throw VmlaunchException.hostNotReady("cannot write " + dir.root().resolve(FILE) + ": " + e.getMessage());
         }
@@ -97,7 +95,7 @@ public final class AffinityStep {
             if (Files.size(f) > 1 << 20) {
                 return Optional.empty();
             }
-            return Optional.of(JSON.readValue(Files.readAllBytes(f), AppliedAffinity.class));
+            return Optional.of(JsonMappers.mapper().readValue(Files.readAllBytes(f), AppliedAffinity.class));
         } catch (IOException e) {
             return Optional.empty();
         }

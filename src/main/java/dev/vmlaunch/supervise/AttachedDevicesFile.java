@@ -1,7 +1,6 @@
 package dev.vmlaunch.supervise;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.state.AtomicWrite;
 import java.io.IOException;
@@ -15,9 +14,6 @@ import java.nio.file.Path;
 public final class AttachedDevicesFile {
     /** Sixteen slots of records are a few KiB; anything far larger was not written by vmlaunch. */
     static final int MAX_BYTES = 256 * 1024;
-
-    private static final ObjectMapper JSON =
-            new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private AttachedDevicesFile() {}
 
@@ -38,7 +34,7 @@ public final class AttachedDevicesFile {
             if (b.length > MAX_BYTES) {
                 throw VmlaunchException.failure(file + " is larger than " + (MAX_BYTES >> 10) + " KiB: not vmlaunch's");
             }
-            AttachedDevices a = JSON.readValue(b, AttachedDevices.class);
+            AttachedDevices a = JsonMappers.mapper().readValue(b, AttachedDevices.class);
             return a == null ? AttachedDevices.NONE : a;
         } catch (NoSuchFileException e) {
             return AttachedDevices.NONE;
@@ -58,7 +54,7 @@ public final class AttachedDevicesFile {
 
     public static void write(GuestDir dir, AttachedDevices devices) {
         try {
-            AtomicWrite.replace(dir.hotplugFile(), JSON.writeValueAsBytes(devices));
+            AtomicWrite.replace(dir.hotplugFile(), JsonMappers.mapper().writeValueAsBytes(devices));
         } catch (IOException e) {
             throw VmlaunchException.failure("cannot write " + dir.hotplugFile() + ": " + e.getMessage());
         }

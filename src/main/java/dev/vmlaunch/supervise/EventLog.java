@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.qmp.QmpEvent;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,7 +27,7 @@ import java.util.Map;
  * {@link LogRotation#CAP} the file moves to {@code events.jsonl.1} (replacing the one before) and starts anew.
  */
 public final class EventLog {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.mapper();
 
     public record Entry(String ts, String event, String source, JsonNode data) {
         /** {@code 2025-01-01T10:00:00.123Z SHUTDOWN {"guest":true,...}} */

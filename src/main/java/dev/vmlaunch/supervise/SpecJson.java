@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.JsonEnum;
 import dev.vmlaunch.config.PciAddress;
@@ -20,7 +21,9 @@ import java.util.List;
  * absolute) and the exact VMM argv. For people and tools to read; nothing loads it back.
  */
 final class SpecJson {
-    private static final ObjectMapper JSON = new ObjectMapper()
+    // The shared mapper's settings, plus how spec values print: paths, PCI addresses and enums as their strings.
+    private static final ObjectMapper JSON = JsonMappers.mapper()
+            .copy()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .registerModule(new SimpleModule("vmlaunch-spec")
                     .addSerializer(Path.class, ToStringSerializer.instance)

@@ -1,9 +1,7 @@
 package dev.vmlaunch.supervise;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.state.AtomicWrite;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,9 +14,6 @@ import java.nio.file.Path;
  * is a {@link Read#broken} result that {@code list} shows as such.
  */
 public final class StateFile {
-    static final ObjectMapper JSON = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /** What reading found: a state, nothing, or a file that is not a valid state (with the reason). */
     public record Read(GuestState state, String brokenReason) {
@@ -38,7 +33,7 @@ public final class StateFile {
     private StateFile() {}
 
     public static void write(Path file, GuestState state) throws IOException {
-        AtomicWrite.replace(file, JSON.writeValueAsBytes(state));
+        AtomicWrite.replace(file, JsonMappers.pretty().writeValueAsBytes(state));
     }
 
     public static Read read(Path file) {
@@ -55,7 +50,7 @@ public final class StateFile {
         }
         GuestState s;
         try {
-            s = JSON.readValue(bytes, GuestState.class);
+            s = JsonMappers.mapper().readValue(bytes, GuestState.class);
         } catch (JsonProcessingException e) {
             return new Read(null, file.getFileName() + " is not valid: " + firstLine(e.getOriginalMessage()));
         } catch (IOException | RuntimeException e) {

@@ -1,8 +1,8 @@
 package dev.vmlaunch.vmm;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmlaunch.JsonMappers;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +16,6 @@ import java.util.Map;
 final class LibvirtQemuNamespace {
     static final String NS = "http://libvirt.org/schemas/domain/qemu/1.0";
     static final String PREFIX = "qemu";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<String> args = new ArrayList<>();
     /** Device alias → (property → typed value), in insertion order. */
@@ -82,7 +80,7 @@ final class LibvirtQemuNamespace {
      * so property values are typed as {@link Property#inferred} reads them.
      */
     static String deviceJson(String model, String id, Map<String, String> props) {
-        ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = JsonMappers.object();
         o.put("driver", model);
         if (id != null) {
             o.put("id", id);
@@ -103,7 +101,7 @@ final class LibvirtQemuNamespace {
             }
         });
         try {
-            return JSON.writeValueAsString(o);
+            return JsonMappers.mapper().writeValueAsString(o);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a JSON object of strings", e);
         }
