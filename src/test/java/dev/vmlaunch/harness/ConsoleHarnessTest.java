@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * examples/smmute-pair-console.json, seed 002's two kvmtool guests with their buildroot ramdisk unmodified, driven
- * through console sockets: each "guest" is a {@link FakeShell} behind a real unix socket (the console.sock a
- * supervisor serves), answering as the seed's guests do (a getty, the smmute device on ITS-MSI vectors).
+ * examples/smmute-pair-console.json, Arm's SMMU test engine flow: two kvmtool guests with their buildroot ramdisk
+ * unmodified, driven through console sockets: each "guest" is a {@link FakeShell} behind a real unix socket (the
+ * console.sock a supervisor serves), answering as those guests do (a getty, the smmute device on ITS-MSI vectors).
  */
 class ConsoleHarnessTest {
     @TempDir
@@ -35,7 +35,7 @@ class ConsoleHarnessTest {
     final Map<String, FakeShell> shells = new ConcurrentHashMap<>();
     final Map<String, AtomicInteger> stops = new ConcurrentHashMap<>();
 
-    /** What the seed's guest answers; {@code fires} says whether its workload makes the device interrupt. */
+    /** What such a guest answers; {@code fires} says whether its workload makes the device interrupt. */
     static Optional<FakeShell.Reply> smmuteGuest(String cmd, AtomicInteger snapshots, boolean fires) {
         if (cmd.startsWith("grep -q '^hostshare /tmp 9p '")) {
             return Optional.of(new FakeShell.Reply("", 0));
@@ -114,7 +114,7 @@ class ConsoleHarnessTest {
         };
     }
 
-    HarnessSpec seedPair() {
+    HarnessSpec smmutePair() {
         HarnessSpec h =
                 HarnessLoader.load(Path.of("examples/smmute-pair-console.json")).spec();
         assertTrue(h.guests().stream().allMatch(g -> g.vmm() == Vmm.LKVM));
@@ -127,8 +127,8 @@ class ConsoleHarnessTest {
     }
 
     @Test
-    void theSeedsPairPassesThroughTheConsolesOfUnmodifiedGuests() throws Exception {
-        HarnessReport r = run(seedPair(), launcher(true));
+    void theSmmutePairPassesThroughTheConsolesOfUnmodifiedGuests() throws Exception {
+        HarnessReport r = run(smmutePair(), launcher(true));
         assertTrue(r.passed(), r + "\n" + progress);
         for (HarnessReport.GuestResult g : r.guests()) {
             assertEquals(0, g.workload().exitCode());
@@ -160,7 +160,7 @@ class ConsoleHarnessTest {
                     shell.commandsRun);
             assertTrue(
                     shell.commandsRun.get(0).contains("mount -t 9p -o trans=virtio hostshare /tmp"),
-                    "the seed's own mount command");
+                    "the flow's own mount command");
             assertEquals(1, stops.get(g.name()).get());
         }
         assertFalse(Files.exists(dir.resolve(".vmlaunch")), "nothing was written into a share");
@@ -168,7 +168,7 @@ class ConsoleHarnessTest {
 
     @Test
     void aDeviceThatDoesNotFireFailsAsWithTheAgent() throws Exception {
-        HarnessReport r = run(seedPair(), launcher(false));
+        HarnessReport r = run(smmutePair(), launcher(false));
         assertFalse(r.passed());
         HarnessReport.DeviceResult d = r.guests().get(0).devices().get(0);
         assertEquals("0 of 3 vectors fired, expected at least 1; total delta 0, expected at least 1", d.failure());
@@ -176,7 +176,7 @@ class ConsoleHarnessTest {
 
     @Test
     void aKvmtoolGuestWithoutAConsoleSocketFailsWithWhatToDo() throws Exception {
-        HarnessReport r = run(seedPair(), launcher(true, "virt2"));
+        HarnessReport r = run(smmutePair(), launcher(true, "virt2"));
         assertFalse(r.passed());
         assertTrue(r.guests().get(0).passed(), r.toString());
         String error = r.guests().get(1).error();
@@ -227,7 +227,7 @@ class ConsoleHarnessTest {
                 throw new java.io.UncheckedIOException(e);
             }
         };
-        HarnessReport r = run(seedPair(), l);
+        HarnessReport r = run(smmutePair(), l);
         String error = r.guests().get(0).error();
         assertTrue(
                 error.contains("guest \"virt1\": mounting the share hostshare at /tmp failed with status 255: "
