@@ -3,13 +3,13 @@ package dev.vmlaunch.cli;
 import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.host.HostRoots;
 import dev.vmlaunch.vfio.VfioIommuType;
 import dev.vmlaunch.vfio.VfioIrqInfo;
 import dev.vmlaunch.vfio.VfioProbe;
 import dev.vmlaunch.vfio.VfioRegionInfo;
 import dev.vmlaunch.vfio.VfioReport;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,8 +55,7 @@ public final class VfioProbeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw VmlaunchException.usage(e.getMessage());
         }
-        Path devRoot = Path.of(System.getenv().getOrDefault("VMLAUNCH_DEV", "/dev"));
-        VfioReport report = VfioProbe.system(devRoot).probe(group, bdf);
+        VfioReport report = VfioProbe.system(HostRoots.fromEnvironment().dev()).probe(group, bdf);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(JsonMappers.pretty().writeValueAsString(asJson(report)));
