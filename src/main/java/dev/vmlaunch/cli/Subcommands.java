@@ -62,7 +62,12 @@ final class Subcommands {
             main.addSubcommand(chosen, ALL.get(chosen));
             return;
         }
-        ALL.forEach(main::addSubcommand);
+        // A plain loop, not ALL.forEach(main::addSubcommand): a method reference bound to a CommandLine links
+        // picocli's (Java 5) classes while the CDS archive is dumped, and the JDK then leaves CommandLine itself out of
+        // the archive, so every start parsed and verified it from the jar again.
+        for (Map.Entry<String, Class<?>> e : ALL.entrySet()) {
+            main.addSubcommand(e.getKey(), e.getValue());
+        }
     }
 
     /** The subcommand {@code args} names, or null when it needs them all (help, none, unknown, a Main option). */

@@ -65,9 +65,34 @@ public record PciAddress(int domain, int bus, int slot, int function) implements
         return ((long) domain << 16) | (bus << 8) | (slot << 3) | function;
     }
 
+    // equals and hashCode written out, as a record's generated ones are bootstrapped through
+    // java.lang.runtime.ObjectMethods on first use: that spun about 20 method-handle classes per start of `print`
+    // (CDS keeps none of them), just to put an address in a HashMap while checking for duplicates.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PciAddress a && key() == a.key();
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(key());
+    }
+
     /** The full form the kernel uses in sysfs: {@code 0000:08:00.1}. */
     @Override
     public String toString() {
-        return String.format("%04x:%02x:%02x.%x", domain, bus, slot, function);
+        // By hand rather than String.format("%04x:..."): zero padding makes Formatter load the locale's decimal
+        // symbols (the CLDR provider), milliseconds of every start that prints an address.
+        StringBuilder b = new StringBuilder(12);
+        hex(b, domain, 4).append(':');
+        hex(b, bus, 2).append(':');
+        hex(b, slot, 2).append('.');
+        return b.append(Character.forDigit(function, 16)).toString();
+    }
+
+    private static StringBuilder hex(StringBuilder b, int value, int digits) {
+        String h = Integer.toHexString(value);
+        b.append("0".repeat(digits - h.length()));
+        return b.append(h);
     }
 }

@@ -1,6 +1,7 @@
 package dev.vmlaunch.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,5 +26,25 @@ class PciAddressTest {
     void ordersByDomainBusSlotFunction() {
         assertTrue(PciAddress.parse("00:1f.7").compareTo(PciAddress.parse("01:00.0")) < 0);
         assertTrue(PciAddress.parse("0001:00:00.0").compareTo(PciAddress.parse("0000:ff:1f.7")) > 0);
+    }
+
+    @Test
+    void printsEveryFieldZeroPaddedInLowerCaseHex() {
+        assertEquals("0000:00:00.0", new PciAddress(0, 0, 0, 0).toString());
+        assertEquals("ffff:ff:1f.7", new PciAddress(0xffff, 0xff, 0x1f, 7).toString());
+        assertEquals("0a0b:0c:0d.5", new PciAddress(0xa0b, 0xc, 0xd, 5).toString());
+    }
+
+    @Test
+    void isEqualWhenEveryFieldIs() {
+        assertEquals(PciAddress.parse("08:00.1"), PciAddress.parse("0000:08:00.1"));
+        assertEquals(
+                PciAddress.parse("08:00.1").hashCode(),
+                PciAddress.parse("0000:08:00.1").hashCode());
+        assertNotEquals(PciAddress.parse("08:00.1"), PciAddress.parse("08:00.2"));
+        assertNotEquals(PciAddress.parse("08:00.1"), PciAddress.parse("0001:08:00.1"));
+        assertNotEquals(PciAddress.parse("08:00.1"), PciAddress.parse("09:00.1"));
+        assertNotEquals(PciAddress.parse("08:00.1"), PciAddress.parse("08:01.1"));
+        assertNotEquals(PciAddress.parse("08:00.1"), "0000:08:00.1");
     }
 }
