@@ -2,6 +2,7 @@ package dev.vmlaunch.cli;
 
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.driver.VmmExit;
 import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.host.GuestReadiness;
@@ -11,7 +12,6 @@ import dev.vmlaunch.supervise.ForegroundRun;
 import dev.vmlaunch.supervise.GuestDir;
 import dev.vmlaunch.supervise.Supervisor;
 import dev.vmlaunch.supervise.SupervisorLauncher;
-import dev.vmlaunch.supervise.VmmExit;
 import dev.vmlaunch.vmm.RunLayout;
 import dev.vmlaunch.vmm.VmmCommand;
 import java.io.PrintWriter;

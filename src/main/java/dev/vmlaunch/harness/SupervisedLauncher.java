@@ -1,16 +1,16 @@
 package dev.vmlaunch.harness;
 
 import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.driver.ExitRecord;
+import dev.vmlaunch.driver.VmmExit;
+import dev.vmlaunch.driver.VmmProcess;
 import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
-import dev.vmlaunch.supervise.ExitRecord;
 import dev.vmlaunch.supervise.GuestDir;
 import dev.vmlaunch.supervise.GuestState;
 import dev.vmlaunch.supervise.Supervisor;
-import dev.vmlaunch.supervise.VmmExit;
-import dev.vmlaunch.supervise.VmmProcess;
 import dev.vmlaunch.vmm.RunLayout;
 import dev.vmlaunch.vmm.VmmCommand;
 import java.nio.file.Path;

@@ -1,6 +1,8 @@
 package dev.vmlaunch.supervise;
 
 import dev.vmlaunch.console.ConsoleEnding;
+import dev.vmlaunch.driver.ExitRecord;
+import dev.vmlaunch.driver.VmmExit;
 import dev.vmlaunch.qmp.QmpEvent;
 import java.time.Instant;
 

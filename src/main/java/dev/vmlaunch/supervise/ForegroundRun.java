@@ -1,6 +1,9 @@
 package dev.vmlaunch.supervise;
 
 import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.driver.StopPolicy;
+import dev.vmlaunch.driver.VmmExit;
+import dev.vmlaunch.driver.VmmProcess;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -1,5 +1,7 @@
 package dev.vmlaunch.supervise;
 
+import dev.vmlaunch.driver.StopPolicy;
+import dev.vmlaunch.driver.VmmProcess;
 import dev.vmlaunch.lkvm.LkvmInstances;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import java.io.IOException;

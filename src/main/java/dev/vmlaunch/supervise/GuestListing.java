@@ -1,5 +1,7 @@
 package dev.vmlaunch.supervise;
 
+import dev.vmlaunch.driver.ExitRecord;
+import dev.vmlaunch.driver.Lifecycle;
 import dev.vmlaunch.lkvm.LkvmInstances;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,6 +2,9 @@ package dev.vmlaunch.supervise;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.vmlaunch.driver.ExitRecord;
+import dev.vmlaunch.driver.Lifecycle;
+import dev.vmlaunch.driver.ProcessIdentity;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

@@ -1,6 +1,11 @@
 package dev.vmlaunch.supervise;
 
 import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.driver.ExitRecord;
+import dev.vmlaunch.driver.Lifecycle;
+import dev.vmlaunch.driver.ProcessIdentity;
+import dev.vmlaunch.driver.StopPolicy;
+import dev.vmlaunch.driver.VmmProcess;
 import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.lkvm.LkvmInstances;
 import dev.vmlaunch.qmp.QmpClient;

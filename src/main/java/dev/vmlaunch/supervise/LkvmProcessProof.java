@@ -1,5 +1,6 @@
 package dev.vmlaunch.supervise;
 
+import dev.vmlaunch.driver.ProcessIdentity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

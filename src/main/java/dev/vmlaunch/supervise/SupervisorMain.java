@@ -5,6 +5,7 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.ConfigException;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
+import dev.vmlaunch.driver.VmmExit;
 import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.lkvm.LkvmIpc;

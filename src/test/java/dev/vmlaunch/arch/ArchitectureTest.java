@@ -25,6 +25,7 @@ class ArchitectureTest {
             List.of("lab"),
             List.of("harness"),
             List.of("supervise"),
+            List.of("driver"),
             List.of("host"),
             List.of("affinity"),
             List.of("vmm", "qmp", "lkvm", "vfio"),

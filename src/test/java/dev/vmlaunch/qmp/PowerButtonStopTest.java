@@ -3,8 +3,8 @@ package dev.vmlaunch.qmp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vmlaunch.driver.VmmProcess;
 import dev.vmlaunch.supervise.StopPolicies;
-import dev.vmlaunch.supervise.VmmProcess;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

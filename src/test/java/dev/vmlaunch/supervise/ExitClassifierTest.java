@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmlaunch.console.ConsoleEnding;
+import dev.vmlaunch.driver.ExitRecord;
+import dev.vmlaunch.driver.Lifecycle;
+import dev.vmlaunch.driver.VmmExit;
 import dev.vmlaunch.qmp.QmpEvent;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

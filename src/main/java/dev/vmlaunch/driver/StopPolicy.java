@@ -1,4 +1,4 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.driver;
 
 import java.time.Duration;
 import java.util.List;
@@ -148,11 +148,11 @@ public final class StopPolicy {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    static String times(int n) {
+    public static String times(int n) {
         return n == 1 ? "once" : n + " times";
     }
 
-    static String describe(Duration d) {
+    public static String describe(Duration d) {
         long ms = d.toMillis();
         return ms % 1000 == 0 ? (ms / 1000) + " s" : String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
     }

@@ -1,4 +1,4 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.driver;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 

@@ -1,4 +1,4 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.driver;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +37,7 @@ public record ProcessIdentity(long pid, long startTicks) {
      * parentheses, so the fields are counted from the last ')'. A zombie (Z) or dead (X) process is no process:
      * its VMM has ended, only its parent has not reaped it yet.
      */
-    static Optional<ProcessIdentity> parseStat(long pid, String stat) {
+    public static Optional<ProcessIdentity> parseStat(long pid, String stat) {
         int close = stat.lastIndexOf(')');
         if (close < 0) {
             return Optional.empty();

@@ -1,4 +1,4 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.driver;
 
 /** How a VMM process ended, from its wait status as Java reports it (signals as 128 + n). */
 public record VmmExit(int status, boolean signalled, int signal) {
