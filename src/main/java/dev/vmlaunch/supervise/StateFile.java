@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.state.AtomicWrite;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -73,7 +74,7 @@ public final class StateFile {
         if (s.name() == null || s.name().isEmpty()) {
             return "has no name";
         }
-        if (!"qemu".equals(s.vmm()) && !"lkvm".equals(s.vmm())) {
+        if (VmmDrivers.named(s.vmm()).isEmpty()) {
             return "has an unknown vmm: " + s.vmm();
         }
         if (s.lifecycle().isEmpty()) {

@@ -25,6 +25,8 @@ class ArchitectureTest {
             List.of("lab"),
             List.of("harness"),
             List.of("supervise"),
+            List.of("drivers"),
+            List.of("driver.qemu", "driver.lkvm"),
             List.of("driver"),
             List.of("host"),
             List.of("affinity"),

@@ -1,4 +1,4 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.driver.lkvm;
 
 /**
  * kvmtool prints "  Error: ..." / "  Fatal: ..." and, for VFIO, carries on without the device

@@ -1,4 +1,4 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.driver.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.driver.lkvm;
 
 import dev.vmlaunch.driver.ProcessIdentity;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.driver.lkvm;
 
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.console.ConsoleEnding;
@@ -186,7 +186,7 @@ final class LkvmConsole implements AutoCloseable {
         ConsoleEnding next = ConsoleEnding.fold(ending, l);
         if (next != ending) {
             ending = next;
-            endingLine = printable(l.length() > 200 ? l.substring(0, 200) : l);
+            endingLine = dev.vmlaunch.driver.VmmOutputTail.printable(l.length() > 200 ? l.substring(0, 200) : l);
         }
         if (l.contains(SESSION_ENDED)) {
             sessionEnded = true;
@@ -223,13 +223,6 @@ final class LkvmConsole implements AutoCloseable {
             // Unknown: ignoring SIGHUP is the safe side for a supervisor.
             return true;
         }
-    }
-
-    /** The guest's line as it may go into state.json and onto a terminal: no control characters (escapes). */
-    static String printable(String l) {
-        StringBuilder b = new StringBuilder(l.length());
-        l.chars().forEach(c -> b.append(c < 0x20 || (c >= 0x7f && c < 0xa0) ? '?' : (char) c));
-        return b.toString().strip();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.driver.lkvm;
 
 import dev.vmlaunch.driver.StopPolicy;
 import dev.vmlaunch.driver.VmmProcess;
@@ -104,7 +104,7 @@ final class LkvmConsoleStop implements StopPolicy.Step {
                     char c = (char) (b.get(i) & 0xff);
                     if (c == '\n' || line.length() >= MAX_LINE) {
                         if (line.indexOf(HALTED) >= 0) {
-                            halted = LkvmConsole.printable(line.toString());
+                            halted = dev.vmlaunch.driver.VmmOutputTail.printable(line.toString());
                         }
                         line.setLength(0);
                     } else if (c != '\r') {

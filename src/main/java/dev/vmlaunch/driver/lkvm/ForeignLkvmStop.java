@@ -1,4 +1,4 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.driver.lkvm;
 
 import dev.vmlaunch.driver.StopPolicy;
 import dev.vmlaunch.driver.VmmProcess;
@@ -16,7 +16,10 @@ import java.util.function.Consumer;
  * listening there could report any pid, and an unrelated process must never be signalled: then only the IPC STOP
  * is sent, and the outcome says why nothing more was done.
  */
-final class ForeignLkvmStop {
+public final class ForeignLkvmStop {
+    /** How one foreign guest's stop went ({@code message} says what was done, or why not). */
+    public record Result(String name, boolean ok, String message) {}
+
     private static final long POLL_MILLIS = 50;
 
     private final Duration perStep;
@@ -24,40 +27,40 @@ final class ForeignLkvmStop {
     private final LkvmProcessProof proof;
     private final Consumer<String> log;
 
-    ForeignLkvmStop(Duration perStep, boolean force, LkvmProcessProof proof, Consumer<String> log) {
+    public ForeignLkvmStop(Duration perStep, boolean force, LkvmProcessProof proof, Consumer<String> log) {
         this.perStep = perStep;
         this.force = force;
         this.proof = proof;
         this.log = log;
     }
 
-    GuestStop.Outcome stop(LkvmInstances.Instance inst) {
+    public Result stop(LkvmInstances.Instance inst) {
         if (!inst.answered()) {
-            return new GuestStop.Outcome(inst.name(), false, "kvmtool socket " + inst.socket() + ": " + inst.error());
+            return new Result(inst.name(), false, "kvmtool socket " + inst.socket() + ": " + inst.error());
         }
         LkvmProcessProof.Verdict v = proof.check(inst.pid(), inst.socket());
         if (v.proven()) {
             VmmProcess vmm = VmmProcess.recorded(v.process().get());
             String how =
-                    StopPolicies.lkvm(inst.socket(), force).stop(vmm, perStep, m -> log.accept(inst.name() + ": " + m));
+                    LkvmStopPolicy.of(inst.socket(), force).stop(vmm, perStep, m -> log.accept(inst.name() + ": " + m));
             return vmm.isAlive()
-                    ? new GuestStop.Outcome(inst.name(), false, "pid " + inst.pid() + " is still running after SIGKILL")
-                    : new GuestStop.Outcome(inst.name(), true, "stopped (" + how + ")");
+                    ? new Result(inst.name(), false, "pid " + inst.pid() + " is still running after SIGKILL")
+                    : new Result(inst.name(), true, "stopped (" + how + ")");
         }
         return ipcStopOnly(inst, v.reason());
     }
 
-    private GuestStop.Outcome ipcStopOnly(LkvmInstances.Instance inst, String why) {
+    private Result ipcStopOnly(LkvmInstances.Instance inst, String why) {
         String noSignal = "no signal sent: " + why;
         try (LkvmIpc ipc = LkvmIpc.connect(inst.socket(), perStep)) {
             ipc.stop();
         } catch (IOException e) {
-            return new GuestStop.Outcome(inst.name(), false, "IPC STOP failed (" + e.getMessage() + "); " + noSignal);
+            return new Result(inst.name(), false, "IPC STOP failed (" + e.getMessage() + "); " + noSignal);
         }
         if (awaitSocketGone(inst.socket())) {
-            return new GuestStop.Outcome(inst.name(), true, "stopped (IPC STOP)");
+            return new Result(inst.name(), true, "stopped (IPC STOP)");
         }
-        return new GuestStop.Outcome(
+        return new Result(
                 inst.name(),
                 false,
                 "sent IPC STOP, but " + inst.socket() + " still answers after " + StopPolicy.describe(perStep) + "; "

@@ -1,4 +1,4 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.driver.qemu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,8 +1,7 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.driver.qemu;
 
 import dev.vmlaunch.driver.StopPolicy;
 import dev.vmlaunch.driver.VmmProcess;
-import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.qmp.QmpClient;
 import dev.vmlaunch.qmp.QmpConnectException;
 import java.nio.file.Path;
@@ -10,19 +9,19 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The stop sequence per VMM: the gentlest request the VMM offers first (qemu's power button, kvmtool's IPC STOP),
- * then the next step only when a step's deadline passes; signals come last (Supervisor).
+ * qemu's stop sequence: the gentlest request first (the guest's power button), then the next step only when a step's
+ * deadline passes; signals come last (StopPolicy).
  */
-public final class StopPolicies {
+public final class QemuStopPolicy {
 
-    private StopPolicies() {}
+    private QemuStopPolicy() {}
 
     /**
      * qemu: {@code system_powerdown} (the guest's ACPI/GPIO power button), then {@code quit}, over the CLI QMP socket
      * so that it works whoever holds the supervisor's socket. With {@code force} the power button is skipped.
      */
-    public static StopPolicy qemu(Path qmpCliSocket, boolean force) {
-        return qemu(qmpCliSocket, force, System::nanoTime);
+    public static StopPolicy of(Path qmpCliSocket, boolean force) {
+        return of(qmpCliSocket, force, System::nanoTime);
     }
 
     /**
@@ -32,43 +31,10 @@ public final class StopPolicies {
      */
     static final Duration POWER_BUTTON_EVERY = Duration.ofSeconds(3);
 
-    public static StopPolicy qemu(Path qmpCliSocket, boolean force, java.util.function.LongSupplier nanoTime) {
+    public static StopPolicy of(Path qmpCliSocket, boolean force, java.util.function.LongSupplier nanoTime) {
         QmpSteps qmp = new QmpSteps(qmpCliSocket);
         return new StopPolicy(
                 force ? List.of(qmp.step("quit")) : List.of(qmp.powerButton(), qmp.step("quit")), nanoTime);
-    }
-
-    /** lkvm: kvmtool's IPC STOP (with {@code force}, straight to signals). */
-    public static StopPolicy lkvm(Path ipcSocket, boolean force) {
-        return lkvm(ipcSocket, null, null, force);
-    }
-
-    /**
-     * lkvm: {@code consoleCommand} typed on the guest's console (console.sock, when there is one and the command
-     * is not null), then kvmtool's IPC STOP (an immediate teardown); with {@code force}, straight to signals.
-     */
-    public static StopPolicy lkvm(Path ipcSocket, Path consoleSocket, String consoleCommand, boolean force) {
-        if (force) {
-            return new StopPolicy(List.of());
-        }
-        StopPolicy.Step ipcStop = new StopPolicy.Step() {
-            @Override
-            public String name() {
-                return "IPC STOP";
-            }
-
-            @Override
-            public boolean request(VmmProcess vmm, Duration budget) throws Exception {
-                try (LkvmIpc ipc = LkvmIpc.connect(ipcSocket, budget)) {
-                    ipc.stop();
-                }
-                return true;
-            }
-        };
-        if (consoleSocket == null || consoleCommand == null) {
-            return new StopPolicy(List.of(ipcStop));
-        }
-        return new StopPolicy(List.of(new LkvmConsoleStop(ipcSocket, consoleSocket, consoleCommand), ipcStop));
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.driver.lkvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -85,7 +85,7 @@ class ForeignLkvmStopTest {
     void anUnrelatedProcessWhosePidTheSocketReportsIsNeverSignalled() throws Exception {
         Process bystander = sleep();
         try (FakeLkvmServer s = FakeLkvmServer.start(socket("liar"), (int) bystander.pid())) {
-            GuestStop.Outcome o = stopper(false).stop(LkvmInstances.query(s.socket(), STEP));
+            ForeignLkvmStop.Result o = stopper(false).stop(LkvmInstances.query(s.socket(), STEP));
             assertFalse(o.ok(), o.message());
             assertTrue(s.stopped(), "the IPC STOP is still sent");
             assertTrue(
@@ -102,7 +102,7 @@ class ForeignLkvmStopTest {
     void forceDoesNotSignalAnUnprovenPidEither() throws Exception {
         Process bystander = sleep();
         try (FakeLkvmServer s = FakeLkvmServer.start(socket("liar"), (int) bystander.pid())) {
-            GuestStop.Outcome o = stopper(true).stop(LkvmInstances.query(s.socket(), STEP));
+            ForeignLkvmStop.Result o = stopper(true).stop(LkvmInstances.query(s.socket(), STEP));
             assertFalse(o.ok(), o.message());
             assertTrue(s.stopped());
             assertTrue(bystander.isAlive());
@@ -113,7 +113,7 @@ class ForeignLkvmStopTest {
     void aKvmtoolThatDoesNotHoldTheSocketIsNotSignalled() throws Exception {
         Process other = kvmtool("other");
         try (FakeLkvmServer s = FakeLkvmServer.start(socket("liar"), (int) other.pid())) {
-            GuestStop.Outcome o = stopper(false).stop(LkvmInstances.query(s.socket(), STEP));
+            ForeignLkvmStop.Result o = stopper(false).stop(LkvmInstances.query(s.socket(), STEP));
             assertFalse(o.ok(), o.message());
             assertTrue(o.message().contains("does not hold the socket"), o.message());
             assertTrue(other.isAlive(), "another guest's kvmtool survives");
@@ -125,7 +125,7 @@ class ForeignLkvmStopTest {
         Process vmm = kvmtool("stuck");
         LkvmInstances.Instance inst = LkvmInstances.query(socket("stuck"), STEP);
         assertEquals(vmm.pid(), inst.pid());
-        GuestStop.Outcome o = stopper(false).stop(inst);
+        ForeignLkvmStop.Result o = stopper(false).stop(inst);
         assertTrue(o.ok(), o.message() + " " + log);
         assertEquals("stopped (SIGTERM)", o.message());
         assertTrue(vmm.waitFor(5, TimeUnit.SECONDS));

@@ -1,4 +1,4 @@
-package dev.vmlaunch.supervise;
+package dev.vmlaunch.driver.lkvm;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
