@@ -9,6 +9,7 @@ import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.affinity.AffinityReadBack;
 import dev.vmlaunch.affinity.ProcTasks;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.host.HostRoots;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.supervise.AffinityStep;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -155,7 +157,8 @@ public final class StatusCommand implements Callable<Integer> {
             return;
         }
         String state = d.path("state").asText();
-        boolean live = d.has("qmp") || d.has("lkvm") || state.equals("running") || state.equals("paused");
+        Optional<String> says = VmmDrivers.named(d.path("vmm").asText()).flatMap(v -> v.statusLine(d));
+        boolean live = says.isPresent() || state.equals("running") || state.equals("paused");
         out.println("state:     " + state + " since " + d.path("since").asText()
                 + (live ? " (up " + Durations.since(d.path("startedAt").asText(null), Instant.now()) + ")" : ""));
         if (d.has("exit")) {
@@ -166,21 +169,7 @@ public final class StatusCommand implements Callable<Integer> {
                 + (d.path("pid").isNull() ? "" : " pid " + d.path("pid").asLong())
                 + ", supervisor pid " + d.path("supervisorPid").asLong()
                 + (d.path("supervised").asBoolean() ? "" : " (not running)"));
-        if (d.has("qmp")) {
-            JsonNode q = d.path("qmp");
-            out.println("qemu says: "
-                    + (q.has("error")
-                            ? "no answer: " + q.path("error").asText()
-                            : q.path("status").asText() + " (query-status)"));
-        }
-        if (d.has("lkvm")) {
-            JsonNode k = d.path("lkvm");
-            out.println("lkvm says: "
-                    + (k.has("error")
-                            ? "no answer: " + k.path("error").asText()
-                            : k.path("vmstate").asText() + ", pid "
-                                    + k.path("pid").asLong()));
-        }
+        says.ifPresent(out::println);
         if (d.has("affinity")) {
             out.println("affinity:  " + describeAffinity(d.path("affinity")));
         }

@@ -58,6 +58,9 @@ public interface VmmDriver {
      */
     void queryStatus(VmmEndpoints at, Duration timeout, ObjectNode doc, ArrayNode devices);
 
+    /** {@code status}'s text line for what {@link #queryStatus} put into {@code doc}, when it asked. */
+    Optional<String> statusLine(com.fasterxml.jackson.databind.JsonNode doc);
+
     /** Why a device cannot be plugged into a running guest of this VMM, when it cannot. */
     Optional<String> hotplugRefusal();
 }

@@ -117,6 +117,18 @@ public final class LkvmDriver implements VmmDriver {
     }
 
     @Override
+    public Optional<String> statusLine(com.fasterxml.jackson.databind.JsonNode doc) {
+        if (!doc.has("lkvm")) {
+            return Optional.empty();
+        }
+        com.fasterxml.jackson.databind.JsonNode k = doc.path("lkvm");
+        return Optional.of("lkvm says: "
+                + (k.has("error")
+                        ? "no answer: " + k.path("error").asText()
+                        : k.path("vmstate").asText() + ", pid " + k.path("pid").asLong()));
+    }
+
+    @Override
     public Optional<String> hotplugRefusal() {
         return Optional.of("runs on kvmtool, which has no PCI hotplug");
     }

@@ -147,6 +147,18 @@ public final class QemuDriver implements VmmDriver {
     }
 
     @Override
+    public Optional<String> statusLine(JsonNode doc) {
+        if (!doc.has("qmp")) {
+            return Optional.empty();
+        }
+        JsonNode q = doc.path("qmp");
+        return Optional.of("qemu says: "
+                + (q.has("error")
+                        ? "no answer: " + q.path("error").asText()
+                        : q.path("status").asText() + " (query-status)"));
+    }
+
+    @Override
     public Optional<String> hotplugRefusal() {
         return Optional.empty();
     }
