@@ -4,6 +4,7 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.supervise.GuestRecords;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /** The guest an {@code attach} or {@code detach} is for: a running qemu guest vmlaunch started, else exit 2. */
 final class HotplugTarget {
@@ -15,8 +16,9 @@ final class HotplugTarget {
         if (r.isBroken()) {
             throw VmlaunchException.usage("guest \"" + name + "\" has an unreadable state (" + r.broken() + ")");
         }
-        if (!"qemu".equals(r.state().vmm())) {
-            throw VmlaunchException.usage("guest \"" + name + "\" runs on kvmtool, which has no PCI hotplug: list the "
+        Optional<String> refusal = r.state().driver().hotplugRefusal();
+        if (refusal.isPresent()) {
+            throw VmlaunchException.usage("guest \"" + name + "\" " + refusal.get() + ": list the "
                     + "device in its guest.json \"passthrough\" and start it again");
         }
         if (!r.vmmAlive() || r.state().qmpCliSocket() == null) {

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.vmlaunch.config.GuestFiles;
 import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.vmm.RunLayout;
 import dev.vmlaunch.vmm.ShellQuote;
-import dev.vmlaunch.vmm.VmmCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -57,7 +57,7 @@ public final class PrintCommand implements Callable<Integer> {
         RunLayout layout = new RunLayout(
                 StateRoot.resolve().resolve(guest.name()),
                 detach ? RunLayout.ConsoleMode.SOCKET : RunLayout.ConsoleMode.STDIO);
-        List<String> argv = VmmCommand.build(guest, layout, DeviceDiagnosis.rootPortReserve(guest));
+        List<String> argv = VmmDrivers.of(guest.vmm()).argv(guest, layout, DeviceDiagnosis.rootPortReserve(guest));
         if (json) {
             try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
                 g.useDefaultPrettyPrinter();

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.vmlaunch.config.Affinity;
 import dev.vmlaunch.config.CpuList;
 import dev.vmlaunch.config.GuestSpec;
-import dev.vmlaunch.config.Vmm;
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.io.IOException;
 import java.util.Map;
 
@@ -19,11 +19,7 @@ final class PrintedAffinity {
         if (a.process() != null) {
             b.append("; started under taskset -c ").append(a.process());
         }
-        if (g.vmm() == Vmm.QEMU) {
-            b.append("; -S: paused until pinned, then QMP cont");
-        } else if (!a.vcpus().isEmpty()) {
-            b.append("; kvm-vcpu-N threads pinned as they appear");
-        }
+        b.append(VmmDrivers.of(g.vmm()).pinningNote(a));
         return b.toString();
     }
 
@@ -46,7 +42,7 @@ final class PrintedAffinity {
             j.writeString(a.process().toString());
         }
         j.writeEndArray();
-        j.writeBooleanField("pausedUntilPinned", g.vmm() == Vmm.QEMU);
+        j.writeBooleanField("pausedUntilPinned", VmmDrivers.of(g.vmm()).pausedUntilPinned());
         j.writeEndObject();
     }
 }

@@ -2,6 +2,8 @@ package dev.vmlaunch.cli;
 
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.driver.VmmExit;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.host.GuestReadiness;
@@ -11,9 +13,7 @@ import dev.vmlaunch.supervise.ForegroundRun;
 import dev.vmlaunch.supervise.GuestDir;
 import dev.vmlaunch.supervise.Supervisor;
 import dev.vmlaunch.supervise.SupervisorLauncher;
-import dev.vmlaunch.supervise.VmmExit;
 import dev.vmlaunch.vmm.RunLayout;
-import dev.vmlaunch.vmm.VmmCommand;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,7 +90,7 @@ public final class RunCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         RunLayout layout = dir.layout(RunLayout.ConsoleMode.STDIO);
-        List<String> argv = VmmCommand.build(guest, layout, DeviceDiagnosis.rootPortReserve(guest));
+        List<String> argv = VmmDrivers.of(guest.vmm()).argv(guest, layout, DeviceDiagnosis.rootPortReserve(guest));
         Runnable announce = () -> {
             err.println("vmlaunch: starting " + guest.vmm().json() + " guest \"" + guest.name() + "\" (Ctrl-C to stop; "
                     + "console log " + layout.consoleLog() + ")");

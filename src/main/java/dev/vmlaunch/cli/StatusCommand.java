@@ -8,25 +8,21 @@ import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.affinity.AffinityReadBack;
 import dev.vmlaunch.affinity.ProcTasks;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.host.HostRoots;
-import dev.vmlaunch.lkvm.LkvmIpc;
-import dev.vmlaunch.qmp.QmpClient;
-import dev.vmlaunch.qmp.QmpStatus;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.supervise.AffinityStep;
 import dev.vmlaunch.supervise.AttachedDevices;
 import dev.vmlaunch.supervise.AttachedDevicesFile;
 import dev.vmlaunch.supervise.EventLog;
-import dev.vmlaunch.supervise.GuestPciAddresses;
 import dev.vmlaunch.supervise.GuestRecords;
 import dev.vmlaunch.supervise.GuestState;
-import dev.vmlaunch.supervise.HotplugSlots;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -108,16 +104,7 @@ public final class StatusCommand implements Callable<Integer> {
         }
         Duration timeout = Duration.ofSeconds(timeoutSeconds);
         if (r.vmmAlive()) {
-            if ("qemu".equals(s.vmm())) {
-                queryQemu(Path.of(s.qmpCliSocket()), timeout, doc, devices);
-            } else {
-                queryLkvm(Path.of(s.lkvmSocket()), timeout, doc);
-                // kvmtool sends no events: its VMSTATE says whether the guest is paused.
-                if ("paused".equals(doc.path("lkvm").path("vmstate").asText())
-                        && "running".equals(doc.path("state").asText())) {
-                    doc.put("state", "paused");
-                }
-            }
+            s.driver().queryStatus(s.endpoints(), timeout, doc, devices);
         }
         if (r.vmmAlive() && s.pid() != null) {
             AffinityStep.recorded(r.dir())
@@ -146,73 +133,6 @@ public final class StatusCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static void queryQemu(Path socket, Duration timeout, ObjectNode doc, ArrayNode devices) {
-        ObjectNode q = doc.putObject("qmp");
-        try (QmpClient qmp = QmpClient.connect(socket, timeout)) {
-            QmpStatus st = qmp.queryStatus(timeout);
-            q.put("status", st.status()).put("running", st.running());
-            JsonNode pci;
-            try {
-                pci = qmp.queryPci(timeout);
-            } catch (dev.vmlaunch.qmp.QmpErrorException noPci) {
-                // "-machine none" and friends have no PCI bus.
-                pci = null;
-            }
-            List<HotplugSlots.Slot> slots = HotplugSlots.fromQueryPci(pci);
-            if (!slots.isEmpty()) {
-                ArrayNode hs = q.putArray("hotplugSlots");
-                slots.forEach(sl -> {
-                    ObjectNode o = hs.addObject().put("id", sl.id()).put("free", sl.free());
-                    if (!sl.free()) {
-                        o.put("holds", String.join(" ", sl.devices()));
-                    }
-                });
-            }
-            for (GuestPciAddresses.Found f : GuestPciAddresses.fromQueryPci(pci)) {
-                String host = qomHost(qmp, f.id(), timeout);
-                ObjectNode d = matching(devices, host);
-                d.put("id", f.id()).put("guest", f.guestAddress());
-            }
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            q.put("error", String.valueOf(e.getMessage()));
-        }
-    }
-
-    /** vfio-pci's "host" property says which host device a guest device is. */
-    private static String qomHost(QmpClient qmp, String id, Duration timeout) {
-        try {
-            return qmp.execute("qom-get", Map.of("path", "/machine/peripheral/" + id, "property", "host"), timeout)
-                    .asText(null);
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            return null;
-        }
-    }
-
-    private static ObjectNode matching(ArrayNode devices, String host) {
-        for (JsonNode d : devices) {
-            if (host != null && d.path("host").asText().equals(host)) {
-                return (ObjectNode) d;
-            }
-        }
-        return devices.addObject().put("host", host);
-    }
-
-    private static void queryLkvm(Path socket, Duration timeout, ObjectNode doc) {
-        ObjectNode k = doc.putObject("lkvm");
-        try (LkvmIpc ipc = LkvmIpc.connect(socket, timeout)) {
-            k.put("pid", ipc.pid());
-            k.put("vmstate", ipc.vmState().json());
-        } catch (Exception e) {
-            k.put("error", String.valueOf(e.getMessage()));
-        }
-    }
-
     private void print(PrintWriter out, ObjectNode doc) throws Exception {
         if (json) {
             out.println(JsonMappers.pretty().writeValueAsString(doc));
@@ -239,7 +159,8 @@ public final class StatusCommand implements Callable<Integer> {
             return;
         }
         String state = d.path("state").asText();
-        boolean live = d.has("qmp") || d.has("lkvm") || state.equals("running") || state.equals("paused");
+        Optional<String> says = VmmDrivers.named(d.path("vmm").asText()).flatMap(v -> v.statusLine(d));
+        boolean live = says.isPresent() || state.equals("running") || state.equals("paused");
         out.println("state:     " + state + " since " + d.path("since").asText()
                 + (live ? " (up " + Durations.since(d.path("startedAt").asText(null), Instant.now()) + ")" : ""));
         if (d.has("exit")) {
@@ -250,21 +171,7 @@ public final class StatusCommand implements Callable<Integer> {
                 + (d.path("pid").isNull() ? "" : " pid " + d.path("pid").asLong())
                 + ", supervisor pid " + d.path("supervisorPid").asLong()
                 + (d.path("supervised").asBoolean() ? "" : " (not running)"));
-        if (d.has("qmp")) {
-            JsonNode q = d.path("qmp");
-            out.println("qemu says: "
-                    + (q.has("error")
-                            ? "no answer: " + q.path("error").asText()
-                            : q.path("status").asText() + " (query-status)"));
-        }
-        if (d.has("lkvm")) {
-            JsonNode k = d.path("lkvm");
-            out.println("lkvm says: "
-                    + (k.has("error")
-                            ? "no answer: " + k.path("error").asText()
-                            : k.path("vmstate").asText() + ", pid "
-                                    + k.path("pid").asLong()));
-        }
+        says.ifPresent(out::println);
         if (d.has("affinity")) {
             out.println("affinity:  " + describeAffinity(d.path("affinity")));
         }

@@ -1,18 +1,18 @@
 package dev.vmlaunch.harness;
 
 import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.driver.ExitRecord;
+import dev.vmlaunch.driver.VmmExit;
+import dev.vmlaunch.driver.VmmProcess;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
-import dev.vmlaunch.supervise.ExitRecord;
 import dev.vmlaunch.supervise.GuestDir;
 import dev.vmlaunch.supervise.GuestState;
 import dev.vmlaunch.supervise.Supervisor;
-import dev.vmlaunch.supervise.VmmExit;
-import dev.vmlaunch.supervise.VmmProcess;
 import dev.vmlaunch.vmm.RunLayout;
-import dev.vmlaunch.vmm.VmmCommand;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -43,7 +43,7 @@ public final class SupervisedLauncher implements GuestLauncher {
     public RunningGuest start(GuestSpec spec) {
         GuestDir dir = GuestDir.of(stateRoot, spec.name());
         RunLayout layout = dir.layout(RunLayout.ConsoleMode.SOCKET);
-        List<String> argv = VmmCommand.build(spec, layout, DeviceDiagnosis.rootPortReserve(spec));
+        List<String> argv = VmmDrivers.of(spec.vmm()).argv(spec, layout, DeviceDiagnosis.rootPortReserve(spec));
         Supervisor sup = new Supervisor(new Supervisor.Settings(
                 spec,
                 dir,

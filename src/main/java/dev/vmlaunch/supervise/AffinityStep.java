@@ -4,13 +4,10 @@ import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.affinity.AffinityProbe;
 import dev.vmlaunch.affinity.AppliedAffinity;
-import dev.vmlaunch.affinity.LkvmPinning;
 import dev.vmlaunch.affinity.ProcTasks;
-import dev.vmlaunch.affinity.QemuPinning;
 import dev.vmlaunch.affinity.VmmPinner;
 import dev.vmlaunch.config.Affinity;
 import dev.vmlaunch.host.HostRoots;
-import dev.vmlaunch.qmp.QmpClient;
 import dev.vmlaunch.state.AtomicWrite;
 import dev.vmlaunch.vfio.ThreadAffinity;
 import dev.vmlaunch.vmm.Executables;
@@ -18,10 +15,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 
 /**
  * The supervisor's part of cpuAffinity / vcpuPin: the spawn prefix that starts the VMM under the process mask, the
@@ -57,32 +52,21 @@ public final class AffinityStep {
         return List.of(taskset.toString(), "-c", affinity.process().toString());
     }
 
-    /** Pins a qemu started with -S and lets it run; records what the kernel applied. */
-    static AppliedAffinity qemu(GuestDir dir, Affinity affinity, QmpClient qmp, long pid, Duration timeout) {
-        AppliedAffinity a = QemuPinning.apply(qmp, pid, affinity, pinner(), timeout);
-        record(dir, a);
-        return a;
-    }
-
-    /** Pins kvmtool's vCPU threads as they appear; records what the kernel applied. */
-    static AppliedAffinity lkvm(GuestDir dir, Affinity affinity, long pid, Duration timeout, BooleanSupplier alive) {
-        AppliedAffinity a = LkvmPinning.apply(pid, affinity, pinner(), timeout, alive);
-        record(dir, a);
-        return a;
-    }
-
-    private static VmmPinner pinner() {
+    /** What pins the VMM's threads (its driver's session says which threads). */
+    static VmmPinner pinner() {
         return new VmmPinner(
                 ThreadAffinity.system(),
                 new ProcTasks(HostRoots.fromEnvironment().proc()));
     }
 
-    private static void record(GuestDir dir, AppliedAffinity a) {
+    /** Records what the kernel applied; returns it. */
+    static AppliedAffinity record(GuestDir dir, AppliedAffinity a) {
         try {
             AtomicWrite.replace(dir.root().resolve(FILE), JsonMappers.pretty().writeValueAsBytes(a));
         } catch (IOException e) {
             throw VmlaunchException.hostNotReady("cannot write " + dir.root().resolve(FILE) + ": " + e.getMessage());
         }
+        return a;
     }
 
     /** The recorded pinning of a guest, if it was pinned (and the file is ours and readable). */

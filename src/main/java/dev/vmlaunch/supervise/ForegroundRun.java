@@ -1,6 +1,9 @@
 package dev.vmlaunch.supervise;
 
 import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.driver.StopPolicy;
+import dev.vmlaunch.driver.VmmExit;
+import dev.vmlaunch.driver.VmmProcess;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -59,10 +62,10 @@ public final class ForegroundRun {
                     Thread.currentThread().interrupt();
                 }
             }
-            if (sup.lkvmFatal().isPresent()) {
+            if (sup.setupFailure().isPresent()) {
                 throw VmlaunchException.hostNotReady(
                         settings.argv().get(0) + " could not set up the guest as " + "configured: "
-                                + sup.lkvmFatal().get() + " (stopped it rather than run the guest without it)");
+                                + sup.setupFailure().get() + " (stopped it rather than run the guest without it)");
             }
             return exit;
         } finally {

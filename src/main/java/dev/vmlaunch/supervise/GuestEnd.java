@@ -1,6 +1,7 @@
 package dev.vmlaunch.supervise;
 
 import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.driver.ExitRecord;
 import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import java.io.IOException;

@@ -2,6 +2,7 @@ package dev.vmlaunch.supervise;
 
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.driver.qemu.HotplugSlots;
 import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.qmp.PciHotplug;
 import dev.vmlaunch.qmp.QmpClient;

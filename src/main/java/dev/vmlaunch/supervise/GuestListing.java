@@ -1,5 +1,7 @@
 package dev.vmlaunch.supervise;
 
+import dev.vmlaunch.driver.ExitRecord;
+import dev.vmlaunch.driver.Lifecycle;
 import dev.vmlaunch.lkvm.LkvmInstances;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -124,10 +126,11 @@ public final class GuestListing {
                         + (s.restoreError() == null ? "" : ": " + s.restoreError());
             }
             String shown = r.shown().json();
-            if ("lkvm".equals(s.vmm()) && r.vmmAlive() && r.shown() == Lifecycle.RUNNING && s.lkvmSocket() != null) {
-                // kvmtool sends no events: whether it is paused is its answer to VMSTATE, as for lkvm list.
-                String vm = GuestPause.lkvmState(Path.of(s.lkvmSocket()), lkvmTimeout);
-                shown = vm == null ? shown : vm;
+            if (r.vmmAlive() && r.shown() == Lifecycle.RUNNING) {
+                // A VMM that sends no events (kvmtool) says itself whether it is paused, as for lkvm list.
+                shown = s.driverIfKnown()
+                        .flatMap(d -> d.askedState(s.endpoints(), lkvmTimeout))
+                        .orElse(shown);
             }
             out.add(new Entry(
                     r.name(),

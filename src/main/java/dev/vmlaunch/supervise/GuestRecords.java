@@ -1,6 +1,9 @@
 package dev.vmlaunch.supervise;
 
 import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.driver.ExitRecord;
+import dev.vmlaunch.driver.Lifecycle;
+import dev.vmlaunch.driver.ProcessIdentity;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

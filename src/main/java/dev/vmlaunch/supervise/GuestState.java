@@ -2,6 +2,13 @@ package dev.vmlaunch.supervise;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.driver.ExitRecord;
+import dev.vmlaunch.driver.Lifecycle;
+import dev.vmlaunch.driver.ProcessIdentity;
+import dev.vmlaunch.driver.VmmDriver;
+import dev.vmlaunch.driver.VmmEndpoints;
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -58,6 +65,26 @@ public record GuestState(
     @JsonIgnore
     public Optional<Lifecycle> lifecycle() {
         return Lifecycle.fromJson(state);
+    }
+
+    /** Where the running VMM is reached, as recorded. */
+    @JsonIgnore
+    public VmmEndpoints endpoints() {
+        return VmmEndpoints.recorded(qmpCliSocket, lkvmSocket, consoleSocket, stopConsoleCommand);
+    }
+
+    /** The driver of the recorded VMM, if this vmlaunch has one for it. */
+    @JsonIgnore
+    public Optional<VmmDriver> driverIfKnown() {
+        return VmmDrivers.named(vmm);
+    }
+
+    /** The driver of the recorded VMM; a failure naming the guest when this vmlaunch has none for it. */
+    @JsonIgnore
+    public VmmDriver driver() {
+        return driverIfKnown()
+                .orElseThrow(() -> VmlaunchException.failure("guest \"" + name + "\": state.json names vmm \"" + vmm
+                        + "\", which this vmlaunch has no driver for"));
     }
 
     /** The VMM's identity, when it has started. */

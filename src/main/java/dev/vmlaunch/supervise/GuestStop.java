@@ -1,6 +1,13 @@
 package dev.vmlaunch.supervise;
 
 import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.driver.ExitRecord;
+import dev.vmlaunch.driver.Lifecycle;
+import dev.vmlaunch.driver.ProcessIdentity;
+import dev.vmlaunch.driver.StopPolicy;
+import dev.vmlaunch.driver.VmmProcess;
+import dev.vmlaunch.driver.lkvm.ForeignLkvmStop;
+import dev.vmlaunch.driver.lkvm.LkvmProcessProof;
 import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.lkvm.LkvmInstances;
 import dev.vmlaunch.qmp.QmpClient;
@@ -65,13 +72,7 @@ public final class GuestStop {
         String how = "already gone";
         if (id.isPresent()) {
             StopRequest.write(rec.dir());
-            StopPolicy policy = "lkvm".equals(st.vmm())
-                    ? StopPolicies.lkvm(
-                            Path.of(st.lkvmSocket()),
-                            st.consoleSocket() == null ? null : Path.of(st.consoleSocket()),
-                            st.stopConsoleCommand(),
-                            force)
-                    : StopPolicies.qemu(Path.of(st.qmpCliSocket()), force);
+            StopPolicy policy = st.driver().stopPolicy(st.endpoints(), force);
             VmmProcess vmm = VmmProcess.recorded(id.get());
             how = policy.stop(vmm, perStep, m -> log.accept(name + ": " + m));
             if (vmm.isAlive()) {
@@ -227,6 +228,7 @@ public final class GuestStop {
      * the socket ({@link ForeignLkvmStop}).
      */
     public Outcome stopForeignLkvm(LkvmInstances.Instance inst) {
-        return new ForeignLkvmStop(perStep, force, LkvmProcessProof.system(), log).stop(inst);
+        ForeignLkvmStop.Result r = new ForeignLkvmStop(perStep, force, LkvmProcessProof.system(), log).stop(inst);
+        return new Outcome(r.name(), r.ok(), r.message());
     }
 }

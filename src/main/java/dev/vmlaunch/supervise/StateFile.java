@@ -2,6 +2,7 @@ package dev.vmlaunch.supervise;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.vmlaunch.JsonMappers;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.state.AtomicWrite;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -68,7 +69,7 @@ public final class StateFile {
         if (s.name() == null || s.name().isEmpty()) {
             return "has no name";
         }
-        if (!"qemu".equals(s.vmm()) && !"lkvm".equals(s.vmm())) {
+        if (VmmDrivers.named(s.vmm()).isEmpty()) {
             return "has an unknown vmm: " + s.vmm();
         }
         if (s.lifecycle().isEmpty()) {

@@ -5,45 +5,39 @@ import dev.vmlaunch.Users;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.PciAddress;
-import dev.vmlaunch.config.Vmm;
-import dev.vmlaunch.console.ConsoleEnding;
+import dev.vmlaunch.driver.ExitRecord;
+import dev.vmlaunch.driver.Lifecycle;
+import dev.vmlaunch.driver.ProcessIdentity;
+import dev.vmlaunch.driver.StopPolicy;
+import dev.vmlaunch.driver.VmmDriver;
+import dev.vmlaunch.driver.VmmEndpoints;
+import dev.vmlaunch.driver.VmmExit;
+import dev.vmlaunch.driver.VmmProcess;
+import dev.vmlaunch.driver.VmmSession;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.host.HostRoots;
-import dev.vmlaunch.lkvm.LkvmIpc;
-import dev.vmlaunch.qmp.QmpClient;
 import dev.vmlaunch.qmp.QmpEvent;
-import dev.vmlaunch.qmp.QmpException;
 import dev.vmlaunch.state.AtomicWrite;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.vmm.RunLayout;
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
- * Watches one guest from start to end: takes the name's lock, binds the managed devices, starts the VMM, holds its
- * QMP connection (qemu) or waits for its kvmtool socket (lkvm), records every change in state.json and every QMP
- * event in events.jsonl, and when the VMM ends — any way — records how, gives the devices back and removes the
+ * Watches one guest from start to end: takes the name's lock, binds the managed devices, starts the VMM and waits
+ * until its driver ({@link VmmDrivers}) says it is ready, records every change in state.json and every VMM event
+ * in events.jsonl, and when the VMM ends — any way — records how, gives the devices back and removes the
  * sockets. {@code run -d} runs it in a detached JVM ({@link SupervisorMain}); foreground {@code run} runs the same
  * thing in-process ({@link ForegroundRun}).
  *
@@ -54,7 +48,8 @@ public final class Supervisor {
     /**
      * @param consoleMode  STDIO: the VMM inherits this terminal (foreground); SOCKET: nothing is inherited
      * @param argv         the VMM command line, built for {@code dir}'s layout in {@code consoleMode}
-     * @param lkvmSocket   where kvmtool will make its IPC socket ({@code ~/.lkvm/NAME.sock}); used for lkvm only
+     * @param lkvmSocket   where kvmtool will make its IPC socket ({@code ~/.lkvm/NAME.sock}); a driver without one
+     *                     ignores it
      * @param onLocked     runs once the name's lock is held, before anything in the folder changes
      * @param log          notable conditions a person should hear about
      */
@@ -84,38 +79,30 @@ public final class Supervisor {
         }
     }
 
-    private static final Duration EVENT_DRAIN = Duration.ofSeconds(2);
-    private static final Path VFIO_CONTAINER = Path.of("/dev/vfio/vfio");
-    private static final int STDERR_TAIL_LINES = 12;
-
     private final Settings s;
     private final GuestSpec spec;
     private final GuestDir dir;
     private final EventLog events;
-    private final boolean lkvm;
     private final boolean foreground;
+    private final VmmDriver driver;
+    private final VmmEndpoints endpoints;
 
     private RunLock lock;
     private Process process;
     private VmmProcess vmm;
-    private QmpClient qmp;
-    private Thread stderrWatcher;
-    /** A detached kvmtool's console (its terminal), null otherwise. */
-    private LkvmConsole lkvmConsole;
+    private VmmSession session;
 
     private GuestState state;
-    private volatile QmpEvent shutdownEvent;
-    private volatile QmpEvent panicEvent;
     private volatile boolean stopRequested;
-    private final AtomicReference<String> lkvmFatal = new AtomicReference<>();
 
     public Supervisor(Settings settings) {
         this.s = settings;
         this.spec = settings.spec();
         this.dir = settings.dir();
         this.events = new EventLog(dir.eventsFile());
-        this.lkvm = spec.vmm() == Vmm.LKVM;
         this.foreground = settings.consoleMode() == RunLayout.ConsoleMode.STDIO;
+        this.driver = VmmDrivers.of(spec.vmm());
+        this.endpoints = driver.endpoints(spec, dir.layout(settings.consoleMode()), settings.lkvmSocket(), foreground);
     }
 
     /** The VMM, once started (for stopping it from this process). */
@@ -125,15 +112,8 @@ public final class Supervisor {
 
     /** The stop sequence for this guest (used by a foreground run's Ctrl-C). */
     public StopPolicy stopPolicy(boolean force) {
-        RunLayout l = dir.layout(s.consoleMode());
-        if (lkvm) {
-            // A detached kvmtool's console is ours: the guest's shell is asked first, as 'vmlaunch stop' does.
-            return lkvmConsole == null
-                    ? StopPolicies.lkvm(s.lkvmSocket(), force)
-                    : StopPolicies.lkvm(
-                            s.lkvmSocket(), l.consoleSocket(), spec.stop().consoleCommand(), force);
-        }
-        return StopPolicies.qemu(l.qmpCliSocket(), force);
+        // The same endpoints 'vmlaunch stop' reads from state.json.
+        return driver.stopPolicy(endpoints, force);
     }
 
     /** Marks the coming end as asked for by the host, so it is recorded as a host stop. */
@@ -142,15 +122,16 @@ public final class Supervisor {
         StopRequest.write(dir);
     }
 
-    /** A kvmtool "Error: ... vfio ..." line seen on its stderr, if any. */
-    public Optional<String> lkvmFatal() {
-        return Optional.ofNullable(lkvmFatal.get());
+    /** Why the VMM cannot run the guest as configured, when it said so (kvmtool's "Error: ... vfio ..." line). */
+    public Optional<String> setupFailure() {
+        return session == null ? Optional.empty() : session.setupFailure();
     }
 
     // ---- starting ------------------------------------------------------------------------------------------
 
     /**
-     * Starts the guest and returns once it is up: QMP negotiated (qemu) or the kvmtool socket answering (lkvm).
+     * Starts the guest and returns once it is up (its driver's readiness: QMP negotiated, the kvmtool socket
+     * answering).
      * On any failure the VMM is stopped, the devices given back, the failure recorded, and the lock released.
      *
      * @throws EndedBeforeReady the VMM ended on its own before it was ready
@@ -257,8 +238,6 @@ public final class Supervisor {
         }
         ProcessIdentity me = ProcessIdentity.current();
         Instant now = Instant.now();
-        // Detached: qemu serves its console on console.sock itself, kvmtool's terminal is served by LkvmConsole.
-        boolean socketConsole = !foreground && (lkvm || spec.console() != dev.vmlaunch.config.Console.NONE);
         state = new GuestState(
                 GuestState.VERSION,
                 spec.name(),
@@ -277,11 +256,11 @@ public final class Supervisor {
                 List.of(),
                 null,
                 null,
-                lkvm ? null : layout.qmpCliSocket().toString(),
-                socketConsole ? layout.consoleSocket().toString() : null,
-                lkvm ? s.lkvmSocket().toString() : null,
+                string(endpoints.qmpCliSocket()),
+                string(endpoints.consoleSocket()),
+                string(endpoints.ipcSocket()),
                 null,
-                lkvm && !foreground ? spec.stop().consoleCommand() : null);
+                endpoints.stopConsoleCommand());
         writeState();
         events.vmlaunch("VMLAUNCH_STARTING", Map.of("supervisorPid", me.pid(), "foreground", foreground));
 
@@ -303,10 +282,8 @@ public final class Supervisor {
         update(st -> st.withVmm(id));
         events.vmlaunch("VMLAUNCH_VMM_STARTED", Map.of("pid", process.pid(), "argv", s.argv()));
 
-        if (lkvm) {
-            awaitLkvmReady();
-        } else {
-            awaitQmpReady(layout.qmpSocket());
+        if (!session.awaitReady()) {
+            throw endedBeforeReady();
         }
         pinAffinity();
         for (Path socket : List.of(layout.qmpSocket(), layout.qmpCliSocket(), layout.consoleSocket())) {
@@ -327,143 +304,31 @@ public final class Supervisor {
         cmd.addAll(AffinityStep.spawnPrefix(spec.affinity(), System.getenv("PATH")));
         cmd.addAll(s.argv());
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        if (foreground) {
-            pb.redirectInput(ProcessBuilder.Redirect.INHERIT).redirectOutput(ProcessBuilder.Redirect.INHERIT);
-            // kvmtool reports a device it could not open on stderr and boots on without it; we watch for that.
-            pb.redirectError(lkvm ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.INHERIT);
-        } else if (lkvm) {
-            // kvmtool's serial console is its stdin/stdout, and it prints its errors on stderr: all three are a
-            // terminal the supervisor owns (LkvmConsole), kept open by the VMM, not by us, so a killed supervisor
-            // leaves it a hung-up terminal (writes fail with EIO), never a SIGPIPE.
-            lkvmConsole = LkvmConsole.open(
-                    dir.consoleLog(), dir.layout(s.consoleMode()).consoleSocket(), this::checkLkvmLine, s.log());
-            File tty = lkvmConsole.terminal();
-            pb.redirectInput(tty)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(tty))
-                    .redirectError(ProcessBuilder.Redirect.appendTo(tty));
-        } else {
-            // Files, never pipes: a VMM writing to a pipe whose reader (a killed supervisor) is gone would die of
-            // SIGPIPE.
-            File log = dir.vmmLog().toFile();
-            pb.redirectInput(new File("/dev/null"));
-            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log));
-            pb.redirectError(ProcessBuilder.Redirect.appendTo(log));
-        }
+        session = driver.session(new VmmSession.Context(
+                spec,
+                endpoints,
+                dir.layout(s.consoleMode()).qmpSocket(),
+                dir.consoleLog(),
+                dir.vmmLog(),
+                foreground,
+                s.readyTimeout(),
+                s.argv(),
+                new RecordedEvents(),
+                s.log()));
+        session.wire(pb);
         try {
             process = pb.start();
         } catch (IOException e) {
-            closeLkvmConsole();
+            session.close();
             throw VmlaunchException.hostNotReady("cannot start " + s.argv().get(0) + ": " + e.getMessage());
         }
         vmm = VmmProcess.child(process);
-        if (lkvmConsole != null) {
-            lkvmConsole.started();
-        }
+        session.started(process, vmm);
         LogRotation.watch(
                 foreground ? List.of(dir.consoleLog()) : List.of(dir.consoleLog(), dir.vmmLog()),
                 LogRotation.CAP,
                 process.onExit(),
                 s.log());
-        if (lkvm && foreground) {
-            stderrWatcher = pumpStderr();
-        }
-    }
-
-    private void closeLkvmConsole() {
-        if (lkvmConsole != null) {
-            lkvmConsole.close();
-        }
-    }
-
-    private void awaitQmpReady(Path qmpSocket) {
-        Duration timeout = s.readyTimeout();
-        CompletableFuture<QmpClient> connect = new CompletableFuture<>();
-        Thread t = new Thread(
-                () -> {
-                    try {
-                        connect.complete(QmpClient.connect(qmpSocket, timeout));
-                    } catch (QmpException | InterruptedException | RuntimeException e) {
-                        connect.completeExceptionally(e);
-                    }
-                },
-                "vmlaunch-qmp-connect");
-        t.setDaemon(true);
-        t.start();
-        try {
-            CompletableFuture.anyOf(connect, process.onExit()).get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            // Sorted out below.
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (connect.isCompletedExceptionally()) {
-            // A QEMU that rejects its command line closes the QMP socket as it exits; the closed socket can win the
-            // race with the exit, and the exit status is the message the user needs.
-            try {
-                process.onExit().get(2, TimeUnit.SECONDS);
-            } catch (TimeoutException | ExecutionException e) {
-                // Still running: the QMP failure below is the story.
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (!process.isAlive()) {
-            connect.thenAccept(QmpClient::close);
-            throw endedBeforeReady();
-        }
-        try {
-            qmp = connect.getNow(null);
-        } catch (java.util.concurrent.CompletionException e) {
-            throw VmlaunchException.failure(s.argv().get(0) + " did not answer on QMP (" + qmpSocket + "): "
-                    + e.getCause().getMessage() + stderrTail());
-        }
-        if (qmp == null) {
-            throw VmlaunchException.failure(
-                    s.argv().get(0) + " did not answer on QMP within " + timeout.toSeconds() + " s" + stderrTail());
-        }
-        qmp.addEventListener(this::onEvent);
-    }
-
-    private void awaitLkvmReady() {
-        long end = System.nanoTime() + s.readyTimeout().toNanos();
-        Path sock = s.lkvmSocket();
-        String last = "the socket did not appear";
-        boolean answered = false;
-        while (true) {
-            if (lkvmFatal.get() != null) {
-                vmm.kill();
-                vmm.awaitExit(Duration.ofSeconds(5));
-                throw VmlaunchException.hostNotReady(s.argv().get(0) + " could not set up the guest as configured: "
-                        + lkvmFatal.get() + " (stopped it rather than run the guest without it)");
-            }
-            if (!process.isAlive()) {
-                throw endedBeforeReady();
-            }
-            if (!answered && Files.exists(sock)) {
-                try (LkvmIpc ipc = LkvmIpc.connect(sock, Duration.ofSeconds(1))) {
-                    long pid = ipc.pid();
-                    if (pid != process.pid()) {
-                        s.log().accept("kvmtool socket " + sock + " answers for pid " + pid + ", not " + process.pid());
-                    }
-                    answered = true;
-                } catch (IOException e) {
-                    last = String.valueOf(e.getMessage());
-                }
-            }
-            // kvmtool opens its socket (base_init) before it sets up VFIO (dev_base_init), and carries on without a
-            // device it cannot open. With passthrough devices it is up only once it holds the VFIO container.
-            if (answered && (spec.passthrough().isEmpty() || OpenFiles.holds(process.pid(), VFIO_CONTAINER))) {
-                return;
-            }
-            if (answered) {
-                last = "the socket answers, but kvmtool has not opened " + VFIO_CONTAINER;
-            }
-            if (System.nanoTime() - end >= 0) {
-                throw VmlaunchException.failure("kvmtool was not up within "
-                        + s.readyTimeout().toSeconds() + " s (" + sock + ": " + last + ")" + stderrTail());
-            }
-            vmm.awaitExit(Duration.ofMillis(50));
-        }
     }
 
     /** cpuAffinity / vcpuPin: a qemu waits paused (-S) until this is done. */
@@ -471,24 +336,23 @@ public final class Supervisor {
         if (!spec.affinity().any()) {
             return;
         }
-        var applied = lkvm
-                ? AffinityStep.lkvm(dir, spec.affinity(), process.pid(), s.readyTimeout(), process::isAlive)
-                : AffinityStep.qemu(dir, spec.affinity(), qmp, process.pid(), s.readyTimeout());
+        var applied = AffinityStep.record(dir, session.pin(spec.affinity(), AffinityStep.pinner(), s.readyTimeout()));
         events.vmlaunch("VMLAUNCH_PINNED", Map.of("affinity", applied.describe()));
     }
 
     private EndedBeforeReady endedBeforeReady() {
         VmmExit exit = VmmExit.of(waitUninterruptibly(process));
-        joinWatcher();
-        if (lkvmFatal.get() != null) {
+        session.drain();
+        Optional<String> setup = session.setupFailure();
+        if (setup.isPresent()) {
             return new EndedBeforeReady(
                     ExitCodes.HOST_NOT_READY,
-                    s.argv().get(0) + " could not set up the guest as " + "configured: " + lkvmFatal.get(),
+                    s.argv().get(0) + " could not set up the guest as " + "configured: " + setup.get(),
                     exit);
         }
         return new EndedBeforeReady(
                 ExitCodes.FAILURE,
-                s.argv().get(0) + " " + exit.describe() + " before the guest was up" + stderrTail(),
+                s.argv().get(0) + " " + exit.describe() + " before the guest was up" + session.outputTail(),
                 exit);
     }
 
@@ -506,17 +370,13 @@ public final class Supervisor {
                 vmm.kill();
                 vmm.awaitExit(Duration.ofSeconds(10));
             }
-            if (lkvmConsole != null) {
-                lkvmConsole.awaitDrained(EVENT_DRAIN);
-                lkvmConsole.close();
-            }
-            if (qmp != null) {
-                qmp.close();
+            if (session != null) {
+                session.abandon();
             }
             ExitRecord exit;
             if (cause instanceof EndedBeforeReady early) {
-                exit = ExitClassifier.classify(lkvm, early.exit(), false, null, null, consoleSeen(), Instant.now());
-                if (lkvmFatal.get() != null || exit.how().equals(ExitRecord.GUEST_SHUTDOWN)) {
+                exit = session.classifyBeforeReady(early.exit(), Instant.now());
+                if (session.setupFailure().isPresent() || exit.how().equals(ExitRecord.GUEST_SHUTDOWN)) {
                     exit = new ExitRecord(
                             ExitRecord.START_FAILED, exit.status(), exit.signal(), cause.getMessage(), exit.at());
                 }
@@ -541,28 +401,35 @@ public final class Supervisor {
 
     // ---- running -------------------------------------------------------------------------------------------
 
-    private void onEvent(QmpEvent e) {
-        events.qmp(e);
-        switch (e.name()) {
-            case "STOP" -> update(st -> st.lifecycle().orElse(null) == Lifecycle.RUNNING
+    /** What the driver reports while the VMM runs, into events.jsonl and state.json. */
+    private final class RecordedEvents implements VmmSession.Events {
+        @Override
+        public void qmp(QmpEvent e) {
+            events.qmp(e);
+        }
+
+        @Override
+        public void paused() {
+            update(st -> st.lifecycle().orElse(null) == Lifecycle.RUNNING
                     ? st.withLifecycle(Lifecycle.PAUSED, Instant.now())
                     : st);
-            case "RESUME" -> update(st -> st.lifecycle().orElse(null) == Lifecycle.PAUSED
+        }
+
+        @Override
+        public void resumed() {
+            update(st -> st.lifecycle().orElse(null) == Lifecycle.PAUSED
                     ? st.withLifecycle(Lifecycle.RUNNING, Instant.now())
                     : st);
-            case "SHUTDOWN" -> shutdownEvent = e;
-            case "GUEST_PANICKED" -> {
-                panicEvent = e;
-                // QEMU may keep the panicked guest paused; it is crashed all the same.
-                update(st -> st.withExit(new ExitRecord(
-                                ExitRecord.PANIC,
-                                null,
-                                null,
-                                "the guest kernel panicked (GUEST_PANICKED " + e.data() + ")",
-                                Instant.now().toString()))
-                        .withLifecycle(Lifecycle.CRASHED, Instant.now()));
-            }
-            default -> {}
+        }
+
+        @Override
+        public void crashed(ExitRecord how) {
+            update(st -> st.withExit(how).withLifecycle(Lifecycle.CRASHED, Instant.now()));
+        }
+
+        @Override
+        public void vmmError(String line) {
+            events.vmlaunch("VMLAUNCH_VMM_ERROR", Map.of("line", line));
         }
     }
 
@@ -572,32 +439,10 @@ public final class Supervisor {
      */
     public VmmExit awaitEnd() {
         VmmExit exit = VmmExit.of(waitUninterruptibly(process));
-        joinWatcher();
-        if (qmp != null) {
-            try {
-                qmp.awaitClosed(EVENT_DRAIN);
-                qmp.awaitEventsDelivered(EVENT_DRAIN);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            qmp.close();
-        }
-        if (lkvmConsole != null) {
-            // kvmtool's last lines (the kernel's reboot or panic line, "KVM session ended normally") are the story.
-            lkvmConsole.awaitDrained(EVENT_DRAIN);
-        }
+        session.drain();
         boolean asked = stopRequested || Files.exists(dir.stopRequest());
-        ExitRecord how =
-                ExitClassifier.classify(lkvm, exit, asked, shutdownEvent, panicEvent, consoleSeen(), Instant.now());
-        closeLkvmConsole();
-        if (lkvmFatal.get() != null) {
-            how = new ExitRecord(
-                    ExitRecord.VMM_ERROR,
-                    how.status(),
-                    how.signal(),
-                    "stopped: kvmtool could not set up the guest as configured: " + lkvmFatal.get(),
-                    how.at());
-        }
+        ExitRecord how = session.classify(exit, asked, Instant.now());
+        session.close();
         synchronized (this) {
             state = GuestEnd.finish(dir, state, how, s.custody(), s.log());
         }
@@ -629,79 +474,8 @@ public final class Supervisor {
         }
     }
 
-    /** Foreground lkvm: its stderr goes on to our terminal, watched on the way. */
-    private Thread pumpStderr() {
-        Thread t = new Thread(
-                () -> {
-                    try (BufferedReader r = new BufferedReader(
-                            new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
-                        for (String line = r.readLine(); line != null; line = r.readLine()) {
-                            System.err.println(line);
-                            checkLkvmLine(line);
-                        }
-                    } catch (IOException e) {
-                        // The VMM closed stderr; nothing more to watch.
-                    }
-                },
-                "vmlaunch-vmm-stderr");
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
-    private ConsoleEnding.Seen consoleSeen() {
-        return lkvmConsole == null ? ConsoleEnding.Seen.UNWATCHED : lkvmConsole.seen();
-    }
-
-    private void checkLkvmLine(String line) {
-        if (LkvmErrors.isFatal(line) && lkvmFatal.compareAndSet(null, line.trim())) {
-            events.vmlaunch("VMLAUNCH_VMM_ERROR", Map.of("line", line.trim()));
-            vmm.terminate();
-        }
-    }
-
-    private void joinWatcher() {
-        if (stderrWatcher != null) {
-            try {
-                stderrWatcher.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /**
-     * The last lines the VMM printed (detached runs keep them in vmm.log; kvmtool's are on its terminal, in
-     * console.log), for failure messages.
-     */
-    private String stderrTail() {
-        if (foreground) {
-            return "";
-        }
-        Path file = lkvm ? dir.consoleLog() : dir.vmmLog();
-        try {
-            List<String> lines = dev.vmlaunch.console.ConsoleTail.read(file)
-                    .map(t -> t.lines().toList())
-                    .orElse(List.of());
-            Deque<String> tail = new ArrayDeque<>();
-            for (String l : lines) {
-                if (!l.isBlank()) {
-                    tail.addLast(l.trim());
-                    if (tail.size() > STDERR_TAIL_LINES) {
-                        tail.removeFirst();
-                    }
-                }
-            }
-            return tail.isEmpty()
-                    ? " (it printed nothing; see " + file + ")"
-                    : ": "
-                            + String.join(
-                                    " | ",
-                                    tail.stream().map(LkvmConsole::printable).toList()) + " (full output: " + file
-                            + ")";
-        } catch (RuntimeException e) {
-            return "";
-        }
+    private static String string(Path p) {
+        return p == null ? null : p.toString();
     }
 
     private static int waitUninterruptibly(Process p) {

@@ -5,12 +5,13 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.ConfigException;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
+import dev.vmlaunch.driver.VmmExit;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.vmm.RunLayout;
-import dev.vmlaunch.vmm.VmmCommand;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -47,8 +48,8 @@ public final class SupervisorMain {
         try {
             GuestSpec spec = GuestSpecLoader.load(guestJson).spec();
             GuestDir dir = GuestDir.of(StateRoot.ensureDir(stateRoot), spec.name());
-            List<String> argv = VmmCommand.build(
-                    spec, dir.layout(RunLayout.ConsoleMode.SOCKET), DeviceDiagnosis.rootPortReserve(spec));
+            List<String> argv = VmmDrivers.of(spec.vmm())
+                    .argv(spec, dir.layout(RunLayout.ConsoleMode.SOCKET), DeviceDiagnosis.rootPortReserve(spec));
             Path lkvmSocket = LkvmIpc.socketOf(LkvmIpc.socketDir(System.getenv()), spec.name());
             Supervisor sup = new Supervisor(new Supervisor.Settings(
                     spec,

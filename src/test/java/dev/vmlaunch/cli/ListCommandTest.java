@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vmlaunch.supervise.ExitRecord;
+import dev.vmlaunch.driver.ExitRecord;
 import dev.vmlaunch.supervise.GuestListing;
 import java.io.PrintWriter;
 import java.io.StringWriter;

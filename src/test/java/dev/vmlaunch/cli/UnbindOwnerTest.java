@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.driver.Lifecycle;
+import dev.vmlaunch.driver.ProcessIdentity;
 import dev.vmlaunch.host.FakeKernel;
 import dev.vmlaunch.host.FakeSysfs;
 import dev.vmlaunch.host.Host;
@@ -12,8 +14,6 @@ import dev.vmlaunch.host.PciIds;
 import dev.vmlaunch.host.SeedHosts;
 import dev.vmlaunch.host.Sysfs;
 import dev.vmlaunch.supervise.GuestState;
-import dev.vmlaunch.supervise.Lifecycle;
-import dev.vmlaunch.supervise.ProcessIdentity;
 import dev.vmlaunch.supervise.StateFile;
 import java.io.PrintWriter;
 import java.io.StringWriter;

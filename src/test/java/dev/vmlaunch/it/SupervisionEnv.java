@@ -2,8 +2,8 @@ package dev.vmlaunch.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmlaunch.driver.ProcessIdentity;
 import dev.vmlaunch.supervise.GuestState;
-import dev.vmlaunch.supervise.ProcessIdentity;
 import dev.vmlaunch.supervise.StateFile;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vmlaunch.driver.ProcessIdentity;
 import dev.vmlaunch.supervise.GuestState;
-import dev.vmlaunch.supervise.ProcessIdentity;
 import dev.vmlaunch.supervise.RecordingCustody;
 import dev.vmlaunch.supervise.StateFile;
 import java.net.StandardProtocolFamily;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.driver.ProcessIdentity;
 import dev.vmlaunch.supervise.GuestState;
-import dev.vmlaunch.supervise.ProcessIdentity;
 import dev.vmlaunch.supervise.StateFile;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,8 +3,8 @@ package dev.vmlaunch.qmp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vmlaunch.supervise.StopPolicies;
-import dev.vmlaunch.supervise.VmmProcess;
+import dev.vmlaunch.driver.VmmProcess;
+import dev.vmlaunch.driver.qemu.QemuStopPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -114,7 +114,7 @@ class PowerButtonStopTest {
     void aPressBeforeTheHandlerIsUpIsRepeatedUntilTheGuestPowersOff() throws Exception {
         Guest g = guest(Duration.ofSeconds(7), Duration.ofMillis(1500));
         List<String> log = new CopyOnWriteArrayList<>();
-        String how = StopPolicies.qemu(server.socket(), false, now::get).stop(g, Duration.ofSeconds(60), log::add);
+        String how = QemuStopPolicy.of(server.socket(), false, now::get).stop(g, Duration.ofSeconds(60), log::add);
         assertEquals("power button pressed 4 times; guest powered off after 10.5 s", how);
         assertEquals(List.of("0.0", "3.0", "6.0", "9.0"), presses);
         assertEquals(List.of(), log);
@@ -123,7 +123,7 @@ class PowerButtonStopTest {
     @Test
     void aGuestListeningAtOnceNeedsOnePress() throws Exception {
         Guest g = guest(Duration.ZERO, Duration.ofMillis(1200));
-        String how = StopPolicies.qemu(server.socket(), false, now::get).stop(g, Duration.ofSeconds(60), m -> {});
+        String how = QemuStopPolicy.of(server.socket(), false, now::get).stop(g, Duration.ofSeconds(60), m -> {});
         assertEquals("power button pressed once; guest powered off after 1.2 s", how);
         assertEquals(List.of("0.0"), presses);
     }
@@ -132,7 +132,7 @@ class PowerButtonStopTest {
     void aGuestThatNeverListensIsPressedWithinTheTimeoutOnlyThenQuit() throws Exception {
         Guest g = guest(Duration.ofDays(1), Duration.ZERO);
         List<String> log = new CopyOnWriteArrayList<>();
-        String how = StopPolicies.qemu(server.socket(), false, now::get).stop(g, Duration.ofSeconds(10), log::add);
+        String how = QemuStopPolicy.of(server.socket(), false, now::get).stop(g, Duration.ofSeconds(10), log::add);
         assertEquals("quit", how);
         assertEquals(List.of("0.0", "3.0", "6.0", "9.0", "quit"), presses);
         assertEquals(List.of("system_powerdown: still running after 10 s (sent 4 times)"), log);
@@ -143,7 +143,7 @@ class PowerButtonStopTest {
     void forceSkipsThePowerButton() throws Exception {
         Guest g = guest(Duration.ZERO, Duration.ZERO);
         assertEquals(
-                "quit", StopPolicies.qemu(server.socket(), true, now::get).stop(g, Duration.ofSeconds(10), m -> {}));
+                "quit", QemuStopPolicy.of(server.socket(), true, now::get).stop(g, Duration.ofSeconds(10), m -> {}));
         assertEquals(List.of("quit"), presses);
     }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.driver.ExitRecord;
+import dev.vmlaunch.driver.Lifecycle;
 import dev.vmlaunch.host.DeviceCustody;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vmlaunch.driver.ExitRecord;
+import dev.vmlaunch.driver.Lifecycle;
+import dev.vmlaunch.driver.ProcessIdentity;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

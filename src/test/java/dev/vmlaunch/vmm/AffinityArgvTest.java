@@ -23,21 +23,21 @@ class AffinityArgvTest {
     void qemuStartsPausedWhenAnyPinningIsAsked() {
         for (String pin : List.of("\"cpuAffinity\": \"0\"", "\"vcpuPin\": {\"0\": \"1\"}")) {
             List<String> argv =
-                    VmmCommand.build(Guests.parse("{\"name\": \"g\", \"vmm\": \"qemu\", " + pin + "}"), LAYOUT);
+                    DriverArgv.build(Guests.parse("{\"name\": \"g\", \"vmm\": \"qemu\", " + pin + "}"), LAYOUT);
             assertEquals(1, argv.stream().filter("-S"::equals).count(), argv.toString());
         }
     }
 
     @Test
     void anUnpinnedQemuIsNotPaused() {
-        assertFalse(VmmCommand.build(Guests.parse("{\"name\": \"g\", \"vmm\": \"qemu\"}"), LAYOUT)
+        assertFalse(DriverArgv.build(Guests.parse("{\"name\": \"g\", \"vmm\": \"qemu\"}"), LAYOUT)
                 .contains("-S"));
     }
 
     @Test
     void lkvmHasNoPauseOptionAndGetsNone() {
         List<String> argv =
-                VmmCommand.build(Guests.parse("{\"name\": \"g\", \"vmm\": \"lkvm\", \"cpuAffinity\": \"0\"}"), LAYOUT);
+                DriverArgv.build(Guests.parse("{\"name\": \"g\", \"vmm\": \"lkvm\", \"cpuAffinity\": \"0\"}"), LAYOUT);
         assertFalse(argv.contains("-S"));
         assertFalse(argv.contains("taskset"), "the argv stays the VMM's own");
     }

@@ -22,7 +22,7 @@ class RootPortReserveArgvTest {
     @Test
     void onlyTheSlotWithTheLargeBarsGetsAReservationInQemusSizeSyntax() {
         RootPortReserve r = new RootPortReserve(Map.of(PciAddress.parse("0000:03:00.0"), 32L << 30));
-        List<String> argv = VmmCommand.build(Guests.parse(TWO), LAYOUT, r);
+        List<String> argv = DriverArgv.build(Guests.parse(TWO), LAYOUT, r);
         assertEquals(
                 List.of(
                         "pcie-root-port,id=vml-rp0,chassis=1,pref64-reserve=32G",
@@ -33,10 +33,10 @@ class RootPortReserveArgvTest {
     @Test
     void withoutHostFactsTheArgvIsUnchanged() {
         assertEquals(
-                VmmCommand.build(Guests.parse(TWO), LAYOUT),
-                VmmCommand.build(Guests.parse(TWO), LAYOUT, RootPortReserve.NONE));
+                DriverArgv.build(Guests.parse(TWO), LAYOUT),
+                DriverArgv.build(Guests.parse(TWO), LAYOUT, RootPortReserve.NONE));
         assertTrue(
-                rootPorts(VmmCommand.build(Guests.parse(TWO), LAYOUT)).stream().noneMatch(s -> s.contains("reserve")));
+                rootPorts(DriverArgv.build(Guests.parse(TWO), LAYOUT)).stream().noneMatch(s -> s.contains("reserve")));
     }
 
     @Test

@@ -83,14 +83,14 @@ class VmmCommandTest {
                         + "--9p /mnt,hostshare --console serial --params \"console=ttyS0 --earlycon=uart,mmio,0x1000000 "
                         + "root=/dev/vda\" --vfio-pci 0000:08:00.1 --disable-mte --name virt1";
         List<String> expected = shellWords(seed);
-        List<String> argv = VmmCommand.build(example("smmute-virt1.json"), LAYOUT);
+        List<String> argv = DriverArgv.build(example("smmute-virt1.json"), LAYOUT);
         assertEquals(expected.subList(0, 2), argv.subList(0, 2));
         assertEquals(options(expected), options(argv));
     }
 
     @Test
     void lkvmMapsNetworkDisksAndMteOnlyWhenAsked() throws IOException {
-        List<String> argv = VmmCommand.build(
+        List<String> argv = DriverArgv.build(
                 spec("{\"name\":\"g\",\"vmm\":\"lkvm\",\"arch\":\"aarch64\",\"network\":\"none\","
                         + "\"disks\":[{\"path\":\"/d.img\",\"readonly\":true}],\"mte\":true}"),
                 LAYOUT);
@@ -101,7 +101,7 @@ class VmmCommandTest {
 
     @Test
     void x86GpuGuestHidesTheHypervisorAndKeepsFunctionsTogether() {
-        List<String> argv = VmmCommand.build(example("gpu-passthrough-x86_64.json"), LAYOUT);
+        List<String> argv = DriverArgv.build(example("gpu-passthrough-x86_64.json"), LAYOUT);
         assertEquals("qemu-system-x86_64", argv.get(0));
         assertPair(argv, "-cpu", "host,kvm=off,hv-vendor-id=randomid");
         assertPair(argv, "-vga", "none");
@@ -117,7 +117,7 @@ class VmmCommandTest {
 
     @Test
     void viommuGuestGetsSplitIrqchipAndTheIommuBeforeAnyAssignedDevice() {
-        List<String> argv = VmmCommand.build(example("aic100-viommu.json"), LAYOUT);
+        List<String> argv = DriverArgv.build(example("aic100-viommu.json"), LAYOUT);
         assertPair(argv, "-machine", "q35,kernel-irqchip=split");
         int iommu = argv.indexOf("intel-iommu,intremap=on,caching-mode=on");
         int vfio = indexOfPrefix(argv, "vfio-pci,");
@@ -127,7 +127,7 @@ class VmmCommandTest {
 
     @Test
     void armItsGuestUsesVirtGicv3ItsSmmuAndAnExplicitCpu() {
-        List<String> argv = VmmCommand.build(example("arm-its-e1000e.json"), LAYOUT);
+        List<String> argv = DriverArgv.build(example("arm-its-e1000e.json"), LAYOUT);
         assertEquals("qemu-system-aarch64", argv.get(0));
         assertPair(argv, "-machine", "virt,gic-version=3,its=on,iommu=smmuv3");
         assertPair(argv, "-cpu", "max");
@@ -139,7 +139,7 @@ class VmmCommandTest {
     @Test
     void kvmAccelUsesTheHostCpu() throws IOException {
         assertPair(
-                VmmCommand.build(
+                DriverArgv.build(
                         spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"arch\":\"aarch64\",\"accel\":\"kvm\"}"), LAYOUT),
                 "-cpu",
                 "host");
@@ -147,7 +147,7 @@ class VmmCommandTest {
 
     @Test
     void everyQemuGuestHasTwoQmpSocketsInItsRunDirectory() throws IOException {
-        List<String> argv = VmmCommand.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\"}"), LAYOUT);
+        List<String> argv = DriverArgv.build(spec("{\"name\":\"g\",\"vmm\":\"qemu\"}"), LAYOUT);
         assertPair(argv, "-chardev", "socket,id=vml-qmp,path=/run/vmlaunch/g/qmp.sock,server=on,wait=off");
         assertPair(argv, "-chardev", "socket,id=vml-qmp-cli,path=/run/vmlaunch/g/qmp-cli.sock,server=on,wait=off");
         assertPair(argv, "-mon", "chardev=vml-qmp,mode=control");
@@ -157,7 +157,7 @@ class VmmCommandTest {
 
     @Test
     void detachedConsoleGoesToASocketAndIsLogged() throws IOException {
-        List<String> argv = VmmCommand.build(
+        List<String> argv = DriverArgv.build(
                 spec("{\"name\":\"g\",\"vmm\":\"qemu\"}"),
                 new RunLayout(Path.of("/s/g"), RunLayout.ConsoleMode.SOCKET));
         assertPair(
@@ -169,7 +169,7 @@ class VmmCommandTest {
 
     @Test
     void aWritableShareIsMappedByDefaultAReadOnlyOneIsNotAndAnExplicitModelWins() throws IOException {
-        List<String> argv = VmmCommand.build(
+        List<String> argv = DriverArgv.build(
                 spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"shares\":["
                         + "{\"path\":\"/w\",\"tag\":\"w\"},{\"path\":\"/r\",\"tag\":\"r\",\"readonly\":true},"
                         + "{\"path\":\"/f\",\"tag\":\"f\",\"security\":\"mapped-file\"},"
@@ -183,7 +183,7 @@ class VmmCommandTest {
 
     @Test
     void commasInPathsAreDoubledForQemusOptionParser() throws IOException {
-        List<String> argv = VmmCommand.build(
+        List<String> argv = DriverArgv.build(
                 spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"shares\":[{\"path\":\"/data/a,b\",\"tag\":\"t\"}],"
                         + "\"disks\":[{\"path\":\"/img/x,y.qcow2\"}]}"),
                 LAYOUT);
@@ -194,18 +194,18 @@ class VmmCommandTest {
     @Test
     void userConsoleArgumentIsKeptAndOursIsAddedOtherwise() throws IOException {
         assertPair(
-                VmmCommand.build(
+                DriverArgv.build(
                         spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"kernel\":\"/k\",\"cmdline\":\"console=hvc0 quiet\"}"),
                         LAYOUT),
                 "-append",
                 "console=hvc0 quiet");
         assertPair(
-                VmmCommand.build(
+                DriverArgv.build(
                         spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"kernel\":\"/k\",\"cmdline\":\"quiet\"}"), LAYOUT),
                 "-append",
                 "console=ttyS0 quiet");
         assertPair(
-                VmmCommand.build(
+                DriverArgv.build(
                         spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"kernel\":\"/k\",\"console\":\"virtio\"}"), LAYOUT),
                 "-device",
                 "virtconsole,chardev=vml-console");
@@ -213,7 +213,7 @@ class VmmCommandTest {
 
     @Test
     void pcMachinePutsAssignedDevicesOnFixedSlots() throws IOException {
-        List<String> argv = VmmCommand.build(
+        List<String> argv = DriverArgv.build(
                 spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"machine\":\"pc\","
                         + "\"passthrough\":[{\"host\":\"03:00.0\"},{\"host\":\"04:00.0\"}]}"),
                 LAYOUT);
@@ -224,7 +224,7 @@ class VmmCommandTest {
 
     @Test
     void hotplugSlotsAreEmptyRootPortsNumberedAfterThePassthroughPorts() throws IOException {
-        List<String> argv = VmmCommand.build(
+        List<String> argv = DriverArgv.build(
                 spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"hotplugSlots\":2,"
                         + "\"passthrough\":[{\"host\":\"03:00.0\"}]}"),
                 LAYOUT);
@@ -236,14 +236,14 @@ class VmmCommandTest {
 
     @Test
     void armVirtGuestGetsItsHotplugSlotsToo() throws IOException {
-        List<String> argv = VmmCommand.build(
+        List<String> argv = DriverArgv.build(
                 spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"arch\":\"aarch64\"," + "\"hotplugSlots\":1}"), LAYOUT);
         assertPair(argv, "-device", "pcie-root-port,id=vml-hp0,chassis=1");
     }
 
     @Test
     void extraArgsComeLastAndVerbatim() throws IOException {
-        List<String> argv = VmmCommand.build(
+        List<String> argv = DriverArgv.build(
                 spec("{\"name\":\"g\",\"vmm\":\"qemu\",\"extraArgs\":[\"-s\",\"-d\",\"guest_errors\"]}"), LAYOUT);
         assertEquals(List.of("-s", "-d", "guest_errors"), argv.subList(argv.size() - 3, argv.size()));
     }

@@ -1,0 +1,29 @@
+package dev.vmlaunch.driver.lkvm;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** What a process has open, from /proc/PID/fd. */
+final class OpenFiles {
+    private OpenFiles() {}
+
+    /** Whether process {@code pid} has {@code file} open (false when that cannot be read). */
+    static boolean holds(long pid, Path file) {
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : fds) {
+                try {
+                    if (Files.readSymbolicLink(fd).equals(file)) {
+                        return true;
+                    }
+                } catch (IOException e) {
+                    // Closed meanwhile.
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+}
