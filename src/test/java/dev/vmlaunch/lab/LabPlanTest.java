@@ -148,13 +148,15 @@ class LabPlanTest {
         assertTrue(LabPlan.WORKLOAD.contains("/sys/class/net/eth0/carrier"), LabPlan.WORKLOAD);
     }
 
-    /** README compares the lab with bench/lab-raw.sh: a workload that drifted apart would make that comparison wrong. */
+    /** README compares each lab with its bench/ raw flow: a workload that drifted apart would make that comparison wrong. */
     @Test
     void theRawFlowRunsTheLabsWorkloadsWordForWord() throws Exception {
         String raw = Files.readString(Path.of("bench/lab-raw.sh"));
         assertTrue(raw.contains(LabPlan.WORKLOAD), "bench/lab-raw.sh lacks the harness workload " + LabPlan.WORKLOAD);
         String hotplug = LabPlan.hotplugWorkload("0000:02:00.0");
         assertTrue(raw.contains(hotplug), "bench/lab-raw.sh lacks the hotplug workload " + hotplug);
+        String arm = Files.readString(Path.of("bench/lab-aarch64-raw.sh"));
+        assertTrue(arm.contains(LabPlan.WORKLOAD), "bench/lab-aarch64-raw.sh lacks the harness workload");
     }
 
     @Test
