@@ -40,7 +40,7 @@ for b in $nics; do
     # The test image's init starts this agent: traffic through the NIC, /proc/interrupts before and after.
     cat >"$share/$i/.vmlaunch/virt$i/agent.sh" <<'AGENT'
 cat /proc/interrupts >before
-ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && sleep 2 && ping -c 5 -W 3 10.0.2.2 >ping.txt 2>&1
+ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && i=0 && while [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" != 1 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done && ping -c 5 -A -W 3 10.0.2.2 >ping.txt 2>&1
 cat /proc/interrupts >after
 /sbin/vmlaunch-poweroff agent
 AGENT

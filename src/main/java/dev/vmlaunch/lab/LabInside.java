@@ -17,9 +17,11 @@ import java.util.List;
 
 /**
  * The lab's second half, run by the same jar inside the lab host (a q35 guest whose e1000e NICs sit behind an
- * emulated intel IOMMU): the commands a user would type, in order — {@code host check}, {@code groups},
- * {@code bind}, {@code host check} and {@code check} with the NICs on vfio-pci (the before-launch verdicts),
- * {@code vfio-probe}, {@code unbind}, a two-guest {@code test} — against the lab host's real kernel.
+ * emulated intel IOMMU): the commands a user would type — {@code host check}, {@code groups}, {@code bind},
+ * {@code vfio-probe}, {@code unbind}, a two-guest {@code test}, the detached flow ({@code run -d}, {@code list},
+ * {@code status}, hotplug, {@code stop}), and, while the detached guest boots, {@code bind}, {@code host check} and
+ * {@code check} of the NIC it does not use (the before-launch verdicts) and {@code unbind} — against the lab host's
+ * real kernel.
  * Everything it learns goes to the lab folder (a 9p share the outer vmlaunch reads): progress.log, each command's
  * output, report.json, junit.xml.
  */
@@ -99,7 +101,6 @@ public final class LabInside {
         }
         Path share = Files.createDirectories(work.resolve("share"));
         if (bound == 0) {
-            diagnose(work, share, bdfs.get(0));
             for (String[] n : nics) {
                 command("vfio-" + n[0].replace(':', '_') + ".txt", "VFIO " + n[0], "vfio-probe", n[1], n[0]);
             }
@@ -134,19 +135,39 @@ public final class LabInside {
     }
 
     /**
-     * The before-launch verdicts on the lab host's real devices while the NICs are on vfio-pci: {@code host check}
-     * (a reset, BARs and boot framebuffer line per NIC) and {@code check} of the first nested guest (those plus
-     * interrupt isolation, the MMIO window, NUMA, with the kernel's VFIO hot-reset answer); check.json is what
-     * LabIT reads.
+     * The before-launch verdicts on the lab host's real devices with both NICs on vfio-pci, run while the detached
+     * guest boots on lab-host CPU 0 (its boot is ~20 s of this JVM only waiting; these commands need no second nested
+     * guest, so the other CPU is theirs): {@code bind} of the NIC the detached guest does not use ({@code bdf}; the
+     * other one its supervisor bound), {@code host check} (a reset, BARs and boot framebuffer line per NIC on
+     * vfio-pci), {@code check} of a guest with that NIC on CPU 1 (those plus interrupt isolation, the MMIO window,
+     * NUMA, with the kernel's VFIO hot-reset answer; check.json is what LabIT reads), and {@code unbind}, so that the
+     * hotplug cycle finds the NIC on e1000e. The number of failures.
      */
-    private void diagnose(Path work, Path share, String bdf) throws IOException {
-        command("host-check-bound.txt", "host check", "host", "check");
+    private int diagnoseWhileItBoots(Path work, Path share, String name, String bdf) throws IOException {
+        progress.accept("while " + name + " boots: the before-launch verdicts of " + bdf + " on vfio-pci");
+        if (command("bind-" + bdf.replace(':', '_') + ".txt", "bind", "bind", "--owner", "lab", bdf)
+                        .code()
+                != 0) {
+            return 1;
+        }
+        int failures = 0;
+        if (command("host-check-bound.txt", "host check", "host", "check").code() != 0) {
+            failures++;
+        }
         Path guest = plan(
                 work,
                 "lab-check.json",
-                LabPlan.nestedGuest(arch, "lab-check", images, share, bdf, mode, 0, harnessLkvm()));
-        command("check.txt", "check", "check", guest.toString());
+                LabPlan.nestedGuest(arch, "lab-check", images, share, bdf, mode, 1, harnessLkvm()));
+        if (command("check.txt", "check", "check", guest.toString()).code() != 0) {
+            failures++;
+        }
         command("check.json", null, "check", "--json", guest.toString());
+        if (command("unbind-" + bdf.replace(':', '_') + ".txt", "unbind", "unbind", bdf)
+                        .code()
+                != 0) {
+            failures++;
+        }
+        return failures;
     }
 
     /** Writes a guest or harness file to the lab host's tmpfs, with a copy in the lab folder for the user to read. */
@@ -241,14 +262,14 @@ public final class LabInside {
         watchdog.setDaemon(true);
         watchdog.start();
         try {
-            return detachedSteps(work, guest, name, bdf, hotBdf, agent, failures);
+            return detachedSteps(work, share, guest, name, bdf, hotBdf, agent, failures);
         } finally {
             done.countDown();
         }
     }
 
     private boolean detachedSteps(
-            Path work, Path guest, String name, String bdf, String hotBdf, GuestAgent agent, int failures)
+            Path work, Path share, Path guest, String name, String bdf, String hotBdf, GuestAgent agent, int failures)
             throws IOException {
         // The ready timeout is generous: the supervisor's own JVM starts first, and inside a TCG lab host on a busy
         // machine that alone took 40 s.
@@ -281,6 +302,7 @@ public final class LabInside {
                 progress.accept("FAIL: status does not say " + name + " is running");
                 failures++;
             }
+            failures += diagnoseWhileItBoots(work, share, name, hotBdf);
             // A power button pressed before the guest's acpid listens is lost; stop would then wait out its timeout.
             // For kvmtool the ready line in console.log is also the proof that its console is captured.
             java.time.Duration boot = java.time.Duration.ofSeconds(arch.nestedBootTimeout(mode));

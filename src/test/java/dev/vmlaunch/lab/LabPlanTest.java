@@ -139,6 +139,27 @@ class LabPlanTest {
     }
 
     @Test
+    void theWorkloadsWaitForTheLinksCarrierInsteadOfAFixedSleep() {
+        for (String w : List.of(LabPlan.WORKLOAD, LabPlan.hotplugWorkload("0000:02:00.0"))) {
+            assertFalse(w.contains("sleep 2"), w);
+            assertTrue(w.contains("/carrier 2>/dev/null)\" != 1 ] && [ $i -lt 100 ]; do sleep 0.1;"), w);
+            assertTrue(w.endsWith("ping -c 5 -A -W 3 10.0.2.2"), w);
+        }
+        assertTrue(LabPlan.WORKLOAD.contains("/sys/class/net/eth0/carrier"), LabPlan.WORKLOAD);
+    }
+
+    /** README compares each lab with its bench/ raw flow: a workload that drifted apart would make that comparison wrong. */
+    @Test
+    void theRawFlowRunsTheLabsWorkloadsWordForWord() throws Exception {
+        String raw = Files.readString(Path.of("bench/lab-raw.sh"));
+        assertTrue(raw.contains(LabPlan.WORKLOAD), "bench/lab-raw.sh lacks the harness workload " + LabPlan.WORKLOAD);
+        String hotplug = LabPlan.hotplugWorkload("0000:02:00.0");
+        assertTrue(raw.contains(hotplug), "bench/lab-raw.sh lacks the hotplug workload " + hotplug);
+        String arm = Files.readString(Path.of("bench/lab-aarch64-raw.sh"));
+        assertTrue(arm.contains(LabPlan.WORKLOAD), "bench/lab-aarch64-raw.sh lacks the harness workload");
+    }
+
+    @Test
     void theAarch64LabHostRunsAtEl2WithSmmuv3AndAnItsOverTheArm64Root() throws Exception {
         Path jar = dir.resolve("target/vmlaunch.jar");
         Path root = dir.resolve("cache/lab-root/aarch64/0123456789abcdef/root");
