@@ -32,6 +32,8 @@ class RunLockTest {
     }
 
     @Test
+    // "try": the first lock is held for the block while the second attempts run; it is never otherwise used.
+    @SuppressWarnings("try")
     void aSecondAttemptInTheSameProcessFailsWithoutDroppingTheFirstLock() throws Exception {
         try (RunLock first = RunLock.acquire(dir, "g1")) {
             assertTrue(lockedForOthers());
