@@ -1,5 +1,6 @@
 package dev.vmlaunch.supervise;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,7 +27,7 @@ class RunLockTest {
                         dir.resolve("lock").toString()))
                 .redirectErrorStream(true)
                 .start();
-        String out = new String(p.getInputStream().readAllBytes()).trim();
+        String out = new String(p.getInputStream().readAllBytes(), UTF_8).trim();
         p.waitFor(10, TimeUnit.SECONDS);
         return out.equals("locked");
     }
