@@ -241,14 +241,13 @@ public final class LabInside {
         watchdog.setDaemon(true);
         watchdog.start();
         try {
-            return detachedSteps(work, guest, name, bdf, hotBdf, agent, failures);
+            return detachedSteps(guest, name, bdf, hotBdf, agent, failures);
         } finally {
             done.countDown();
         }
     }
 
-    private boolean detachedSteps(
-            Path work, Path guest, String name, String bdf, String hotBdf, GuestAgent agent, int failures)
+    private boolean detachedSteps(Path guest, String name, String bdf, String hotBdf, GuestAgent agent, int failures)
             throws IOException {
         // The ready timeout is generous: the supervisor's own JVM starts first, and inside a TCG lab host on a busy
         // machine that alone took 40 s.
