@@ -20,7 +20,7 @@ final class Durations {
     }
 
     static String format(Duration d) {
-        long s = Math.max(0, d.getSeconds());
+        long s = Math.max(0, d.toSeconds());
         if (s < 60) {
             return s + "s";
         }

@@ -3,8 +3,10 @@ package dev.vmlaunch.cli;
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.ConfigException;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.Charset;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,7 +48,12 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        // The platform charset, named: what new PrintWriter(System.out) used, and what the user's terminal expects.
+        Charset terminal = Charset.defaultCharset();
+        int code = execute(
+                args,
+                new PrintWriter(new OutputStreamWriter(System.out, terminal), true),
+                new PrintWriter(new OutputStreamWriter(System.err, terminal), true));
         System.exit(code);
     }
 

@@ -23,6 +23,9 @@ final class TerminalMode implements AutoCloseable {
     }
 
     /** Raw mode (every key goes to the guest, no echo), or empty when there is no terminal. */
+    // SystemConsoleNull: null means "no terminal" on the Java 17 vmlaunch builds and runs on; from Java 22 on it would
+    // take Console.isTerminal(), which Java 17 lacks.
+    @SuppressWarnings("SystemConsoleNull")
     static Optional<TerminalMode> rawIfTerminal() {
         if (System.console() == null) {
             return Optional.empty();

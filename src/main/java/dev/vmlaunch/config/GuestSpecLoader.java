@@ -128,18 +128,13 @@ public final class GuestSpecLoader {
         }
         String unit = m.group(2) == null ? "M" : m.group(2).substring(0, 1).toUpperCase(Locale.ROOT);
         try {
-            switch (unit) {
-                case "K":
-                    return n % 1024 == 0 ? Optional.of(n / 1024) : Optional.empty();
-                case "M":
-                    return Optional.of(n);
-                case "G":
-                    return Optional.of(Math.multiplyExact(n, 1024L));
-                case "T":
-                    return Optional.of(Math.multiplyExact(n, 1024L * 1024));
-                default:
-                    return Optional.empty();
-            }
+            return switch (unit) {
+                case "K" -> n % 1024 == 0 ? Optional.of(n / 1024) : Optional.empty();
+                case "M" -> Optional.of(n);
+                case "G" -> Optional.of(Math.multiplyExact(n, 1024L));
+                case "T" -> Optional.of(Math.multiplyExact(n, 1024L * 1024));
+                default -> Optional.empty();
+            };
         } catch (ArithmeticException e) {
             return Optional.empty();
         }
@@ -435,7 +430,7 @@ public final class GuestSpecLoader {
                 }
             }
             switch (viommu) {
-                case INTEL:
+                case INTEL -> {
                     if (arch != Arch.X86_64 || machine != Machine.Q35) {
                         f.error("viommu", "the intel vIOMMU needs arch x86_64 and machine q35");
                     } else if (irqchip == IrqChip.KERNEL) {
@@ -446,14 +441,13 @@ public final class GuestSpecLoader {
                     } else {
                         irqchip = IrqChip.SPLIT;
                     }
-                    break;
-                case SMMUV3:
+                }
+                case SMMUV3 -> {
                     if (arch != Arch.AARCH64) {
                         f.error("viommu", "smmuv3 is an Arm IOMMU (x86_64: intel or virtio)");
                     }
-                    break;
-                default:
-                    break;
+                }
+                default -> {}
             }
             if (arch == Arch.X86_64 && irqchip == IrqChip.SPLIT && viommu != Viommu.INTEL) {
                 f.warn(

@@ -112,7 +112,7 @@ public final class JsonReader {
             throw error(displayName, at.line(), at.column(), path, "unexpected end of file");
         }
         switch (t) {
-            case START_OBJECT: {
+            case START_OBJECT -> {
                 Map<String, Json.Member> members = new LinkedHashMap<>();
                 for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
                     if (k == null) {
@@ -135,7 +135,7 @@ public final class JsonReader {
                 }
                 return new Json.Obj(at, members);
             }
-            case START_ARRAY: {
+            case START_ARRAY -> {
                 List<Json> items = new ArrayList<>();
                 for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
                     if (e == null) {
@@ -145,20 +145,25 @@ public final class JsonReader {
                 }
                 return new Json.Arr(at, items);
             }
-            case VALUE_STRING:
+            case VALUE_STRING -> {
                 return new Json.Str(at, p.getText());
-            case VALUE_NUMBER_INT:
+            }
+            case VALUE_NUMBER_INT -> {
                 return new Json.Num(at, new java.math.BigDecimal(p.getBigIntegerValue()), true);
-            case VALUE_NUMBER_FLOAT:
+            }
+            case VALUE_NUMBER_FLOAT -> {
                 return new Json.Num(at, p.getDecimalValue(), false);
-            case VALUE_TRUE:
+            }
+            case VALUE_TRUE -> {
                 return new Json.Bool(at, true);
-            case VALUE_FALSE:
+            }
+            case VALUE_FALSE -> {
                 return new Json.Bool(at, false);
-            case VALUE_NULL:
+            }
+            case VALUE_NULL -> {
                 return new Json.Null(at);
-            default:
-                throw error(displayName, at.line(), at.column(), path, "unexpected " + t);
+            }
+            default -> throw error(displayName, at.line(), at.column(), path, "unexpected " + t);
         }
     }
 

@@ -22,19 +22,13 @@ public record VmmExit(int status, boolean signalled, int signal) {
     }
 
     private String signalName() {
-        switch (signal) {
-            case 9:
-                return " (SIGKILL)";
-            case 15:
-                return " (SIGTERM)";
-            case 6:
-                return " (SIGABRT)";
-            case 11:
-                return " (SIGSEGV)";
-            case 2:
-                return " (SIGINT)";
-            default:
-                return "";
-        }
+        return switch (signal) {
+            case 9 -> " (SIGKILL)";
+            case 15 -> " (SIGTERM)";
+            case 6 -> " (SIGABRT)";
+            case 11 -> " (SIGSEGV)";
+            case 2 -> " (SIGINT)";
+            default -> "";
+        };
     }
 }

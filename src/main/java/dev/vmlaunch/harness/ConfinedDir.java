@@ -65,6 +65,8 @@ public final class ConfinedDir implements Closeable {
      * Opens {@code trusted}, a folder the user named (the share itself); names below it are shown relative to it.
      * The folder itself must be a real directory, not a link.
      */
+    // StreamResourceLeak: the stream is kept open on purpose, it is the handle ConfinedDir reads through and closes.
+    @SuppressWarnings("StreamResourceLeak")
     public static ConfinedDir open(Path trusted) throws IOException {
         BasicFileAttributes a = Files.readAttributes(trusted, BasicFileAttributes.class, NOFOLLOW);
         if (!a.isDirectory()) {

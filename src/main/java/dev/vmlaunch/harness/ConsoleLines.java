@@ -49,7 +49,7 @@ final class ConsoleLines {
                         if (!wasCr) {
                             done.add(take());
                         }
-                    } else if (c == '\t' || c >= 0x20 && c != 0x7f) {
+                    } else if (c == '\t' || (c >= 0x20 && c != 0x7f)) {
                         line.write(c);
                         if (line.size() >= MAX_LINE) {
                             done.add(take());
@@ -59,7 +59,7 @@ final class ConsoleLines {
                 case ESC -> state = c == '[' ? State.CSI : c == ']' ? State.OSC : State.TEXT;
                     // Parameter and intermediate bytes are 0x20-0x3f; the final byte is 0x40-0x7e.
                 case CSI -> {
-                    if (c >= 0x40 && c <= 0x7e || c < 0x20) {
+                    if ((c >= 0x40 && c <= 0x7e) || c < 0x20) {
                         state = State.TEXT;
                     }
                 }

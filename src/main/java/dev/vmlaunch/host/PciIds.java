@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -103,11 +104,11 @@ public final class PciIds {
                 if (line.startsWith("C ")) {
                     // "C 03  Display controller"
                     vendor = null;
-                    cls = line.length() >= 4 ? line.substring(2, 4).toLowerCase() : null;
+                    cls = line.length() >= 4 ? line.substring(2, 4).toLowerCase(Locale.ROOT) : null;
                 } else if (!line.startsWith("\t")) {
                     cls = null;
                     if (line.length() > 6 && line.charAt(4) == ' ') {
-                        vendor = line.substring(0, 4).toLowerCase();
+                        vendor = line.substring(0, 4).toLowerCase(Locale.ROOT);
                         vendors.put(vendor, line.substring(4).trim());
                     } else {
                         vendor = null;
@@ -116,11 +117,11 @@ public final class PciIds {
                     String rest = line.substring(1);
                     if (vendor != null && rest.length() > 6 && rest.charAt(4) == ' ') {
                         devices.put(
-                                vendor + ":" + rest.substring(0, 4).toLowerCase(),
+                                vendor + ":" + rest.substring(0, 4).toLowerCase(Locale.ROOT),
                                 rest.substring(4).trim());
                     } else if (cls != null && rest.length() > 4 && rest.charAt(2) == ' ') {
                         classes.put(
-                                cls + rest.substring(0, 2).toLowerCase(),
+                                cls + rest.substring(0, 2).toLowerCase(Locale.ROOT),
                                 rest.substring(2).trim());
                     }
                 }

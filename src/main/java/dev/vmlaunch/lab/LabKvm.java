@@ -22,7 +22,10 @@ final class LabKvm {
                             : " (the lab host's kernel did not start at EL2: QEMU needs -machine virtualization=on, "
                                     + "or its console log says why)");
         }
-        try (FileChannel c = FileChannel.open(kvm, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try {
+            // Opened only to learn that it opens.
+            FileChannel.open(kvm, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                    .close();
             return null;
         } catch (IOException | UnsupportedOperationException e) {
             return "cannot open " + kvm + ": " + e.getMessage();

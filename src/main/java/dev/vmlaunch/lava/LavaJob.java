@@ -230,6 +230,8 @@ public final class LavaJob {
      * image's own init builds for vmlaunch.root (README of test-images) and runs vmlaunch there. LAVA steps are shell
      * lines by LAVA's contract; every value in them is checked by {@link #safe}.
      */
+    // ReferenceEquality: `s == rootShare` skips the very share picked as the root, not one that merely equals it.
+    @SuppressWarnings("ReferenceEquality")
     private static List<String> labHostSteps(HarnessSpec harness, LavaQemuHost host, Path java, Path jar) {
         String root = "/newroot";
         List<String> steps = new ArrayList<>();

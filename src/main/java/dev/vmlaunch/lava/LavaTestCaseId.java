@@ -17,7 +17,8 @@ public final class LavaTestCaseId {
     /** {@code part} with every character LAVA does not allow replaced by '_' (a PCI address 0000:00:05.0 becomes 0000_00_05.0). */
     public static String clean(String part) {
         StringBuilder sb = new StringBuilder(part.length());
-        for (char c : part.toCharArray()) {
+        for (int i = 0; i < part.length(); i++) {
+            char c = part.charAt(i);
             sb.append(c < 128 && (Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '.') ? c : '_');
         }
         return sb.length() == 0 ? "_" : sb.toString();

@@ -537,7 +537,8 @@ public final class QmpClient implements AutoCloseable {
             text = text.substring(0, 80) + "...";
         }
         StringBuilder quoted = new StringBuilder("\"");
-        for (char c : text.toCharArray()) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
             if (c < 0x20 || c == 0x7f) {
                 quoted.append(String.format(java.util.Locale.ROOT, "\\x%02x", (int) c));
             } else {

@@ -91,7 +91,8 @@ public final class GuestEnd {
         if (s != null && s.lkvmSocket() != null) {
             Path sock = Path.of(s.lkvmSocket());
             if (Files.exists(sock)) {
-                try (LkvmIpc ipc = LkvmIpc.connect(sock, Duration.ofMillis(500))) {
+                try {
+                    LkvmIpc.connect(sock, Duration.ofMillis(500)).close();
                     // Something answers: a new kvmtool of the same name; not ours to remove.
                 } catch (ConnectException refused) {
                     try {

@@ -62,6 +62,8 @@ public final class GuestHotplug {
      * first when {@code managed}. On any failure what was plugged in is unplugged again and what was bound is given
      * back, and the exception says so.
      */
+    // "try": the hotplug lock is held for the whole block and never otherwise used.
+    @SuppressWarnings("try")
     public List<Done> attach(PciAddress request, Supplier<List<PciAddress>> group, boolean managed)
             throws InterruptedException {
         try (HotplugLock lock = HotplugLock.acquire(dir);
@@ -145,6 +147,8 @@ public final class GuestHotplug {
      * the managed ones back. A guest that does not let go in time keeps its device: nothing is given back, the
      * record says the unplug was requested, and a later {@code detach} (or the guest's end) finishes it.
      */
+    // "try": the hotplug lock is held for the whole block and never otherwise used.
+    @SuppressWarnings("try")
     public List<Done> detach(PciAddress address) throws InterruptedException {
         try (HotplugLock lock = HotplugLock.acquire(dir);
                 QmpClient qmp = connect()) {

@@ -31,6 +31,9 @@ public final class GuestRecords {
      * @param shown           the state to show, null when broken
      * @param exit            how it ended: recorded, or {@code lost} when nobody recorded it
      */
+    // JavaLangClash: named GuestRecords.Record outside this file, and nothing here uses java.lang.Record; a rename
+    // of a type that cli, lab and supervise all use is a change of its own.
+    @SuppressWarnings("JavaLangClash")
     public record Record(
             GuestDir dir,
             GuestState state,

@@ -94,6 +94,8 @@ public final class GuestStop {
      * The VMM is gone. A live supervisor records that within moments (it reaps its child at once); if it does not
      * hold the lock any more, nobody will, so we do.
      */
+    // "try": the run lock is held for the block, so that no supervisor starts meanwhile; it is never otherwise used.
+    @SuppressWarnings("try")
     private Outcome awaitFinished(GuestDir dir, ExitRecord exit, String how) {
         Duration budget = perStep.compareTo(FINISH_AT_LEAST) < 0 ? FINISH_AT_LEAST : perStep;
         long end = System.nanoTime() + budget.toNanos();
@@ -126,6 +128,8 @@ public final class GuestStop {
         }
     }
 
+    // "try": the run lock is held for the block, so that no supervisor starts meanwhile; it is never otherwise used.
+    @SuppressWarnings("try")
     private Outcome finishUnsupervised(GuestDir dir, ExitRecord exit, String message) {
         Optional<RunLock> lock = RunLock.tryAcquire(dir.root());
         if (lock.isEmpty()) {
@@ -163,6 +167,8 @@ public final class GuestStop {
      * Without a readable state there is no pid to signal. With --force: if a QEMU still answers on the CLI socket it
      * is told to quit, and the folder's state is set aside so that the name can be used again.
      */
+    // "try": the run lock is held for the block, so that no supervisor starts meanwhile; it is never otherwise used.
+    @SuppressWarnings("try")
     private Outcome stopBroken(GuestRecords.Record rec) {
         GuestDir dir = rec.dir();
         if (!force) {

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
-import sun.misc.Signal;
 
 /**
  * The signals that mean "stop now" to a foreground vmlaunch: SIGINT (Ctrl-C), SIGTERM (kill, a service manager,
@@ -26,13 +25,15 @@ public final class StopSignals {
     public static List<String> handle(Consumer<String> handler) {
         long ignored = ignoredMask(Path.of("/proc/self/status"));
         List<String> installed = new java.util.ArrayList<>();
+        // sun.misc.Signal spelled out, not imported: javac warns about an import of it even with the build's
+        // -XDignore.symbol.file (pom.xml), and -Werror makes that fatal.
         for (String name : NAMES) {
-            Signal sig = new Signal(name);
+            sun.misc.Signal sig = new sun.misc.Signal(name);
             if ((ignored & (1L << (sig.getNumber() - 1))) != 0) {
                 continue;
             }
             try {
-                Signal.handle(sig, s -> handler.accept(name));
+                sun.misc.Signal.handle(sig, s -> handler.accept(name));
                 installed.add(name);
             } catch (IllegalArgumentException e) {
                 // Reserved by the JVM (-Xrs and the like): its default stays.

@@ -458,6 +458,8 @@ public final class Supervisor {
 
     // ---- helpers -------------------------------------------------------------------------------------------
 
+    // ReferenceEquality: a change that hands back the very state it was given means "nothing to write".
+    @SuppressWarnings("ReferenceEquality")
     private synchronized void update(UnaryOperator<GuestState> change) {
         GuestState next = change.apply(state);
         if (next != state) {

@@ -67,7 +67,7 @@ public final class JnrPseudoTerminal implements PseudoTerminal {
 
     private static final class Libc {
         static final LibC LIBC = LibraryLoader.create(LibC.class)
-                .option(LibraryOption.SaveError, Boolean.TRUE)
+                .option(LibraryOption.SaveError, true)
                 .failImmediately()
                 .load(Platform.getNativePlatform().getStandardCLibraryName());
         static final Runtime RUNTIME = Runtime.getRuntime(LIBC);

@@ -59,7 +59,7 @@ public final class JnrVfioProbe implements VfioProbe {
 
         LibcSyscalls() {
             libc = LibraryLoader.create(LibC.class)
-                    .option(LibraryOption.SaveError, Boolean.TRUE)
+                    .option(LibraryOption.SaveError, true)
                     .failImmediately()
                     .load(Platform.getNativePlatform().getStandardCLibraryName());
             runtime = Runtime.getRuntime(libc);

@@ -32,16 +32,12 @@ public final class Executables {
     /** A hint naming the Debian package that provides {@code name}. */
     public static String installHint(String name) {
         String base = Path.of(name).getFileName().toString();
-        switch (base) {
-            case "qemu-system-x86_64":
-                return "install it: apt-get install qemu-system-x86";
-            case "qemu-system-aarch64":
-                return "install it: apt-get install qemu-system-arm";
-            case "lkvm":
-                return "kvmtool is not packaged in Debian 12: build it from its source and put lkvm on PATH, "
-                        + "or set \"binary\"";
-            default:
-                return "check \"binary\" in the guest file and PATH";
-        }
+        return switch (base) {
+            case "qemu-system-x86_64" -> "install it: apt-get install qemu-system-x86";
+            case "qemu-system-aarch64" -> "install it: apt-get install qemu-system-arm";
+            case "lkvm" -> "kvmtool is not packaged in Debian 12: build it from its source and put lkvm on PATH, "
+                    + "or set \"binary\"";
+            default -> "check \"binary\" in the guest file and PATH";
+        };
     }
 }

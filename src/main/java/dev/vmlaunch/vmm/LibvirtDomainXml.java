@@ -120,28 +120,18 @@ public final class LibvirtDomainXml {
         IrqChip chip = spec.irqchip();
         if (chip != null) {
             switch (chip) {
-                case SPLIT:
-                    features.add("ioapic").attr("driver", "qemu");
-                    break;
-                case KERNEL:
-                    features.add("ioapic").attr("driver", "kvm");
-                    break;
-                case GICV2:
-                case GICV2M:
-                    features.add("gic").attr("version", "2");
-                    break;
-                case GICV3:
+                case SPLIT -> features.add("ioapic").attr("driver", "qemu");
+                case KERNEL -> features.add("ioapic").attr("driver", "kvm");
+                case GICV2, GICV2M -> features.add("gic").attr("version", "2");
+                case GICV3 -> {
                     // qemu's "-machine its=off" would be accepted, but the guest would not start: libvirt puts
                     // devices behind pcie-root-ports, which need MSI-X, and a GICv3 without ITS has no MSI controller.
                     features.add("gic").attr("version", "3");
                     warnings.add("irqchip gicv3 (without ITS) is exported as a GICv3 with ITS: libvirt cannot turn "
                             + "the ITS off, and its PCIe root ports need the MSI-X that only the ITS provides");
-                    break;
-                case GICV3_ITS:
-                    features.add("gic").attr("version", "3");
-                    break;
-                default:
-                    throw new IllegalStateException("unhandled irqchip " + chip);
+                }
+                case GICV3_ITS -> features.add("gic").attr("version", "3");
+                default -> throw new IllegalStateException("unhandled irqchip " + chip);
             }
         }
     }
@@ -154,20 +144,18 @@ public final class LibvirtDomainXml {
         }
         XmlElement cpu = domain.add("cpu");
         switch (model) {
-            case "host":
+            case "host" -> {
                 cpu.attr("mode", "host-passthrough").attr("check", "none");
                 if (tcg) {
                     warnings.add("cpu.model host needs kvm; libvirt (like qemu) refuses host-passthrough with "
                             + "accel tcg (use \"max\")");
                 }
-                break;
-            case "max":
-                cpu.attr("mode", "maximum").attr("check", "none");
-                break;
-            default:
+            }
+            case "max" -> cpu.attr("mode", "maximum").attr("check", "none");
+            default -> {
                 cpu.attr("mode", "custom").attr("match", "exact").attr("check", "none");
                 cpu.add("model").attr("fallback", "forbid").text(model);
-                break;
+            }
         }
     }
 

@@ -26,15 +26,13 @@ final class LibvirtQemuNamespace {
         /** Types a qemu option value the way qemu's option parser would read it. */
         static Property inferred(String text) {
             switch (text) {
-                case "on":
-                case "true":
-                case "yes":
+                case "on", "true", "yes" -> {
                     return new Property("bool", "true");
-                case "off":
-                case "false":
-                case "no":
+                }
+                case "off", "false", "no" -> {
                     return new Property("bool", "false");
-                default:
+                }
+                default -> {
                     if (text.matches("-[0-9]{1,18}")) {
                         return new Property("signed", text);
                     }
@@ -42,6 +40,7 @@ final class LibvirtQemuNamespace {
                         return new Property("unsigned", text);
                     }
                     return new Property("string", text);
+                }
             }
         }
     }
@@ -88,16 +87,9 @@ final class LibvirtQemuNamespace {
         props.forEach((k, v) -> {
             Property p = Property.inferred(v);
             switch (p.type()) {
-                case "bool":
-                    o.put(k, Boolean.parseBoolean(p.value()));
-                    break;
-                case "signed":
-                case "unsigned":
-                    o.put(k, new java.math.BigInteger(p.value()));
-                    break;
-                default:
-                    o.put(k, p.value());
-                    break;
+                case "bool" -> o.put(k, Boolean.parseBoolean(p.value()));
+                case "signed", "unsigned" -> o.put(k, new java.math.BigInteger(p.value()));
+                default -> o.put(k, p.value());
             }
         });
         try {

@@ -78,16 +78,12 @@ public final class QemuCommand implements VmmCommand {
         } else {
             IrqChip chip = s.irqchip() == null ? IrqChip.GICV3_ITS : s.irqchip();
             switch (chip) {
-                case GICV3_ITS:
-                    m.add("gic-version", "3").add("its", "on");
-                    break;
-                case GICV3:
-                    m.add("gic-version", "3").add("its", "off");
-                    break;
-                default:
+                case GICV3_ITS -> m.add("gic-version", "3").add("its", "on");
+                case GICV3 -> m.add("gic-version", "3").add("its", "off");
+                default -> {
                     // gicv2m is how virt gives GICv2 guests MSIs; it comes with gic-version=2.
                     m.add("gic-version", "2");
-                    break;
+                }
             }
             if (s.viommu() == Viommu.SMMUV3) {
                 m.add("iommu", "smmuv3");

@@ -84,6 +84,26 @@ class ArchitectureTest {
         }
     }
 
+    /**
+     * The build tells javac to ignore the JDK's "internal proprietary API" marks (pom.xml: Java 17 cannot suppress
+     * that warning per use), so this is where a new use of JDK internals is caught: signals need sun.misc.Signal, and
+     * only these two classes may use it.
+     */
+    @Test
+    void onlyTheSignalHandlersUseJdkInternals() {
+        ArchRuleDefinition.noClasses()
+                .that()
+                .doNotHaveFullyQualifiedName("dev.vmlaunch.supervise.StopSignals")
+                .and()
+                .doNotHaveFullyQualifiedName("dev.vmlaunch.supervise.LkvmConsole")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("sun..", "jdk.internal..")
+                .because("JDK internals may go in any release; StopSignals and LkvmConsole use sun.misc.Signal because"
+                        + " the JDK has no other way to handle a signal")
+                .check(classes);
+    }
+
     private static ArchRule rule(String pkg, List<String> allowed) {
         return ArchRuleDefinition.noClasses()
                 .that()

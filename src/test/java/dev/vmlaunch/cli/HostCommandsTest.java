@@ -66,7 +66,7 @@ class HostCommandsTest {
         return new Run(code, out.toString(), err.toString());
     }
 
-    private static Run main(String... args) {
+    private static Run throughMain(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
@@ -244,14 +244,14 @@ class HostCommandsTest {
 
     @Test
     void theCommandsAreRegisteredInMain() {
-        Run help = main("host", "--help");
+        Run help = throughMain("host", "--help");
         assertEquals(0, help.code());
         assertTrue(help.out().contains("check") && help.out().contains("persist"), help.out());
-        Run bad = main("bind", "not-a-bdf");
+        Run bad = throughMain("bind", "not-a-bdf");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("not a PCI address: 'not-a-bdf'"), bad.err());
-        assertEquals(2, main("groups", "--device", "zz").code());
-        assertEquals(2, main("unbind", "1:2:3").code());
-        assertEquals(2, main("host", "persist", "../x").code());
+        assertEquals(2, throughMain("groups", "--device", "zz").code());
+        assertEquals(2, throughMain("unbind", "1:2:3").code());
+        assertEquals(2, throughMain("host", "persist", "../x").code());
     }
 }

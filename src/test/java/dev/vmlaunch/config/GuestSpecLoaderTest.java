@@ -379,7 +379,7 @@ class GuestSpecLoaderTest {
     void mteOnlyFalseAddsNothingOtherwise() throws IOException {
         GuestSpec s = load("{\"name\":\"g\",\"vmm\":\"lkvm\",\"arch\":\"aarch64\",\"mte\":false}")
                 .spec();
-        assertEquals(Boolean.FALSE, s.mte());
+        assertEquals(false, s.mte());
         assertNull(s.machine());
         assertFalse(onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"mte\":false}").isEmpty());
     }

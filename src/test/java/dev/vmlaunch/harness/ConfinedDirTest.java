@@ -1,5 +1,6 @@
 package dev.vmlaunch.harness;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -23,7 +24,7 @@ class ConfinedDirTest {
     void readsRegularFilesAndReportsMissingOnesAsEmpty() throws Exception {
         Files.writeString(dir.resolve("a"), "data");
         try (ConfinedDir d = ConfinedDir.open(dir)) {
-            assertArrayEquals("data".getBytes(), d.read("a").orElseThrow());
+            assertArrayEquals("data".getBytes(UTF_8), d.read("a").orElseThrow());
             assertEquals(Optional.empty(), d.read("missing"));
         }
     }
@@ -51,7 +52,7 @@ class ConfinedDirTest {
         Files.createSymbolicLink(dir.resolve("f"), victim);
         Files.createSymbolicLink(dir.resolve(".f.tmp"), outside.resolve("w"));
         try (ConfinedDir d = ConfinedDir.open(dir)) {
-            d.writeAtomically("f", "new".getBytes());
+            d.writeAtomically("f", "new".getBytes(UTF_8));
         }
         assertEquals("keep", Files.readString(victim));
         assertTrue(Files.notExists(outside.resolve("w"), LinkOption.NOFOLLOW_LINKS));

@@ -47,7 +47,7 @@ class ConsoleFencedBlockFuzzTest {
                     + b.text().length() + " chars");
         }
         for (String line : b.lines()) {
-            if (line.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+            if (line.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)) {
                 throw new AssertionError("a control character in a block line: " + Irqs.clip(line));
             }
         }

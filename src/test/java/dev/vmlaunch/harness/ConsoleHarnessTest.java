@@ -79,18 +79,22 @@ class ConsoleHarnessTest {
             return new GuestLauncher.RunningGuest() {
                 volatile boolean alive = true;
 
+                @Override
                 public String name() {
                     return spec.name();
                 }
 
+                @Override
                 public boolean isAlive() {
                     return alive;
                 }
 
+                @Override
                 public Optional<String> ended() {
                     return alive ? Optional.empty() : Optional.of("stopped");
                 }
 
+                @Override
                 public void stop(Duration timeout) {
                     stops.computeIfAbsent(spec.name(), k -> new AtomicInteger()).incrementAndGet();
                     alive = false;
@@ -103,10 +107,12 @@ class ConsoleHarnessTest {
                     }
                 }
 
+                @Override
                 public Path consoleLog() {
                     return null;
                 }
 
+                @Override
                 public Optional<Path> consoleSocket() {
                     return Optional.ofNullable(socket).map(FakeConsoleSocket::path);
                 }
@@ -199,26 +205,32 @@ class ConsoleHarnessTest {
             try {
                 FakeConsoleSocket s = new FakeConsoleSocket(dir.resolve(spec.name() + "-broken.sock"), shell);
                 return new GuestLauncher.RunningGuest() {
+                    @Override
                     public String name() {
                         return g.name();
                     }
 
+                    @Override
                     public boolean isAlive() {
                         return g.isAlive();
                     }
 
+                    @Override
                     public Optional<String> ended() {
                         return g.ended();
                     }
 
+                    @Override
                     public void stop(Duration timeout) {
                         g.stop(timeout);
                     }
 
+                    @Override
                     public Path consoleLog() {
                         return null;
                     }
 
+                    @Override
                     public Optional<Path> consoleSocket() {
                         return Optional.of(s.path());
                     }

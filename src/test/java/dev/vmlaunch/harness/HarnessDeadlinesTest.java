@@ -46,18 +46,22 @@ class HarnessDeadlinesTest {
 
     /** A guest that starts, never announces its agent, and whose stop never returns. */
     final GuestLauncher stopsNever = spec -> new GuestLauncher.RunningGuest() {
+        @Override
         public String name() {
             return spec.name();
         }
 
+        @Override
         public boolean isAlive() {
             return true;
         }
 
+        @Override
         public Optional<String> ended() {
             return Optional.empty();
         }
 
+        @Override
         public void stop(Duration timeout) {
             try {
                 never.await();
@@ -66,6 +70,7 @@ class HarnessDeadlinesTest {
             }
         }
 
+        @Override
         public Path consoleLog() {
             return null;
         }

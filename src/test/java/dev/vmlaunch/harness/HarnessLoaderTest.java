@@ -41,7 +41,7 @@ class HarnessLoaderTest {
         assertEquals("hostshare", h.shareTag());
         assertEquals("./smmute -s 0x100 -n 10", h.workload());
         assertEquals("ITS-MSI", h.expect().chip());
-        assertEquals(Duration.ofSeconds(300), h.bootTimeout());
+        assertEquals(Duration.ofMinutes(5), h.bootTimeout());
         assertEquals(
                 "0000:08:00.1", h.guests().get(0).passthrough().get(0).host().toString());
     }

@@ -86,23 +86,28 @@ class HarnessTest {
                         fakeSysroot(shareDir.resolve("sysroot-" + spec.name())).toString());
         Process p = pb.start();
         return new GuestLauncher.RunningGuest() {
+            @Override
             public String name() {
                 return spec.name();
             }
 
+            @Override
             public boolean isAlive() {
                 return p.isAlive();
             }
 
+            @Override
             public Optional<String> ended() {
                 return p.isAlive() ? Optional.empty() : Optional.of("exited with status " + p.exitValue());
             }
 
+            @Override
             public void stop(Duration timeout) {
                 stops.computeIfAbsent(spec.name(), k -> new AtomicInteger()).incrementAndGet();
                 p.destroyForcibly();
             }
 
+            @Override
             public Path consoleLog() {
                 return shareDir.resolve(spec.name() + ".console");
             }
@@ -342,10 +347,12 @@ class HarnessTest {
         // The fake host: the device is on vfio-pci until its guest is stopped (and its devices given back), then
         // e1000e.
         Harness.HostDevices host = new Harness.HostDevices() {
+            @Override
             public Optional<String> vendorDevice(dev.vmlaunch.config.PciAddress a) {
                 return Optional.of(BLK);
             }
 
+            @Override
             public Optional<String> driver(dev.vmlaunch.config.PciAddress a) {
                 return Optional.of(stops.containsKey("virt1") ? "e1000e" : "vfio-pci");
             }
@@ -355,7 +362,7 @@ class HarnessTest {
         assertEquals("qemu", g.vmm());
         assertEquals("tcg", g.accel());
         HarnessReport.DeviceResult d = g.devices().get(0);
-        assertEquals(Boolean.TRUE, d.managed(), d.toString());
+        assertEquals(true, d.managed(), d.toString());
         assertEquals("e1000e", d.restoredDriver(), d.toString());
     }
 }

@@ -82,7 +82,7 @@ public final class FakeKernel implements PciBus, ModuleLoader {
             throw new IOException("Device or resource busy");
         }
         String override = fs.read(bdf, "driver_override");
-        if (!override.equals("(null)") && !override.equals(driver) || refusingDrivers.contains(driver)) {
+        if ((!override.equals("(null)") && !override.equals(driver)) || refusingDrivers.contains(driver)) {
             throw new IOException("No such device");
         }
         fs.attach(bdf, driver);

@@ -118,7 +118,8 @@ public final class FakeSysfs {
         for (String p : partitions) {
             Path part = dev.resolve(p);
             mkdirs(part.resolve("holders"));
-            write(part.resolve("dev"), major + ":" + (++minor) + "\n");
+            minor++;
+            write(part.resolve("dev"), major + ":" + minor + "\n");
             link(root.resolve("class/block").resolve(p), part);
         }
         return this;

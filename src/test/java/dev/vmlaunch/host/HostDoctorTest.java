@@ -1,5 +1,6 @@
 package dev.vmlaunch.host;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -188,7 +189,7 @@ class HostDoctorTest {
         host("", "fp", "");
         Path node = sys.resolve("firmware/devicetree/base/intc@8000000/its@8080000");
         Files.createDirectories(node);
-        Files.write(node.resolve("compatible"), "arm,gic-v3-its\0".getBytes());
+        Files.write(node.resolve("compatible"), "arm,gic-v3-its\0".getBytes(UTF_8));
         assertEquals(
                 "the device tree has an arm,gic-v3-its node",
                 run("aarch64").get("gic-its").detail());

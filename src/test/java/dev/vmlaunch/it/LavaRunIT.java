@@ -227,7 +227,8 @@ class LavaRunIT {
         }
         boolean leftover = ProcessHandle.allProcesses().anyMatch(ph -> ph.info()
                 .commandLine()
-                .map(c -> c.contains(jobId) || c.contains(harness.getParent().toString()) && c.contains("qemu-system"))
+                .map(c ->
+                        c.contains(jobId) || (c.contains(harness.getParent().toString()) && c.contains("qemu-system")))
                 .orElse(false));
         assertTrue(!leftover, "lava-run left a qemu behind");
     }

@@ -110,9 +110,9 @@ class LkvmSupervisionIT {
         await("the flood to end, rotated")
                 .atMost(Duration.ofMinutes(2))
                 .pollInterval(Duration.ofMillis(200))
-                .until(() -> (Files.exists(log) && Files.readString(log).contains("flood done")
-                                || Files.exists(rotated)
-                                        && Files.readString(rotated).contains("flood done"))
+                .until(() -> ((Files.exists(log) && Files.readString(log).contains("flood done"))
+                                || (Files.exists(rotated)
+                                        && Files.readString(rotated).contains("flood done")))
                         && Files.size(log) < cap);
         assertTrue(Files.exists(rotated), "console.log.1 holds the output before");
         assertTrue(Files.size(log) + Files.size(rotated) < 12L << 20, "the oldest output was dropped");

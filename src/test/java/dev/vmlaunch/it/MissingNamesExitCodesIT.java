@@ -50,7 +50,7 @@ class MissingNamesExitCodesIT {
         List<String> err = p.stderr().stream().filter(l -> !l.isBlank()).toList();
         assertTrue(p.stderrText().contains(message), p.transcript());
         // bind lists what it refused under one heading line; everything else says it in one line.
-        assertTrue(err.size() == 1 || command.startsWith("bind") && err.size() == 2, p.transcript());
+        assertTrue(err.size() == 1 || (command.startsWith("bind") && err.size() == 2), p.transcript());
         assertFalse(p.stderrText().contains("\tat "), "no stack trace: " + p.transcript());
     }
 }

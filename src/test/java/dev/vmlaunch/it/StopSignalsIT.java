@@ -10,6 +10,7 @@ import dev.vmlaunch.supervise.RecordingCustody;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +41,7 @@ class StopSignalsIT {
     @ParameterizedTest
     @ValueSource(strings = {"TERM", "HUP"})
     void aSignalToAForegroundRunStopsTheGuestAndGivesItsDevicesBack(String signal) throws Exception {
-        String name = "sig" + signal.toLowerCase();
+        String name = "sig" + signal.toLowerCase(Locale.ROOT);
         Path guest = env.noneGuest(name, "0000:03:00.0");
         try (VmlaunchProcess run = VmlaunchProcess.startCommand(
                 env.cliEnv(), SupervisionEnv.cliCommand("run", "--stop-timeout", "2", guest.toString()))) {

@@ -173,8 +173,14 @@ final class SupervisionEnv implements AutoCloseable {
 
     /** Stops every guest still running here, then kills any VMM or supervisor that survived that. */
     @Override
-    public void close() throws Exception {
-        VmlaunchProcess.runCommand(cliEnv(), cliCommand("stop", "--all", "--force", "--timeout", "2"));
+    public void close() throws IOException {
+        try {
+            VmlaunchProcess.runCommand(cliEnv(), cliCommand("stop", "--all", "--force", "--timeout", "2"));
+        } catch (InterruptedException e) {
+            // Kept as the thread's status (thrown from close() it could end up a suppressed exception, lost); the
+            // processes below are killed all the same.
+            Thread.currentThread().interrupt();
+        }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(state)) {
             for (Path d : ds) {
                 GuestState s = StateFile.read(d.resolve("state.json")).state();

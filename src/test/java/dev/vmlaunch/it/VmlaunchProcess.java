@@ -50,11 +50,12 @@ public final class VmlaunchProcess implements AutoCloseable {
     }
 
     /** Runs {@code cmd} to completion. */
-    public static VmlaunchProcess runCommand(Map<String, String> env, List<String> cmd) throws Exception {
+    public static VmlaunchProcess runCommand(Map<String, String> env, List<String> cmd)
+            throws IOException, InterruptedException {
         return finish(startCommand(env, cmd));
     }
 
-    private static VmlaunchProcess finish(VmlaunchProcess p) throws Exception {
+    private static VmlaunchProcess finish(VmlaunchProcess p) throws IOException, InterruptedException {
         p.process.getOutputStream().close();
         if (!p.process.waitFor(120, TimeUnit.SECONDS)) {
             p.close();

@@ -237,7 +237,7 @@ class LabPlanTest {
         assertEquals("/mnt/lkvm/lkvm-static", g.binary());
         assertEquals(dev.vmlaunch.config.IrqChip.GICV3_ITS, g.irqchip());
         assertEquals(dev.vmlaunch.config.Network.NONE, g.network(), "else kvmtool's virtio-net takes eth0");
-        assertEquals(Boolean.FALSE, g.mte());
+        assertEquals(false, g.mte());
         assertEquals(dev.vmlaunch.config.CpuList.of(0), g.affinity().process());
         assertTrue(g.passthrough().get(0).managed());
         List<String> argv = new dev.vmlaunch.vmm.LkvmCommand().argv(g, null);

@@ -12,6 +12,7 @@ import dev.vmlaunch.harness.HarnessReport.Workload;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -48,7 +49,7 @@ class LavaResultsTest {
         for (String p : m.group(2).split("\\s+")) {
             String[] parts = p.split("=", -1);
             assertEquals(2, parts.length, "malformed parameter for LAVA: " + p);
-            kv.put(parts[0].toLowerCase(), parts[1]);
+            kv.put(parts[0].toLowerCase(Locale.ROOT), parts[1]);
         }
         return kv;
     }

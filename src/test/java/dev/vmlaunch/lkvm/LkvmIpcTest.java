@@ -100,6 +100,7 @@ class LkvmIpcTest {
             assertEquals(2, found.size());
             LkvmInstances.Instance live = found.get(0);
             assertEquals("a-live", live.name());
+            assertEquals(a.socket(), live.socket());
             assertEquals(777, live.pid());
             assertEquals(LkvmIpc.VmState.RUNNING, live.state());
             LkvmInstances.Instance ghost = found.get(1);

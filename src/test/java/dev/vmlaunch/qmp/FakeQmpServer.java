@@ -98,12 +98,17 @@ final class FakeQmpServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         server.close();
         for (Peer peer : peers) {
             peer.hangUp();
         }
-        acceptor.join(WAIT.toMillis());
+        try {
+            acceptor.join(WAIT.toMillis());
+        } catch (InterruptedException e) {
+            // Kept as the thread's status: thrown from close() it could end up a suppressed exception, lost.
+            Thread.currentThread().interrupt();
+        }
         Files.deleteIfExists(socket);
     }
 

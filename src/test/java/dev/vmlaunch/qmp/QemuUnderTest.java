@@ -72,10 +72,15 @@ final class QemuUnderTest implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process.isAlive()) {
             process.destroyForcibly();
-            process.waitFor(30, TimeUnit.SECONDS);
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                // Kept as the thread's status: thrown from close() it could end up a suppressed exception, lost.
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -130,7 +130,8 @@ class QmpClientTest {
         JsonNode request = peer.request();
         String line =
                 "{\"return\": {\"status\": \"paused\", \"running\": false}, \"id\": " + request.get("id") + "}\r\n";
-        for (char c : line.toCharArray()) {
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
             peer.send(String.valueOf(c));
         }
         assertEquals("paused", status.get().path("status").asText());

@@ -1,5 +1,6 @@
 package dev.vmlaunch.supervise;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -122,6 +123,6 @@ class GuestRecordsTest {
         byte[] before = Files.readAllBytes(root.resolve("old/state.json"));
         GuestRecords.scan(root);
         assertTrue(Files.exists(sock));
-        assertEquals(new String(before), Files.readString(root.resolve("old/state.json")));
+        assertEquals(new String(before, UTF_8), Files.readString(root.resolve("old/state.json")));
     }
 }

@@ -1,5 +1,6 @@
 package dev.vmlaunch.supervise;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,12 +27,14 @@ class RunLockTest {
                         dir.resolve("lock").toString()))
                 .redirectErrorStream(true)
                 .start();
-        String out = new String(p.getInputStream().readAllBytes()).trim();
+        String out = new String(p.getInputStream().readAllBytes(), UTF_8).trim();
         p.waitFor(10, TimeUnit.SECONDS);
         return out.equals("locked");
     }
 
     @Test
+    // "try": the first lock is held for the block while the second attempts run; it is never otherwise used.
+    @SuppressWarnings("try")
     void aSecondAttemptInTheSameProcessFailsWithoutDroppingTheFirstLock() throws Exception {
         try (RunLock first = RunLock.acquire(dir, "g1")) {
             assertTrue(lockedForOthers());

@@ -1,5 +1,6 @@
 package dev.vmlaunch.vmm;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,7 +44,8 @@ class VmmCommandTest {
         StringBuilder cur = new StringBuilder();
         boolean quoted = false;
         boolean any = false;
-        for (char c : cmd.toCharArray()) {
+        for (int i = 0; i < cmd.length(); i++) {
+            char c = cmd.charAt(i);
             if (c == '"') {
                 quoted = !quoted;
                 any = true;
@@ -252,7 +254,7 @@ class VmmCommandTest {
     void shellQuotingRoundTripsThroughAPosixShell() throws Exception {
         List<String> argv = List.of("printf", "%s|", "a b", "it's", "$HOME", "x,y=z", "", "back\\slash");
         Process p = new ProcessBuilder("sh", "-c", ShellQuote.oneLine(argv)).start();
-        String out = new String(p.getInputStream().readAllBytes());
+        String out = new String(p.getInputStream().readAllBytes(), UTF_8);
         assertEquals(0, p.waitFor());
         assertEquals("a b|it's|$HOME|x,y=z||back\\slash|", out);
     }

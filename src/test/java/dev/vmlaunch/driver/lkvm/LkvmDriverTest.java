@@ -57,6 +57,7 @@ class LkvmDriverTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the fake kvmtool only has to be listening for the block
     void pauseAndResumeAreIpcRequestsAnsweredByVmstateAndListAsksVmstateToo() throws Exception {
         Path sock = tmp.resolve("g.sock");
         VmmEndpoints at = new VmmEndpoints(null, sock, null, null);
@@ -70,6 +71,7 @@ class LkvmDriverTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the fake kvmtool only has to be listening for the block
     void statusShowsKvmtoolsPidAndVmstateAndAPausedVmstateMakesTheStatePaused() throws Exception {
         Path sock = tmp.resolve("g.sock");
         VmmEndpoints at = new VmmEndpoints(null, sock, null, null);

@@ -67,7 +67,7 @@ class HotplugSlotsTest {
         assertEquals(java.util.Set.of("vml-hp0", "vml-hp1", "vml-hp2"), a.slotsInUse());
         assertEquals(2, a.without(a.attached().get(0)).attached().size());
         assertEquals(
-                Boolean.TRUE,
+                true,
                 a.withUnplugRequested(a.attached().get(2)).attached().get(2).unplugRequested());
     }
 }
