@@ -109,10 +109,7 @@ final class LabHotplug {
                         commands.run("hotplug-detach.txt", "detach", "detach", name, bdf, "--timeout", "120");
                 out.put("detachExit", detach.code());
                 // Given back by detach itself, before the guest stops: the stop would give it back too.
-                String driver = new dev.vmlaunch.host.Sysfs(Path.of("/sys"))
-                        .device(PciAddress.parse(bdf))
-                        .map(dev.vmlaunch.host.PciDevice::driver)
-                        .orElse(null);
+                String driver = driver(bdf);
                 out.put("driverAfterDetach", driver);
                 progress.accept((detach.code() == 0 && "e1000e".equals(driver) ? "" : "FAIL: ") + "after detach: " + bdf
                         + " is on " + (driver == null ? "no driver" : driver));
@@ -123,6 +120,37 @@ final class LabHotplug {
             Files.writeString(dir.resolve(FILE), out.toPrettyString() + "\n", StandardCharsets.UTF_8);
         }
         return ok;
+    }
+
+    /**
+     * {@code attach NAME BDF --managed} of a running kvmtool guest: refused with exit 2 and kvmtool's reason before
+     * anything is bound, so {@code bdf} stays on e1000e. Writes {@value #FILE} with the outcome.
+     */
+    boolean refusedForKvmtool(String name, String bdf) throws IOException {
+        LabInside.Result attach = commands.run("hotplug-attach.txt", "attach", "attach", name, bdf, "--managed");
+        String driver = driver(bdf);
+        boolean reason = attach.err().contains("runs on kvmtool, which has no PCI hotplug");
+        boolean ok = attach.code() == 2 && reason && "e1000e".equals(driver);
+        progress.accept((ok ? "ok: " : "FAIL: ") + "attach to the kvmtool guest " + name + " exited " + attach.code()
+                + (reason ? " with kvmtool's reason" : " without saying kvmtool has no hotplug") + "; " + bdf
+                + " is on " + (driver == null ? "no driver" : driver));
+        ObjectNode out = new ObjectMapper()
+                .createObjectNode()
+                .put("host", bdf)
+                .put("vmm", "lkvm")
+                .put("attachExit", attach.code())
+                .put("refusedForKvmtool", reason)
+                .put("driverAfterAttach", driver)
+                .put("passed", ok);
+        Files.writeString(dir.resolve(FILE), out.toPrettyString() + "\n", StandardCharsets.UTF_8);
+        return ok;
+    }
+
+    private static String driver(String bdf) {
+        return new dev.vmlaunch.host.Sysfs(Path.of("/sys"))
+                .device(PciAddress.parse(bdf))
+                .map(dev.vmlaunch.host.PciDevice::driver)
+                .orElse(null);
     }
 
     /** The guest address status reports for host device {@code bdf}, validated; null when it has none. */
