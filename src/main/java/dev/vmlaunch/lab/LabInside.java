@@ -390,7 +390,7 @@ public final class LabInside {
         int failures = 0;
         try {
             agent.awaitAnnouncement(boot, alive);
-            if (!new LabHotplug(dir, progress, this::command, java.time.Duration.ofMinutes(3))
+            if (!new LabHotplug(dir, progress, this::command, java.time.Duration.ofMinutes(3), arch.chip)
                     .cycle(name, hotBdf, agent, alive)) {
                 failures++;
             }
@@ -407,7 +407,7 @@ public final class LabInside {
 
     /** kvmtool has no hotplug: attach must refuse the detached kvmtool guest at once and leave the NIC as it was. */
     private boolean hotplugRefused(String name, String hotBdf) throws IOException {
-        return new LabHotplug(dir, progress, this::command, java.time.Duration.ofMinutes(3))
+        return new LabHotplug(dir, progress, this::command, java.time.Duration.ofMinutes(3), arch.chip)
                 .refusedForKvmtool(name, hotBdf);
     }
 
