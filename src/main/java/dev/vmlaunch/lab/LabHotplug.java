@@ -142,7 +142,7 @@ final class LabHotplug {
 
     /**
      * The guest kernel's own account of the hotplug (pciehp, native PCIe hotplug, on arm64 virt, which boots without
-     * ACPI here; acpiphp where the firmware's ACPI runs the slot, QEMU's q35 default since 6.1), from its dmesg: the proof that the guest saw the slot's event
+     * ACPI here; acpiphp where ACPI runs the slot, as QEMU's q35 may), from its dmesg: the proof that the guest saw the slot's event
      * as a user's guest would. The guest wrote it: at most {@value #KERNEL_LINES} lines of at most 200 characters.
      */
     private List<String> guestHotplugLines(GuestAgent agent, BooleanSupplier alive) throws InterruptedException {
