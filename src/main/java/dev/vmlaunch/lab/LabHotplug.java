@@ -27,18 +27,22 @@ import java.util.function.BooleanSupplier;
  */
 final class LabHotplug {
     static final String FILE = "hotplug.json";
+    private static final int KERNEL_LINES = 12;
     private static final Path HOST_INTERRUPTS = Path.of("/proc/interrupts");
 
     private final Path dir;
     private final ProgressLog progress;
     private final LabInside.Commands commands;
     private final Duration workloadTimeout;
+    /** The /proc/interrupts chip the attached NIC's vectors must sit on in the guest (ITS-MSI on arm64). */
+    private final String chip;
 
-    LabHotplug(Path dir, ProgressLog progress, LabInside.Commands commands, Duration workloadTimeout) {
+    LabHotplug(Path dir, ProgressLog progress, LabInside.Commands commands, Duration workloadTimeout, String chip) {
         this.dir = dir;
         this.progress = progress;
         this.commands = commands;
         this.workloadTimeout = workloadTimeout;
+        this.chip = chip;
     }
 
     /**
@@ -85,17 +89,31 @@ final class LabHotplug {
             long delta = diff.totalDelta();
             int fired = (int) diff.rows().stream().filter(d -> d.delta() > 0).count();
             HostInterruptSide host = HostInterruptSide.of(bdf, hostBefore, hostAfter, delta);
+            String chips = diff.rows().stream()
+                    .map(d -> d.after().chip())
+                    .filter(java.util.Objects::nonNull)
+                    .distinct()
+                    .collect(java.util.stream.Collectors.joining(","));
             out.put("workloadExit", r.exitCode())
                     .put("vectors", vectors.size())
                     .put("fired", fired)
-                    .put("delta", delta);
+                    .put("delta", delta)
+                    .put("chip", chips);
             out.set("hostInterrupts", JsonMappers.mapper().valueToTree(host));
             progress.accept("hotplug: workload exited " + r.exitCode() + "; " + guestBdf + " " + fired + "/"
-                    + vectors.size() + " vectors fired, delta " + delta + "; host side: " + host.note());
-            ok = r.exitCode() == 0 && fired >= 1;
-            if (!ok) {
+                    + vectors.size() + " " + chips + " vectors fired, delta " + delta + "; host side: "
+                    + host.note());
+            List<String> kernel = guestHotplugLines(agent, alive);
+            out.set("guestKernel", JsonMappers.mapper().valueToTree(kernel));
+            progress.accept("hotplug: the guest's kernel on it: "
+                    + (kernel.isEmpty() ? "(no pciehp/acpiphp lines)" : String.join(" | ", kernel)));
+            ok = r.exitCode() == 0 && fired >= 1 && chip.equals(chips);
+            if (r.exitCode() != 0 || fired < 1) {
                 progress.accept("FAIL: the attached NIC's interrupts did not move in the guest (output: "
                         + r.output().strip() + ")");
+            } else if (!ok) {
+                progress.accept("FAIL: the attached NIC's vectors are on " + (chips.isEmpty() ? "no chip" : chips)
+                        + ", expected " + chip);
             }
         } catch (InterruptFormatException | RuntimeException e) {
             progress.accept("FAIL: hotplug cycle: " + e.getMessage());
@@ -109,10 +127,7 @@ final class LabHotplug {
                         commands.run("hotplug-detach.txt", "detach", "detach", name, bdf, "--timeout", "120");
                 out.put("detachExit", detach.code());
                 // Given back by detach itself, before the guest stops: the stop would give it back too.
-                String driver = new dev.vmlaunch.host.Sysfs(Path.of("/sys"))
-                        .device(PciAddress.parse(bdf))
-                        .map(dev.vmlaunch.host.PciDevice::driver)
-                        .orElse(null);
+                String driver = driver(bdf);
                 out.put("driverAfterDetach", driver);
                 progress.accept((detach.code() == 0 && "e1000e".equals(driver) ? "" : "FAIL: ") + "after detach: " + bdf
                         + " is on " + (driver == null ? "no driver" : driver));
@@ -123,6 +138,53 @@ final class LabHotplug {
             Files.writeString(dir.resolve(FILE), out.toPrettyString() + "\n", StandardCharsets.UTF_8);
         }
         return ok;
+    }
+
+    /**
+     * The guest kernel's own account of the hotplug (pciehp, native PCIe hotplug, on arm64 virt, which boots without
+     * ACPI here; acpiphp where ACPI runs the slot, as QEMU's q35 may), from its dmesg: the proof that the guest saw the slot's event
+     * as a user's guest would. The guest wrote it: at most {@value #KERNEL_LINES} lines of at most 200 characters.
+     */
+    private List<String> guestHotplugLines(GuestAgent agent, BooleanSupplier alive) throws InterruptedException {
+        GuestAgent.CommandResult r =
+                agent.run("dmesg | grep -E 'pciehp|acpiphp' | tail -n " + KERNEL_LINES, Duration.ofSeconds(60), alive);
+        return r.output()
+                .lines()
+                .map(l -> l.replaceFirst("^\\[\\s*[0-9.]+\\] ", "").strip())
+                .filter(l -> !l.isEmpty())
+                .limit(KERNEL_LINES)
+                .map(l -> l.length() > 200 ? l.substring(0, 200) : l)
+                .toList();
+    }
+
+    /**
+     * {@code attach NAME BDF --managed} of a running kvmtool guest: refused with exit 2 and kvmtool's reason before
+     * anything is bound, so {@code bdf} stays on e1000e. Writes {@value #FILE} with the outcome.
+     */
+    boolean refusedForKvmtool(String name, String bdf) throws IOException {
+        LabInside.Result attach = commands.run("hotplug-attach.txt", "attach", "attach", name, bdf, "--managed");
+        String driver = driver(bdf);
+        boolean reason = attach.err().contains("runs on kvmtool, which has no PCI hotplug");
+        boolean ok = attach.code() == 2 && reason && "e1000e".equals(driver);
+        progress.accept((ok ? "ok: " : "FAIL: ") + "attach to the kvmtool guest " + name + " exited " + attach.code()
+                + (reason ? " with kvmtool's reason" : " without saying kvmtool has no hotplug") + "; " + bdf
+                + " is on " + (driver == null ? "no driver" : driver));
+        ObjectNode out = JsonMappers.object()
+                .put("host", bdf)
+                .put("vmm", "lkvm")
+                .put("attachExit", attach.code())
+                .put("refusedForKvmtool", reason)
+                .put("driverAfterAttach", driver)
+                .put("passed", ok);
+        Files.writeString(dir.resolve(FILE), out.toPrettyString() + "\n", StandardCharsets.UTF_8);
+        return ok;
+    }
+
+    private static String driver(String bdf) {
+        return new dev.vmlaunch.host.Sysfs(Path.of("/sys"))
+                .device(PciAddress.parse(bdf))
+                .map(dev.vmlaunch.host.PciDevice::driver)
+                .orElse(null);
     }
 
     /** The guest address status reports for host device {@code bdf}, validated; null when it has none. */

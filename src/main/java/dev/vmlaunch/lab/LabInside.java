@@ -224,8 +224,9 @@ public final class LabInside {
      */
     private boolean detached(Path work, Path share, String bdf, String hotBdf) throws IOException {
         String name = "lab-detached";
-        // The hotplug cycle needs a qemu guest on q35 (kvmtool has no hotplug; the aarch64 lab has no cycle yet).
-        boolean hotplug = lkvm == null && arch == LabArch.X86_64;
+        // The hotplug cycle needs a qemu guest (q35 or virt: both have PCIe root ports); kvmtool has no hotplug, so a
+        // kvmtool detached guest checks that attach refuses it instead.
+        boolean hotplug = lkvm == null;
         GuestAgent agent = hotplug ? GuestAgent.install(share, name) : null;
         // x86_64 --lkvm: the detached guest is the kvmtool one (the harness's stay qemu); aarch64: every nested guest
         // is.
@@ -233,12 +234,15 @@ public final class LabInside {
                 work,
                 name + ".json",
                 hotplug
-                        ? LabPlan.hotplugGuest(name, images, share, bdf, mode, 0, agent.kernelArgs("hostshare"))
+                        ? LabPlan.hotplugGuest(arch, name, images, share, bdf, mode, 0, agent.kernelArgs("hostshare"))
                         : lkvm != null && arch == LabArch.X86_64
                                 ? LabPlan.nestedLkvmGuest(name, images, lkvm, bdf, 0)
                                 : LabPlan.nestedGuest(arch, name, images, share, bdf, mode, 0, lkvm));
         progress.accept("the detached flow: run -d " + name + " with " + bdf + " managed, list, status"
-                + (hotplug ? ", attach " + hotBdf + " --managed, a workload through it, detach" : "") + ", stop"
+                + (hotplug
+                        ? ", attach " + hotBdf + " --managed, a workload through it, detach"
+                        : ", attach " + hotBdf + " refused")
+                + ", stop"
                 + (lkvm != null
                         ? " (kvmtool " + lkvm + ": also its console, pause/resume, lkvm list, a graceful stop)"
                         : ""));
@@ -310,6 +314,7 @@ public final class LabInside {
                     dev.vmlaunch.supervise.GuestDir.of(stateRoot(), name).consoleLog(), boot, progress);
             if (lkvm != null) {
                 failures += ready ? new LabLkvmChecks(name, dir, lkvm, progress, this::command).run() : 1;
+                failures += hotplugRefused(name, hotBdf) ? 0 : 1;
             }
             if (agent != null) {
                 failures += hotplugCycle(name, hotBdf, agent, boot);
@@ -407,7 +412,7 @@ public final class LabInside {
         int failures = 0;
         try {
             agent.awaitAnnouncement(boot, alive);
-            if (!new LabHotplug(dir, progress, this::command, java.time.Duration.ofMinutes(3))
+            if (!new LabHotplug(dir, progress, this::command, java.time.Duration.ofMinutes(3), arch.chip)
                     .cycle(name, hotBdf, agent, alive)) {
                 failures++;
             }
@@ -420,6 +425,12 @@ public final class LabInside {
             failures++;
         }
         return failures;
+    }
+
+    /** kvmtool has no hotplug: attach must refuse the detached kvmtool guest at once and leave the NIC as it was. */
+    private boolean hotplugRefused(String name, String hotBdf) throws IOException {
+        return new LabHotplug(dir, progress, this::command, java.time.Duration.ofMinutes(3), arch.chip)
+                .refusedForKvmtool(name, hotBdf);
     }
 
     private boolean driversAre(List<String> bdfs, String driver, String when) {

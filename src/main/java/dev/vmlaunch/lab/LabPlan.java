@@ -147,7 +147,16 @@ final class LabPlan {
      * harness agent's kernel arguments (the lab runs a workload in it after the attach).
      */
     static String hotplugGuest(String name, Path images, Path share, String bdf, Mode mode, int cpu, String agentArgs) {
-        ObjectNode g = nestedGuestNode(LabArch.X86_64, name, images, share, bdf, mode, cpu, null);
+        return hotplugGuest(LabArch.X86_64, name, images, share, bdf, mode, cpu, agentArgs);
+    }
+
+    /**
+     * As above for either architecture (a qemu guest: q35 or virt, whose {@code pcie-root-port} slots both take native
+     * PCIe hotplug; the guest kernel's pciehp sees the device arrive as a user's guest would).
+     */
+    static String hotplugGuest(
+            LabArch arch, String name, Path images, Path share, String bdf, Mode mode, int cpu, String agentArgs) {
+        ObjectNode g = nestedGuestNode(arch, name, images, share, bdf, mode, cpu, null);
         g.put("cmdline", g.path("cmdline").asText() + " " + agentArgs);
         g.put("hotplugSlots", 1);
         return write(g);

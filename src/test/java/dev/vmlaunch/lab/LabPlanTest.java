@@ -245,4 +245,30 @@ class LabPlanTest {
         assertTrue(argv.contains("--disable-mte") && argv.contains("mode=none"), argv.toString());
         assertTrue(String.join(" ", argv).contains("--vfio-pci 0000:00:05.0"), argv.toString());
     }
+
+    @Test
+    void theAarch64DetachedGuestIsAVirtQemuGuestWithAnEmptyRootPortForAttach() throws Exception {
+        GuestSpec g = load(LabPlan.hotplugGuest(
+                LabArch.AARCH64,
+                "lab-detached",
+                dir,
+                dir.resolve("share"),
+                "0000:00:05.0",
+                LabPlan.Mode.KVM,
+                0,
+                "vmlaunch.agent=hostshare"));
+        assertEquals(dev.vmlaunch.config.Vmm.QEMU, g.vmm());
+        assertEquals(dev.vmlaunch.config.Machine.VIRT, g.machine());
+        assertEquals(dev.vmlaunch.config.IrqChip.GICV3_ITS, g.irqchip(), "pciehp's and the NIC's MSIs go to the ITS");
+        assertEquals(1, g.hotplugSlots());
+        assertTrue(g.cmdline().contains("vmlaunch.agent=hostshare"), g.cmdline());
+        List<String> argv = new dev.vmlaunch.vmm.QemuCommand()
+                .argv(
+                        g,
+                        new dev.vmlaunch.vmm.RunLayout(
+                                dir.resolve("run"), dev.vmlaunch.vmm.RunLayout.ConsoleMode.SOCKET));
+        assertTrue(
+                argv.contains("pcie-root-port,id=" + dev.vmlaunch.vmm.QemuCommand.hotplugSlot(0) + ",chassis=2"),
+                "the passthrough NIC's port is chassis 1, the empty one for attach chassis 2: " + argv);
+    }
 }
