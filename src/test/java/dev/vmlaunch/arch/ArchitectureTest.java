@@ -95,7 +95,7 @@ class ArchitectureTest {
                 .that()
                 .doNotHaveFullyQualifiedName("dev.vmlaunch.supervise.StopSignals")
                 .and()
-                .doNotHaveFullyQualifiedName("dev.vmlaunch.supervise.LkvmConsole")
+                .doNotHaveFullyQualifiedName("dev.vmlaunch.driver.lkvm.LkvmConsole")
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage("sun..", "jdk.internal..")
