@@ -140,10 +140,12 @@ public final class LogsCommand implements Callable<Integer> {
 
         String readNew() {
             java.io.ByteArrayOutputStream fresh = new java.io.ByteArrayOutputStream();
+            boolean first = !started;
             Object key = fileKey(rotated);
             if (key != null && !key.equals(rotatedSeen)) {
                 rotatedSeen = key;
-                long rotatedSize = read(rotated, pos, fresh);
+                // Newest first: after .1 we go on in the file, so what one read of .1 leaves out would be lost.
+                long rotatedSize = readNewest(rotated, pos, fresh);
                 // Truncated already: start over. Not yet (the copy is renamed into place first): what follows the
                 // copied part is new, and the truncate will show as the file shrinking.
                 pos = !started || length(file) < rotatedSize ? 0 : rotatedSize;
@@ -153,13 +155,23 @@ public final class LogsCommand implements Callable<Integer> {
                 // Truncated: a new run of the same name started.
                 pos = 0;
             }
-            pos = read(file, pos, fresh);
+            // A follower reads on from where it was, a read at a time; a first read shows the newest.
+            pos = first ? readNewest(file, pos, fresh) : read(file, pos, fresh);
             ByteBuffer in = ByteBuffer.allocate(pending.remaining() + fresh.size());
             in.put(pending).put(fresh.toByteArray()).flip();
             CharBuffer chars = CharBuffer.allocate(in.remaining() + 1);
             decoder.decode(in, chars, false);
             pending = in.slice();
             return chars.flip().toString();
+        }
+
+        /**
+         * Like {@link #read}, but when more than {@link #MAX_READ} follows {@code from}, only the newest
+         * {@link #MAX_READ}: a rotation that looked late leaves a {@code .1} of more than that (a guest flooding its
+         * console between two looks), and {@code logs} must end with the guest's last line, not one read in.
+         */
+        private static long readNewest(Path f, long from, java.io.ByteArrayOutputStream out) {
+            return read(f, Math.max(from, length(f) - MAX_READ), out);
         }
 
         /** Appends {@code f} from {@code from} on (at most {@link #MAX_READ}) to {@code out}; returns where it stopped. */

@@ -1,6 +1,7 @@
 package dev.vmlaunch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vmlaunch.supervise.LogRotation;
 import java.nio.file.Files;
@@ -68,5 +69,34 @@ class LogsFileTailTest {
         LogRotation.copyTruncateIfOver(f, 1);
         append(f, "new\n");
         assertEquals("old\nnew\n", new LogsCommand.FileTail(f).readNew());
+    }
+    /** What a flood leaves when the rotation looked late: a .1 larger than one read. */
+    private static String lines(int from, int count) {
+        StringBuilder b = new StringBuilder();
+        for (int i = from; i < from + count; i++) {
+            b.append(String.format("flood line %07d %s%n", i, "x".repeat(44)));
+        }
+        return b.toString();
+    }
+
+    @Test
+    void aFirstReadOfARotatedPartLargerThanOneReadEndsWithItsNewestLine() throws Exception {
+        Path f = dir.resolve("console.log");
+        // 9 MiB of 64-byte lines, then the last one: more than one read holds (8 MiB).
+        append(f, lines(0, 9 * 16384) + "flood done\n");
+        LogRotation.copyTruncateIfOver(f, 1);
+        String shown = new LogsCommand.FileTail(f).readNew();
+        assertTrue(
+                shown.endsWith("flood line 0147455 " + "x".repeat(44) + "\nflood done\n"),
+                shown.substring(shown.length() - 200));
+        assertTrue(shown.length() <= 8 << 20, "at most one read: " + shown.length());
+    }
+
+    @Test
+    void aFirstReadOfALogLargerThanOneReadEndsWithItsNewestLine() throws Exception {
+        Path f = dir.resolve("console.log");
+        append(f, lines(0, 9 * 16384) + "flood done\n");
+        String shown = new LogsCommand.FileTail(f).readNew();
+        assertTrue(shown.endsWith("\nflood done\n"), shown.substring(shown.length() - 200));
     }
 }

@@ -120,7 +120,10 @@ class LkvmSupervisionIT {
         VmlaunchProcess logs = env.vmlaunch("logs", "--console", "flood");
         assertEquals(0, logs.exitCode(), logs.transcript());
         List<String> lines = logs.stdout();
-        assertEquals("flood done", lines.get(lines.size() - 1));
+        assertEquals(
+                "flood done",
+                lines.get(lines.size() - 1),
+                "console.log " + Files.size(log) + " B, console.log.1 " + Files.size(rotated) + " B");
         assertFalse(lines.get(0).contains("flood line 0000000"), "starts after the dropped part: " + lines.get(0));
         assertTrue(lines.size() < 12 * 16384, "lines " + lines.size());
 

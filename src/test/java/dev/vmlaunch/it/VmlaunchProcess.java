@@ -23,11 +23,13 @@ public final class VmlaunchProcess implements AutoCloseable {
     private final Process process;
     private final List<String> out = new CopyOnWriteArrayList<>();
     private final List<String> err = new CopyOnWriteArrayList<>();
+    private final Thread outPump;
+    private final Thread errPump;
 
     private VmlaunchProcess(Process process) {
         this.process = process;
-        pump(process.getInputStream(), out);
-        pump(process.getErrorStream(), err);
+        outPump = pump(process.getInputStream(), out);
+        errPump = pump(process.getErrorStream(), err);
     }
 
     public static VmlaunchProcess start(Map<String, String> env, String... args) throws IOException {
@@ -65,7 +67,7 @@ public final class VmlaunchProcess implements AutoCloseable {
         return p;
     }
 
-    private static void pump(InputStream in, List<String> sink) {
+    private static Thread pump(InputStream in, List<String> sink) {
         Thread t = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                 for (String line = r.readLine(); line != null; line = r.readLine()) {
@@ -77,11 +79,20 @@ public final class VmlaunchProcess implements AutoCloseable {
         });
         t.setDaemon(true);
         t.start();
+        return t;
     }
 
+    /**
+     * Waits until the pumps have read everything the process wrote: they end at EOF. A fixed 50 ms was not enough
+     * for a big output on a loaded host ('logs' of a flooded console: up to a pipe's worth of its last lines were
+     * still unread). Bounded, and no failure past it: a descendant the command left running (a guest's VMM) may hold
+     * the pipe open, and what the command itself wrote is read by then.
+     */
     private void awaitPumps() throws InterruptedException {
-        // The pumps end at EOF, right after the process; give them a moment to drain.
-        Thread.sleep(50);
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        for (Thread t : List.of(outPump, errPump)) {
+            t.join(Math.max(1, (end - System.nanoTime()) / 1_000_000));
+        }
     }
 
     public void awaitOutputLine(String contains, Duration timeout) {
