@@ -9,7 +9,7 @@ import dev.vmlaunch.host.IommuGroup;
 import dev.vmlaunch.host.PciDevice;
 import dev.vmlaunch.host.Viability;
 import dev.vmlaunch.supervise.GuestHotplug;
-import dev.vmlaunch.supervise.GuestRecords;
+import dev.vmlaunch.supervise.RecordedGuests;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +58,7 @@ public final class AttachCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PciAddress address = HostCli.addresses(List.of(device)).get(0);
         Path root = HotplugTarget.stateRoot();
-        GuestRecords.Record r = HotplugTarget.find(root, name);
+        RecordedGuests.Record r = HotplugTarget.find(root, name);
         Duration t = Duration.ofSeconds(timeoutSeconds);
         GuestHotplug hp = new GuestHotplug(
                 r.dir(),

@@ -3,8 +3,8 @@ package dev.vmlaunch.cli;
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.state.StateRoot;
-import dev.vmlaunch.supervise.GuestRecords;
 import dev.vmlaunch.supervise.GuestState;
+import dev.vmlaunch.supervise.RecordedGuests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -45,7 +45,7 @@ public final class ConsoleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        GuestRecords.Record r = GuestRecords.find(StateRoot.resolve(), name)
+        RecordedGuests.Record r = RecordedGuests.find(StateRoot.resolve(), name)
                 .orElseThrow(() -> VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list')"));
         if (r.isBroken()) {
             throw VmlaunchException.failure("guest \"" + name + "\": " + r.broken());

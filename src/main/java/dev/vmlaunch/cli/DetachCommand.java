@@ -4,7 +4,7 @@ import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.config.PciAddress;
 import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.supervise.GuestHotplug;
-import dev.vmlaunch.supervise.GuestRecords;
+import dev.vmlaunch.supervise.RecordedGuests;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,7 +53,7 @@ public final class DetachCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PciAddress address = HostCli.addresses(List.of(device)).get(0);
         Path root = HotplugTarget.stateRoot();
-        GuestRecords.Record r = HotplugTarget.find(root, name);
+        RecordedGuests.Record r = HotplugTarget.find(root, name);
         GuestHotplug hp = new GuestHotplug(
                 r.dir(),
                 Path.of(r.state().qmpCliSocket()),

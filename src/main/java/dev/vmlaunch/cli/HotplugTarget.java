@@ -2,7 +2,7 @@ package dev.vmlaunch.cli;
 
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.state.StateRoot;
-import dev.vmlaunch.supervise.GuestRecords;
+import dev.vmlaunch.supervise.RecordedGuests;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -10,8 +10,8 @@ import java.util.Optional;
 final class HotplugTarget {
     private HotplugTarget() {}
 
-    static GuestRecords.Record find(Path root, String name) {
-        GuestRecords.Record r = GuestRecords.find(root, name)
+    static RecordedGuests.Record find(Path root, String name) {
+        RecordedGuests.Record r = RecordedGuests.find(root, name)
                 .orElseThrow(() -> VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list')"));
         if (r.isBroken()) {
             throw VmlaunchException.usage("guest \"" + name + "\" has an unreadable state (" + r.broken() + ")");

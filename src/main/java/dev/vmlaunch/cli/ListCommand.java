@@ -6,7 +6,7 @@ import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
-import dev.vmlaunch.supervise.GuestListing;
+import dev.vmlaunch.supervise.ListedGuests;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,8 +47,8 @@ public final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        List<GuestListing.Entry> entries =
-                GuestListing.collect(StateRoot.resolve(), LkvmIpc.socketDir(System.getenv()), all, LKVM_TIMEOUT);
+        List<ListedGuests.Entry> entries =
+                ListedGuests.collect(StateRoot.resolve(), LkvmIpc.socketDir(System.getenv()), all, LKVM_TIMEOUT);
         if (json) {
             out.println(toJson(entries));
         } else {
@@ -58,10 +58,10 @@ public final class ListCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    static String toJson(List<GuestListing.Entry> entries) throws Exception {
+    static String toJson(List<ListedGuests.Entry> entries) throws Exception {
         ObjectNode root = JsonMappers.object();
         ArrayNode guests = root.putArray("guests");
-        for (GuestListing.Entry e : entries) {
+        for (ListedGuests.Entry e : entries) {
             ObjectNode g = guests.addObject();
             g.put("name", e.name());
             g.put("pid", e.pid());
@@ -89,10 +89,10 @@ public final class ListCommand implements Callable<Integer> {
     }
 
     /** {@code lkvm list}'s columns ("%5d %-20s %s"), then what vmlaunch adds. */
-    static void printTable(PrintWriter out, List<GuestListing.Entry> entries, Instant now) {
+    static void printTable(PrintWriter out, List<ListedGuests.Entry> entries, Instant now) {
         out.println(String.format(
                 "%7s %-20s %-5s %-8s %-8s %-14s %s", "PID", "NAME", "VMM", "STATE", "UPTIME", "DEVICES", "NOTE"));
-        for (GuestListing.Entry e : entries) {
+        for (ListedGuests.Entry e : entries) {
             String pid = e.pid() == null || !e.live() ? "-" : Long.toString(e.pid());
             String up = e.live() ? Durations.since(e.startedAt(), now) : "-";
             List<String> all = new java.util.ArrayList<>(e.devices());

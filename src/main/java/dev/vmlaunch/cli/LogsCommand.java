@@ -5,8 +5,8 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.supervise.EventLog;
 import dev.vmlaunch.supervise.GuestDir;
-import dev.vmlaunch.supervise.GuestRecords;
 import dev.vmlaunch.supervise.LogRotation;
+import dev.vmlaunch.supervise.RecordedGuests;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
@@ -57,7 +57,7 @@ public final class LogsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path root = StateRoot.resolve();
-        Optional<GuestRecords.Record> r = GuestRecords.find(root, name);
+        Optional<RecordedGuests.Record> r = RecordedGuests.find(root, name);
         if (r.isEmpty()) {
             throw VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list --all')");
         }
@@ -80,7 +80,7 @@ public final class LogsCommand implements Callable<Integer> {
         for (long round = 0; ; round++) {
             Thread.sleep(POLL_MILLIS);
             boolean ended = round % checkEvery == 0
-                    && GuestRecords.find(root, name).map(x -> !x.live()).orElse(true);
+                    && RecordedGuests.find(root, name).map(x -> !x.live()).orElse(true);
             if (wantConsole) {
                 out.print(console.readNew());
             }

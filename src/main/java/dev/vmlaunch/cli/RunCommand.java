@@ -9,10 +9,10 @@ import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.host.GuestReadiness;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
+import dev.vmlaunch.supervise.DetachedSupervisor;
 import dev.vmlaunch.supervise.ForegroundRun;
 import dev.vmlaunch.supervise.GuestDir;
 import dev.vmlaunch.supervise.Supervisor;
-import dev.vmlaunch.supervise.SupervisorLauncher;
 import dev.vmlaunch.vmm.RunLayout;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -78,8 +78,8 @@ public final class RunCommand implements Callable<Integer> {
         GuestDir dir = GuestDir.of(state, guest.name());
         Duration readyTimeout = Duration.ofSeconds(readyTimeoutSeconds);
         if (detach) {
-            SupervisorLauncher.Launched l =
-                    SupervisorLauncher.launch(file.toAbsolutePath(), state, guest.name(), readyTimeout);
+            DetachedSupervisor.Launched l =
+                    DetachedSupervisor.launch(file.toAbsolutePath(), state, guest.name(), readyTimeout);
             out.println(l.name() + " " + l.vmmPid());
             out.flush();
             err.println("vmlaunch: guest \"" + l.name() + "\" is up ("

@@ -15,8 +15,8 @@ import dev.vmlaunch.supervise.AffinityStep;
 import dev.vmlaunch.supervise.AttachedDevices;
 import dev.vmlaunch.supervise.AttachedDevicesFile;
 import dev.vmlaunch.supervise.EventLog;
-import dev.vmlaunch.supervise.GuestRecords;
 import dev.vmlaunch.supervise.GuestState;
+import dev.vmlaunch.supervise.RecordedGuests;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,7 +62,7 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path root = StateRoot.resolve();
-        GuestRecords.Record r = GuestRecords.find(root, name)
+        RecordedGuests.Record r = RecordedGuests.find(root, name)
                 .orElseThrow(
                         () -> VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list --all')"));
         ObjectNode doc = JsonMappers.object();

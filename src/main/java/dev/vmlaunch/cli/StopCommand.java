@@ -6,8 +6,8 @@ import dev.vmlaunch.host.DeviceCustody;
 import dev.vmlaunch.lkvm.LkvmInstances;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
-import dev.vmlaunch.supervise.GuestRecords;
 import dev.vmlaunch.supervise.GuestStop;
+import dev.vmlaunch.supervise.RecordedGuests;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,7 +85,7 @@ public final class StopCommand implements Callable<Integer> {
                 });
         List<Supplier<GuestStop.Outcome>> jobs = new ArrayList<>();
         if (all) {
-            for (GuestRecords.Record r : GuestRecords.scan(root)) {
+            for (RecordedGuests.Record r : RecordedGuests.scan(root)) {
                 if (!r.isBroken() && (r.live() || r.needsFinishing())) {
                     jobs.add(() -> stopper.stop(r));
                 }
@@ -98,7 +98,7 @@ public final class StopCommand implements Callable<Integer> {
         } else {
             // A name that is no guest is a usage error (exit 2), found before anything is stopped.
             List<String> unknownNames = names.stream()
-                    .filter(n -> GuestRecords.find(root, n).isEmpty() && !Files.exists(LkvmIpc.socketOf(lkvmDir, n)))
+                    .filter(n -> RecordedGuests.find(root, n).isEmpty() && !Files.exists(LkvmIpc.socketOf(lkvmDir, n)))
                     .toList();
             if (!unknownNames.isEmpty()) {
                 throw VmlaunchException.usage("no guest named "
@@ -109,7 +109,7 @@ public final class StopCommand implements Callable<Integer> {
                         + "nothing was stopped");
             }
             for (String name : names) {
-                Optional<GuestRecords.Record> r = GuestRecords.find(root, name);
+                Optional<RecordedGuests.Record> r = RecordedGuests.find(root, name);
                 Path sock = LkvmIpc.socketOf(lkvmDir, name);
                 if (r.isPresent()) {
                     jobs.add(() -> stopper.stop(r.get()));
@@ -153,7 +153,9 @@ public final class StopCommand implements Callable<Integer> {
 
     private static boolean ours(Path root, String name) {
         try {
-            return GuestRecords.find(root, name).map(GuestRecords.Record::live).orElse(false);
+            return RecordedGuests.find(root, name)
+                    .map(RecordedGuests.Record::live)
+                    .orElse(false);
         } catch (VmlaunchException e) {
             return false;
         }

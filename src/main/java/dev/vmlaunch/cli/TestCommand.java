@@ -9,7 +9,7 @@ import dev.vmlaunch.harness.HarnessReport;
 import dev.vmlaunch.harness.HarnessReportWriter;
 import dev.vmlaunch.harness.HarnessSpec;
 import dev.vmlaunch.harness.ProgressLog;
-import dev.vmlaunch.harness.SupervisedLauncher;
+import dev.vmlaunch.harness.SupervisedHarnessGuests;
 import dev.vmlaunch.host.GuestReadiness;
 import dev.vmlaunch.host.HostRoots;
 import dev.vmlaunch.lava.LavaReporter;
@@ -73,8 +73,8 @@ public final class TestCommand implements Callable<Integer> {
         }
         Instant t0 = Instant.now();
         ProgressLog progress = new ProgressLog(t0, err, null);
-        SupervisedLauncher launcher =
-                new SupervisedLauncher(StateRoot.resolve(), h.bootTimeout(), System.getenv(), progress);
+        SupervisedHarnessGuests launcher =
+                new SupervisedHarnessGuests(StateRoot.resolve(), h.bootTimeout(), System.getenv(), progress);
         Harness harness = new Harness(
                 h,
                 launcher,

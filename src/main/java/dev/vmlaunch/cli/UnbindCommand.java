@@ -8,7 +8,7 @@ import dev.vmlaunch.host.BindRecord;
 import dev.vmlaunch.host.BindResult;
 import dev.vmlaunch.host.Host;
 import dev.vmlaunch.host.RestoreResult;
-import dev.vmlaunch.supervise.GuestRecords;
+import dev.vmlaunch.supervise.RecordedGuests;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
@@ -75,7 +75,7 @@ public final class UnbindCommand implements Callable<Integer> {
                     .toList();
         }
         if (owner != null) {
-            Optional<GuestRecords.Record> g = GuestRecords.find(h.stateRoot(), owner);
+            Optional<RecordedGuests.Record> g = RecordedGuests.find(h.stateRoot(), owner);
             if (g.isPresent() && g.get().live()) {
                 throw VmlaunchException.failure("guest \"" + owner + "\" is running; 'vmlaunch stop " + owner
                         + "' stops it and gives its devices back");

@@ -4,7 +4,7 @@ import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.supervise.GuestPause;
-import dev.vmlaunch.supervise.GuestRecords;
+import dev.vmlaunch.supervise.RecordedGuests;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -38,7 +38,7 @@ abstract class VcpuStateCommand implements Callable<Integer> {
         if (timeoutSeconds < 1) {
             throw VmlaunchException.usage("--timeout must be at least 1 second");
         }
-        GuestRecords.Record r = GuestRecords.find(StateRoot.resolve(), name)
+        RecordedGuests.Record r = RecordedGuests.find(StateRoot.resolve(), name)
                 .orElseThrow(() -> VmlaunchException.usage("no guest named \"" + name + "\" (see 'vmlaunch list')"));
         String now = GuestPause.apply(r, pauses(), Duration.ofSeconds(timeoutSeconds));
         out.println(name + ": " + now);

@@ -20,7 +20,7 @@ final class AgentDriver implements GuestDriver {
     }
 
     @Override
-    public GuestAgent.Announcement awaitReady(GuestLauncher.RunningGuest guest, Duration timeout)
+    public GuestAgent.Announcement awaitReady(HarnessGuests.RunningGuest guest, Duration timeout)
             throws InterruptedException {
         return agent.awaitAnnouncement(timeout, guest::isAlive);
     }

@@ -36,7 +36,7 @@ final class ConsoleDriver implements GuestDriver {
     }
 
     @Override
-    public GuestAgent.Announcement awaitReady(GuestLauncher.RunningGuest running, Duration timeout)
+    public GuestAgent.Announcement awaitReady(HarnessGuests.RunningGuest running, Duration timeout)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Path socket = running.consoleSocket()
@@ -90,7 +90,7 @@ final class ConsoleDriver implements GuestDriver {
     }
 
     /** The socket exists once the VMM runs, but a client may connect a moment before it listens: retry until due. */
-    private ConsoleChannel connect(Path socket, GuestLauncher.RunningGuest running, long deadline)
+    private ConsoleChannel connect(Path socket, HarnessGuests.RunningGuest running, long deadline)
             throws InterruptedException {
         while (true) {
             try {

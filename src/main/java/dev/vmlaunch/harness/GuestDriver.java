@@ -13,7 +13,7 @@ interface GuestDriver extends AutoCloseable {
     String kernelArgs();
 
     /** Waits until the guest can take the workload and says what it has. */
-    GuestAgent.Announcement awaitReady(GuestLauncher.RunningGuest guest, Duration timeout) throws InterruptedException;
+    GuestAgent.Announcement awaitReady(HarnessGuests.RunningGuest guest, Duration timeout) throws InterruptedException;
 
     /** Runs the workload with the share as working directory, between snapshots of /proc/interrupts and msi_irqs. */
     GuestAgent.CommandResult run(String workload, Duration timeout, BooleanSupplier alive) throws InterruptedException;

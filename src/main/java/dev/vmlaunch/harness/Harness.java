@@ -94,10 +94,10 @@ public final class Harness {
     }
 
     private final HarnessSpec spec;
-    private final GuestLauncher launcher;
+    private final HarnessGuests launcher;
     private final HostDevices hostDevices;
     private final Consumer<String> progress;
-    private final List<GuestLauncher.RunningGuest> started = Collections.synchronizedList(new ArrayList<>());
+    private final List<HarnessGuests.RunningGuest> started = Collections.synchronizedList(new ArrayList<>());
     private final Deadlines deadlines;
     /** What each guest's run is doing, for the message when it is given up on. */
     private final Map<String, String> phase = new java.util.concurrent.ConcurrentHashMap<>();
@@ -105,13 +105,13 @@ public final class Harness {
     private volatile boolean cancelled;
     private volatile long cancelledAt;
 
-    public Harness(HarnessSpec spec, GuestLauncher launcher, HostDevices hostDevices, Consumer<String> progress) {
+    public Harness(HarnessSpec spec, HarnessGuests launcher, HostDevices hostDevices, Consumer<String> progress) {
         this(spec, launcher, hostDevices, progress, Deadlines.DEFAULT);
     }
 
     Harness(
             HarnessSpec spec,
-            GuestLauncher launcher,
+            HarnessGuests launcher,
             HostDevices hostDevices,
             Consumer<String> progress,
             Deadlines deadlines) {
@@ -218,7 +218,7 @@ public final class Harness {
 
     private HarnessReport.GuestResult runGuest(GuestSpec g) {
         String name = g.name();
-        GuestLauncher.RunningGuest rg = null;
+        HarnessGuests.RunningGuest rg = null;
         GuestDriver driver = null;
         try {
             driver = driver(g);
@@ -236,7 +236,7 @@ public final class Harness {
             if (cancelled) {
                 rg.stop(STOP_TIMEOUT);
             }
-            GuestLauncher.RunningGuest running = rg;
+            HarnessGuests.RunningGuest running = rg;
             GuestAgent.Announcement a;
             boolean console = spec.driverOf(g).kind() == GuestDriverKind.CONSOLE;
             phase.put(name, console ? "waiting for its console's shell" : "waiting for its agent");
@@ -478,14 +478,14 @@ public final class Harness {
     }
 
     private void stopAll() {
-        List<GuestLauncher.RunningGuest> all;
+        List<HarnessGuests.RunningGuest> all;
         synchronized (started) {
             all = new ArrayList<>(started);
         }
         // Each stop on its own thread, waited for with a deadline: a stop that hangs must not hang the run (or the
         // Ctrl-C that asked for it).
         List<Thread> stopping = new ArrayList<>();
-        for (GuestLauncher.RunningGuest g : all) {
+        for (HarnessGuests.RunningGuest g : all) {
             Thread t = new Thread(
                     () -> {
                         try {

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * Who holds a guest's {@code managed} passthrough devices: they go to vfio-pci before the VMM starts and back to
  * their original drivers once it has ended, whichever way it ended and whoever sees it end (the supervisor, or
- * {@code vmlaunch stop} when the supervisor is gone). {@link HostDeviceCustody} does the sysfs work; supervise only
+ * {@code vmlaunch stop} when the supervisor is gone). {@link SysfsDeviceCustody} does the sysfs work; supervise only
  * decides when, with the custody its caller put in {@code Supervisor.Settings}.
  */
 public interface DeviceCustody {
@@ -64,7 +64,7 @@ public interface DeviceCustody {
     static DeviceCustody forStateRoot(Path stateRoot) {
         String chosen = System.getenv(PROVIDER_ENV);
         if (chosen == null || chosen.isEmpty()) {
-            return HostDeviceCustody.open(stateRoot);
+            return SysfsDeviceCustody.open(stateRoot);
         }
         try {
             Class<?> c = Class.forName(chosen, true, DeviceCustody.class.getClassLoader());

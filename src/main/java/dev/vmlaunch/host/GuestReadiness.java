@@ -75,7 +75,7 @@ public final class GuestReadiness {
         List<DeviceVerdict> verdicts = List.of();
         if (!spec.passthrough().isEmpty() || usesKvm) {
             HostRoots roots = HostRoots.fromEnvironment(env);
-            Host h = Host.system(VfioProofs.system(roots.dev()));
+            Host h = Host.system(IoctlVfioProof.system(roots.dev()));
             PassthroughCheck devices = h.passthroughCheck();
             host.addAll(devices.check(spec));
             host.addAll(h.preflight().check(spec));

@@ -5,11 +5,11 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
-import dev.vmlaunch.harness.GuestLauncher;
+import dev.vmlaunch.harness.HarnessGuests;
 import dev.vmlaunch.harness.HarnessReport;
 import dev.vmlaunch.harness.HarnessReportReader;
 import dev.vmlaunch.harness.ProgressLog;
-import dev.vmlaunch.harness.SupervisedLauncher;
+import dev.vmlaunch.harness.SupervisedHarnessGuests;
 import dev.vmlaunch.host.GuestReadiness;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.vmm.Executables;
@@ -51,7 +51,7 @@ public final class Lab {
     private final LabPlan.Mode mode;
     private final Path lkvm;
     private final Instant t0 = Instant.now();
-    private volatile GuestLauncher.RunningGuest labHost;
+    private volatile HarnessGuests.RunningGuest labHost;
     private volatile boolean interrupted;
 
     /** {@code tcg}: the nested guests run under TCG inside the TCG lab host (for hosts where nested KVM fails). */
@@ -94,7 +94,7 @@ public final class Lab {
     public void interrupt() {
         interrupted = true;
         progress.accept("interrupted: stopping the lab");
-        GuestLauncher.RunningGuest h = labHost;
+        HarnessGuests.RunningGuest h = labHost;
         if (h != null) {
             h.stop(Duration.ofSeconds(5));
         }
@@ -152,7 +152,7 @@ public final class Lab {
                                 + "the arm64 root read-only over 9p; nested guests under "
                                 + (mode == LabPlan.Mode.KVM ? "KVM" : "TCG (--tcg)")
                                 + (lkvm != null ? ", run by kvmtool (" + lkvm + ")" : ", run by qemu-system-aarch64"));
-        SupervisedLauncher launcher = new SupervisedLauncher(state, Duration.ofMinutes(2), env, progress);
+        SupervisedHarnessGuests launcher = new SupervisedHarnessGuests(state, Duration.ofMinutes(2), env, progress);
         labHost = launcher.start(spec);
         if (interrupted) {
             labHost.stop(Duration.ofSeconds(5));

@@ -2,7 +2,7 @@ package dev.vmlaunch.lab;
 
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.state.StateRoot;
-import dev.vmlaunch.supervise.GuestRecords;
+import dev.vmlaunch.supervise.RecordedGuests;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,7 +43,7 @@ final class LabFolder {
     /** A live guest whose recorded spec (argv included) names a path inside {@code folder}. */
     private static Optional<String> runningUser(Path state, Path folder) {
         String inside = folder.toAbsolutePath().normalize() + "/";
-        for (GuestRecords.Record r : GuestRecords.scan(state)) {
+        for (RecordedGuests.Record r : RecordedGuests.scan(state)) {
             if (r.isBroken() || !r.live()) {
                 continue;
             }

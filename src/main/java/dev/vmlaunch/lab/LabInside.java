@@ -406,8 +406,8 @@ public final class LabInside {
     /** Checks (and reports) that each device is bound to {@code driver} now, as sysfs says. */
     /** attach --managed, a workload through the attached NIC, detach: the number of failures. */
     private int hotplugCycle(String name, String hotBdf, GuestAgent agent, java.time.Duration boot) throws IOException {
-        java.util.function.BooleanSupplier alive = () -> dev.vmlaunch.supervise.GuestRecords.find(stateRoot(), name)
-                .map(dev.vmlaunch.supervise.GuestRecords.Record::vmmAlive)
+        java.util.function.BooleanSupplier alive = () -> dev.vmlaunch.supervise.RecordedGuests.find(stateRoot(), name)
+                .map(dev.vmlaunch.supervise.RecordedGuests.Record::vmmAlive)
                 .orElse(false);
         int failures = 0;
         try {

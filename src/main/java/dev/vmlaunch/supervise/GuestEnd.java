@@ -62,7 +62,7 @@ public final class GuestEnd {
         }
         next = next.withExit(exit).withLifecycle(exit.lifecycle(), now);
         try {
-            StateFile.write(dir.stateFile(), next);
+            GuestStateFile.write(dir.stateFile(), next);
         } catch (IOException e) {
             log.accept("cannot record the end of \"" + s.name() + "\" in " + dir.stateFile() + ": " + e.getMessage());
         }

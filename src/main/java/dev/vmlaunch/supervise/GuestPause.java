@@ -11,7 +11,7 @@ public final class GuestPause {
     private GuestPause() {}
 
     /** Returns what the VMM says now ("paused", "running"); throws a failure when it did not do it. */
-    public static String apply(GuestRecords.Record r, boolean pause, Duration timeout) {
+    public static String apply(RecordedGuests.Record r, boolean pause, Duration timeout) {
         if (r.isBroken()) {
             throw VmlaunchException.failure("guest \"" + r.name() + "\": " + r.broken());
         }

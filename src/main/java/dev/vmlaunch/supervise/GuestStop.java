@@ -51,7 +51,7 @@ public final class GuestStop {
         this.log = log;
     }
 
-    public Outcome stop(GuestRecords.Record rec) {
+    public Outcome stop(RecordedGuests.Record rec) {
         String name = rec.name();
         if (rec.isBroken()) {
             return stopBroken(rec);
@@ -100,7 +100,7 @@ public final class GuestStop {
         Duration budget = perStep.compareTo(FINISH_AT_LEAST) < 0 ? FINISH_AT_LEAST : perStep;
         long end = System.nanoTime() + budget.toNanos();
         while (true) {
-            StateFile.Read r = StateFile.read(dir.stateFile());
+            GuestStateFile.Read r = GuestStateFile.read(dir.stateFile());
             if (r.present()
                     && r.state().lifecycle().map(Lifecycle::ended).orElse(false)
                     && !r.state().devicesOwed()) {
@@ -142,7 +142,7 @@ public final class GuestStop {
 
     /** Under the lock: whatever the record still owes (end, devices, sockets) is settled here. */
     private Outcome finishLocked(GuestDir dir, ExitRecord exit, String message) {
-        StateFile.Read r = StateFile.read(dir.stateFile());
+        GuestStateFile.Read r = GuestStateFile.read(dir.stateFile());
         if (!r.present()) {
             return new Outcome(dir.name(), false, "its state became unreadable: " + r.brokenReason());
         }
@@ -169,7 +169,7 @@ public final class GuestStop {
      */
     // "try": the run lock is held for the block, so that no supervisor starts meanwhile; it is never otherwise used.
     @SuppressWarnings("try")
-    private Outcome stopBroken(GuestRecords.Record rec) {
+    private Outcome stopBroken(RecordedGuests.Record rec) {
         GuestDir dir = rec.dir();
         if (!force) {
             return new Outcome(

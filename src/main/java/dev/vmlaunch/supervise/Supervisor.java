@@ -38,7 +38,7 @@ import java.util.function.UnaryOperator;
  * Watches one guest from start to end: takes the name's lock, binds the managed devices, starts the VMM and waits
  * until its driver ({@link VmmDrivers}) says it is ready, records every change in state.json and every VMM event
  * in events.jsonl, and when the VMM ends — any way — records how, gives the devices back and removes the
- * sockets. {@code run -d} runs it in a detached JVM ({@link SupervisorMain}); foreground {@code run} runs the same
+ * sockets. {@code run -d} runs it in a detached JVM ({@link DetachedSupervisorMain}); foreground {@code run} runs the same
  * thing in-process ({@link ForegroundRun}).
  *
  * <p>Use: {@link #start()} (returns once the guest is up), then {@link #awaitEnd()}.
@@ -158,7 +158,7 @@ public final class Supervisor {
      */
     private void takeOverFolder() {
         if (Files.exists(dir.stateFile())) {
-            GuestRecords.Record prev = GuestRecords.inspect(dir, ProcessIdentity.bootId());
+            RecordedGuests.Record prev = RecordedGuests.inspect(dir, ProcessIdentity.bootId());
             if (prev.vmmAlive()) {
                 throw VmlaunchException.usage("a guest named \"" + spec.name() + "\" is already running ("
                         + prev.state().vmm() + " pid " + prev.state().pid() + ", without its supervisor): stop it "
@@ -470,7 +470,7 @@ public final class Supervisor {
 
     private synchronized void writeState() {
         try {
-            StateFile.write(dir.stateFile(), state);
+            GuestStateFile.write(dir.stateFile(), state);
         } catch (IOException e) {
             s.log().accept("cannot write " + dir.stateFile() + ": " + e.getMessage());
         }

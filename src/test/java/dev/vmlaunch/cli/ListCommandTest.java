@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmlaunch.driver.ExitRecord;
-import dev.vmlaunch.supervise.GuestListing;
+import dev.vmlaunch.supervise.ListedGuests;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 class ListCommandTest {
     static final Instant NOW = Instant.parse("2025-01-01T01:00:00Z");
-    static final List<GuestListing.Entry> ENTRIES = List.of(
-            new GuestListing.Entry(
+    static final List<ListedGuests.Entry> ENTRIES = List.of(
+            new ListedGuests.Entry(
                     "gpu-win",
                     "vmlaunch",
                     "qemu",
@@ -29,7 +29,7 @@ class ListCommandTest {
                     null,
                     null,
                     true),
-            new GuestListing.Entry(
+            new ListedGuests.Entry(
                     "old",
                     "vmlaunch",
                     "qemu",
@@ -48,7 +48,7 @@ class ListCommandTest {
                             "2025-01-01T00:30:00Z"),
                     "crash-signal: the VMM was killed by signal 9 " + "(SIGKILL)",
                     false),
-            new GuestListing.Entry(
+            new ListedGuests.Entry(
                     "bad",
                     "vmlaunch",
                     null,

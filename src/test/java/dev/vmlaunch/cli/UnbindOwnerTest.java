@@ -14,7 +14,7 @@ import dev.vmlaunch.host.PciIds;
 import dev.vmlaunch.host.SeedHosts;
 import dev.vmlaunch.host.Sysfs;
 import dev.vmlaunch.supervise.GuestState;
-import dev.vmlaunch.supervise.StateFile;
+import dev.vmlaunch.supervise.GuestStateFile;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -96,7 +96,7 @@ class UnbindOwnerTest {
         ProcessIdentity me = ProcessIdentity.current();
         String now = Instant.now().toString();
         Files.createDirectories(tmp.resolve("state/gpu"));
-        StateFile.write(
+        GuestStateFile.write(
                 tmp.resolve("state/gpu/state.json"),
                 new GuestState(
                         GuestState.VERSION,

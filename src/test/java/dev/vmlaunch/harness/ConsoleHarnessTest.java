@@ -64,7 +64,7 @@ class ConsoleHarnessTest {
     }
 
     /** Starts each guest as a console socket; a guest named in {@code noSocket} has none (a VMM without one). */
-    GuestLauncher launcher(boolean fires, String... noSocket) {
+    HarnessGuests launcher(boolean fires, String... noSocket) {
         return spec -> {
             assertFalse(
                     spec.cmdline().contains("vmlaunch."),
@@ -76,7 +76,7 @@ class ConsoleHarnessTest {
             FakeConsoleSocket socket = List.of(noSocket).contains(spec.name())
                     ? null
                     : new FakeConsoleSocket(dir.resolve(spec.name() + ".sock"), shell);
-            return new GuestLauncher.RunningGuest() {
+            return new HarnessGuests.RunningGuest() {
                 volatile boolean alive = true;
 
                 @Override
@@ -127,7 +127,7 @@ class ConsoleHarnessTest {
         return h;
     }
 
-    HarnessReport run(HarnessSpec h, GuestLauncher l) throws Exception {
+    HarnessReport run(HarnessSpec h, HarnessGuests l) throws Exception {
         Map<String, String> hostIds = Map.of("0000:08:00.1", "13b5:ff80", "0000:08:00.0", "13b5:ff80");
         return new Harness(h, l, a -> Optional.ofNullable(hostIds.get(a.toString())), progress::add).run();
     }
@@ -195,16 +195,16 @@ class ConsoleHarnessTest {
 
     @Test
     void aBrokenMountFailsTheGuestWithTheGuestsOwnWords() throws Exception {
-        GuestLauncher l = spec -> {
+        HarnessGuests l = spec -> {
             AtomicInteger n = new AtomicInteger();
             FakeShell shell = new FakeShell(cmd -> cmd.startsWith("grep -q")
                     ? Optional.of(
                             new FakeShell.Reply("mount: mounting hostshare on /tmp failed: No such device\n", 255))
                     : smmuteGuest(cmd, n, true));
-            GuestLauncher.RunningGuest g = launcher(true).start(spec);
+            HarnessGuests.RunningGuest g = launcher(true).start(spec);
             try {
                 FakeConsoleSocket s = new FakeConsoleSocket(dir.resolve(spec.name() + "-broken.sock"), shell);
-                return new GuestLauncher.RunningGuest() {
+                return new HarnessGuests.RunningGuest() {
                     @Override
                     public String name() {
                         return g.name();

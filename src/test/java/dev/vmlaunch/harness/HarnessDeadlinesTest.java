@@ -39,13 +39,13 @@ class HarnessDeadlinesTest {
     }
 
     /** A launcher whose start never returns (a supervisor that never reports ready, a hung VMM). */
-    final GuestLauncher startsNever = spec -> {
+    final HarnessGuests startsNever = spec -> {
         never.await();
         throw new AssertionError("unreachable");
     };
 
     /** A guest that starts, never announces its agent, and whose stop never returns. */
-    final GuestLauncher stopsNever = spec -> new GuestLauncher.RunningGuest() {
+    final HarnessGuests stopsNever = spec -> new HarnessGuests.RunningGuest() {
         @Override
         public String name() {
             return spec.name();

@@ -63,7 +63,7 @@ class HarnessTest {
     final Map<String, AtomicInteger> stops = new ConcurrentHashMap<>();
 
     /** Starts the agent as a host process; names starting with "dead" exit at once, "mute" never start the agent. */
-    final GuestLauncher fake = spec -> {
+    final HarnessGuests fake = spec -> {
         Path shareDir = spec.shares().get(0).path();
         List<String> cmd = spec.name().startsWith("dead")
                 ? List.of("sh", "-c", "echo boom; exit 3")
@@ -85,7 +85,7 @@ class HarnessTest {
                         "VMLAUNCH_SYSROOT",
                         fakeSysroot(shareDir.resolve("sysroot-" + spec.name())).toString());
         Process p = pb.start();
-        return new GuestLauncher.RunningGuest() {
+        return new HarnessGuests.RunningGuest() {
             @Override
             public String name() {
                 return spec.name();

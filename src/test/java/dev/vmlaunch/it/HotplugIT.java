@@ -10,7 +10,7 @@ import dev.vmlaunch.qmp.PciHotplug;
 import dev.vmlaunch.qmp.QmpClient;
 import dev.vmlaunch.qmp.QmpTimeoutException;
 import dev.vmlaunch.supervise.GuestState;
-import dev.vmlaunch.supervise.StateFile;
+import dev.vmlaunch.supervise.GuestStateFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -173,7 +173,7 @@ class HotplugIT {
         // A kvmtool guest's record, as its supervisor writes it.
         GuestState qemu = env.state("flat");
         Path lk = Files.createDirectories(env.state.resolve("lk"));
-        StateFile.write(
+        GuestStateFile.write(
                 lk.resolve("state.json"),
                 new GuestState(
                         GuestState.VERSION,

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmlaunch.driver.ProcessIdentity;
 import dev.vmlaunch.supervise.GuestState;
-import dev.vmlaunch.supervise.StateFile;
+import dev.vmlaunch.supervise.GuestStateFile;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -127,7 +127,7 @@ final class SupervisionEnv implements AutoCloseable {
     }
 
     GuestState state(String name) {
-        StateFile.Read r = StateFile.read(state.resolve(name).resolve("state.json"));
+        GuestStateFile.Read r = GuestStateFile.read(state.resolve(name).resolve("state.json"));
         if (!r.present()) {
             throw new AssertionError("no readable state for " + name + ": " + r.brokenReason());
         }
@@ -136,7 +136,7 @@ final class SupervisionEnv implements AutoCloseable {
 
     Optional<GuestState> stateIfReadable(String name) {
         return Optional.ofNullable(
-                StateFile.read(state.resolve(name).resolve("state.json")).state());
+                GuestStateFile.read(state.resolve(name).resolve("state.json")).state());
     }
 
     /** {@code list --json [--all]} through ./vmlaunch, by name. */
@@ -183,7 +183,7 @@ final class SupervisionEnv implements AutoCloseable {
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(state)) {
             for (Path d : ds) {
-                GuestState s = StateFile.read(d.resolve("state.json")).state();
+                GuestState s = GuestStateFile.read(d.resolve("state.json")).state();
                 if (s == null) {
                     continue;
                 }

@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vmlaunch.driver.ProcessIdentity;
 import dev.vmlaunch.supervise.GuestState;
+import dev.vmlaunch.supervise.GuestStateFile;
 import dev.vmlaunch.supervise.RecordingCustody;
-import dev.vmlaunch.supervise.StateFile;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -146,7 +146,7 @@ class SupervisionFaultsIT {
         Path dir = Files.createDirectories(env.state.resolve("stale"));
         String then = "2024-06-01T10:00:00Z";
         // Its pids are live processes now (this JVM): only the boot id tells it is not them.
-        StateFile.write(
+        GuestStateFile.write(
                 dir.resolve("state.json"),
                 new GuestState(
                         GuestState.VERSION,
@@ -202,7 +202,7 @@ class SupervisionFaultsIT {
             ProcessIdentity real = ProcessIdentity.of(sleeper.pid()).orElseThrow();
             Path dir = Files.createDirectories(env.state.resolve("reused"));
             String then = Instant.now().minusSeconds(3600).toString();
-            StateFile.write(
+            GuestStateFile.write(
                     dir.resolve("state.json"),
                     new GuestState(
                             GuestState.VERSION,

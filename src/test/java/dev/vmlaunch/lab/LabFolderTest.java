@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.driver.ProcessIdentity;
 import dev.vmlaunch.supervise.GuestState;
-import dev.vmlaunch.supervise.StateFile;
+import dev.vmlaunch.supervise.GuestStateFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -25,7 +25,7 @@ class LabFolderTest {
         Path dir = Files.createDirectories(state.resolve(name));
         ProcessIdentity me = ProcessIdentity.current();
         String now = Instant.now().toString();
-        StateFile.write(
+        GuestStateFile.write(
                 dir.resolve("state.json"),
                 new GuestState(
                         GuestState.VERSION,

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What list makes of state folders that do not match the processes running now. */
-class GuestRecordsTest {
+class RecordedGuestsTest {
     @TempDir
     Path root;
 
@@ -49,14 +49,14 @@ class GuestRecordsTest {
 
     void write(GuestState s) throws Exception {
         Files.createDirectories(root.resolve(s.name()));
-        StateFile.write(root.resolve(s.name()).resolve("state.json"), s);
+        GuestStateFile.write(root.resolve(s.name()).resolve("state.json"), s);
     }
 
     @Test
     void aRunningRecordWhoseProcessesLiveIsRunningAndSupervised() throws Exception {
         ProcessIdentity me = ProcessIdentity.current();
         write(running("g1", me, me, ProcessIdentity.bootId()));
-        GuestRecords.Record r = GuestRecords.scan(root).get(0);
+        RecordedGuests.Record r = RecordedGuests.scan(root).get(0);
         assertEquals(Lifecycle.RUNNING, r.shown());
         assertTrue(r.vmmAlive());
         assertTrue(r.supervisorAlive());
@@ -67,7 +67,7 @@ class GuestRecordsTest {
     void aRecordFromAnEarlierBootIsCrashedLostEvenIfItsPidsExistNow() throws Exception {
         ProcessIdentity me = ProcessIdentity.current();
         write(running("old", me, me, "00000000-0000-0000-0000-000000000000"));
-        GuestRecords.Record r = GuestRecords.scan(root).get(0);
+        RecordedGuests.Record r = RecordedGuests.scan(root).get(0);
         assertEquals(Lifecycle.CRASHED, r.shown());
         assertEquals(ExitRecord.LOST, r.exit().how());
         assertTrue(r.exit().detail().contains("earlier boot"), r.exit().detail());
@@ -80,7 +80,7 @@ class GuestRecordsTest {
         ProcessIdentity me = ProcessIdentity.current();
         ProcessIdentity impostor = new ProcessIdentity(me.pid(), me.startTicks() - 1);
         write(running("reused", impostor, impostor, ProcessIdentity.bootId()));
-        GuestRecords.Record r = GuestRecords.scan(root).get(0);
+        RecordedGuests.Record r = RecordedGuests.scan(root).get(0);
         assertFalse(r.vmmAlive());
         assertFalse(r.supervisorAlive());
         assertEquals(Lifecycle.CRASHED, r.shown());
@@ -99,12 +99,12 @@ class GuestRecordsTest {
         ProcessIdentity me = ProcessIdentity.current();
         GuestState other = running("someone-else", me, me, ProcessIdentity.bootId());
         Files.createDirectories(root.resolve("renamed"));
-        StateFile.write(root.resolve("renamed/state.json"), other);
+        GuestStateFile.write(root.resolve("renamed/state.json"), other);
 
-        List<GuestRecords.Record> all = GuestRecords.scan(root);
+        List<RecordedGuests.Record> all = RecordedGuests.scan(root);
         assertEquals(
                 List.of("bad", "renamed"),
-                all.stream().map(GuestRecords.Record::name).toList());
+                all.stream().map(RecordedGuests.Record::name).toList());
         assertTrue(all.get(0).isBroken());
         assertTrue(
                 all.get(0).broken().startsWith("state.json is not valid"),
@@ -121,7 +121,7 @@ class GuestRecordsTest {
         Path sock = root.resolve("old/qmp-cli.sock");
         Files.writeString(sock, "");
         byte[] before = Files.readAllBytes(root.resolve("old/state.json"));
-        GuestRecords.scan(root);
+        RecordedGuests.scan(root);
         assertTrue(Files.exists(sock));
         assertEquals(new String(before, UTF_8), Files.readString(root.resolve("old/state.json")));
     }

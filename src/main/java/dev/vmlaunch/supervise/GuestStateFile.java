@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * so a reader (or a crash) sees the old state or the new one, never half. Reading never throws: an unreadable file
  * is a {@link Read#broken} result that {@code list} shows as such.
  */
-public final class StateFile {
+public final class GuestStateFile {
 
     /** What reading found: a state, nothing, or a file that is not a valid state (with the reason). */
     public record Read(GuestState state, String brokenReason) {
@@ -31,7 +31,7 @@ public final class StateFile {
         }
     }
 
-    private StateFile() {}
+    private GuestStateFile() {}
 
     public static void write(Path file, GuestState state) throws IOException {
         AtomicWrite.replace(file, JsonMappers.pretty().writeValueAsBytes(state));

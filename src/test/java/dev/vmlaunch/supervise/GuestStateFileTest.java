@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class StateFileTest {
+class GuestStateFileTest {
     @TempDir
     Path dir;
 
@@ -50,9 +50,9 @@ class StateFileTest {
     void roundTripsAndLeavesNoTempFiles() throws Exception {
         Path f = dir.resolve("state.json");
         GuestState s = sample("g1");
-        StateFile.write(f, s);
-        StateFile.write(f, s.withLifecycle(Lifecycle.PAUSED, Instant.parse("2025-01-02T03:05:00Z")));
-        StateFile.Read r = StateFile.read(f);
+        GuestStateFile.write(f, s);
+        GuestStateFile.write(f, s.withLifecycle(Lifecycle.PAUSED, Instant.parse("2025-01-02T03:05:00Z")));
+        GuestStateFile.Read r = GuestStateFile.read(f);
         assertTrue(r.present());
         assertEquals("paused", r.state().state());
         assertEquals(s.devices(), r.state().devices());
@@ -64,7 +64,7 @@ class StateFileTest {
 
     @Test
     void aMissingFileIsNeitherPresentNorBroken() {
-        StateFile.Read r = StateFile.read(dir.resolve("state.json"));
+        GuestStateFile.Read r = GuestStateFile.read(dir.resolve("state.json"));
         assertFalse(r.present());
         assertFalse(r.broken());
     }
@@ -72,10 +72,10 @@ class StateFileTest {
     @Test
     void aTruncatedFileIsBrokenWithAReason() throws Exception {
         Path f = dir.resolve("state.json");
-        StateFile.write(f, sample("g1"));
+        GuestStateFile.write(f, sample("g1"));
         byte[] full = Files.readAllBytes(f);
         Files.write(f, java.util.Arrays.copyOf(full, full.length / 2));
-        StateFile.Read r = StateFile.read(f);
+        GuestStateFile.Read r = GuestStateFile.read(f);
         assertTrue(r.broken());
         assertNull(r.state());
         assertTrue(r.brokenReason().startsWith("state.json is not valid"), r.brokenReason());
@@ -94,7 +94,7 @@ class StateFileTest {
                 "{\"name\":\"g1\",\"vmm\":\"qemu\",\"state\":\"running\",\"since\":\"x\",\"pid\":5}",
                 "{\"name\":\"g1\",\"vmm\":\"qemu\",\"state\":\"running\",\"since\":\"x\",\"pid\":\"five\"}")) {
             Files.writeString(f, content, StandardCharsets.UTF_8);
-            StateFile.Read r = StateFile.read(f);
+            GuestStateFile.Read r = GuestStateFile.read(f);
             assertTrue(r.broken(), "broken: " + content);
         }
     }
@@ -103,6 +103,6 @@ class StateFileTest {
     void unknownFieldsFromANewerVersionAreIgnored() throws Exception {
         Path f = dir.resolve("state.json");
         Files.writeString(f, "{\"name\":\"g1\",\"vmm\":\"lkvm\",\"state\":\"stopped\",\"since\":\"x\",\"future\":1}");
-        assertTrue(StateFile.read(f).present());
+        assertTrue(GuestStateFile.read(f).present());
     }
 }

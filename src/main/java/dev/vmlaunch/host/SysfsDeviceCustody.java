@@ -12,19 +12,19 @@ import java.util.stream.Collectors;
  * The supervisor's device custody on the real host: managed passthrough devices go to vfio-pci through the
  * {@link DeviceBinder} (original drivers recorded on disk first) and come back through it after the guest.
  */
-public final class HostDeviceCustody implements DeviceCustody {
+public final class SysfsDeviceCustody implements DeviceCustody {
     private final DeviceBinder binder;
 
-    public HostDeviceCustody(DeviceBinder binder) {
+    public SysfsDeviceCustody(DeviceBinder binder) {
         this.binder = binder;
     }
 
     /** The real host's custody, with its bind records in {@code stateRoot}. */
-    public static HostDeviceCustody open(Path stateRoot) {
+    public static SysfsDeviceCustody open(Path stateRoot) {
         Host h = Host.system(Optional.empty());
         Host at = new Host(
                 h.roots(), stateRoot, h.root(), h.arch(), h.bus(), h.modules(), h.addresses(), h.vfio(), h.names());
-        return new HostDeviceCustody(at.binder());
+        return new SysfsDeviceCustody(at.binder());
     }
 
     @Override

@@ -20,21 +20,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The supervisor's custody of managed devices, over the GTX 970 host of the Chalach/kvm
  * passthrough guide (GPU + HDMI audio in one group). */
-class HostDeviceCustodyTest {
+class SysfsDeviceCustodyTest {
     @TempDir
     Path tmp;
 
     FakeSysfs fs;
     FakeKernel kernel;
 
-    HostDeviceCustody custody() {
+    SysfsDeviceCustody custody() {
         fs = SeedHosts.seed003(tmp.resolve("sys"), false);
         kernel = new FakeKernel(fs);
         Path proc = tmp.resolve("proc");
         FakeSysfs.mkdirs(proc.resolve("self"));
         FakeSysfs.write(proc.resolve("self/mountinfo"), "22 27 0:21 / /proc rw,relatime - proc proc rw\n");
         Sysfs sysfs = new Sysfs(fs.root());
-        return new HostDeviceCustody(new DeviceBinder(
+        return new SysfsDeviceCustody(new DeviceBinder(
                 sysfs,
                 kernel,
                 kernel,
@@ -57,7 +57,7 @@ class HostDeviceCustodyTest {
 
     @Test
     void managedDevicesGoToVfioPciAndComeBack() throws Exception {
-        HostDeviceCustody c = custody();
+        SysfsDeviceCustody c = custody();
         List<PciAddress> held = c.bindForGuest(guest("{\"host\":\"01:00.0\"},{\"host\":\"01:00.1\"}"));
         assertEquals(List.of(PciAddress.parse("01:00.0"), PciAddress.parse("01:00.1")), held);
         assertEquals("vfio-pci", driver("0000:01:00.0"));
@@ -71,7 +71,7 @@ class HostDeviceCustodyTest {
 
     @Test
     void unmanagedDevicesAreNotTouched() throws Exception {
-        HostDeviceCustody c = custody();
+        SysfsDeviceCustody c = custody();
         assertEquals(List.of(), c.bindForGuest(guest("{\"host\":\"01:00.0\",\"managed\":false}")));
         assertEquals("nvidia", driver("0000:01:00.0"));
         assertTrue(kernel.calls.isEmpty(), kernel.calls.toString());
@@ -79,7 +79,7 @@ class HostDeviceCustodyTest {
 
     @Test
     void aFailedBindLeavesNothingChanged() throws Exception {
-        HostDeviceCustody c = custody();
+        SysfsDeviceCustody c = custody();
         kernel.failOn("probe", "0000:01:00.1");
         assertThrows(
                 VmlaunchException.class, () -> c.bindForGuest(guest("{\"host\":\"01:00.0\"},{\"host\":\"01:00.1\"}")));
@@ -92,7 +92,7 @@ class HostDeviceCustodyTest {
 
     @Test
     void recordsOfASupervisorKilledWhileBindingSayWhatItHeldAndRestoreGivesThemBack() throws Exception {
-        HostDeviceCustody c = custody();
+        SysfsDeviceCustody c = custody();
         kernel.spy = call -> {
             if (call.equals("probe 0000:01:00.1")) {
                 throw new Killed();
@@ -113,7 +113,7 @@ class HostDeviceCustodyTest {
 
     @Test
     void aDeviceWhoseVfioGroupALiveProcessHoldsOpenIsNotTakenFromVfioPci() throws Exception {
-        HostDeviceCustody c = custody();
+        SysfsDeviceCustody c = custody();
         List<PciAddress> held = c.bindForGuest(guest("{\"host\":\"01:00.0\"},{\"host\":\"01:00.1\"}"));
         // /proc/PID/fd/N is a symlink to the open file's path; for a VFIO group that is /dev/vfio/GROUP (seen with
         // ls -l /proc/$(pidof qemu-system-x86_64)/fd on a passthrough host). comm is the name, exe a link.

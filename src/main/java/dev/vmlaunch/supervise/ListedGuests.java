@@ -14,7 +14,7 @@ import java.util.Set;
  * What {@code list} shows: the guests in the state directory (checked against the live processes) and the
  * kvmtool guests on this host that vmlaunch did not start, found through their sockets like {@code lkvm list}.
  */
-public final class GuestListing {
+public final class ListedGuests {
 
     /**
      * One row.
@@ -81,7 +81,7 @@ public final class GuestListing {
         }
     }
 
-    private GuestListing() {}
+    private ListedGuests() {}
 
     /**
      * @param all with ended guests too; without, only those that may run (and those whose state is unreadable,
@@ -90,7 +90,7 @@ public final class GuestListing {
     public static List<Entry> collect(Path stateRoot, Path lkvmDir, boolean all, Duration lkvmTimeout) {
         List<Entry> out = new ArrayList<>();
         Set<Path> ours = new HashSet<>();
-        for (GuestRecords.Record r : GuestRecords.scan(stateRoot)) {
+        for (RecordedGuests.Record r : RecordedGuests.scan(stateRoot)) {
             if (r.isBroken()) {
                 out.add(new Entry(
                         r.name(),

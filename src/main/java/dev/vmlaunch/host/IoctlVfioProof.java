@@ -11,8 +11,8 @@ import java.util.Optional;
  * The host checks' VFIO proof, backed by the real ioctls. Only offered when {@code /dev/vfio/vfio} exists; jnr-ffi
  * is loaded on the first {@code prove}, never by merely building this.
  */
-public final class VfioProofs {
-    private VfioProofs() {}
+public final class IoctlVfioProof {
+    private IoctlVfioProof() {}
 
     public static Optional<VfioProof> system(Path devRoot) {
         if (!Files.exists(devRoot.resolve("vfio/vfio"))) {

@@ -20,17 +20,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * {@code run -d}: starts {@link SupervisorMain} in its own JVM (small heap, its own session, no terminal), waits for
+ * {@code run -d}: starts {@link DetachedSupervisorMain} in its own JVM (small heap, its own session, no terminal), waits for
  * its one-line report and returns once the guest is up — or throws with the supervisor's reason.
  */
-public final class SupervisorLauncher {
+public final class DetachedSupervisor {
     /** On top of the ready timeout: the supervisor's JVM has to start first. */
     private static final Duration JVM_START = Duration.ofSeconds(30);
 
     /** What {@code run -d} reports. */
     public record Launched(String name, long vmmPid, long supervisorPid) {}
 
-    private SupervisorLauncher() {}
+    private DetachedSupervisor() {}
 
     public static Launched launch(Path guestJson, Path stateRoot, String name, Duration readyTimeout) {
         StateRoot.ensureDir(stateRoot);
@@ -120,7 +120,7 @@ public final class SupervisorLauncher {
         }
         cmd.add("-cp");
         cmd.add(classPath);
-        cmd.add(SupervisorMain.class.getName());
+        cmd.add(DetachedSupervisorMain.class.getName());
         cmd.add(stateRoot.toString());
         cmd.add(Long.toString(readyTimeout.toMillis()));
         cmd.add(stderr.toString());

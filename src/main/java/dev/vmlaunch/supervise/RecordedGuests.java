@@ -19,7 +19,7 @@ import java.util.Optional;
  * then "crashed, lost", and that is what {@link Record#shown()} says. Reading never changes anything and never
  * throws on a bad file.
  */
-public final class GuestRecords {
+public final class RecordedGuests {
 
     /**
      * One guest folder.
@@ -31,7 +31,7 @@ public final class GuestRecords {
      * @param shown           the state to show, null when broken
      * @param exit            how it ended: recorded, or {@code lost} when nobody recorded it
      */
-    // JavaLangClash: named GuestRecords.Record outside this file, and nothing here uses java.lang.Record; a rename
+    // JavaLangClash: named RecordedGuests.Record outside this file, and nothing here uses java.lang.Record; a rename
     // of a type that cli, lab and supervise all use is a change of its own.
     @SuppressWarnings("JavaLangClash")
     public record Record(
@@ -65,7 +65,7 @@ public final class GuestRecords {
         }
     }
 
-    private GuestRecords() {}
+    private RecordedGuests() {}
 
     /** Every guest folder (those with a state.json), by name. */
     public static List<Record> scan(Path stateRoot) {
@@ -103,7 +103,7 @@ public final class GuestRecords {
     }
 
     static Record inspect(GuestDir dir, String currentBoot) {
-        StateFile.Read read = StateFile.read(dir.stateFile());
+        GuestStateFile.Read read = GuestStateFile.read(dir.stateFile());
         if (!read.present()) {
             String why = read.broken() ? read.brokenReason() : "state.json is missing";
             return new Record(dir, null, why, false, false, null, null);

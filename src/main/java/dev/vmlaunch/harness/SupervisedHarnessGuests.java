@@ -26,13 +26,14 @@ import java.util.function.Consumer;
  * socket and in its log: they show in {@code vmlaunch list}, their managed devices are bound and given back, and
  * whatever ends them is recorded like any other guest's.
  */
-public final class SupervisedLauncher implements GuestLauncher {
+public final class SupervisedHarnessGuests implements HarnessGuests {
     private final Path stateRoot;
     private final Duration readyTimeout;
     private final Map<String, String> env;
     private final Consumer<String> log;
 
-    public SupervisedLauncher(Path stateRoot, Duration readyTimeout, Map<String, String> env, Consumer<String> log) {
+    public SupervisedHarnessGuests(
+            Path stateRoot, Duration readyTimeout, Map<String, String> env, Consumer<String> log) {
         this.stateRoot = StateRoot.ensureDir(stateRoot);
         this.readyTimeout = readyTimeout;
         this.env = env;

@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 /** How the harness starts guests: under the supervisor for real, by a fake in the harness's own unit tests. */
-public interface GuestLauncher {
+public interface HarnessGuests {
 
     /** Starts {@code spec} (binding its managed devices first) and returns once the VMM runs. */
     RunningGuest start(GuestSpec spec) throws Exception;

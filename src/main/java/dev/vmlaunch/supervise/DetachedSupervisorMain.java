@@ -22,20 +22,20 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * The detached supervisor's JVM ({@code run -d} starts it, see {@link SupervisorLauncher}):
- * {@code SupervisorMain STATE_ROOT READY_TIMEOUT_MS STDERR_FILE GUEST_JSON}.
+ * The detached supervisor's JVM ({@code run -d} starts it, see {@link DetachedSupervisor}):
+ * {@code DetachedSupervisorMain STATE_ROOT READY_TIMEOUT_MS STDERR_FILE GUEST_JSON}.
  *
  * <p>It tells its parent how the start went with one line on stdout — {@code READY <vmm pid> <supervisor pid>} or
  * {@code FAILED <exit code> <message>} — then supervises until the guest ends. Its stderr is a file the parent
  * made; once the guest's name is locked it becomes the guest's supervisor.log.
  */
-public final class SupervisorMain {
-    private SupervisorMain() {}
+public final class DetachedSupervisorMain {
+    private DetachedSupervisorMain() {}
 
     public static void main(String[] args) {
         PrintStream parent = System.out;
         if (args.length != 4) {
-            parent.println("FAILED " + ExitCodes.USAGE + " usage: SupervisorMain STATE_ROOT READY_TIMEOUT_MS "
+            parent.println("FAILED " + ExitCodes.USAGE + " usage: DetachedSupervisorMain STATE_ROOT READY_TIMEOUT_MS "
                     + "STDERR_FILE GUEST_JSON");
             parent.flush();
             System.exit(ExitCodes.USAGE);
@@ -60,7 +60,7 @@ public final class SupervisorMain {
                     readyTimeout,
                     lkvmSocket,
                     () -> adoptLog(stderrFile, dir.supervisorLog()),
-                    SupervisorMain::log));
+                    DetachedSupervisorMain::log));
             sup.start();
             log("guest \"" + spec.name() + "\" is up: " + argv.get(0) + " pid "
                     + sup.vmm().orElseThrow().pid());
