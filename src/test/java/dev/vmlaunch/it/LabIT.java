@@ -226,7 +226,7 @@ class LabIT {
 
     /**
      * The before-launch verdicts of the arm64 lab host's real kernel (SMMUv3, GICv3 ITS) on its emulated e1000e while
-     * it is on vfio-pci: {@code host check}'s lines and {@code check --json} of a nested guest. Seen in the lab: QEMU
+     * they are on vfio-pci (the first held by the booting detached guest, the second bound for the check): {@code host check}'s lines and {@code check --json} of a nested guest. Seen in the lab: QEMU
      * 7.2's e1000e resets with pm (no FLR) and has no bus or slot reset, MSIs go through the ITS, one NUMA node.
      */
     private static void aarch64VerdictsOnTheLabHostsRealDevices(Path folder, String progress) throws Exception {
@@ -244,7 +244,8 @@ class LabIT {
         assertTrue(check.get("ready").asBoolean(), check.toPrettyString());
         Map<String, JsonNode> byId = new java.util.HashMap<>();
         for (JsonNode v : check.get("verdicts")) {
-            assertEquals("0000:00:05.0", v.get("device").asText(), v.toString());
+            // The NIC the detached guest does not hold: its verdicts run while that guest boots.
+            assertEquals("0000:00:06.0", v.get("device").asText(), v.toString());
             assertEquals("pass", v.get("status").asText(), v.toString());
             byId.put(v.get("id").asText(), v);
         }
