@@ -10,47 +10,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vmlaunch.qmp.FakeQmpServer.Peer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class QmpClientTest {
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
-
-    @TempDir
-    Path dir;
-
-    private final ExecutorService background = Executors.newCachedThreadPool();
-    private FakeQmpServer server;
-    private QmpClient client;
-    private Peer peer;
-
-    @BeforeEach
-    void connect() throws Exception {
-        server = FakeQmpServer.startNegotiating(dir);
-        client = QmpClient.connect(server.socket(), TIMEOUT);
-        peer = server.peer();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        client.close();
-        server.close();
-        background.shutdownNow();
-        assertNull(server.scriptFailure());
-    }
+class QmpClientTest extends ConnectedToFakeQmp {
 
     @Test
     void versionAndCapabilitiesComeFromTheGreeting() {

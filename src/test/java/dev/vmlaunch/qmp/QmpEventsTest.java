@@ -3,51 +3,19 @@ package dev.vmlaunch.qmp;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vmlaunch.qmp.FakeQmpServer.Peer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class QmpEventsTest {
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
-
-    @TempDir
-    Path dir;
-
-    private final ExecutorService background = Executors.newCachedThreadPool();
-    private FakeQmpServer server;
-    private QmpClient client;
-    private Peer peer;
-
-    @BeforeEach
-    void connect() throws Exception {
-        server = FakeQmpServer.startNegotiating(dir);
-        client = QmpClient.connect(server.socket(), TIMEOUT);
-        peer = server.peer();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        client.close();
-        server.close();
-        background.shutdownNow();
-        assertNull(server.scriptFailure());
-    }
+class QmpEventsTest extends ConnectedToFakeQmp {
 
     @Test
     void eventsCarryNameDataAndQemusTimestamp() throws Exception {
