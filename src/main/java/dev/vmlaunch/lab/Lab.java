@@ -86,8 +86,33 @@ public final class Lab {
     public Outcome run() throws Exception {
         preflight();
         Path state = StateRoot.ensureDir(StateRoot.resolve(env));
-        Path folder = LabFolder.clear(state, "lab-" + arch.json());
-        return nested(state, folder);
+        String name = "lab-" + arch.json();
+        try {
+            return nested(state, LabFolder.clear(state, name));
+        } catch (LabStall.StalledException first) {
+            Path kept = LabFolder.keep(state, name, name + ".stalled");
+            progress.accept("the lab host stalled: " + first.getMessage() + "; its files are in " + kept
+                    + "; running the lab once more");
+            try {
+                return nested(state, LabFolder.clear(state, name));
+            } catch (LabStall.StalledException again) {
+                throw VmlaunchException.failure("the lab host stalled again: " + again.getMessage()
+                        + " (the first stall's files: " + kept + "; this one's: " + state.resolve(name) + ")");
+            }
+        }
+    }
+
+    /**
+     * How long the lab host may go without a heartbeat before it counts as stalled: about four times the longest
+     * gap measured on a loaded machine (the heartbeat thread shares the lab host's two vCPUs with nested guests);
+     * VMLAUNCH_LAB_STALL_SECONDS overrides it.
+     */
+    private Duration stallLimit() {
+        String v = env.get("VMLAUNCH_LAB_STALL_SECONDS");
+        if (v != null && v.matches("[1-9][0-9]{0,5}")) {
+            return Duration.ofSeconds(Long.parseLong(v));
+        }
+        return Duration.ofSeconds(arch == Arch.X86_64 ? 90 : 180);
     }
 
     /** Ctrl-C: stop whatever runs; {@link #run} then ends with a failure. */
@@ -162,7 +187,20 @@ public final class Lab {
         Instant lastNote = Instant.now();
         boolean heard = false;
         Instant deadline = Instant.now().plus(la.labHostLimit());
+        LabHeartbeat.Watch beat = new LabHeartbeat.Watch(folder.resolve(LabHeartbeat.FILE), System::nanoTime);
+        Duration stallLimit = stallLimit();
         while (labHost.isAlive() && Instant.now().isBefore(deadline)) {
+            Duration quiet = beat.poll();
+            if (quiet.compareTo(stallLimit) > 0 && !interrupted) {
+                String why = LabStall.diagnose(
+                        dev.vmlaunch.supervise.GuestDir.of(state, spec.name())
+                                .layout(dev.vmlaunch.vmm.RunLayout.ConsoleMode.SOCKET)
+                                .qmpCliSocket(),
+                        folder);
+                relay(log, seen);
+                labHost.stop(Duration.ofSeconds(5));
+                throw new LabStall.StalledException("no heartbeat for " + quiet.toSeconds() + " s (" + why + ")");
+            }
             String panic = LabConsole.panic(labHost.consoleLog());
             if (panic != null) {
                 labHost.stop(Duration.ofSeconds(5));

@@ -40,6 +40,22 @@ final class LabFolder {
         return StateRoot.ensureDir(folder);
     }
 
+    /**
+     * Moves the lab folder {@code name} aside as {@code kept} (replacing an older one) so that a second run can
+     * start clean and the first one's files stay for a post-mortem. Same checks as {@link #clear}.
+     */
+    static Path keep(Path state, String name, String kept) throws IOException {
+        Path from = state.resolve(name);
+        Path to = state.resolve(kept);
+        if (Files.isSymbolicLink(to) || Files.exists(to.resolve("state.json"), LinkOption.NOFOLLOW_LINKS)) {
+            throw VmlaunchException.usage(to + " is a symbolic link or a guest's state folder, not the lab's; "
+                    + "remove it yourself (the lab does not follow or remove it)");
+        }
+        Lab.deleteTree(to);
+        Files.move(from, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return to;
+    }
+
     /** A live guest whose recorded spec (argv included) names a path inside {@code folder}. */
     private static Optional<String> runningUser(Path state, Path folder) {
         String inside = folder.toAbsolutePath().normalize() + "/";

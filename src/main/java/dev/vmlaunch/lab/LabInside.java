@@ -59,6 +59,7 @@ public final class LabInside {
     }
 
     int run() throws IOException {
+        LabHeartbeat.start(dir);
         String kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
         // Where the lab host's start went: its kernel's uptime includes this JVM's start.
         String uptime = Files.readString(Path.of("/proc/uptime")).split(" ")[0];

@@ -175,6 +175,46 @@ class LabIT {
         assertFalse(leftover, "the lab host is gone");
     }
 
+    /**
+     * A lab host that stops beating (here paused through its QMP, as the real stall of QEMU's AMD-V emulation looks
+     * from outside: no progress, no output) is given up after VMLAUNCH_LAB_STALL_SECONDS with what its QEMU says,
+     * its files kept aside, and run once more; a second stall ends the lab with exit 1 and nothing left running.
+     */
+    @Test
+    void aLabHostThatStopsBeatingIsRunOnceMoreThenGivenUp() throws Exception {
+        Map<String, String> env = Map.of("VMLAUNCH_STATE", state.toString(), "VMLAUNCH_LAB_STALL_SECONDS", "15");
+        try (VmlaunchProcess p = VmlaunchProcess.start(env, "lab")) {
+            for (int attempt = 1; attempt <= 2; attempt++) {
+                int want = attempt;
+                org.awaitility.Awaitility.await("lab host up, attempt " + attempt)
+                        .atMost(Duration.ofMinutes(5))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> p.stderr().stream()
+                                                .filter(l -> l.contains("lab host up:"))
+                                                .count()
+                                        >= want
+                                || !p.isAlive());
+                VmlaunchProcess pause = VmlaunchProcess.run(env, "pause", "vmlaunch-lab");
+                assertEquals(0, pause.exitCode(), pause.transcript());
+            }
+            assertEquals(1, p.waitFor(Duration.ofMinutes(3)), p.transcript());
+            String err = p.stderrText();
+            assertTrue(err.contains("the lab host stalled: no heartbeat for "), p.transcript());
+            assertTrue(err.contains("QEMU says paused; vCPU 0 RIP="), p.transcript());
+            assertTrue(err.contains("running the lab once more"), p.transcript());
+            assertTrue(err.contains("the lab host stalled again: no heartbeat for "), p.transcript());
+        }
+        String kept = Files.readString(state.resolve("lab-x86_64.stalled").resolve("stall.txt"));
+        assertTrue(kept.startsWith("query-status: paused"), kept);
+        assertTrue(kept.contains("CPU#1"), kept);
+        assertTrue(Files.isRegularFile(state.resolve("lab-x86_64").resolve("stall.txt")));
+        boolean leftover = ProcessHandle.allProcesses().anyMatch(ph -> ph.info()
+                .commandLine()
+                .map(c -> c.contains(state.toString()) && c.contains("qemu-system"))
+                .orElse(false));
+        assertFalse(leftover, "the lab host is gone");
+    }
+
     @Test
     void missingImagesAreExplainedWithExit3(@TempDir Path empty) throws Exception {
         VmlaunchProcess p = VmlaunchProcess.run(env(), "lab", "--images", empty.toString());
