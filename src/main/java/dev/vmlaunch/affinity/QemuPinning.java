@@ -24,9 +24,6 @@ public final class QemuPinning {
     public static AppliedAffinity apply(
             QmpClient qmp, long pid, Affinity affinity, VmmPinner pinner, Duration timeout) {
         try {
-            if (affinity.process() != null) {
-                pinner.pinProcess(pid, affinity.process(), "qemu");
-            }
             Map<Integer, Long> threads = VcpuThreads.query(qmp, timeout);
             Map<Integer, Long> pinned = new TreeMap<>();
             for (Map.Entry<Integer, CpuList> e : affinity.vcpus().entrySet()) {

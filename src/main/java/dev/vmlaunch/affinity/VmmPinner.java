@@ -5,68 +5,74 @@ import dev.vmlaunch.config.Affinity;
 import dev.vmlaunch.config.CpuList;
 import dev.vmlaunch.vfio.Errno;
 import dev.vmlaunch.vfio.ThreadAffinity;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.function.Supplier;
 
-/** Applies masks to a VMM's threads and reads back what the kernel made of them. */
+/**
+ * Pins a VMM's vCPU threads and reads back what the kernel made of its masks.
+ *
+ * <p>The process mask ({@code cpuAffinity}) is not set here: the VMM is exec'd under {@code taskset}, so every
+ * thread it makes inherits the mask from its first instruction on. What is left for this class is to check, from
+ * /proc, that the kernel applied that mask as asked (a cpuset narrows it silently), and the per-vCPU masks, which
+ * need sched_setaffinity: only those load the FFI, which costs a supervisor about a quarter of a second of CPU on
+ * a fast machine and several seconds inside an emulated host.
+ */
 public final class VmmPinner {
-    private static final int ESRCH = 3;
-    /** Passes over /proc/PID/task before giving up on a VMM that keeps making threads. */
-    private static final int MAX_PASSES = 20;
-
-    private final ThreadAffinity sys;
+    private final Supplier<ThreadAffinity> sys;
     private final ProcTasks tasks;
+    private ThreadAffinity loaded;
 
-    public VmmPinner(ThreadAffinity sys, ProcTasks tasks) {
+    /** @param sys made on the first vCPU pin, not before */
+    public VmmPinner(Supplier<ThreadAffinity> sys, ProcTasks tasks) {
         this.sys = sys;
         this.tasks = tasks;
+    }
+
+    public VmmPinner(ThreadAffinity sys, ProcTasks tasks) {
+        this(() -> sys, tasks);
+    }
+
+    private synchronized ThreadAffinity sys() {
+        if (loaded == null) {
+            loaded = sys.get();
+        }
+        return loaded;
     }
 
     public ProcTasks tasks() {
         return tasks;
     }
 
-    /**
-     * Sets {@code mask} on every thread {@code pid} has. A thread made during a pass inherits its creator's mask,
-     * which may not be set yet, so passes repeat until one finds no thread it has not pinned.
-     */
-    public void pinProcess(long pid, CpuList mask, String vmmName) {
-        Set<Long> done = new HashSet<>();
-        for (int pass = 0; pass < MAX_PASSES; pass++) {
-            List<Long> fresh =
-                    tasks.tasks(pid).stream().filter(t -> !done.contains(t)).toList();
-            if (fresh.isEmpty()) {
-                if (done.isEmpty()) {
-                    throw VmlaunchException.failure(vmmName + " (pid " + pid + ") has no threads in /proc: it ended "
-                            + "before it could be pinned");
-                }
-                return;
-            }
-            for (long tid : fresh) {
-                int r = sys.set(tid, mask);
-                if (r < 0 && -r != ESRCH) {
-                    throw refused(vmmName + " thread " + tid, mask, r);
-                }
-                done.add(tid);
-            }
-        }
-        throw VmlaunchException.failure(
-                vmmName + " (pid " + pid + ") kept making threads while it was being pinned " + "to CPUs " + mask);
-    }
-
     /** Pins one vCPU's thread; a thread that is gone is an error here (the vCPU would run unpinned). */
     public void pinVcpu(int index, long tid, CpuList cpus, String vmmName) {
-        int r = sys.set(tid, cpus);
+        int r = sys().set(tid, cpus);
         if (r < 0) {
             throw refused(vmmName + " vCPU " + index + " (thread " + tid + ")", cpus, r);
         }
     }
 
-    /** The pinning as /proc shows it now. */
+    /**
+     * The pinning as /proc shows it now.
+     *
+     * @throws VmlaunchException exit 3 when the kernel did not give the VMM its {@code cpuAffinity} as asked: a
+     *     cpuset narrowed it (the caller then stops the VMM before its guest runs, where the VMM waits for that)
+     */
     public AppliedAffinity readBack(long pid, Affinity asked, Map<Integer, Long> vcpuThreads) {
-        return AffinityReadBack.read(tasks, pid, asked.describe(), asked.process(), vcpuThreads);
+        AppliedAffinity applied = AffinityReadBack.read(tasks, pid, asked.describe(), asked.process(), vcpuThreads);
+        CpuList want = asked.process();
+        if (want != null) {
+            CpuList got = tasks.allowed(pid, pid)
+                    .orElseThrow(() -> VmlaunchException.failure("the VMM (pid " + pid
+                            + ") has no status in /proc: it ended before its CPU mask could be checked"));
+            if (!got.equals(want)) {
+                throw VmlaunchException.hostNotReady("\"cpuAffinity\" (" + want + ") was narrowed to " + got
+                        + " by the kernel"
+                        + want.minus(got)
+                                .map(m -> " (CPUs " + m + " are outside vmlaunch's cpuset)")
+                                .orElse(""));
+            }
+        }
+        return applied;
     }
 
     private static VmlaunchException refused(String what, CpuList cpus, int r) {

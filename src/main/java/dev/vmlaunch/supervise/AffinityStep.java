@@ -33,11 +33,42 @@ public final class AffinityStep {
 
     private AffinityStep() {}
 
-    /** Refuses (exit 3) lists the kernel would refuse or narrow, before anything starts. */
+    /**
+     * Refuses (exit 3) vCPU lists the kernel would refuse or narrow, before anything starts. The process list is
+     * taskset's: it refuses one with no allowed CPU before the VMM's exec ({@link #spawnFailure}), and a narrowed one
+     * shows in the read-back before the guest runs ({@link VmmPinner#readBack}); probing it here would load the FFI
+     * for every pinned guest.
+     */
     static void probe(Affinity affinity) {
-        if (affinity.any()) {
-            AffinityProbe.check(affinity, ThreadAffinity.system());
+        if (!affinity.vcpus().isEmpty()) {
+            AffinityProbe.check(new Affinity(null, affinity.vcpus()), ThreadAffinity.system());
         }
+    }
+
+    /** taskset's own words when it could not set {@code cpuAffinity} (it then exits 1 without starting the VMM). */
+    private static final java.util.regex.Pattern TASKSET_FAILED =
+            java.util.regex.Pattern.compile("(?m)^taskset: failed to set pid \\d+'s affinity: (.{1,200})$");
+
+    /**
+     * Why a VMM started under taskset ended before it was up, if taskset said so in {@code vmmLog} (its stderr).
+     * Its last lines are enough (taskset fails before the VMM exists, so nothing follows its message), read with
+     * the console tail's bounds.
+     */
+    static Optional<String> spawnFailure(Affinity affinity, Path vmmLog) {
+        if (affinity.process() == null || !Files.isRegularFile(vmmLog, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        String head =
+                dev.vmlaunch.console.ConsoleTail.read(vmmLog, 16 * 1024, 50).orElse("");
+        java.util.regex.Matcher m = TASKSET_FAILED.matcher(head);
+        if (!m.find()) {
+            return Optional.empty();
+        }
+        return Optional.of("\"cpuAffinity\" (" + affinity.process() + ") cannot be applied here: taskset: "
+                + m.group(1)
+                + (m.group(1).startsWith("Invalid argument")
+                        ? " (none of these CPUs is online and in vmlaunch's cpuset)"
+                        : ""));
     }
 
     /** {@code taskset -c LIST} when a process mask is asked for, else nothing. */
@@ -55,7 +86,7 @@ public final class AffinityStep {
     /** What pins the VMM's threads (its driver's session says which threads). */
     static VmmPinner pinner() {
         return new VmmPinner(
-                ThreadAffinity.system(),
+                ThreadAffinity::system,
                 new ProcTasks(HostRoots.fromEnvironment().proc()));
     }
 

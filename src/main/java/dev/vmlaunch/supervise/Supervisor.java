@@ -343,6 +343,12 @@ public final class Supervisor {
     private EndedBeforeReady endedBeforeReady() {
         VmmExit exit = VmmExit.of(waitUninterruptibly(process));
         session.drain();
+        // qemu's stderr is vmm.log; a detached kvmtool's is its console.
+        Optional<String> taskset = AffinityStep.spawnFailure(spec.affinity(), dir.vmmLog())
+                .or(() -> AffinityStep.spawnFailure(spec.affinity(), dir.consoleLog()));
+        if (taskset.isPresent()) {
+            return new EndedBeforeReady(ExitCodes.HOST_NOT_READY, taskset.get(), exit);
+        }
         Optional<String> setup = session.setupFailure();
         if (setup.isPresent()) {
             return new EndedBeforeReady(
@@ -376,7 +382,9 @@ public final class Supervisor {
             ExitRecord exit;
             if (cause instanceof EndedBeforeReady early) {
                 exit = session.classifyBeforeReady(early.exit(), Instant.now());
-                if (session.setupFailure().isPresent() || exit.how().equals(ExitRecord.GUEST_SHUTDOWN)) {
+                if (session.setupFailure().isPresent()
+                        || early.exitCode() == ExitCodes.HOST_NOT_READY
+                        || exit.how().equals(ExitRecord.GUEST_SHUTDOWN)) {
                     exit = new ExitRecord(
                             ExitRecord.START_FAILED, exit.status(), exit.signal(), cause.getMessage(), exit.at());
                 }

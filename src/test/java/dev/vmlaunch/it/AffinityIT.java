@@ -152,6 +152,51 @@ class AffinityIT {
         }
     }
 
+    /**
+     * cpuAffinity alone is taskset's job and /proc's: the detached supervisor never loads the FFI (jnr-ffi's native
+     * stub, libjffi, is not in its memory map), which keeps it small and its start fast inside an emulated host.
+     */
+    @Test
+    void aProcessMaskAloneIsAppliedWithoutTheFfiInTheSupervisor() throws Exception {
+        VmlaunchProcess run = env.vmlaunch(
+                "run", "-d", qemuGuest("masked", "\"cpuAffinity\": \"1\"").toString());
+        assertEquals(0, run.exitCode(), run.transcript());
+        JsonNode s = SupervisionEnv.JSON.readTree(
+                env.state.resolve("masked/state.json").toFile());
+        threads(s.path("pid").asLong())
+                .forEach((tid, t) -> assertEquals("1", t[1], "thread " + tid + " (" + t[0] + ")"));
+        String maps =
+                Files.readString(Path.of("/proc/" + s.path("supervisorPid").asLong() + "/maps"));
+        assertFalse(maps.contains("jffi"), "the supervisor mapped jnr-ffi's native library");
+        JsonNode st = status("masked");
+        assertEquals("running", st.path("qmp").path("status").asText(), st.toString());
+        assertEquals("1", st.path("affinity").path("process").asText(), st.toString());
+    }
+
+    /** taskset refusing the mask (a cpuset with none of its CPUs): its words, exit 3, the start recorded as failed. */
+    @Test
+    void aMaskTasksetRefusesIsExit3InItsWords() throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("refusing-bin"));
+        Path taskset = bin.resolve("taskset");
+        Files.writeString(
+                taskset,
+                "#!/bin/sh\necho \"taskset: failed to set pid $$'s affinity: Invalid argument\" >&2\nexit 1\n");
+        taskset.toFile().setExecutable(true);
+        Map<String, String> e = new java.util.HashMap<>(env.env());
+        e.put("PATH", bin + ":" + System.getenv("PATH"));
+        VmlaunchProcess run = VmlaunchProcess.run(
+                e, "run", "-d", qemuGuest("refused", "\"cpuAffinity\": \"1\"").toString());
+        assertEquals(3, run.exitCode(), run.transcript());
+        assertTrue(
+                run.stderrText()
+                        .contains("\"cpuAffinity\" (1) cannot be applied here: taskset: Invalid argument (none of "
+                                + "these CPUs is online and in vmlaunch's cpuset)"),
+                run.transcript());
+        JsonNode s = SupervisionEnv.JSON.readTree(
+                env.state.resolve("refused/state.json").toFile());
+        assertEquals("start-failed", s.path("exit").path("how").asText(), s.toString());
+    }
+
     @Test
     void aCpuThatIsNotOnlineStopsCheckAndRunWithExit3() throws Exception {
         Path guest = qemuGuest("offline", "\"cpuAffinity\": \"0,4000\"");

@@ -62,26 +62,28 @@ class QemuPinningTest {
                 () -> QemuPinning.apply(client, 200, a, new VmmPinner(proc, proc.tasks()), TIMEOUT));
     }
 
+    /** The threads as taskset leaves them: the process mask on every one, from the exec on. */
+    private void underTaskset(String mask) {
+        proc = new FakeProc(tmp.resolve("proc-" + mask), 200, mask)
+                .thread(201, "qemu-system-x86", mask)
+                .thread(202, "CPU 0/TCG", mask)
+                .thread(203, "CPU 1/TCG", mask);
+    }
+
     @Test
-    void pinsEveryThreadThenEachVcpuThenContinues() throws Exception {
+    void pinsEachVcpuThenContinues() throws Exception {
+        underTaskset("2-3");
         Affinity a = new Affinity(CpuList.parseOrThrow("2-3"), Map.of(0, CpuList.of(2), 1, CpuList.of(3)));
         CompletableFuture<AppliedAffinity> f = apply(a);
         JsonNode q = peer.request();
         assertEquals("query-cpus-fast", q.path("execute").asText());
-        assertEquals(
-                List.of(
-                        new FakeProc.Call(200, "2-3"),
-                        new FakeProc.Call(201, "2-3"),
-                        new FakeProc.Call(202, "2-3"),
-                        new FakeProc.Call(203, "2-3")),
-                proc.calls(),
-                "the process mask is on every thread before vCPUs are looked up");
+        assertEquals(List.of(), proc.calls(), "the process mask is taskset's; nothing is set before vCPUs are known");
         peer.reply(q, TWO_CPUS);
         JsonNode cont = peer.request();
         assertEquals("cont", cont.path("execute").asText());
         assertEquals(
                 List.of(new FakeProc.Call(202, "2"), new FakeProc.Call(203, "3")),
-                proc.calls().subList(4, 6),
+                proc.calls(),
                 "both vCPUs were pinned before cont");
         peer.reply(cont, "{}");
         AppliedAffinity applied = f.get(10, TimeUnit.SECONDS);
@@ -93,16 +95,37 @@ class QemuPinningTest {
     }
 
     @Test
-    void aProcessMaskAloneTouchesNoVcpuThreadSeparately() throws Exception {
-        CompletableFuture<AppliedAffinity> f = apply(new Affinity(CpuList.of(1), Map.of()));
+    void aProcessMaskAloneIsReadBackWithoutLoadingTheFfi() throws Exception {
+        underTaskset("1");
+        VmmPinner noFfi = new VmmPinner(
+                () -> {
+                    throw new AssertionError("sched_setaffinity was needed for a process mask alone");
+                },
+                proc.tasks());
+        CompletableFuture<AppliedAffinity> f = CompletableFuture.supplyAsync(
+                () -> QemuPinning.apply(client, 200, new Affinity(CpuList.of(1), Map.of()), noFfi, TIMEOUT));
         JsonNode q = peer.request();
         peer.reply(q, TWO_CPUS);
         JsonNode cont = peer.request();
         assertEquals("cont", cont.path("execute").asText());
         peer.reply(cont, "{}");
-        assertEquals(4, f.get(10, TimeUnit.SECONDS).threads());
-        assertEquals(4, proc.calls().size());
-        assertTrue(proc.calls().stream().allMatch(c -> c.cpus().equals("1")));
+        AppliedAffinity applied = f.get(10, TimeUnit.SECONDS);
+        assertEquals("1", applied.process());
+        assertEquals(4, applied.threads());
+    }
+
+    @Test
+    void aProcessMaskTheKernelNarrowedIsHostNotReadyAndNoContIsSent() throws Exception {
+        underTaskset("2-3"); // a cpuset of CPUs 2-3 narrowed taskset's 2-5
+        CompletableFuture<AppliedAffinity> f = apply(new Affinity(CpuList.parseOrThrow("2-5"), Map.of()));
+        JsonNode q = peer.request();
+        peer.reply(q, TWO_CPUS);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+        assertEquals(3, ((VmlaunchException) e.getCause()).exitCode());
+        assertEquals(
+                "\"cpuAffinity\" (2-5) was narrowed to 2-3 by the kernel (CPUs 4-5 are outside vmlaunch's cpuset)",
+                e.getCause().getMessage());
+        assertNull(peer.pollRequest(Duration.ofMillis(300)), "no cont: the guest never ran on the wrong CPUs");
     }
 
     @Test
