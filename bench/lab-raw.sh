@@ -22,7 +22,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 images=$here/test-images/out/x86_64
-[ -f "$images/vmlinuz" ] && [ -f "$images/initramfs.gz" ] || { echo "lab-raw: build the images: test-images/build x86_64" >&2; exit 2; }
+[ -f "$images/vmlinux" ] && [ -f "$images/initramfs.gz" ] || { echo "lab-raw: build the images: test-images/build x86_64" >&2; exit 2; }
 cpus=${LAB_CPUS:-2}
 work=$(mktemp -d /tmp/lab-raw.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -107,7 +107,7 @@ cat /proc/interrupts >after
 /sbin/vmlaunch-poweroff agent
 AGENT
     taskset -c "$i" qemu-system-x86_64 -accel kvm -cpu host -M q35 -smp 1 -m 256 -nodefaults -display none \
-        -no-reboot -serial "file:$share/$i/console.log" -kernel /mnt/images/vmlinuz -initrd /mnt/images/initramfs.gz \
+        -no-reboot -serial "file:$share/$i/console.log" -kernel /mnt/images/vmlinux -initrd /mnt/images/initramfs.gz \
         -append "console=ttyS0 quiet vmlaunch.name=virt$i vmlaunch.share=hostshare" \
         -fsdev "local,id=s,path=$share/$i,security_model=none" -device virtio-9p-pci,fsdev=s,mount_tag=hostshare \
         -device pcie-root-port,id=rp0,chassis=1 -device "vfio-pci,host=$b,bus=rp0" &
@@ -141,7 +141,7 @@ touch done
 AGENT
 to_vfio "$b"
 taskset -c 0 qemu-system-x86_64 -accel kvm -cpu host -M q35 -smp 1 -m 256 -nodefaults -display none -no-reboot \
-    -serial "file:$ds/console.log" -kernel /mnt/images/vmlinuz -initrd /mnt/images/initramfs.gz \
+    -serial "file:$ds/console.log" -kernel /mnt/images/vmlinux -initrd /mnt/images/initramfs.gz \
     -append "console=ttyS0 quiet vmlaunch.name=detached vmlaunch.share=hostshare" \
     -fsdev "local,id=s,path=$ds,security_model=none" -device virtio-9p-pci,fsdev=s,mount_tag=hostshare \
     -qmp "unix:$share/qmp.sock,server=on,wait=off" \
@@ -232,7 +232,7 @@ chmod +x "$work/inside.sh"
 t0=$(date +%s.%N)
 qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$cpus" -m 4096 -M q35,kernel-irqchip=split \
     -device intel-iommu,intremap=on,caching-mode=on -nodefaults -display none -no-reboot \
-    -serial "file:$work/console.log" -kernel "$images/vmlinuz" -initrd "$images/initramfs.gz" \
+    -serial "file:$work/console.log" -kernel "$images/vmlinux" -initrd "$images/initramfs.gz" \
     -append "console=ttyS0 intel_iommu=on quiet no_timer_check vmlaunch.modules=kvm kvm_amd.npt=0 vmlaunch.root=hostroot vmlaunch.9p=img:/mnt/images,bench:/mnt/bench vmlaunch.exec=/mnt/bench/inside.sh" \
     -fsdev local,id=r,path=/,readonly=on,security_model=none,multidevs=remap -device virtio-9p-pci,fsdev=r,mount_tag=hostroot \
     -fsdev "local,id=i,path=$images,readonly=on,security_model=none" -device virtio-9p-pci,fsdev=i,mount_tag=img \

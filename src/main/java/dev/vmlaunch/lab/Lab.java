@@ -131,7 +131,10 @@ public final class Lab {
             throw VmlaunchException.hostNotReady(qemu + " not found on PATH: " + Executables.installHint(qemu));
         }
         List<Path> need = arch == Arch.X86_64
-                ? List.of(images.resolve("x86_64/vmlinuz"), images.resolve("x86_64/initramfs.gz"))
+                ? List.of(
+                        images.resolve("x86_64/vmlinux"),
+                        images.resolve("x86_64/vmlinuz"),
+                        images.resolve("x86_64/initramfs.gz"))
                 : List.of(images.resolve("aarch64/Image"), images.resolve("aarch64/initramfs.gz"));
         for (Path p : need) {
             if (!Files.isRegularFile(p)) {

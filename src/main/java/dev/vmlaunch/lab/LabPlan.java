@@ -203,7 +203,7 @@ final class LabPlan {
         if (mode == Mode.KVM) {
             g.put("cpuAffinity", Integer.toString(cpu));
         }
-        g.put("kernel", arch.kernel(images).toString());
+        g.put("kernel", (lkvm != null ? arch.lkvmKernel(images) : arch.kernel(images)).toString());
         g.put("initrd", arch.initrd(images).toString());
         g.put("cmdline", "quiet");
         ObjectNode sh =
@@ -233,7 +233,7 @@ final class LabPlan {
         g.put("vmm", "lkvm").put("arch", "x86_64").put("binary", lkvm).put("accel", "kvm");
         g.put("cpus", 1).put("memory", "256M");
         g.put("cpuAffinity", Integer.toString(cpu));
-        g.put("kernel", images.resolve("x86_64/vmlinuz").toString());
+        g.put("kernel", LabArch.X86_64.lkvmKernel(images).toString());
         g.put("initrd", images.resolve("x86_64/initramfs.gz").toString());
         g.put("network", "none");
         g.putArray("passthrough").addObject().put("host", bdf).put("managed", true);

@@ -221,7 +221,7 @@ class LabIT {
         assertEquals(3, p.exitCode(), p.transcript());
         assertTrue(
                 p.stderrText()
-                        .contains("test image missing: " + empty.resolve("x86_64/vmlinuz")
+                        .contains("test image missing: " + empty.resolve("x86_64/vmlinux")
                                 + " (build it: test-images/build x86_64, or run ./dev demo)"),
                 p.transcript());
     }

@@ -37,6 +37,7 @@ class LabPlanTest {
         assertEquals(1, g.passthrough().size());
         assertEquals("0000:00:05.0", g.passthrough().get(0).host().toString());
         assertTrue(g.passthrough().get(0).managed(), "the supervisor binds and restores it, as for a user");
+        assertEquals(dir.resolve("x86_64/vmlinux"), g.kernel(), "qemu boots the PVH ELF: no decompressor to emulate");
     }
 
     @Test
@@ -55,6 +56,7 @@ class LabPlanTest {
                 load(LabPlan.labHost(dir, dir.resolve("lab"), Path.of("/usr/bin/java"), jar, LabPlan.Mode.KVM, 2));
         assertTrue(kvm.cmdline().contains(" vmlaunch.modules=kvm "), kvm.cmdline());
         assertTrue(kvm.cmdline().contains(" no_timer_check "), kvm.cmdline());
+        assertEquals(dir.resolve("x86_64/vmlinux"), kvm.kernel());
         assertTrue(kvm.cmdline().endsWith("lab-inside /mnt/lab /mnt/images --mode kvm"), kvm.cmdline());
         assertTrue(
                 kvm.cmdline()
@@ -109,6 +111,7 @@ class LabPlanTest {
         assertEquals(dev.vmlaunch.config.Network.NONE, g.network());
         assertTrue(g.passthrough().get(0).managed());
         assertEquals("poweroff", g.stop().consoleCommand());
+        assertEquals(dir.resolve("x86_64/vmlinuz"), g.kernel(), "kvmtool boots the bzImage");
     }
 
     @Test
