@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.harness.GuestAgent;
 import dev.vmlaunch.harness.ProgressLog;
+import dev.vmlaunch.host.BoundedCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
