@@ -5,6 +5,7 @@ import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.harness.GuestAgent;
 import dev.vmlaunch.harness.ProgressLog;
 import dev.vmlaunch.host.BoundedCommand;
+import dev.vmlaunch.host.HostRoots;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -60,9 +61,11 @@ public final class LabInside {
     }
 
     int run() throws IOException {
-        String kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
+        String kernel = Files.readString(HostRoots.fromEnvironment().proc().resolve("sys/kernel/osrelease"))
+                .trim();
         // Where the lab host's start went: its kernel's uptime includes this JVM's start.
-        String uptime = Files.readString(Path.of("/proc/uptime")).split(" ")[0];
+        String uptime = Files.readString(HostRoots.fromEnvironment().proc().resolve("uptime"))
+                .split(" ")[0];
         long jvm = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
         progress.accept(
                 "lab host up: kernel " + kernel + ", " + Runtime.getRuntime().availableProcessors()
@@ -435,7 +438,8 @@ public final class LabInside {
     }
 
     private boolean driversAre(List<String> bdfs, String driver, String when) {
-        dev.vmlaunch.host.Sysfs sysfs = new dev.vmlaunch.host.Sysfs(Path.of("/sys"));
+        dev.vmlaunch.host.Sysfs sysfs =
+                new dev.vmlaunch.host.Sysfs(HostRoots.fromEnvironment().sysfs());
         boolean all = true;
         for (String bdf : bdfs) {
             String now = sysfs.device(dev.vmlaunch.config.PciAddress.parse(bdf))
