@@ -53,28 +53,30 @@ class BoundedCommandTest {
 
     @Test
     void endlessOutputIsCappedAndTheHelperKilledAtItsDeadline() throws Exception {
-        BoundedCommand.Result r = assertTimeoutPreemptively(
-                Duration.ofSeconds(60),
-                () -> BoundedCommand.run(List.of("/bin/yes", "vmlaunch"), Duration.ofMillis(500), 4096));
-        assertTrue(r.timedOut());
-        assertEquals(-1, r.exit());
+        BoundedCommand.Result r = killedAtDeadline(List.of("/bin/yes", "vmlaunch"), Duration.ofMillis(500), 4096);
         assertEquals(4096, r.out().length());
         assertTrue(r.out().startsWith("vmlaunch\nvmlaunch\n"), r.out().substring(0, 20));
     }
 
     @Test
     void aHelperThatHangsIsKilledAtItsDeadlineAndSaysSo() throws Exception {
-        BoundedCommand.Result r = assertTimeoutPreemptively(
-                Duration.ofSeconds(60),
-                () -> BoundedCommand.run(List.of("/bin/sleep", "600"), Duration.ofMillis(1500), 1024));
-        assertTrue(r.timedOut());
-        assertFalse(r.ok());
+        BoundedCommand.Result r = killedAtDeadline(List.of("/bin/sleep", "600"), Duration.ofMillis(1500), 1024);
         assertEquals("did not finish in 1.5 s; killed it", r.failure());
         assertTrue(
                 ProcessHandle.current()
                         .children()
                         .noneMatch(p -> p.info().command().orElse("").endsWith("sleep")),
                 "the sleep is gone");
+    }
+
+    /** Runs a helper that does not end by itself; the run must end at its deadline, not hang the test. */
+    private static BoundedCommand.Result killedAtDeadline(List<String> argv, Duration deadline, int cap) {
+        BoundedCommand.Result r =
+                assertTimeoutPreemptively(Duration.ofSeconds(60), () -> BoundedCommand.run(argv, deadline, cap));
+        assertTrue(r.timedOut(), r.toString());
+        assertFalse(r.ok());
+        assertEquals(-1, r.exit());
+        return r;
     }
 
     @Test
