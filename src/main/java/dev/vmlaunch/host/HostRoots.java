@@ -4,9 +4,10 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Where the kernel's trees are. Every sysfs, /dev and /proc path in vmlaunch starts at one of these roots (a test,
- * {@code KernelPathLiteralsTest}, fails on a "/proc" or "/sys" spelled anywhere else), so that unit tests run the
- * same code against fake trees laid out like the kernel's, and the lab runs it against the real kernel.
+ * Where the kernel's trees are. Every sysfs and /proc path in vmlaunch starts at one of these roots (a test,
+ * {@code KernelPathLiteralsTest}, fails on a "/proc" or "/sys" spelled anywhere else), and so do the /dev nodes it
+ * judges (vfio, kvm), so that unit tests run the same code against fake trees laid out like the kernel's, and the
+ * lab runs it against the real kernel. (/dev/null, /dev/tty and /dev/ptmx are opened as themselves.)
  *
  * <p>Two kinds of roots, because a faked tree can stand in for facts but holds no live process:
  * <ul>

@@ -28,7 +28,7 @@ import java.util.List;
  * output, report.json, junit.xml.
  */
 public final class LabInside {
-    private static final Path KVM = Path.of("/dev/kvm");
+    private static final Path KVM = HostRoots.fromEnvironment().dev().resolve("kvm");
 
     private final Path dir;
     private final Path images;
