@@ -112,10 +112,7 @@ public final class StatusCommand implements Callable<Integer> {
                             "affinity",
                             JsonMappers.mapper()
                                     .valueToTree(AffinityReadBack.again(
-                                            new ProcTasks(
-                                                    HostRoots.fromEnvironment().proc()),
-                                            s.pid(),
-                                            rec))));
+                                            new ProcTasks(HostRoots.KERNEL.proc()), s.pid(), rec))));
         }
         if (s.consoleSocket() != null && r.vmmAlive()) {
             doc.put("console", s.consoleSocket());

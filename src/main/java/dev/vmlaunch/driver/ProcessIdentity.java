@@ -1,9 +1,9 @@
 package dev.vmlaunch.driver;
 
+import dev.vmlaunch.host.HostRoots;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -12,7 +12,8 @@ import java.util.Optional;
  * one boot. Across boots the boot id ({@link #bootId()}) tells records of an earlier boot apart.
  */
 public record ProcessIdentity(long pid, long startTicks) {
-    private static final Path PROC = Path.of("/proc");
+    /** The kernel's own /proc: a process this JVM started or signals is only there, never in a faked tree. */
+    private static final HostRoots KERNEL = HostRoots.KERNEL;
 
     /** The process with {@code pid} now, or empty when there is none (or only its zombie). */
     public static Optional<ProcessIdentity> of(long pid) {
@@ -20,7 +21,7 @@ public record ProcessIdentity(long pid, long startTicks) {
             return Optional.empty();
         }
         try {
-            String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.US_ASCII);
+            String stat = Files.readString(KERNEL.process(pid).resolve("stat"), StandardCharsets.US_ASCII);
             return parseStat(pid, stat);
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
@@ -61,7 +62,7 @@ public record ProcessIdentity(long pid, long startTicks) {
     /** This boot's id (a random UUID the kernel makes at boot); empty string if unreadable. */
     public static String bootId() {
         try {
-            return Files.readString(PROC.resolve("sys/kernel/random/boot_id"), StandardCharsets.US_ASCII)
+            return Files.readString(KERNEL.proc().resolve("sys/kernel/random/boot_id"), StandardCharsets.US_ASCII)
                     .trim();
         } catch (IOException e) {
             return "";

@@ -80,7 +80,7 @@ public final class ProcInterrupts {
             byte[] b = in.readNBytes(MAX_BYTES + 1);
             if (b.length > MAX_BYTES) {
                 throw new IOException(
-                        file + ": larger than " + (MAX_BYTES >> 20) + " MiB, not a /proc/interrupts " + "snapshot");
+                        file + ": larger than " + (MAX_BYTES >> 20) + " MiB, not a /proc/interrupts snapshot");
             }
             return new String(b, StandardCharsets.UTF_8);
         }
@@ -89,7 +89,7 @@ public final class ProcInterrupts {
     public static InterruptTable parse(String text) throws InterruptFormatException {
         if (text.length() > MAX_BYTES) {
             throw new InterruptFormatException(
-                    null, 1, "larger than " + (MAX_BYTES >> 20) + " MiB, not a " + "/proc/interrupts snapshot");
+                    null, 1, "larger than " + (MAX_BYTES >> 20) + " MiB, not a /proc/interrupts snapshot");
         }
         String[] lines = text.split("\n", -1);
         List<Integer> cpus = null;

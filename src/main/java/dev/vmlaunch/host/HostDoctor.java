@@ -245,7 +245,7 @@ public final class HostDoctor {
         if (intelEcapSaysIrSupported()) {
             return DoctorCheck.warn(
                     id,
-                    "the IOMMU supports interrupt remapping but no remapped interrupts are in " + "/proc/interrupts",
+                    "the IOMMU supports interrupt remapping but no remapped interrupts are in /proc/interrupts",
                     remedy);
         }
         return DoctorCheck.fail(id, "no remapped interrupts (no IR- chips in /proc/interrupts)", remedy);

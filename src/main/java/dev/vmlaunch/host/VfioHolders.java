@@ -31,8 +31,9 @@ public final class VfioHolders {
      */
     public List<String> of(String group) {
         // The kernel names the node by its path in the real /dev; a moved dev root (tests, the lab) may show either.
-        Set<String> targets = new java.util.HashSet<>(
-                List.of("/dev/vfio/" + group, dev.resolve("vfio").resolve(group).toString()));
+        Set<String> targets = new java.util.HashSet<>(List.of(
+                HostRoots.KERNEL.dev().resolve("vfio").resolve(group).toString(),
+                dev.resolve("vfio").resolve(group).toString()));
         List<String> out = new ArrayList<>();
         List<Path> pids = new ArrayList<>();
         try (DirectoryStream<Path> ds =

@@ -10,6 +10,7 @@ import dev.vmlaunch.harness.InterruptDiff;
 import dev.vmlaunch.harness.InterruptFormatException;
 import dev.vmlaunch.harness.ProcInterrupts;
 import dev.vmlaunch.harness.ProgressLog;
+import dev.vmlaunch.host.HostRoots;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,7 +29,9 @@ import java.util.function.BooleanSupplier;
 final class LabHotplug {
     static final String FILE = "hotplug.json";
     private static final int KERNEL_LINES = 12;
-    private static final Path HOST_INTERRUPTS = Path.of("/proc/interrupts");
+    /** The lab host's own interrupts, where its vfio rows for the attached NIC are. */
+    private static final Path HOST_INTERRUPTS =
+            HostRoots.fromEnvironment().proc().resolve("interrupts");
 
     private final Path dir;
     private final ProgressLog progress;
@@ -181,7 +184,7 @@ final class LabHotplug {
     }
 
     private static String driver(String bdf) {
-        return new dev.vmlaunch.host.Sysfs(Path.of("/sys"))
+        return new dev.vmlaunch.host.Sysfs(HostRoots.fromEnvironment().sysfs())
                 .device(PciAddress.parse(bdf))
                 .map(dev.vmlaunch.host.PciDevice::driver)
                 .orElse(null);

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.harness.GuestAgent;
 import dev.vmlaunch.harness.ProgressLog;
+import dev.vmlaunch.host.BoundedCommand;
+import dev.vmlaunch.host.HostRoots;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -26,7 +28,7 @@ import java.util.List;
  * output, report.json, junit.xml.
  */
 public final class LabInside {
-    private static final Path KVM = Path.of("/dev/kvm");
+    private static final Path KVM = HostRoots.fromEnvironment().dev().resolve("kvm");
 
     private final Path dir;
     private final Path images;
@@ -60,9 +62,11 @@ public final class LabInside {
 
     int run() throws IOException {
         LabHeartbeat.start(dir);
-        String kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
+        String kernel = Files.readString(HostRoots.fromEnvironment().proc().resolve("sys/kernel/osrelease"))
+                .trim();
         // Where the lab host's start went: its kernel's uptime includes this JVM's start.
-        String uptime = Files.readString(Path.of("/proc/uptime")).split(" ")[0];
+        String uptime = Files.readString(HostRoots.fromEnvironment().proc().resolve("uptime"))
+                .split(" ")[0];
         long jvm = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
         progress.accept(
                 "lab host up: kernel " + kernel + ", " + Runtime.getRuntime().availableProcessors()
@@ -435,7 +439,8 @@ public final class LabInside {
     }
 
     private boolean driversAre(List<String> bdfs, String driver, String when) {
-        dev.vmlaunch.host.Sysfs sysfs = new dev.vmlaunch.host.Sysfs(Path.of("/sys"));
+        dev.vmlaunch.host.Sysfs sysfs =
+                new dev.vmlaunch.host.Sysfs(HostRoots.fromEnvironment().sysfs());
         boolean all = true;
         for (String bdf : bdfs) {
             String now = sysfs.device(dev.vmlaunch.config.PciAddress.parse(bdf))

@@ -1,6 +1,7 @@
 package dev.vmlaunch.lab;
 
 import dev.vmlaunch.VmlaunchException;
+import dev.vmlaunch.host.BoundedCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -83,11 +83,9 @@ public final class AffinityStep {
         return List.of(taskset.toString(), "-c", affinity.process().toString());
     }
 
-    /** What pins the VMM's threads (its driver's session says which threads). */
+    /** What pins the VMM's threads (its driver's session says which threads; the kernel's /proc lists them). */
     static VmmPinner pinner() {
-        return new VmmPinner(
-                ThreadAffinity::system,
-                new ProcTasks(HostRoots.fromEnvironment().proc()));
+        return new VmmPinner(ThreadAffinity::system, new ProcTasks(HostRoots.KERNEL.proc()));
     }
 
     /** Records what the kernel applied; returns it. */

@@ -104,10 +104,7 @@ public final class DetachedSupervisor {
     }
 
     static List<String> command(Path stateRoot, Duration readyTimeout, Path stderr, Path guestJson) {
-        List<String> cmd = new ArrayList<>();
-        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-            cmd.add("/usr/bin/setsid");
-        }
+        List<String> cmd = new ArrayList<>(OwnSession.prefix());
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // Small and quiet (see dev/vmlaunch/jvm/supervisor.args): measured on JDK 17, -Xint would save 4 MB more but
         // makes run -d ~50% slower.

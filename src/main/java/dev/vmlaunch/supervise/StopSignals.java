@@ -1,5 +1,6 @@
 package dev.vmlaunch.supervise;
 
+import dev.vmlaunch.host.HostRoots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ public final class StopSignals {
 
     /** Routes INT, TERM and HUP (unless ignored at start) to {@code handler}; returns the names installed. */
     public static List<String> handle(Consumer<String> handler) {
-        long ignored = ignoredMask(Path.of("/proc/self/status"));
+        long ignored = ignoredMask(HostRoots.KERNEL.self().resolve("status"));
         List<String> installed = new java.util.ArrayList<>();
         // sun.misc.Signal spelled out, not imported: javac warns about an import of it even with the build's
         // -XDignore.symbol.file (pom.xml), and -Werror makes that fatal.

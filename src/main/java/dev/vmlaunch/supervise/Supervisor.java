@@ -294,12 +294,9 @@ public final class Supervisor {
     }
 
     private void spawn() {
-        List<String> cmd = new ArrayList<>();
         // Its own session: a terminal's Ctrl-C reaches vmlaunch (which stops the guest properly), and the VMM
         // outlives a supervisor that is killed.
-        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-            cmd.add("/usr/bin/setsid");
-        }
+        List<String> cmd = new ArrayList<>(OwnSession.prefix());
         cmd.addAll(MemlockStep.spawnPrefix(spec, Users.isRoot(), HostRoots.fromEnvironment(), System.getenv("PATH")));
         cmd.addAll(AffinityStep.spawnPrefix(spec.affinity(), System.getenv("PATH")));
         cmd.addAll(s.argv());

@@ -111,6 +111,39 @@ class AffinityIT {
                 text.stdoutText());
     }
 
+    /**
+     * VMLAUNCH_PROC moves the /proc that checks read, not the one that holds processes: a supervisor run against a
+     * fake /proc still pins its own VMM's threads, and status still reads them back, from the kernel's /proc.
+     */
+    @Test
+    void aFakeProcForTheChecksStillPinsTheRealVmm() throws Exception {
+        Path proc = Files.createDirectories(tmp.resolve("proc/self")).getParent();
+        Files.writeString(proc.resolve("self/mountinfo"), "");
+        Files.writeString(
+                proc.resolve("self/limits"),
+                "Max locked memory         unlimited            unlimited            bytes\n");
+        Files.writeString(proc.resolve("swaps"), "Filename\tType\tSize\tUsed\tPriority\n");
+        Files.writeString(proc.resolve("iomem"), "");
+        Files.writeString(proc.resolve("interrupts"), "  0:   44   0  IR-IO-APIC    2-edge      timer\n");
+        Map<String, String> fakeProc = new java.util.HashMap<>(env.env());
+        fakeProc.put("VMLAUNCH_PROC", proc.toString());
+        Path guest = qemuGuest("fakeproc", "\"cpuAffinity\": \"1\", \"vcpuPin\": {\"0\": \"1\"}");
+
+        VmlaunchProcess run = VmlaunchProcess.run(fakeProc, "run", "-d", guest.toString());
+        assertEquals(0, run.exitCode(), run.transcript());
+        GuestState s = env.state("fakeproc");
+        Map<Long, String[]> threads = threads(s.pid());
+        threads.forEach((tid, t) -> assertEquals("1", t[1], "thread " + tid + " (" + t[0] + ")"));
+        VmlaunchProcess status = VmlaunchProcess.run(fakeProc, "status", "--json", "fakeproc");
+        assertEquals(0, status.exitCode(), status.transcript());
+        JsonNode a = SupervisionEnv.JSON.readTree(status.stdoutText()).path("affinity");
+        assertEquals(threads.size(), a.path("threads").asInt(), a.toString());
+        assertEquals("1", a.path("vcpus").get(0).path("cpus").asText(), a.toString());
+        VmlaunchProcess list = VmlaunchProcess.run(fakeProc, "list");
+        assertTrue(list.stdoutText().contains("fakeproc"), list.transcript());
+        assertTrue(list.stdoutText().contains("running"), list.transcript());
+    }
+
     @Test
     void aVcpuPinAloneMovesOnlyTheVcpuThread() throws Exception {
         VmlaunchProcess run = env.vmlaunch(

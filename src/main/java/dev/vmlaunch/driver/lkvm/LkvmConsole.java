@@ -216,7 +216,8 @@ final class LkvmConsole implements AutoCloseable {
     /** This process leads its session: /proc/self/stat's session field (6th) is its pid. */
     static boolean sessionLeader() {
         try {
-            String stat = java.nio.file.Files.readString(Path.of("/proc/self/stat"));
+            String stat = java.nio.file.Files.readString(
+                    dev.vmlaunch.host.HostRoots.KERNEL.self().resolve("stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(f[3]) == ProcessHandle.current().pid();
         } catch (IOException | RuntimeException e) {

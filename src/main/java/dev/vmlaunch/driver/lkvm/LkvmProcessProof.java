@@ -1,6 +1,7 @@
 package dev.vmlaunch.driver.lkvm;
 
 import dev.vmlaunch.driver.ProcessIdentity;
+import dev.vmlaunch.host.HostRoots;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -48,8 +49,9 @@ public final class LkvmProcessProof {
         this.proc = proc;
     }
 
+    /** Against the kernel's own /proc: the pid is about to be signalled, so only the live process counts. */
     public static LkvmProcessProof system() {
-        return new LkvmProcessProof(Path.of("/proc"));
+        return new LkvmProcessProof(HostRoots.KERNEL.proc());
     }
 
     public Verdict check(long pid, Path socket) {
@@ -75,7 +77,7 @@ public final class LkvmProcessProof {
         }
         Set<Long> inodes = listeningInodes(socket);
         if (inodes.isEmpty()) {
-            return no("/proc/net/unix lists no socket bound to " + socket);
+            return no(proc.resolve("net/unix") + " lists no socket bound to " + socket);
         }
         Optional<Boolean> owns = holdsOneOf(dir.resolve("fd"), inodes);
         if (owns.isEmpty()) {

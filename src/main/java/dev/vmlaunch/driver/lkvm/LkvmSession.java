@@ -11,6 +11,7 @@ import dev.vmlaunch.driver.VmmExit;
 import dev.vmlaunch.driver.VmmOutputTail;
 import dev.vmlaunch.driver.VmmProcess;
 import dev.vmlaunch.driver.VmmSession;
+import dev.vmlaunch.host.HostRoots;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import java.io.BufferedReader;
 import java.io.File;
@@ -31,7 +32,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class LkvmSession implements VmmSession {
     private static final Duration EVENT_DRAIN = Duration.ofSeconds(2);
-    private static final Path VFIO_CONTAINER = Path.of("/dev/vfio/vfio");
+    /** As the kernel names kvmtool's open container in /proc/PID/fd: by its path in the real /dev. */
+    private static final Path VFIO_CONTAINER = HostRoots.KERNEL.dev().resolve("vfio/vfio");
 
     private final Context c;
     private final AtomicReference<String> fatal = new AtomicReference<>();
