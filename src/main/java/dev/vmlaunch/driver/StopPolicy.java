@@ -103,6 +103,9 @@ public final class StopPolicy {
         int sent = 0;
         while (true) {
             Duration left = Duration.ofNanos(Math.max(0, end - nanoTime.getAsLong()));
+            // A repeat that fails because the VMM is on its way out (its QMP socket already gone) is no news if it
+            // then ends: said only if it is still running after the wait.
+            String repeatFailed = null;
             try {
                 if (s.request(vmm, sent == 0 ? perStep : left)) {
                     sent++;
@@ -113,15 +116,19 @@ public final class StopPolicy {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
-                log.accept(s.name() + (sent == 0 ? " failed: " : " (again) failed: ") + e.getMessage());
                 if (sent == 0) {
+                    log.accept(s.name() + " failed: " + e.getMessage());
                     return null;
                 }
+                repeatFailed = s.name() + " (again) failed: " + e.getMessage();
             }
             Duration wait =
                     every == null ? perStep : min(every, Duration.ofNanos(Math.max(0, end - nanoTime.getAsLong())));
             if (vmm.awaitExit(wait)) {
                 return s.ended(sent, Duration.ofNanos(nanoTime.getAsLong() - start));
+            }
+            if (repeatFailed != null) {
+                log.accept(repeatFailed);
             }
             String hopeless = s.hopeless();
             if (hopeless != null) {

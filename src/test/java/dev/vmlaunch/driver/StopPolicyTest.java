@@ -96,6 +96,50 @@ class StopPolicyTest {
                 log);
     }
 
+    /** A power button pressed every 2 s; its second press fails, and the VMM either ends right then or not. */
+    private static List<String> secondPressFails(boolean vmmEndsThen) {
+        FakeVmm vmm = new FakeVmm("none");
+        long[] now = {0};
+        StopPolicy.Step button = new StopPolicy.Step() {
+            int presses;
+
+            @Override
+            public String name() {
+                return "system_powerdown";
+            }
+
+            @Override
+            public boolean request(VmmProcess v, Duration budget) {
+                if (++presses == 2) {
+                    vmm.alive = !vmmEndsThen;
+                    throw new IllegalStateException("QMP socket q.sock did not appear within 3s");
+                }
+                return true;
+            }
+
+            @Override
+            public Duration repeatEvery() {
+                return Duration.ofSeconds(2);
+            }
+        };
+        List<String> log = new ArrayList<>();
+        // Every look at the clock is 1 s later: the step's 10 s allow a few presses.
+        new StopPolicy(List.of(button), () -> now[0] += 1_000_000_000L).stop(vmm, Duration.ofSeconds(10), log::add);
+        return log;
+    }
+
+    @Test
+    void aRepeatThatFailsAsTheVmmEndsIsNotReported() {
+        assertEquals(List.of(), secondPressFails(true));
+    }
+
+    @Test
+    void aRepeatThatFailsWhileTheVmmRunsOnIsReported() {
+        assertEquals(
+                "system_powerdown (again) failed: QMP socket q.sock did not appear within 3s",
+                secondPressFails(false).get(0));
+    }
+
     @Test
     void aProcessAlreadyGoneNeedsNothing() {
         FakeVmm vmm = new FakeVmm("none");
