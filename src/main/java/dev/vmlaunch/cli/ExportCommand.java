@@ -3,6 +3,7 @@ package dev.vmlaunch.cli;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.ConfigError;
 import dev.vmlaunch.config.GuestSpecLoader;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.lava.LavaExport;
 import dev.vmlaunch.vmm.LibvirtDomainXml;
 import java.io.PrintWriter;
@@ -72,7 +73,7 @@ public final class ExportCommand implements Callable<Integer> {
         if (spec.commandLine().getParseResult().hasMatchedOption("--device-type")) {
             throw VmlaunchException.usage("--device-type belongs to 'export lava'");
         }
-        GuestSpecLoader.Loaded loaded = GuestSpecLoader.load(guest);
+        GuestSpecLoader.Loaded loaded = GuestSpecLoader.load(guest, VmmDrivers::rules);
         PrintWriter err = spec.commandLine().getErr();
         for (ConfigError w : loaded.warnings()) {
             err.println(w.format());

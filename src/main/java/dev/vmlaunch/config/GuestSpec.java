@@ -107,6 +107,43 @@ public record GuestSpec(
                 hotplugSlots);
     }
 
+    /**
+     * This spec with what its VMM fills in (see {@link VmmRules#check}): the accel, machine and irqchip it runs with,
+     * and its shares as the VMM really serves them.
+     */
+    public GuestSpec withVmmDefaults(Accel accel, Machine machine, IrqChip irqchip, List<Share> shares) {
+        return new GuestSpec(
+                source,
+                name,
+                vmm,
+                arch,
+                binary,
+                accel,
+                machine,
+                cpus,
+                memoryMiB,
+                kernel,
+                initrd,
+                cmdline,
+                firmware,
+                console,
+                irqchip,
+                viommu,
+                mte,
+                cpu,
+                vga,
+                disks,
+                cdrom,
+                shares,
+                network,
+                devices,
+                passthrough,
+                extraArgs,
+                affinity,
+                stop,
+                hotplugSlots);
+    }
+
     /** Firmware: a single image for {@code -bios} / lkvm {@code --firmware}, or an OVMF/AAVMF pflash pair. */
     public record Firmware(Path code, Path vars, boolean pflash) {}
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.Vmm;
+import dev.vmlaunch.config.VmmRules;
 import dev.vmlaunch.vmm.RootPortReserve;
 import dev.vmlaunch.vmm.RunLayout;
 import java.nio.file.Path;
@@ -20,6 +21,9 @@ import java.util.Optional;
 public interface VmmDriver {
 
     Vmm vmm();
+
+    /** What this VMM takes of a guest.json and the defaults it fills in (the loader asks, through the registry). */
+    VmmRules rules();
 
     /** The exact argv that starts {@code spec} for {@code layout}, on a host whose devices need {@code reserve}. */
     List<String> argv(GuestSpec spec, RunLayout layout, RootPortReserve reserve);

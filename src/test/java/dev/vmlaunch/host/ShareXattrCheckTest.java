@@ -7,6 +7,7 @@ import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.config.JsonReader;
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
@@ -26,7 +27,8 @@ class ShareXattrCheckTest {
                 "{\"name\":\"g\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"shares\":[{\"path\":\"" + share
                         + "\",\"tag\":\"hostshare\",\"readonly\":" + readonly
                         + (security == null ? "" : ",\"security\":\"" + security + "\"") + "}]}");
-        return GuestSpecLoader.fromJson(JsonReader.read(f, "g.json"), f, "g.json", Optional.of(Arch.X86_64))
+        return GuestSpecLoader.fromJson(
+                        JsonReader.read(f, "g.json"), f, "g.json", Optional.of(Arch.X86_64), VmmDrivers::rules)
                 .spec();
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vmlaunch.config.Accel;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.harness.HarnessLoader;
 import dev.vmlaunch.harness.HarnessSpec;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ class LabPlanTest {
     GuestSpec load(String json) throws Exception {
         Path f = dir.resolve("g" + System.nanoTime() + ".json");
         Files.writeString(f, json);
-        return GuestSpecLoader.load(f).spec();
+        return GuestSpecLoader.load(f, VmmDrivers::rules).spec();
     }
 
     @Test

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.Vmm;
+import dev.vmlaunch.config.VmmRules;
 import dev.vmlaunch.driver.StopPolicy;
 import dev.vmlaunch.driver.VmmDriver;
 import dev.vmlaunch.driver.VmmEndpoints;
@@ -25,10 +26,16 @@ import java.util.Optional;
  * to VMSTATE, as for {@code lkvm list}.
  */
 public final class LkvmDriver implements VmmDriver {
+    private static final VmmRules RULES = new LkvmRules();
 
     @Override
     public Vmm vmm() {
         return Vmm.LKVM;
+    }
+
+    @Override
+    public VmmRules rules() {
+        return RULES;
     }
 
     @Override

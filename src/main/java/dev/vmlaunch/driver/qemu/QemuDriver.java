@@ -7,6 +7,7 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.Console;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.Vmm;
+import dev.vmlaunch.config.VmmRules;
 import dev.vmlaunch.driver.StopPolicy;
 import dev.vmlaunch.driver.VmmDriver;
 import dev.vmlaunch.driver.VmmEndpoints;
@@ -24,10 +25,16 @@ import java.util.Optional;
 
 /** QEMU: argv from {@link QemuCommand}, QMP for readiness, events, stop, pause and status. */
 public final class QemuDriver implements VmmDriver {
+    private static final VmmRules RULES = new QemuRules();
 
     @Override
     public Vmm vmm() {
         return Vmm.QEMU;
+    }
+
+    @Override
+    public VmmRules rules() {
+        return RULES;
     }
 
     @Override

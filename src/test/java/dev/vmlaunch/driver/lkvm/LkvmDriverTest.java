@@ -11,6 +11,7 @@ import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.config.JsonReader;
 import dev.vmlaunch.driver.VmmEndpoints;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.lkvm.FakeLkvmServer;
 import dev.vmlaunch.vmm.RunLayout;
 import java.nio.file.Path;
@@ -31,7 +32,8 @@ class LkvmDriverTest {
                         JsonReader.parse(json, "guest.json"),
                         Path.of("/guests/guest.json"),
                         "guest.json",
-                        Optional.of(Arch.X86_64))
+                        Optional.of(Arch.X86_64),
+                        VmmDrivers::rules)
                 .spec();
     }
 
