@@ -10,7 +10,7 @@ import java.util.Map;
  * absolute (relative paths in the file are taken from the file's folder).
  *
  * @param source     the file it came from, absolute
- * @param binary     the VMM executable as written, or null for the default ({@link #binaryOrDefault()})
+ * @param binary     the VMM executable as written, or null for the default ({@link #binaryOr})
  * @param machine    null for lkvm
  * @param accel      null for lkvm
  * @param irqchip    null when the VMM's default is used
@@ -64,12 +64,9 @@ public record GuestSpec(
         stop = stop == null ? Stop.DEFAULT : stop;
     }
 
-    /** The executable to run: {@code binary}, or {@code lkvm} / {@code qemu-system-<arch>}. */
-    public String binaryOrDefault() {
-        if (binary != null) {
-            return binary;
-        }
-        return vmm == Vmm.LKVM ? "lkvm" : "qemu-system-" + arch.json();
+    /** The executable to run: {@code binary}, or {@code vmmDefault} (the VMM's own name for it). */
+    public String binaryOr(String vmmDefault) {
+        return binary != null ? binary : vmmDefault;
     }
 
     /** This spec with {@code extra} appended to the kernel command line (the harness adds its agent's arguments). */

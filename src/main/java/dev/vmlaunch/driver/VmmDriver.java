@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.Vmm;
 import dev.vmlaunch.config.VmmRules;
+import dev.vmlaunch.host.VmmHostProfile;
 import dev.vmlaunch.vmm.RootPortReserve;
 import dev.vmlaunch.vmm.RunLayout;
 import java.nio.file.Path;
@@ -24,6 +25,9 @@ public interface VmmDriver {
 
     /** What this VMM takes of a guest.json and the defaults it fills in (the loader asks, through the registry). */
     VmmRules rules();
+
+    /** What the host checks need to know of this VMM (its executable, /dev/kvm, VFIO, shares, BAR placement). */
+    VmmHostProfile hostProfile();
 
     /** The exact argv that starts {@code spec} for {@code layout}, on a host whose devices need {@code reserve}. */
     List<String> argv(GuestSpec spec, RunLayout layout, RootPortReserve reserve);

@@ -143,7 +143,8 @@ public final class Lab {
         Path hostFile = folder.resolve("lab-host.json");
         Files.writeString(hostFile, LabPlan.labHost(la, images, folder, root, java, jar, mode, LAB_HOST_CPUS, lkvm));
         GuestSpec spec = GuestSpecLoader.load(hostFile, VmmDrivers::rules).spec();
-        GuestReadiness.assess(spec, hostFile.toString(), env).throwIfNotReady();
+        GuestReadiness.assess(spec, VmmDrivers.of(spec.vmm()).hostProfile(), hostFile.toString(), env)
+                .throwIfNotReady();
         progress.accept(
                 la == LabArch.X86_64
                         ? "booting the lab host: q35 under TCG, intel-iommu (intremap=on, caching-mode=on), "

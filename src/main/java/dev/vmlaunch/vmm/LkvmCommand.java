@@ -12,11 +12,13 @@ import java.util.List;
  * at {@code ~/.lkvm/NAME.sock} by itself.
  */
 public final class LkvmCommand implements VmmCommand {
+    /** The executable when guest.json names none. */
+    public static final String DEFAULT_BINARY = "lkvm";
 
     @Override
     public List<String> argv(GuestSpec s, RunLayout layout) {
         List<String> a = new ArrayList<>();
-        a.add(s.binaryOrDefault());
+        a.add(s.binaryOr(DEFAULT_BINARY));
         a.add("run");
         a.add("--name");
         a.add(s.name());

@@ -31,10 +31,15 @@ public final class QemuCommand implements VmmCommand {
         this.reserve = reserve;
     }
 
+    /** The executable when guest.json names none: {@code qemu-system-<arch>}. */
+    public static String defaultBinary(Arch arch) {
+        return "qemu-system-" + arch.json();
+    }
+
     @Override
     public List<String> argv(GuestSpec s, RunLayout layout) {
         List<String> a = new ArrayList<>();
-        a.add(s.binaryOrDefault());
+        a.add(s.binaryOr(defaultBinary(s.arch())));
         add(a, "-name", s.name());
         a.add("-no-user-config");
         a.add("-nodefaults");

@@ -35,7 +35,7 @@ class ShareXattrCheckTest {
     @Test
     void aMappedXattrShareOnAFileSystemWithoutUserXattrsIsRefusedWithTheFix() throws Exception {
         // procfs has no user extended attributes, like tmpfs before Linux 6.6 (Debian 12's /run).
-        List<Problem> p = ShareXattrCheck.problemsFor(guest(Path.of("/proc"), null, false));
+        List<Problem> p = problemsFor(guest(Path.of("/proc"), null, false));
         assertEquals(1, p.size(), p.toString());
         assertTrue(p.get(0).isError());
         assertTrue(
@@ -51,8 +51,8 @@ class ShareXattrCheckTest {
 
     @Test
     void otherModelsAndReadOnlySharesAreNotProbed() throws Exception {
-        assertEquals(List.of(), ShareXattrCheck.problemsFor(guest(Path.of("/proc"), "mapped-file", false)));
-        assertEquals(List.of(), ShareXattrCheck.problemsFor(guest(Path.of("/proc"), null, true)));
+        assertEquals(List.of(), problemsFor(guest(Path.of("/proc"), "mapped-file", false)));
+        assertEquals(List.of(), problemsFor(guest(Path.of("/proc"), null, true)));
     }
 
     @Test
@@ -65,10 +65,14 @@ class ShareXattrCheckTest {
         } catch (java.io.IOException e) {
             org.junit.jupiter.api.Assumptions.abort("the temp folder has no user xattrs here: " + e.getMessage());
         }
-        assertEquals(List.of(), ShareXattrCheck.problemsFor(guest(share, null, false)));
+        assertEquals(List.of(), problemsFor(guest(share, null, false)));
         assertEquals(
                 List.of(),
                 Files.getFileAttributeView(share, UserDefinedFileAttributeView.class)
                         .list());
+    }
+
+    private static List<Problem> problemsFor(GuestSpec guest) {
+        return ShareXattrCheck.problemsFor(guest, Profiles.of(guest));
     }
 }

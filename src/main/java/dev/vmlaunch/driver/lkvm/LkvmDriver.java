@@ -10,6 +10,7 @@ import dev.vmlaunch.driver.StopPolicy;
 import dev.vmlaunch.driver.VmmDriver;
 import dev.vmlaunch.driver.VmmEndpoints;
 import dev.vmlaunch.driver.VmmSession;
+import dev.vmlaunch.host.VmmHostProfile;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.vmm.LkvmCommand;
 import dev.vmlaunch.vmm.RootPortReserve;
@@ -27,6 +28,7 @@ import java.util.Optional;
  */
 public final class LkvmDriver implements VmmDriver {
     private static final VmmRules RULES = new LkvmRules();
+    private static final VmmHostProfile HOST_PROFILE = new LkvmHostProfile();
 
     @Override
     public Vmm vmm() {
@@ -36,6 +38,11 @@ public final class LkvmDriver implements VmmDriver {
     @Override
     public VmmRules rules() {
         return RULES;
+    }
+
+    @Override
+    public VmmHostProfile hostProfile() {
+        return HOST_PROFILE;
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.vmlaunch.driver.StopPolicy;
 import dev.vmlaunch.driver.VmmDriver;
 import dev.vmlaunch.driver.VmmEndpoints;
 import dev.vmlaunch.driver.VmmSession;
+import dev.vmlaunch.host.VmmHostProfile;
 import dev.vmlaunch.qmp.QmpClient;
 import dev.vmlaunch.qmp.QmpStatus;
 import dev.vmlaunch.vmm.QemuCommand;
@@ -26,6 +27,7 @@ import java.util.Optional;
 /** QEMU: argv from {@link QemuCommand}, QMP for readiness, events, stop, pause and status. */
 public final class QemuDriver implements VmmDriver {
     private static final VmmRules RULES = new QemuRules();
+    private static final VmmHostProfile HOST_PROFILE = new QemuHostProfile();
 
     @Override
     public Vmm vmm() {
@@ -35,6 +37,11 @@ public final class QemuDriver implements VmmDriver {
     @Override
     public VmmRules rules() {
         return RULES;
+    }
+
+    @Override
+    public VmmHostProfile hostProfile() {
+        return HOST_PROFILE;
     }
 
     @Override
