@@ -78,6 +78,9 @@ public final class ExportCommand implements Callable<Integer> {
         for (ConfigError w : loaded.warnings()) {
             err.println(w.format());
         }
+        VmmDrivers.of(loaded.spec().vmm()).libvirtExportRefusal().ifPresent(why -> {
+            throw VmlaunchException.usage(loaded.spec().source() + ": " + why);
+        });
         LibvirtDomainXml.Result result = LibvirtDomainXml.export(loaded.spec());
         for (String w : result.warnings()) {
             err.println("vmlaunch: warning: " + w);

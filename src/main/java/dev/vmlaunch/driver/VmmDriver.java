@@ -69,6 +69,15 @@ public interface VmmDriver {
     /** {@code status}'s text line for what {@link #queryStatus} put into {@code doc}, when it asked. */
     Optional<String> statusLine(com.fasterxml.jackson.databind.JsonNode doc);
 
+    /** Why {@code vmlaunch export libvirt} cannot render a guest of this VMM, when it cannot (libvirt runs qemu). */
+    Optional<String> libvirtExportRefusal();
+
+    /**
+     * Why a running guest of this VMM has no console socket, for the harness's console driver (a guest of another
+     * VMM would have one).
+     */
+    String noConsoleSocketReason();
+
     /** Why a device cannot be plugged into a running guest of this VMM, when it cannot. */
     Optional<String> hotplugRefusal();
 }

@@ -7,7 +7,6 @@ import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpec.Cpu;
 import dev.vmlaunch.config.GuestSpec.Firmware;
 import dev.vmlaunch.config.IrqChip;
-import dev.vmlaunch.config.Vmm;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,12 +31,11 @@ public final class LibvirtDomainXml {
         this.spec = spec;
     }
 
-    /** Exports {@code spec}; a usage error for lkvm guests and for values XML cannot carry. */
+    /**
+     * Exports {@code spec}, a guest whose VMM libvirt runs (the caller asks the guest's driver first:
+     * {@code VmmDriver.libvirtExportRefusal}); a usage error for values XML cannot carry.
+     */
     public static Result export(GuestSpec spec) {
-        if (spec.vmm() != Vmm.QEMU) {
-            throw VmlaunchException.usage(spec.source() + ": libvirt runs qemu guests only; this guest uses \"vmm\": \""
-                    + spec.vmm().json() + "\" (kvmtool has no libvirt driver)");
-        }
         LibvirtDomainXml x = new LibvirtDomainXml(spec);
         XmlElement domain = x.domain();
         try {

@@ -139,6 +139,8 @@ class ConsoleHarnessTest {
         for (HarnessReport.GuestResult g : r.guests()) {
             assertEquals(0, g.workload().exitCode());
             assertEquals("smmute: 10 transactions ok\n", g.workload().output());
+            assertEquals("lkvm", g.vmm());
+            assertEquals("kvm", g.accel(), "kvmtool has no accel choice: it runs on KVM");
             HarnessReport.DeviceResult d = g.devices().get(0);
             assertEquals("0000:00:00.0", d.guest());
             assertEquals("ITS-MSI", d.chip());

@@ -143,6 +143,17 @@ public final class LkvmDriver implements VmmDriver {
     }
 
     @Override
+    public Optional<String> libvirtExportRefusal() {
+        return Optional.of("libvirt runs qemu guests only; this guest uses \"vmm\": \"" + Vmm.LKVM.json()
+                + "\" (kvmtool has no libvirt driver)");
+    }
+
+    @Override
+    public String noConsoleSocketReason() {
+        return "this vmlaunch serves no console for detached kvmtool guests yet; use the agent driver";
+    }
+
+    @Override
     public Optional<String> hotplugRefusal() {
         return Optional.of("runs on kvmtool, which has no PCI hotplug");
     }

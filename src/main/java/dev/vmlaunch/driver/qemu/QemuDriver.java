@@ -173,6 +173,16 @@ public final class QemuDriver implements VmmDriver {
     }
 
     @Override
+    public Optional<String> libvirtExportRefusal() {
+        return Optional.empty();
+    }
+
+    @Override
+    public String noConsoleSocketReason() {
+        return "its guest.json has \"console\": \"none\"";
+    }
+
+    @Override
     public Optional<String> hotplugRefusal() {
         return Optional.empty();
     }

@@ -106,4 +106,12 @@ class LkvmDriverTest {
         assertNull(driver.endpoints(pinned, new RunLayout(tmp, RunLayout.ConsoleMode.STDIO), null, true)
                 .qmpCliSocket());
     }
+
+    @Test
+    void libvirtCannotRunAKvmtoolGuest() {
+        assertEquals(
+                Optional.of(
+                        "libvirt runs qemu guests only; this guest uses \"vmm\": \"lkvm\" (kvmtool has no libvirt driver)"),
+                driver.libvirtExportRefusal());
+    }
 }

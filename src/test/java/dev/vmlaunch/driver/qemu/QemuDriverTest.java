@@ -84,4 +84,9 @@ class QemuDriverTest {
         assertEquals(Optional.empty(), driver.hotplugRefusal());
         assertTrue(driver.pausedUntilPinned());
     }
+
+    @Test
+    void libvirtExportsQemuGuests() {
+        assertEquals(Optional.empty(), driver.libvirtExportRefusal());
+    }
 }
