@@ -28,19 +28,19 @@ public final class GuestFiles {
 
     public static List<Ref> refs(GuestSpec s) {
         List<Ref> r = new ArrayList<>();
-        if (s.kernel() != null) {
-            r.add(new Ref("$.kernel", s.kernel(), false));
+        if (s.boot().kernel() != null) {
+            r.add(new Ref("$.kernel", s.boot().kernel(), false));
         }
-        if (s.initrd() != null) {
-            r.add(new Ref("$.initrd", s.initrd(), false));
+        if (s.boot().initrd() != null) {
+            r.add(new Ref("$.initrd", s.boot().initrd(), false));
         }
-        if (s.firmware() != null) {
+        if (s.boot().firmware() != null) {
             r.add(new Ref(
-                    s.firmware().pflash() ? "$.firmware.code" : "$.firmware",
-                    s.firmware().code(),
+                    s.boot().firmware().pflash() ? "$.firmware.code" : "$.firmware",
+                    s.boot().firmware().code(),
                     false));
-            if (s.firmware().vars() != null) {
-                r.add(new Ref("$.firmware.vars", s.firmware().vars(), false));
+            if (s.boot().firmware().vars() != null) {
+                r.add(new Ref("$.firmware.vars", s.boot().firmware().vars(), false));
             }
         }
         for (int i = 0; i < s.disks().size(); i++) {

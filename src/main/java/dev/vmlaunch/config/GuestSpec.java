@@ -28,10 +28,7 @@ public record GuestSpec(
         Machine machine,
         int cpus,
         long memoryMiB,
-        Path kernel,
-        Path initrd,
-        String cmdline,
-        Firmware firmware,
+        Boot boot,
         Console console,
         IrqChip irqchip,
         Viommu viommu,
@@ -62,6 +59,7 @@ public record GuestSpec(
         extraArgs = List.copyOf(extraArgs);
         affinity = affinity == null ? Affinity.NONE : affinity;
         stop = stop == null ? Stop.DEFAULT : stop;
+        boot = boot == null ? Boot.NONE : boot;
     }
 
     /** The executable to run: {@code binary}, or {@code vmmDefault} (the VMM's own name for it). */
@@ -71,7 +69,6 @@ public record GuestSpec(
 
     /** This spec with {@code extra} appended to the kernel command line (the harness adds its agent's arguments). */
     public GuestSpec withCmdlineAppended(String extra) {
-        String c = cmdline == null || cmdline.isBlank() ? extra : cmdline + " " + extra;
         return new GuestSpec(
                 source,
                 name,
@@ -82,10 +79,7 @@ public record GuestSpec(
                 machine,
                 cpus,
                 memoryMiB,
-                kernel,
-                initrd,
-                c,
-                firmware,
+                boot.withCmdlineAppended(extra),
                 console,
                 irqchip,
                 viommu,
@@ -119,10 +113,7 @@ public record GuestSpec(
                 machine,
                 cpus,
                 memoryMiB,
-                kernel,
-                initrd,
-                cmdline,
-                firmware,
+                boot,
                 console,
                 irqchip,
                 viommu,
@@ -139,6 +130,20 @@ public record GuestSpec(
                 affinity,
                 stop,
                 hotplugSlots);
+    }
+
+    /**
+     * How the guest boots: a kernel with its initrd and command line, firmware, or both; all null: the VMM's default
+     * firmware. The loader checks that an initrd or a command line comes with a kernel.
+     */
+    public record Boot(Path kernel, Path initrd, String cmdline, Firmware firmware) {
+        public static final Boot NONE = new Boot(null, null, null, null);
+
+        /** This boot with {@code extra} appended to the kernel command line. */
+        public Boot withCmdlineAppended(String extra) {
+            String c = cmdline == null || cmdline.isBlank() ? extra : cmdline + " " + extra;
+            return new Boot(kernel, initrd, c, firmware);
+        }
     }
 
     /** Firmware: a single image for {@code -bios} / lkvm {@code --firmware}, or an OVMF/AAVMF pflash pair. */

@@ -1,5 +1,6 @@
 package dev.vmlaunch.supervise;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,7 +35,14 @@ final class SpecJson {
                                 throws IOException {
                             gen.writeString(value.json());
                         }
-                    }));
+                    }))
+            .addMixIn(GuestSpec.class, FlatBoot.class);
+
+    /** spec.json keeps kernel, initrd, cmdline and firmware at the top of "spec", where tools read them. */
+    private abstract static class FlatBoot {
+        @JsonUnwrapped
+        abstract GuestSpec.Boot boot();
+    }
 
     private SpecJson() {}
 

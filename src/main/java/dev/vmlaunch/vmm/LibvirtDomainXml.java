@@ -66,7 +66,7 @@ public final class LibvirtDomainXml {
                 .attr("arch", spec.arch().json())
                 .attr("machine", spec.machine().json())
                 .text("hvm");
-        Firmware fw = spec.firmware();
+        Firmware fw = spec.boot().firmware();
         if (fw != null && fw.pflash()) {
             os.add("loader")
                     .attr("readonly", "yes")
@@ -79,13 +79,13 @@ public final class LibvirtDomainXml {
             // type='rom' is how libvirt says -bios: a single image mapped read-only, no variable store.
             os.add("loader").attr("type", "rom").text(fw.code().toString());
         }
-        if (spec.kernel() != null) {
-            os.add("kernel").text(spec.kernel().toString());
-            if (spec.initrd() != null) {
-                os.add("initrd").text(spec.initrd().toString());
+        if (spec.boot().kernel() != null) {
+            os.add("kernel").text(spec.boot().kernel().toString());
+            if (spec.boot().initrd() != null) {
+                os.add("initrd").text(spec.boot().initrd().toString());
             }
-            if (spec.cmdline() != null) {
-                os.add("cmdline").text(spec.cmdline());
+            if (spec.boot().cmdline() != null) {
+                os.add("cmdline").text(spec.boot().cmdline());
             }
         } else {
             // qemu's default boot order: hard disk, then CD-ROM.
@@ -102,9 +102,9 @@ public final class LibvirtDomainXml {
         if (spec.arch() == Arch.X86_64) {
             features.add("acpi");
             features.add("apic");
-        } else if (spec.firmware() != null && spec.firmware().pflash()) {
+        } else if (spec.boot().firmware() != null && spec.boot().firmware().pflash()) {
             features.add("acpi");
-        } else if (spec.firmware() != null) {
+        } else if (spec.boot().firmware() != null) {
             warnings.add("aarch64 with a single firmware image: libvirt allows ACPI on aarch64 only with pflash UEFI, "
                     + "so the guest gets a device tree instead of ACPI tables");
         }

@@ -119,11 +119,11 @@ public final class QemuCommand implements VmmCommand {
     }
 
     private static void firmware(GuestSpec s, List<String> a) {
-        if (s.firmware() == null) {
+        if (s.boot().firmware() == null) {
             return;
         }
-        if (!s.firmware().pflash()) {
-            add(a, "-bios", s.firmware().code().toString());
+        if (!s.boot().firmware().pflash()) {
+            add(a, "-bios", s.boot().firmware().code().toString());
             return;
         }
         add(
@@ -133,7 +133,7 @@ public final class QemuCommand implements VmmCommand {
                         .add("format", "raw")
                         .add("unit", 0)
                         .on("readonly")
-                        .add("file", s.firmware().code())
+                        .add("file", s.boot().firmware().code())
                         .toString());
         add(
                 a,
@@ -141,19 +141,19 @@ public final class QemuCommand implements VmmCommand {
                 QemuOpts.of("if=pflash")
                         .add("format", "raw")
                         .add("unit", 1)
-                        .add("file", s.firmware().vars())
+                        .add("file", s.boot().firmware().vars())
                         .toString());
     }
 
     private static void kernel(GuestSpec s, List<String> a) {
-        if (s.kernel() == null) {
+        if (s.boot().kernel() == null) {
             return;
         }
-        add(a, "-kernel", s.kernel().toString());
-        if (s.initrd() != null) {
-            add(a, "-initrd", s.initrd().toString());
+        add(a, "-kernel", s.boot().kernel().toString());
+        if (s.boot().initrd() != null) {
+            add(a, "-initrd", s.boot().initrd().toString());
         }
-        String cmdline = s.cmdline() == null ? "" : s.cmdline().trim();
+        String cmdline = s.boot().cmdline() == null ? "" : s.boot().cmdline().trim();
         String console = consoleDevice(s);
         // A kernel without console= prints nowhere we can see; add ours unless the user chose one.
         if (console != null && !hasConsoleArg(cmdline)) {

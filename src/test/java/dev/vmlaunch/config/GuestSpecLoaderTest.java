@@ -325,7 +325,7 @@ class GuestSpecLoaderTest {
         GuestSpec s =
                 load("{\"name\":\"g\",\"vmm\":\"qemu\",\"kernel\":\"img/vmlinuz\",\"shares\":[{\"path\":\"..\",\"tag\":\"up\"}]}")
                         .spec();
-        assertEquals(dir.resolve("img/vmlinuz"), s.kernel());
+        assertEquals(dir.resolve("img/vmlinuz"), s.boot().kernel());
         assertEquals(dir.getParent(), s.shares().get(0).path());
     }
 

@@ -67,8 +67,9 @@ class ConsoleHarnessTest {
     HarnessGuests launcher(boolean fires, String... noSocket) {
         return spec -> {
             assertFalse(
-                    spec.cmdline().contains("vmlaunch."),
-                    "nothing is added to the guest's command line: " + spec.cmdline());
+                    spec.boot().cmdline().contains("vmlaunch."),
+                    "nothing is added to the guest's command line: "
+                            + spec.boot().cmdline());
             AtomicInteger snapshots = new AtomicInteger();
             FakeShell shell = new FakeShell(cmd -> smmuteGuest(cmd, snapshots, fires)).withLogin("root", null);
             shell.prompt = "# ";

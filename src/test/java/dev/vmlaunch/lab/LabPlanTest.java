@@ -54,21 +54,27 @@ class LabPlanTest {
         Path jar = dir.resolve("target/vmlaunch.jar");
         GuestSpec kvm =
                 load(LabPlan.labHost(dir, dir.resolve("lab"), Path.of("/usr/bin/java"), jar, LabPlan.Mode.KVM, 2));
-        assertTrue(kvm.cmdline().contains(" vmlaunch.modules=kvm "), kvm.cmdline());
-        assertTrue(kvm.cmdline().contains(" no_timer_check "), kvm.cmdline());
-        assertTrue(kvm.cmdline().endsWith("lab-inside /mnt/lab /mnt/images --mode kvm"), kvm.cmdline());
         assertTrue(
-                kvm.cmdline()
+                kvm.boot().cmdline().contains(" vmlaunch.modules=kvm "),
+                kvm.boot().cmdline());
+        assertTrue(kvm.boot().cmdline().contains(" no_timer_check "), kvm.boot().cmdline());
+        assertTrue(
+                kvm.boot().cmdline().endsWith("lab-inside /mnt/lab /mnt/images --mode kvm"),
+                kvm.boot().cmdline());
+        assertTrue(
+                kvm.boot()
+                        .cmdline()
                         .contains(" -jar "
                                 + LabHostJar.of(jar, Path.of(LabPlan.JAR_MOUNT)).path() + " "),
-                kvm.cmdline());
+                kvm.boot().cmdline());
         assertEquals(Accel.TCG, kvm.accel());
         assertEquals(2, kvm.cpus());
         assertEquals(2, kvm.devices().size());
         GuestSpec tcg =
                 load(LabPlan.labHost(dir, dir.resolve("lab"), Path.of("/usr/bin/java"), jar, LabPlan.Mode.TCG, 3));
-        assertFalse(tcg.cmdline().contains("vmlaunch.modules"), tcg.cmdline());
-        assertTrue(tcg.cmdline().endsWith("--mode tcg"), tcg.cmdline());
+        assertFalse(
+                tcg.boot().cmdline().contains("vmlaunch.modules"), tcg.boot().cmdline());
+        assertTrue(tcg.boot().cmdline().endsWith("--mode tcg"), tcg.boot().cmdline());
         assertEquals(3, tcg.cpus());
     }
 
@@ -87,10 +93,15 @@ class LabPlanTest {
                 2,
                 lkvm));
         assertTrue(
-                g.cmdline().contains(" vmlaunch.exec=/usr/bin/env -- HOME=/tmp /usr/bin/java -"),
-                "kvmtool makes its sockets in $HOME/.lkvm, and the lab host's /root is read-only: " + g.cmdline());
-        assertTrue(g.cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm"), g.cmdline());
-        assertTrue(g.cmdline().contains(",labkvmtool:/mnt/kvmtool "), g.cmdline());
+                g.boot().cmdline().contains(" vmlaunch.exec=/usr/bin/env -- HOME=/tmp /usr/bin/java -"),
+                "kvmtool makes its sockets in $HOME/.lkvm, and the lab host's /root is read-only: "
+                        + g.boot().cmdline());
+        assertTrue(
+                g.boot().cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm"),
+                g.boot().cmdline());
+        assertTrue(
+                g.boot().cmdline().contains(",labkvmtool:/mnt/kvmtool "),
+                g.boot().cmdline());
         assertEquals("0x6", g.devices().get(0).props().get("addr"), "slot 5 is the fifth share's");
         assertEquals("0x7", g.devices().get(1).props().get("addr"));
         assertTrue(
@@ -117,7 +128,7 @@ class LabPlanTest {
         Path odd = dir.resolve("a \"quoted\" \\ folder");
         GuestSpec g = load(LabPlan.nestedGuest(
                 LabArch.AARCH64, "lab-virt1", odd, odd.resolve("share"), "0000:00:05.0", LabPlan.Mode.KVM, 0, null));
-        assertEquals(odd.resolve("aarch64/Image"), g.kernel());
+        assertEquals(odd.resolve("aarch64/Image"), g.boot().kernel());
         assertEquals(odd.resolve("share"), g.shares().get(0).path());
     }
 
@@ -171,12 +182,18 @@ class LabPlanTest {
         assertEquals(dev.vmlaunch.config.Viommu.SMMUV3, g.viommu());
         assertEquals(dev.vmlaunch.config.IrqChip.GICV3_ITS, g.irqchip());
         assertEquals(List.of("-machine", "virtualization=on"), g.extraArgs(), "EL2, so that the lab host has KVM");
-        assertEquals(dir.resolve("aarch64/Image"), g.kernel());
+        assertEquals(dir.resolve("aarch64/Image"), g.boot().kernel());
         assertEquals(root, g.shares().get(0).path(), "the arm64 root, not this machine's /");
         assertTrue(g.shares().get(0).readonly());
-        assertTrue(g.cmdline().contains("vmlaunch.exec=" + LabRoot.JAVA + " -- "), g.cmdline());
-        assertFalse(g.cmdline().contains("intel_iommu") || g.cmdline().contains("kvm_amd"), g.cmdline());
-        assertTrue(g.cmdline().endsWith("lab-inside /mnt/lab /mnt/images --mode kvm"), g.cmdline());
+        assertTrue(
+                g.boot().cmdline().contains("vmlaunch.exec=" + LabRoot.JAVA + " -- "),
+                g.boot().cmdline());
+        assertFalse(
+                g.boot().cmdline().contains("intel_iommu") || g.boot().cmdline().contains("kvm_amd"),
+                g.boot().cmdline());
+        assertTrue(
+                g.boot().cmdline().endsWith("lab-inside /mnt/lab /mnt/images --mode kvm"),
+                g.boot().cmdline());
         assertEquals(2, g.devices().size());
         assertEquals(
                 "0x5", g.devices().get(0).props().get("addr"), "four shares: the NICs stay at 00:05.0 and 00:06.0");
@@ -197,8 +214,12 @@ class LabPlanTest {
                 LabPlan.Mode.KVM,
                 2,
                 lkvm));
-        assertTrue(g.cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm-static"), g.cmdline());
-        assertTrue(g.cmdline().contains(",labkvmtool:/mnt/kvmtool "), g.cmdline());
+        assertTrue(
+                g.boot().cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm-static"),
+                g.boot().cmdline());
+        assertTrue(
+                g.boot().cmdline().contains(",labkvmtool:/mnt/kvmtool "),
+                g.boot().cmdline());
         GuestSpec.Share share = g.shares().stream()
                 .filter(s -> s.tag().equals("labkvmtool"))
                 .findFirst()
@@ -219,7 +240,7 @@ class LabPlanTest {
         assertEquals(Accel.KVM, g.accel());
         assertEquals(dev.vmlaunch.config.IrqChip.GICV3_ITS, g.irqchip());
         assertEquals(dev.vmlaunch.config.CpuList.of(1), g.affinity().process());
-        assertEquals(dir.resolve("aarch64/Image"), g.kernel());
+        assertEquals(dir.resolve("aarch64/Image"), g.boot().kernel());
         assertTrue(g.passthrough().get(0).managed());
     }
 
@@ -262,7 +283,9 @@ class LabPlanTest {
         assertEquals(dev.vmlaunch.config.Machine.VIRT, g.machine());
         assertEquals(dev.vmlaunch.config.IrqChip.GICV3_ITS, g.irqchip(), "pciehp's and the NIC's MSIs go to the ITS");
         assertEquals(1, g.hotplugSlots());
-        assertTrue(g.cmdline().contains("vmlaunch.agent=hostshare"), g.cmdline());
+        assertTrue(
+                g.boot().cmdline().contains("vmlaunch.agent=hostshare"),
+                g.boot().cmdline());
         List<String> argv = new dev.vmlaunch.vmm.QemuCommand()
                 .argv(
                         g,

@@ -41,7 +41,7 @@ public final class LkvmRules implements VmmRules {
                 f.error(qemuOnly, "\"" + qemuOnly + "\"" + NOT_SUPPORTED + " (a qemu option)");
             }
         }
-        if (draft.firmware() != null && draft.firmware().pflash()) {
+        if (draft.boot().firmware() != null && draft.boot().firmware().pflash()) {
             f.error("firmware", "lkvm takes one firmware image (a string), not a pflash pair");
         }
         if (draft.console() == Console.NONE) {
