@@ -43,11 +43,11 @@ public final class GuestFiles {
                 r.add(new Ref("$.firmware.vars", s.boot().firmware().vars(), false));
             }
         }
-        for (int i = 0; i < s.disks().size(); i++) {
-            r.add(new Ref("$.disks[" + i + "].path", s.disks().get(i).path(), false));
+        for (int i = 0; i < s.storage().disks().size(); i++) {
+            r.add(new Ref("$.disks[" + i + "].path", s.storage().disks().get(i).path(), false));
         }
-        if (s.cdrom() != null) {
-            r.add(new Ref("$.cdrom", s.cdrom(), false));
+        if (s.storage().cdrom() != null) {
+            r.add(new Ref("$.cdrom", s.storage().cdrom(), false));
         }
         for (int i = 0; i < s.shares().size(); i++) {
             r.add(new Ref("$.shares[" + i + "].path", s.shares().get(i).path(), true));

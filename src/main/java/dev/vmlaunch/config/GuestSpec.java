@@ -35,8 +35,7 @@ public record GuestSpec(
         Boolean mte,
         Cpu cpu,
         String vga,
-        List<Disk> disks,
-        Path cdrom,
+        Storage storage,
         List<Share> shares,
         Network network,
         List<Device> devices,
@@ -52,7 +51,6 @@ public record GuestSpec(
     public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
 
     public GuestSpec {
-        disks = List.copyOf(disks);
         shares = List.copyOf(shares);
         devices = List.copyOf(devices);
         passthrough = List.copyOf(passthrough);
@@ -60,6 +58,7 @@ public record GuestSpec(
         affinity = affinity == null ? Affinity.NONE : affinity;
         stop = stop == null ? Stop.DEFAULT : stop;
         boot = boot == null ? Boot.NONE : boot;
+        storage = storage == null ? Storage.NONE : storage;
     }
 
     /** The executable to run: {@code binary}, or {@code vmmDefault} (the VMM's own name for it). */
@@ -86,8 +85,7 @@ public record GuestSpec(
                 mte,
                 cpu,
                 vga,
-                disks,
-                cdrom,
+                storage,
                 shares,
                 network,
                 devices,
@@ -120,8 +118,7 @@ public record GuestSpec(
                 mte,
                 cpu,
                 vga,
-                disks,
-                cdrom,
+                storage,
                 shares,
                 network,
                 devices,
@@ -163,6 +160,15 @@ public record GuestSpec(
     /** CPU model options (qemu). {@code model} null: {@code host} with kvm, {@code max} with tcg. */
     public record Cpu(String model, boolean hideHypervisor, String hypervVendorId) {
         public static final Cpu DEFAULT = new Cpu(null, false, null);
+    }
+
+    /** The guest's disks, in guest.json's order, and its CD-ROM image (null: none). */
+    public record Storage(List<Disk> disks, Path cdrom) {
+        public static final Storage NONE = new Storage(List.of(), null);
+
+        public Storage {
+            disks = List.copyOf(disks);
+        }
     }
 
     /** A disk image; {@code format} null lets the VMM probe (raw for qemu, with its warning suppressed). */

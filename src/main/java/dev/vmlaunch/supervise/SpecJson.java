@@ -36,12 +36,18 @@ final class SpecJson {
                             gen.writeString(value.json());
                         }
                     }))
-            .addMixIn(GuestSpec.class, FlatBoot.class);
+            .addMixIn(GuestSpec.class, FlatResources.class);
 
-    /** spec.json keeps kernel, initrd, cmdline and firmware at the top of "spec", where tools read them. */
-    private abstract static class FlatBoot {
+    /**
+     * spec.json keeps the fields of GuestSpec's per-resource records (kernel, initrd, cmdline, firmware; disks,
+     * cdrom) at the top of "spec", where tools read them.
+     */
+    private abstract static class FlatResources {
         @JsonUnwrapped
         abstract GuestSpec.Boot boot();
+
+        @JsonUnwrapped
+        abstract GuestSpec.Storage storage();
     }
 
     private SpecJson() {}

@@ -89,10 +89,10 @@ public final class LibvirtDomainXml {
             }
         } else {
             // qemu's default boot order: hard disk, then CD-ROM.
-            if (!spec.disks().isEmpty()) {
+            if (!spec.storage().disks().isEmpty()) {
                 os.add("boot").attr("dev", "hd");
             }
-            if (spec.cdrom() != null) {
+            if (spec.storage().cdrom() != null) {
                 os.add("boot").attr("dev", "cdrom");
             }
         }

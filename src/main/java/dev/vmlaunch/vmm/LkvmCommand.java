@@ -48,7 +48,7 @@ public final class LkvmCommand implements VmmCommand {
         }
         a.add("--console");
         a.add(s.console().json());
-        for (GuestSpec.Disk d : s.disks()) {
+        for (GuestSpec.Disk d : s.storage().disks()) {
             a.add("--disk");
             a.add(d.readonly() ? d.path() + ",ro" : d.path().toString());
         }

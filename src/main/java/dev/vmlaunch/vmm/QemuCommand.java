@@ -221,8 +221,8 @@ public final class QemuCommand implements VmmCommand {
     }
 
     private static void disks(GuestSpec s, List<String> a) {
-        for (int i = 0; i < s.disks().size(); i++) {
-            GuestSpec.Disk d = s.disks().get(i);
+        for (int i = 0; i < s.storage().disks().size(); i++) {
+            GuestSpec.Disk d = s.storage().disks().get(i);
             String id = "vml-disk" + i;
             String format =
                     d.format() != null ? d.format() : d.path().toString().endsWith(".qcow2") ? "qcow2" : "raw";
@@ -236,11 +236,11 @@ public final class QemuCommand implements VmmCommand {
             add(a, "-drive", drive.toString());
             add(a, "-device", "virtio-blk-pci,drive=" + id);
         }
-        if (s.cdrom() != null) {
+        if (s.storage().cdrom() != null) {
             add(
                     a,
                     "-drive",
-                    QemuOpts.of("file=" + QemuOpts.escape(s.cdrom().toString()))
+                    QemuOpts.of("file=" + QemuOpts.escape(s.storage().cdrom().toString()))
                             .add("if", "none")
                             .add("id", "vml-cd0")
                             .add("media", "cdrom")

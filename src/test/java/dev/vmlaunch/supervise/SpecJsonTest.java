@@ -17,13 +17,14 @@ import org.junit.jupiter.api.Test;
 
 class SpecJsonTest {
 
-    /** GuestSpec keeps its boot in one record; spec.json, which tools read, keeps the fields where they were. */
+    /** GuestSpec keeps its boot and its storage in records of their own; spec.json, which tools read, keeps the fields where they were. */
     @Test
-    void bootFieldsStayAtTheTopOfTheSpecInOrder() throws Exception {
+    void bootAndStorageFieldsStayAtTheTopOfTheSpecInOrder() throws Exception {
         GuestSpec spec = GuestSpecLoader.fromJson(
                         JsonReader.parse(
                                 "{\"name\": \"g\", \"vmm\": \"qemu\", \"kernel\": \"vmlinuz\", \"initrd\": \"initrd.gz\","
-                                        + " \"cmdline\": \"console=ttyS0\", \"firmware\": \"bios.bin\"}",
+                                        + " \"cmdline\": \"console=ttyS0\", \"firmware\": \"bios.bin\","
+                                        + " \"disks\": [{\"path\": \"d.img\"}], \"cdrom\": \"x.iso\"}",
                                 "g.json"),
                         Path.of("/guests/g.json"),
                         "g.json",
@@ -37,11 +38,17 @@ class SpecJsonTest {
         assertEquals("/guests/initrd.gz", s.get("initrd").asText());
         assertEquals("console=ttyS0", s.get("cmdline").asText());
         assertEquals("/guests/bios.bin", s.get("firmware").get("code").asText());
+        assertEquals("/guests/d.img", s.get("disks").get(0).get("path").asText());
+        assertEquals("/guests/x.iso", s.get("cdrom").asText());
         assertFalse(s.has("boot"));
+        assertFalse(s.has("storage"));
         List<String> names = new java.util.ArrayList<>();
         s.fieldNames().forEachRemaining(names::add);
         assertEquals(
                 List.of("memoryMiB", "kernel", "initrd", "cmdline", "firmware", "console"),
                 names.subList(names.indexOf("memoryMiB"), names.indexOf("console") + 1));
+        assertEquals(
+                List.of("vga", "disks", "cdrom", "shares"),
+                names.subList(names.indexOf("vga"), names.indexOf("shares") + 1));
     }
 }

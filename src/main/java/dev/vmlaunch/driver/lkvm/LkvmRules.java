@@ -58,7 +58,7 @@ public final class LkvmRules implements VmmRules {
         if (f.has("mte") && arch != Arch.AARCH64) {
             f.error("mte", "MTE exists on aarch64 only");
         }
-        disks(f, draft.disks());
+        disks(f, draft.storage().disks());
         shares(f, draft.shares());
         passthrough(f, draft.passthrough());
         if (hostArch.isPresent() && hostArch.get() != arch) {
