@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.host.GuestReadiness;
 import dev.vmlaunch.host.Problem;
 import java.io.PrintWriter;
@@ -46,7 +47,8 @@ public final class CheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         GuestSpec guest = GuestArgs.load(file, err).spec();
-        GuestReadiness.Report report = GuestReadiness.assess(guest, file.toString(), System.getenv());
+        GuestReadiness.Report report = GuestReadiness.assess(
+                guest, VmmDrivers.of(guest.vmm()).hostProfile(), file.toString(), System.getenv());
         if (json) {
             ObjectNode root = JsonMappers.object();
             root.put("ready", report.ok());

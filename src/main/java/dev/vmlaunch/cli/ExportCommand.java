@@ -3,6 +3,7 @@ package dev.vmlaunch.cli;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.ConfigError;
 import dev.vmlaunch.config.GuestSpecLoader;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.lava.LavaExport;
 import dev.vmlaunch.vmm.LibvirtDomainXml;
 import java.io.PrintWriter;
@@ -72,11 +73,14 @@ public final class ExportCommand implements Callable<Integer> {
         if (spec.commandLine().getParseResult().hasMatchedOption("--device-type")) {
             throw VmlaunchException.usage("--device-type belongs to 'export lava'");
         }
-        GuestSpecLoader.Loaded loaded = GuestSpecLoader.load(guest);
+        GuestSpecLoader.Loaded loaded = GuestSpecLoader.load(guest, VmmDrivers::rules);
         PrintWriter err = spec.commandLine().getErr();
         for (ConfigError w : loaded.warnings()) {
             err.println(w.format());
         }
+        VmmDrivers.of(loaded.spec().vmm()).libvirtExportRefusal().ifPresent(why -> {
+            throw VmlaunchException.usage(loaded.spec().source() + ": " + why);
+        });
         LibvirtDomainXml.Result result = LibvirtDomainXml.export(loaded.spec());
         for (String w : result.warnings()) {
             err.println("vmlaunch: warning: " + w);

@@ -2,6 +2,7 @@ package dev.vmlaunch.cli;
 
 import dev.vmlaunch.config.ConfigError;
 import dev.vmlaunch.config.GuestSpecLoader;
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 
@@ -10,7 +11,7 @@ final class GuestArgs {
     private GuestArgs() {}
 
     static GuestSpecLoader.Loaded load(Path file, PrintWriter err) {
-        GuestSpecLoader.Loaded loaded = GuestSpecLoader.load(file);
+        GuestSpecLoader.Loaded loaded = GuestSpecLoader.load(file, VmmDrivers::rules);
         for (ConfigError w : loaded.warnings()) {
             err.println(w.format());
         }

@@ -73,7 +73,8 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         GuestSpec guest = GuestArgs.load(file, err).spec();
-        GuestReadiness.assess(guest, file.toString(), System.getenv()).throwIfNotReady();
+        GuestReadiness.assess(guest, VmmDrivers.of(guest.vmm()).hostProfile(), file.toString(), System.getenv())
+                .throwIfNotReady();
         Path state = StateRoot.ensureDir(StateRoot.resolve());
         GuestDir dir = GuestDir.of(state, guest.name());
         Duration readyTimeout = Duration.ofSeconds(readyTimeoutSeconds);

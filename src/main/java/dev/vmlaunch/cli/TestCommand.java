@@ -3,6 +3,7 @@ package dev.vmlaunch.cli;
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.config.ConfigError;
 import dev.vmlaunch.config.GuestSpec;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.harness.Harness;
 import dev.vmlaunch.harness.HarnessLoader;
 import dev.vmlaunch.harness.HarnessReport;
@@ -69,7 +70,9 @@ public final class TestCommand implements Callable<Integer> {
         loaded.warnings().stream().map(ConfigError::format).forEach(err::println);
         HarnessSpec h = loaded.spec();
         for (GuestSpec g : h.guests()) {
-            GuestReadiness.assess(g, g.source().toString(), System.getenv()).throwIfNotReady();
+            GuestReadiness.assess(
+                            g, VmmDrivers.of(g.vmm()).hostProfile(), g.source().toString(), System.getenv())
+                    .throwIfNotReady();
         }
         Instant t0 = Instant.now();
         ProgressLog progress = new ProgressLog(t0, err, null);

@@ -28,26 +28,26 @@ public final class GuestFiles {
 
     public static List<Ref> refs(GuestSpec s) {
         List<Ref> r = new ArrayList<>();
-        if (s.kernel() != null) {
-            r.add(new Ref("$.kernel", s.kernel(), false));
+        if (s.boot().kernel() != null) {
+            r.add(new Ref("$.kernel", s.boot().kernel(), false));
         }
-        if (s.initrd() != null) {
-            r.add(new Ref("$.initrd", s.initrd(), false));
+        if (s.boot().initrd() != null) {
+            r.add(new Ref("$.initrd", s.boot().initrd(), false));
         }
-        if (s.firmware() != null) {
+        if (s.boot().firmware() != null) {
             r.add(new Ref(
-                    s.firmware().pflash() ? "$.firmware.code" : "$.firmware",
-                    s.firmware().code(),
+                    s.boot().firmware().pflash() ? "$.firmware.code" : "$.firmware",
+                    s.boot().firmware().code(),
                     false));
-            if (s.firmware().vars() != null) {
-                r.add(new Ref("$.firmware.vars", s.firmware().vars(), false));
+            if (s.boot().firmware().vars() != null) {
+                r.add(new Ref("$.firmware.vars", s.boot().firmware().vars(), false));
             }
         }
-        for (int i = 0; i < s.disks().size(); i++) {
-            r.add(new Ref("$.disks[" + i + "].path", s.disks().get(i).path(), false));
+        for (int i = 0; i < s.storage().disks().size(); i++) {
+            r.add(new Ref("$.disks[" + i + "].path", s.storage().disks().get(i).path(), false));
         }
-        if (s.cdrom() != null) {
-            r.add(new Ref("$.cdrom", s.cdrom(), false));
+        if (s.storage().cdrom() != null) {
+            r.add(new Ref("$.cdrom", s.storage().cdrom(), false));
         }
         for (int i = 0; i < s.shares().size(); i++) {
             r.add(new Ref("$.shares[" + i + "].path", s.shares().get(i).path(), true));

@@ -10,7 +10,7 @@ import java.util.Map;
  * absolute (relative paths in the file are taken from the file's folder).
  *
  * @param source     the file it came from, absolute
- * @param binary     the VMM executable as written, or null for the default ({@link #binaryOrDefault()})
+ * @param binary     the VMM executable as written, or null for the default ({@link #binaryOr})
  * @param machine    null for lkvm
  * @param accel      null for lkvm
  * @param irqchip    null when the VMM's default is used
@@ -28,18 +28,14 @@ public record GuestSpec(
         Machine machine,
         int cpus,
         long memoryMiB,
-        Path kernel,
-        Path initrd,
-        String cmdline,
-        Firmware firmware,
+        Boot boot,
         Console console,
         IrqChip irqchip,
         Viommu viommu,
         Boolean mte,
         Cpu cpu,
         String vga,
-        List<Disk> disks,
-        Path cdrom,
+        Storage storage,
         List<Share> shares,
         Network network,
         List<Device> devices,
@@ -55,26 +51,23 @@ public record GuestSpec(
     public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
 
     public GuestSpec {
-        disks = List.copyOf(disks);
         shares = List.copyOf(shares);
         devices = List.copyOf(devices);
         passthrough = List.copyOf(passthrough);
         extraArgs = List.copyOf(extraArgs);
         affinity = affinity == null ? Affinity.NONE : affinity;
         stop = stop == null ? Stop.DEFAULT : stop;
+        boot = boot == null ? Boot.NONE : boot;
+        storage = storage == null ? Storage.NONE : storage;
     }
 
-    /** The executable to run: {@code binary}, or {@code lkvm} / {@code qemu-system-<arch>}. */
-    public String binaryOrDefault() {
-        if (binary != null) {
-            return binary;
-        }
-        return vmm == Vmm.LKVM ? "lkvm" : "qemu-system-" + arch.json();
+    /** The executable to run: {@code binary}, or {@code vmmDefault} (the VMM's own name for it). */
+    public String binaryOr(String vmmDefault) {
+        return binary != null ? binary : vmmDefault;
     }
 
     /** This spec with {@code extra} appended to the kernel command line (the harness adds its agent's arguments). */
     public GuestSpec withCmdlineAppended(String extra) {
-        String c = cmdline == null || cmdline.isBlank() ? extra : cmdline + " " + extra;
         return new GuestSpec(
                 source,
                 name,
@@ -85,18 +78,14 @@ public record GuestSpec(
                 machine,
                 cpus,
                 memoryMiB,
-                kernel,
-                initrd,
-                c,
-                firmware,
+                boot.withCmdlineAppended(extra),
                 console,
                 irqchip,
                 viommu,
                 mte,
                 cpu,
                 vga,
-                disks,
-                cdrom,
+                storage,
                 shares,
                 network,
                 devices,
@@ -105,6 +94,53 @@ public record GuestSpec(
                 affinity,
                 stop,
                 hotplugSlots);
+    }
+
+    /**
+     * This spec with what its VMM fills in (see {@link VmmRules#check}): the accel, machine and irqchip it runs with,
+     * and its shares as the VMM really serves them.
+     */
+    public GuestSpec withVmmDefaults(Accel accel, Machine machine, IrqChip irqchip, List<Share> shares) {
+        return new GuestSpec(
+                source,
+                name,
+                vmm,
+                arch,
+                binary,
+                accel,
+                machine,
+                cpus,
+                memoryMiB,
+                boot,
+                console,
+                irqchip,
+                viommu,
+                mte,
+                cpu,
+                vga,
+                storage,
+                shares,
+                network,
+                devices,
+                passthrough,
+                extraArgs,
+                affinity,
+                stop,
+                hotplugSlots);
+    }
+
+    /**
+     * How the guest boots: a kernel with its initrd and command line, firmware, or both; all null: the VMM's default
+     * firmware. The loader checks that an initrd or a command line comes with a kernel.
+     */
+    public record Boot(Path kernel, Path initrd, String cmdline, Firmware firmware) {
+        public static final Boot NONE = new Boot(null, null, null, null);
+
+        /** This boot with {@code extra} appended to the kernel command line. */
+        public Boot withCmdlineAppended(String extra) {
+            String c = cmdline == null || cmdline.isBlank() ? extra : cmdline + " " + extra;
+            return new Boot(kernel, initrd, c, firmware);
+        }
     }
 
     /** Firmware: a single image for {@code -bios} / lkvm {@code --firmware}, or an OVMF/AAVMF pflash pair. */
@@ -124,6 +160,15 @@ public record GuestSpec(
     /** CPU model options (qemu). {@code model} null: {@code host} with kvm, {@code max} with tcg. */
     public record Cpu(String model, boolean hideHypervisor, String hypervVendorId) {
         public static final Cpu DEFAULT = new Cpu(null, false, null);
+    }
+
+    /** The guest's disks, in guest.json's order, and its CD-ROM image (null: none). */
+    public record Storage(List<Disk> disks, Path cdrom) {
+        public static final Storage NONE = new Storage(List.of(), null);
+
+        public Storage {
+            disks = List.copyOf(disks);
+        }
     }
 
     /** A disk image; {@code format} null lets the VMM probe (raw for qemu, with its warning suppressed). */

@@ -83,23 +83,29 @@ public final class GuestSpecLoader {
     /** The result: the spec and the warnings found while loading it (printed on stderr by the CLI). */
     public record Loaded(GuestSpec spec, List<ConfigError> warnings) {}
 
-    /** Loads {@code file}, naming it in errors as the user typed it. */
-    public static Loaded load(Path file) {
+    /**
+     * Loads {@code file}, naming it in errors as the user typed it.
+     *
+     * @param rules what each VMM accepts and fills in (the registry's: {@code drivers.VmmDrivers::rules})
+     */
+    public static Loaded load(Path file, VmmRules.Lookup rules) {
         String display = file.toString();
         Json root = JsonReader.read(file, display);
-        return fromJson(root, file.toAbsolutePath().normalize(), display, Arch.host());
+        return fromJson(root, file.toAbsolutePath().normalize(), display, Arch.host(), rules);
     }
 
     /** Validates an already-parsed tree; relative paths resolve against {@code source}'s folder. */
-    public static Loaded fromJson(Json root, Path source, String display, Optional<Arch> hostArch) {
-        return fromJson(root, "$", source, display, hostArch);
+    public static Loaded fromJson(
+            Json root, Path source, String display, Optional<Arch> hostArch, VmmRules.Lookup rules) {
+        return fromJson(root, "$", source, display, hostArch, rules);
     }
 
     /**
      * Validates a guest object found at {@code rootPath} of some file (a harness file's inline guest, say), so that
      * errors name their real place: {@code $.guests[1].cpus}.
      */
-    public static Loaded fromJson(Json root, String rootPath, Path source, String display, Optional<Arch> hostArch) {
+    public static Loaded fromJson(
+            Json root, String rootPath, Path source, String display, Optional<Arch> hostArch, VmmRules.Lookup rules) {
         Problems p = new Problems(display);
         if (!(root instanceof Json.Obj)) {
             p.error(
@@ -108,7 +114,7 @@ public final class GuestSpecLoader {
                     ("$".equals(rootPath) ? "the top level" : "a guest") + " must be an object, found " + root.kind());
             p.throwIfAny();
         }
-        GuestSpec spec = new Reader(p, source.getParent() == null ? Path.of("/") : source.getParent(), hostArch)
+        GuestSpec spec = new Reader(p, source.getParent() == null ? Path.of("/") : source.getParent(), hostArch, rules)
                 .read(root, rootPath, source);
         p.throwIfAny();
         return new Loaded(spec, p.warnings());
@@ -145,11 +151,13 @@ public final class GuestSpecLoader {
         private final Problems p;
         private final Path baseDir;
         private final Optional<Arch> hostArch;
+        private final VmmRules.Lookup rules;
 
-        Reader(Problems p, Path baseDir, Optional<Arch> hostArch) {
+        Reader(Problems p, Path baseDir, Optional<Arch> hostArch, VmmRules.Lookup rules) {
             this.p = p;
             this.baseDir = baseDir;
             this.hostArch = hostArch;
+            this.rules = rules;
         }
 
         GuestSpec read(Json root, String rootPath, Path source) {
@@ -167,6 +175,7 @@ public final class GuestSpecLoader {
 
             f.require("vmm", "one of: " + JsonEnum.allowed(Vmm.class));
             Vmm vmm = f.enumValue("vmm", Vmm.class).orElse(null);
+            VmmRules vmmRules = vmm == null ? null : rules.of(vmm);
 
             Arch arch = f.enumValue("arch", Arch.class).orElse(null);
             if (arch == null && !f.has("arch")) {
@@ -209,8 +218,8 @@ public final class GuestSpecLoader {
             List<String> extraArgs = f.list("extraArgs", this::extraArg);
             Affinity affinity = AffinityFields.read(f, cpus);
             GuestSpec.Stop stop = stop(f);
-            if (f.has("stop") && vmm == Vmm.QEMU) {
-                f.error("stop", "\"stop\" is for lkvm guests (qemu's stop presses the guest's power button)");
+            if (vmmRules != null) {
+                vmmRules.checkStop(f);
             }
             int hotplugSlots = f.integer("hotplugSlots", 0, GuestSpec.MAX_HOTPLUG_SLOTS)
                     .map(Long::intValue)
@@ -224,25 +233,7 @@ public final class GuestSpecLoader {
             }
             duplicates(f, shares, disks, devices, passthrough);
 
-            if (vmm != null && arch != null) {
-                Defaults d = vmm == Vmm.LKVM
-                        ? checkLkvm(f, arch, accel, firmware, console, irqchip, disks, shares, passthrough, hostArch)
-                        : checkQemu(f, arch, accel, machine, irqchip, viommu, passthrough);
-                accel = d.accel;
-                machine = d.machine;
-                checkHotplugSlots(f, vmm, machine, hotplugSlots);
-                irqchip = d.irqchip;
-            }
-            if (p.hasErrors()) {
-                return null;
-            }
-            if (vmm == Vmm.LKVM) {
-                // What kvmtool does, whatever the default for qemu would be: the record says what the host gets.
-                shares = shares.stream()
-                        .map(s -> new Share(s.path(), s.tag(), s.readonly(), ShareSecurity.NONE))
-                        .toList();
-            }
-            return new GuestSpec(
+            GuestSpec draft = new GuestSpec(
                     source,
                     name,
                     vmm,
@@ -252,18 +243,14 @@ public final class GuestSpecLoader {
                     machine,
                     cpus,
                     memory,
-                    kernel,
-                    initrd,
-                    cmdline,
-                    firmware,
+                    new GuestSpec.Boot(kernel, initrd, cmdline, firmware),
                     console,
                     irqchip,
                     viommu,
                     mte,
                     cpu,
                     vga,
-                    disks,
-                    cdrom,
+                    new GuestSpec.Storage(disks, cdrom),
                     shares,
                     network,
                     devices,
@@ -272,221 +259,8 @@ public final class GuestSpecLoader {
                     affinity,
                     stop,
                     hotplugSlots);
-        }
-
-        /** Root ports for {@code vmlaunch attach} exist on PCIe machines only; kvmtool has no hotplug at all. */
-        private static void checkHotplugSlots(Fields f, Vmm vmm, Machine machine, int slots) {
-            if (slots == 0) {
-                return;
-            }
-            if (vmm == Vmm.LKVM) {
-                f.error(
-                        "hotplugSlots",
-                        "kvmtool has no PCI hotplug: 'vmlaunch attach' works for qemu guests only "
-                                + "(remove \"hotplugSlots\", or use \"vmm\": \"qemu\")");
-            } else if (machine == Machine.PC) {
-                f.error(
-                        "hotplugSlots",
-                        "hotplug slots are PCIe root ports, which the pc machine has not (use "
-                                + "\"machine\": \"q35\")");
-            }
-        }
-
-        private record Defaults(Accel accel, Machine machine, IrqChip irqchip) {}
-
-        private Defaults checkLkvm(
-                Fields f,
-                Arch arch,
-                Accel accel,
-                Firmware firmware,
-                Console console,
-                IrqChip irqchip,
-                List<Disk> disks,
-                List<Share> shares,
-                List<Passthrough> passthrough,
-                Optional<Arch> hostArch) {
-            String why = " is not supported by lkvm";
-            if (accel == Accel.TCG) {
-                f.error("accel", "lkvm runs guests on KVM only (use \"vmm\": \"qemu\" for tcg)");
-            }
-            for (String qemuOnly : List.of("machine", "viommu", "cpu", "vga", "cdrom", "devices")) {
-                if (f.has(qemuOnly)
-                        && !(qemuOnly.equals("viommu")
-                                && "none".equals(f.string("viommu").orElse(null)))) {
-                    f.error(qemuOnly, "\"" + qemuOnly + "\"" + why + " (a qemu option)");
-                }
-            }
-            if (firmware != null && firmware.pflash()) {
-                f.error("firmware", "lkvm takes one firmware image (a string), not a pflash pair");
-            }
-            if (console == Console.NONE) {
-                f.error("console", "lkvm always has a console (one of: serial, virtio)");
-            }
-            if (irqchip != null && arch == Arch.X86_64) {
-                f.error("irqchip", "lkvm has no irqchip choice on x86_64 (remove it)");
-            }
-            if (irqchip != null && arch == Arch.AARCH64 && !irqchip.json().startsWith("gic")) {
-                f.error(
-                        "irqchip",
-                        "\"" + irqchip.json()
-                                + "\" is not an aarch64 irqchip (one of: gicv2, gicv2m, gicv3, gicv3-its)");
-            }
-            if (f.has("mte") && arch != Arch.AARCH64) {
-                f.error("mte", "MTE exists on aarch64 only");
-            }
-            for (int i = 0; i < disks.size(); i++) {
-                Disk d = disks.get(i);
-                if (d.path().toString().contains(",")) {
-                    f.itemError(
-                            "disks",
-                            i,
-                            "path",
-                            "lkvm cannot take a path containing ',' (it splits its --disk option on commas)");
-                }
-                if (d.format() != null) {
-                    f.itemError("disks", i, "format", "\"format\"" + why + " (it detects raw and qcow2 itself)");
-                }
-            }
-            for (int i = 0; i < shares.size(); i++) {
-                Share s = shares.get(i);
-                if (s.readonly()) {
-                    f.itemError(
-                            "shares",
-                            i,
-                            "readonly",
-                            "read-only 9p shares" + why + " (remove \"readonly\" or use qemu)");
-                }
-                if (s.path().toString().contains(",")) {
-                    f.itemError(
-                            "shares", i, "path", "lkvm cannot take a path containing ',' (it splits --9p on commas)");
-                }
-                if (shareSecurityGiven(f, i) && s.security() != ShareSecurity.NONE) {
-                    f.itemError(
-                            "shares",
-                            i,
-                            "security",
-                            "lkvm's --9p has no security model: the guest's links and "
-                                    + "nodes are real ones on the host (remove \"security\" or use qemu)");
-                }
-            }
-            for (int i = 0; i < passthrough.size(); i++) {
-                Passthrough pt = passthrough.get(i);
-                if (pt.xVga()) {
-                    f.itemError("passthrough", i, "xVga", "\"xVga\"" + why + " (VGA passthrough needs qemu)");
-                }
-                if (pt.romfile() != null) {
-                    f.itemError("passthrough", i, "romfile", "\"romfile\"" + why);
-                }
-                if (pt.rombar() != null) {
-                    f.itemError("passthrough", i, "rombar", "\"rombar\"" + why);
-                }
-                if (pt.multifunction()) {
-                    f.itemError(
-                            "passthrough",
-                            i,
-                            "multifunction",
-                            "\"multifunction\"" + why + " (list each function as its own device)");
-                }
-            }
-            if (hostArch.isPresent() && hostArch.get() != arch) {
-                f.warn(
-                        "arch",
-                        "lkvm runs guests of the host's architecture ("
-                                + hostArch.get().json() + "); this guest needs an " + arch.json() + " host");
-            }
-            return new Defaults(null, null, irqchip);
-        }
-
-        private Defaults checkQemu(
-                Fields f,
-                Arch arch,
-                Accel accel,
-                Machine machine,
-                IrqChip irqchip,
-                Viommu viommu,
-                List<Passthrough> passthrough) {
-            if (f.has("mte")) {
-                f.error("mte", "\"mte\" is an lkvm option (for qemu use extraArgs with -M virt,mte=on)");
-            }
-            if (machine == null) {
-                machine = arch == Arch.X86_64 ? Machine.Q35 : Machine.VIRT;
-            } else if (arch == Arch.X86_64 && machine == Machine.VIRT) {
-                f.error("machine", "\"virt\" is an aarch64 machine (x86_64: q35 or pc)");
-            } else if (arch == Arch.AARCH64 && machine != Machine.VIRT) {
-                f.error("machine", "\"" + machine.json() + "\" is an x86_64 machine (aarch64: virt)");
-            }
-            if (accel == null) {
-                accel = Accel.KVM;
-            }
-            if (irqchip != null) {
-                boolean x86Chip = irqchip == IrqChip.KERNEL || irqchip == IrqChip.SPLIT;
-                if (arch == Arch.X86_64 && !x86Chip) {
-                    f.error("irqchip", "\"" + irqchip.json() + "\" is an aarch64 GIC (x86_64: kernel or split)");
-                } else if (arch == Arch.AARCH64 && x86Chip) {
-                    f.error(
-                            "irqchip",
-                            "\"" + irqchip.json()
-                                    + "\" is an x86_64 irqchip (aarch64: gicv2, gicv2m, gicv3, gicv3-its)");
-                }
-            }
-            switch (viommu) {
-                case INTEL -> {
-                    if (arch != Arch.X86_64 || machine != Machine.Q35) {
-                        f.error("viommu", "the intel vIOMMU needs arch x86_64 and machine q35");
-                    } else if (irqchip == IrqChip.KERNEL) {
-                        f.error(
-                                "irqchip",
-                                "the intel vIOMMU needs \"split\": interrupt remapping (intremap=on) "
-                                        + "works only with kernel-irqchip=split");
-                    } else {
-                        irqchip = IrqChip.SPLIT;
-                    }
-                }
-                case SMMUV3 -> {
-                    if (arch != Arch.AARCH64) {
-                        f.error("viommu", "smmuv3 is an Arm IOMMU (x86_64: intel or virtio)");
-                    }
-                }
-                default -> {}
-            }
-            if (arch == Arch.X86_64 && irqchip == IrqChip.SPLIT && viommu != Viommu.INTEL) {
-                f.warn(
-                        "irqchip",
-                        "split without the intel vIOMMU gains nothing and breaks INTx resampling "
-                                + "for assigned devices (remove it, or set \"viommu\": \"intel\")");
-            }
-            if (arch == Arch.AARCH64 && irqchip == null) {
-                irqchip = IrqChip.GICV3_ITS;
-            }
-            if (arch == Arch.AARCH64) {
-                if (f.node("cpu").isPresent()) {
-                    Json cpuNode = f.node("cpu").get();
-                    if (cpuNode instanceof Json.Obj o) {
-                        for (String k : List.of("hideHypervisor", "hypervVendorId")) {
-                            if (o.members().containsKey(k)) {
-                                p.error(
-                                        o.members().get(k).value().at(),
-                                        f.pathOf("cpu") + "." + k,
-                                        "hypervisor hiding exists on x86_64 only");
-                            }
-                        }
-                    }
-                }
-                for (int i = 0; i < passthrough.size(); i++) {
-                    if (passthrough.get(i).xVga()) {
-                        f.itemError("passthrough", i, "xVga", "VGA passthrough (x-vga) exists on x86_64 only");
-                    }
-                }
-            }
-            if (machine == Machine.PC && viommu == Viommu.VIRTIO) {
-                f.error("viommu", "virtio-iommu needs a PCIe machine (q35)");
-            }
-            boolean anyXVga = passthrough.stream().anyMatch(Passthrough::xVga);
-            String vga = f.string("vga").orElse(null);
-            if (anyXVga && vga != null && !vga.equals("none")) {
-                f.warn("vga", "with an x-vga passthrough GPU the emulated VGA should be \"none\"");
-            }
-            return new Defaults(accel, machine, irqchip);
+            GuestSpec spec = vmmRules != null && arch != null ? vmmRules.check(f, draft, hostArch) : draft;
+            return p.hasErrors() ? null : spec;
         }
 
         private Optional<Long> memory(Fields f) {
@@ -609,16 +383,6 @@ public final class GuestSpecLoader {
                         .orElse(null);
                 return file == null ? Optional.empty() : Optional.of(new Disk(file, ro, format));
             });
-        }
-
-        /** Whether shares[i] names a security model itself (lkvm accepts only "none", which is what it does). */
-        private static boolean shareSecurityGiven(Fields f, int i) {
-            return f.node("shares")
-                    .flatMap(n -> n instanceof Json.Arr a && i < a.items().size()
-                            ? Optional.of(a.items().get(i))
-                            : Optional.empty())
-                    .filter(item -> item instanceof Json.Obj o && o.members().containsKey("security"))
-                    .isPresent();
         }
 
         private Optional<Share> share(Json node, String path) {

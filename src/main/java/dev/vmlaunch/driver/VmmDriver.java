@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.Vmm;
+import dev.vmlaunch.config.VmmRules;
+import dev.vmlaunch.host.VmmHostProfile;
 import dev.vmlaunch.vmm.RootPortReserve;
 import dev.vmlaunch.vmm.RunLayout;
 import java.nio.file.Path;
@@ -20,6 +22,12 @@ import java.util.Optional;
 public interface VmmDriver {
 
     Vmm vmm();
+
+    /** What this VMM takes of a guest.json and the defaults it fills in (the loader asks, through the registry). */
+    VmmRules rules();
+
+    /** What the host checks need to know of this VMM (its executable, /dev/kvm, VFIO, shares, BAR placement). */
+    VmmHostProfile hostProfile();
 
     /** The exact argv that starts {@code spec} for {@code layout}, on a host whose devices need {@code reserve}. */
     List<String> argv(GuestSpec spec, RunLayout layout, RootPortReserve reserve);
@@ -60,6 +68,15 @@ public interface VmmDriver {
 
     /** {@code status}'s text line for what {@link #queryStatus} put into {@code doc}, when it asked. */
     Optional<String> statusLine(com.fasterxml.jackson.databind.JsonNode doc);
+
+    /** Why {@code vmlaunch export libvirt} cannot render a guest of this VMM, when it cannot (libvirt runs qemu). */
+    Optional<String> libvirtExportRefusal();
+
+    /**
+     * Why a running guest of this VMM has no console socket, for the harness's console driver (a guest of another
+     * VMM would have one).
+     */
+    String noConsoleSocketReason();
 
     /** Why a device cannot be plugged into a running guest of this VMM, when it cannot. */
     Optional<String> hotplugRefusal();

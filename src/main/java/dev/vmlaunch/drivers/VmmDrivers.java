@@ -1,6 +1,7 @@
 package dev.vmlaunch.drivers;
 
 import dev.vmlaunch.config.Vmm;
+import dev.vmlaunch.config.VmmRules;
 import dev.vmlaunch.driver.VmmDriver;
 import dev.vmlaunch.driver.lkvm.LkvmDriver;
 import dev.vmlaunch.driver.qemu.QemuDriver;
@@ -23,6 +24,11 @@ public final class VmmDrivers {
             }
         }
         throw new IllegalStateException("no driver for vmm " + vmm.json() + " in VmmDrivers");
+    }
+
+    /** What {@code vmm} takes of a guest.json: the lookup every {@code GuestSpecLoader} entry point is given. */
+    public static VmmRules rules(Vmm vmm) {
+        return of(vmm).rules();
     }
 
     /** The driver of a recorded guest (state.json's "vmm"), if vmlaunch knows that name. */

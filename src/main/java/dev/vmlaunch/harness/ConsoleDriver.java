@@ -2,7 +2,7 @@ package dev.vmlaunch.harness;
 
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.GuestSpec;
-import dev.vmlaunch.config.Vmm;
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,9 +42,7 @@ final class ConsoleDriver implements GuestDriver {
         Path socket = running.consoleSocket()
                 .orElseThrow(() -> VmlaunchException.failure("guest \"" + guest.name()
                         + "\" has no console socket for the console driver: "
-                        + (guest.vmm() == Vmm.LKVM
-                                ? "this vmlaunch serves no console for detached kvmtool guests yet; use the agent driver"
-                                : "its guest.json has \"console\": \"none\"")));
+                        + VmmDrivers.of(guest.vmm()).noConsoleSocketReason()));
         session = new ConsoleSession(connect(socket, running, deadline), guest.name(), running::isAlive);
         session.awaitShell(spec.prompt(), spec.login(), remaining(deadline));
         FencedBlockReader.Block mount = session.fenced(

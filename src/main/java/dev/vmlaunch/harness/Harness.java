@@ -2,6 +2,7 @@ package dev.vmlaunch.harness;
 
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -349,7 +350,10 @@ public final class Harness {
                 .toList();
         return r.withRun(
                 g.vmm().json(),
-                g.vmm() == dev.vmlaunch.config.Vmm.QEMU ? g.accel().json() : "kvm",
+                // A VMM without an accel choice (kvmtool) runs on KVM.
+                VmmDrivers.of(g.vmm()).hostProfile().usesKvm(g)
+                        ? "kvm"
+                        : g.accel().json(),
                 devices);
     }
 

@@ -9,6 +9,7 @@ import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.config.Json;
 import dev.vmlaunch.config.JsonReader;
 import dev.vmlaunch.config.Problems;
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -187,9 +188,9 @@ public final class HarnessLoader {
             GuestSpecLoader.Loaded l;
             if (node instanceof Json.Str s) {
                 Path file = harness.getParent().resolve(s.value()).normalize();
-                l = GuestSpecLoader.load(file);
+                l = GuestSpecLoader.load(file, VmmDrivers::rules);
             } else {
-                l = GuestSpecLoader.fromJson(node, path, harness, display, Arch.host());
+                l = GuestSpecLoader.fromJson(node, path, harness, display, Arch.host(), VmmDrivers::rules);
             }
             warnings.addAll(l.warnings());
             return Optional.of(l.spec());

@@ -51,7 +51,8 @@ public final class DeviceDiagnosis {
     }
 
     /** Every device verdict for a guest, then the MMIO window verdicts, in guest.json's order. */
-    public List<DeviceVerdict> guest(GuestSpec spec, Map<PciAddress, List<PciAddress>> hotResetPeers) {
+    public List<DeviceVerdict> guest(
+            GuestSpec spec, VmmHostProfile vmm, Map<PciAddress, List<PciAddress>> hotResetPeers) {
         List<DeviceVerdict> out = new ArrayList<>();
         Map<PciAddress, List<PciBars.Bar>> bars = new LinkedHashMap<>();
         Map<PciAddress, String> evidence = new LinkedHashMap<>();
@@ -62,7 +63,7 @@ public final class DeviceDiagnosis {
                 evidence.put(p.host(), dir.resolve("resource").toString());
             }));
         }
-        out.addAll(MmioWindow.check(spec, bars, evidence));
+        out.addAll(MmioWindow.check(spec, vmm, bars, evidence));
         out.addAll(InterruptIsolation.verdicts(spec, InterruptIsolation.assess(roots, arm), arm));
         return out;
     }

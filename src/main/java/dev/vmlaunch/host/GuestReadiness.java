@@ -2,11 +2,9 @@ package dev.vmlaunch.host;
 
 import dev.vmlaunch.ExitCodes;
 import dev.vmlaunch.VmlaunchException;
-import dev.vmlaunch.config.Accel;
 import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestFiles;
 import dev.vmlaunch.config.GuestSpec;
-import dev.vmlaunch.config.Vmm;
 import dev.vmlaunch.vmm.Executables;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,22 +52,21 @@ public final class GuestReadiness {
         }
     }
 
-    public static Report assess(GuestSpec spec, String display, Map<String, String> env) {
+    /** @param vmm what the checks need to know of the guest's VMM ({@code VmmDrivers.of(spec.vmm()).hostProfile()}) */
+    public static Report assess(GuestSpec spec, VmmHostProfile vmm, String display, Map<String, String> env) {
         List<String> config = GuestFiles.problems(spec, display);
         List<Problem> host = new ArrayList<>();
-        String binary = spec.binaryOrDefault();
+        String binary = vmm.binary(spec);
         if (Executables.find(binary, env.get("PATH")).isEmpty()) {
             host.add(Problem.error(
                     binary + " not found" + (binary.contains("/") ? "" : " on PATH"), Executables.installHint(binary)));
         }
         Arch hostArch = Arch.host().orElse(null);
-        boolean usesKvm = spec.vmm() == Vmm.LKVM || spec.accel() == Accel.KVM;
+        boolean usesKvm = vmm.usesKvm(spec);
         if (usesKvm && hostArch != null && hostArch != spec.arch()) {
             host.add(Problem.error(
                     "KVM cannot run an " + spec.arch().json() + " guest on this " + hostArch.json() + " host",
-                    spec.vmm() == Vmm.QEMU
-                            ? "set \"accel\": \"tcg\" (emulation, slow)"
-                            : "use vmm qemu with accel tcg"));
+                    vmm.foreignArchRemedy()));
         }
         List<String> summary = List.of();
         List<DeviceVerdict> verdicts = List.of();
@@ -77,12 +74,12 @@ public final class GuestReadiness {
             HostRoots roots = HostRoots.fromEnvironment(env);
             Host h = Host.system(IoctlVfioProof.system(roots.dev()));
             PassthroughCheck devices = h.passthroughCheck();
-            host.addAll(devices.check(spec));
-            host.addAll(h.preflight().check(spec));
+            host.addAll(devices.check(spec, vmm));
+            host.addAll(h.preflight().check(spec, vmm));
             summary = devices.summary(spec);
             verdicts = devices.verdicts();
         }
-        host.addAll(ShareXattrCheck.problemsFor(spec));
+        host.addAll(ShareXattrCheck.problemsFor(spec, vmm));
         AffinityCheck affinity =
                 new AffinityCheck(new Sysfs(HostRoots.fromEnvironment(env).sysfs()));
         host.addAll(affinity.problemsFor(spec, env.get("PATH")));

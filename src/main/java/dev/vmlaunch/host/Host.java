@@ -86,9 +86,9 @@ public record Host(
     }
 
     /** Everything that keeps this host from running {@code spec} now: passthrough devices first, then preflight. */
-    public List<Problem> problemsFor(GuestSpec spec) {
-        List<Problem> out = new ArrayList<>(passthroughCheck().check(spec));
-        out.addAll(preflight().check(spec));
+    public List<Problem> problemsFor(GuestSpec spec, VmmHostProfile vmm) {
+        List<Problem> out = new ArrayList<>(passthroughCheck().check(spec, vmm));
+        out.addAll(preflight().check(spec, vmm));
         return out;
     }
 

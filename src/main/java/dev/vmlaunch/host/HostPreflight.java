@@ -1,8 +1,6 @@
 package dev.vmlaunch.host;
 
-import dev.vmlaunch.config.Accel;
 import dev.vmlaunch.config.GuestSpec;
-import dev.vmlaunch.config.Vmm;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -26,7 +24,8 @@ public final class HostPreflight {
         this.root = root;
     }
 
-    public List<Problem> check(GuestSpec spec) {
+    /** @param vmm what the checks need to know of the guest's VMM */
+    public List<Problem> check(GuestSpec spec, VmmHostProfile vmm) {
         List<Problem> out = new ArrayList<>();
         if (!spec.passthrough().isEmpty()) {
             memlock(spec, out);
@@ -34,12 +33,11 @@ public final class HostPreflight {
             boolean anyManaged = spec.passthrough().stream().anyMatch(GuestSpec.Passthrough::managed);
             if (!Files.exists(container) && !anyManaged) {
                 out.add(Problem.error(
-                        "no " + container + ": VFIO is not loaded"
-                                + (spec.vmm() == Vmm.LKVM ? " (lkvm would boot the guest without its devices)" : ""),
+                        "no " + container + ": VFIO is not loaded" + vmm.withoutVfio(),
                         "'sudo modprobe vfio-pci' and bind the devices ('vmlaunch bind'), or set \"managed\": true"));
             }
         }
-        if (spec.vmm() == Vmm.LKVM || spec.accel() == Accel.KVM) {
+        if (vmm.usesKvm(spec)) {
             kvm(out);
         }
         return out;

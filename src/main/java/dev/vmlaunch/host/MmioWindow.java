@@ -1,9 +1,7 @@
 package dev.vmlaunch.host;
 
-import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.PciAddress;
-import dev.vmlaunch.config.Vmm;
 import dev.vmlaunch.vmm.QemuCommand;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -14,38 +12,20 @@ import java.util.Optional;
 /**
  * Whether the passthrough BARs fit the guest's PCI MMIO window.
  *
- * <p>kvmtool places every BAR, 64-bit ones too, in one 32-bit window, each aligned to its size (pci.c,
- * pci_get_mmio_block). arm64: from KVM_PCI_MMIO_AREA = 0x50000000 (the AXI area at 1 GiB plus the 256 MiB config
- * space) to guest RAM at 0x80000000: 768 MiB (arm/include/arm-common/kvm-arch.h, ARM_PCI_MMIO_SIZE). x86_64: from
- * KVM_PCI_MMIO_AREA = 4 GiB - 768 MiB + 32 MiB = 0xd2000000 to the IOAPIC at 0xfec00000: 716 MiB
- * (x86/include/kvm/kvm-arch.h). Its own virtio devices take a little of it too.
+ * <p>A VMM that places every BAR, 64-bit ones too, in one 32-bit window, each aligned to its size, says where
+ * ({@link VmmHostProfile#barWindow}; kvmtool's is in {@code driver.lkvm.LkvmHostProfile}): the BARs must fit there.
  *
  * <p>QEMU puts 64-bit BARs above 4 GiB, but a PCIe root port's prefetchable window is sized by the firmware, which
  * reserves little for an empty port; vmlaunch asks for a large enough one with {@code pref64-reserve} on the port
  * ({@link #pref64Reserve}).
  */
 public final class MmioWindow {
-    static final long LKVM_ARM64_BASE = 0x50000000L;
-    static final long LKVM_ARM64_END = 0x80000000L;
-    static final long LKVM_X86_BASE = 0xd2000000L;
-    static final long LKVM_X86_END = 0xfec00000L;
     /** 64-bit prefetchable BARs of a slot adding up to this or more get pref64-reserve on their root port. */
     public static final long PREF64_THRESHOLD = 1L << 30;
 
     static final String ID = "mmio-window";
 
     private MmioWindow() {}
-
-    /** [base, end) of kvmtool's window for this guest; empty for qemu. */
-    static Optional<long[]> lkvmWindow(GuestSpec spec) {
-        if (spec.vmm() != Vmm.LKVM) {
-            return Optional.empty();
-        }
-        return Optional.of(
-                spec.arch() == Arch.AARCH64
-                        ? new long[] {LKVM_ARM64_BASE, LKVM_ARM64_END}
-                        : new long[] {LKVM_X86_BASE, LKVM_X86_END});
-    }
 
     /** Where the BARs end when placed largest first, each aligned to its size: the best order there is. */
     static long packedEnd(long base, List<Long> sizes) {
@@ -59,33 +39,39 @@ public final class MmioWindow {
         return at;
     }
 
-    /** One verdict per device for a kvmtool guest: its BARs, and all the guest's BARs together, against the window. */
+    /**
+     * One verdict per device: for a VMM with one BAR window, its BARs, and all the guest's BARs together, against
+     * that window; else what its root port must reserve.
+     */
     static List<DeviceVerdict> check(
-            GuestSpec spec, Map<PciAddress, List<PciBars.Bar>> bars, Map<PciAddress, String> evidence) {
+            GuestSpec spec,
+            VmmHostProfile vmm,
+            Map<PciAddress, List<PciBars.Bar>> bars,
+            Map<PciAddress, String> evidence) {
         List<DeviceVerdict> out = new ArrayList<>();
-        Optional<long[]> w = lkvmWindow(spec);
+        Optional<VmmHostProfile.BarWindow> w = vmm.barWindow(spec.arch());
         List<Long> all = new ArrayList<>();
         for (Map.Entry<PciAddress, List<PciBars.Bar>> e : bars.entrySet()) {
             List<Long> sizes = memorySizes(e.getValue());
             all.addAll(sizes);
             List<String> ev = List.of(evidence.get(e.getKey()));
             if (w.isPresent()) {
-                long[] win = w.get();
-                String window = "kvmtool's " + spec.arch().json() + " PCI window of " + PciBars.human(win[1] - win[0])
-                        + " (" + String.format("0x%x-0x%x", win[0], win[1]) + ")";
-                long end = packedEnd(win[0], sizes);
-                long endAll = packedEnd(win[0], all);
-                if (end > win[1]) {
+                VmmHostProfile.BarWindow win = w.get();
+                String window = vmm.displayName() + "'s " + spec.arch().json() + " PCI window of "
+                        + PciBars.human(win.size()) + " (" + String.format("0x%x-0x%x", win.base(), win.end()) + ")";
+                long end = packedEnd(win.base(), sizes);
+                long endAll = packedEnd(win.base(), all);
+                if (end > win.end()) {
                     out.add(DeviceVerdict.fail(
                             ID,
                             e.getKey(),
-                            "its BARs (" + PciBars.human(sum(sizes)) + " of memory BARs) do not fit " + window
-                                    + ": kvmtool places even 64-bit BARs there",
+                            "its BARs (" + PciBars.human(sum(sizes)) + " of memory BARs) do not fit " + window + ": "
+                                    + vmm.displayName() + " places even 64-bit BARs there",
                             ev,
                             shrinkRemedy(e.getValue())
                                     + "or run the guest with \"vmm\": \"qemu\", which maps 64-bit BARs "
                                     + "above 4 GiB"));
-                } else if (endAll > win[1]) {
+                } else if (endAll > win.end()) {
                     out.add(DeviceVerdict.fail(
                             ID,
                             e.getKey(),
@@ -98,7 +84,7 @@ public final class MmioWindow {
                     out.add(DeviceVerdict.pass(
                             ID,
                             e.getKey(),
-                            "its BARs fit " + window + " (" + PciBars.human(endAll - win[0])
+                            "its BARs fit " + window + " (" + PciBars.human(endAll - win.base())
                                     + " used by all passthrough BARs)",
                             ev));
                 }
@@ -108,7 +94,7 @@ public final class MmioWindow {
                         ID,
                         e.getKey(),
                         reserve == 0
-                                ? "qemu maps its BARs (no large 64-bit BAR)"
+                                ? vmm.displayName() + " maps its BARs (no large 64-bit BAR)"
                                 : "its 64-bit prefetchable BARs need " + PciBars.human(reserve)
                                         + ": its root port gets " + "pref64-reserve=" + QemuCommand.qemuSize(reserve),
                         ev));

@@ -52,7 +52,7 @@ public final class PassthroughCheck {
      * Every problem at once, in the order of guest.json's passthrough list, then the device verdicts that warn or
      * fail (all verdicts are kept for {@link #verdicts} and the summary).
      */
-    public List<Problem> check(GuestSpec spec) {
+    public List<Problem> check(GuestSpec spec, VmmHostProfile vmm) {
         List<Problem> out = new ArrayList<>();
         Set<PciAddress> passed = new HashSet<>();
         spec.passthrough().forEach(p -> passed.add(p.host()));
@@ -61,7 +61,7 @@ public final class PassthroughCheck {
         for (GuestSpec.Passthrough p : spec.passthrough()) {
             check(p, passed, groupsReported, out);
         }
-        verdicts = diagnosis.map(d -> d.guest(spec, hotResetPeers)).orElse(List.of());
+        verdicts = diagnosis.map(d -> d.guest(spec, vmm, hotResetPeers)).orElse(List.of());
         verdicts.stream().filter(v -> !v.passed()).map(DeviceVerdict::problem).forEach(out::add);
         return out;
     }

@@ -2,7 +2,6 @@ package dev.vmlaunch.host;
 
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.ShareSecurity;
-import dev.vmlaunch.config.Vmm;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -21,9 +20,9 @@ final class ShareXattrCheck {
 
     private ShareXattrCheck() {}
 
-    static List<Problem> problemsFor(GuestSpec spec) {
+    static List<Problem> problemsFor(GuestSpec spec, VmmHostProfile vmm) {
         List<Problem> out = new ArrayList<>();
-        if (spec.vmm() != Vmm.QEMU) {
+        if (!vmm.honoursShareSecurity()) {
             return out;
         }
         for (GuestSpec.Share s : spec.shares()) {

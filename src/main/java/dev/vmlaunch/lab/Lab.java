@@ -5,6 +5,7 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.harness.HarnessGuests;
 import dev.vmlaunch.harness.HarnessReport;
 import dev.vmlaunch.harness.HarnessReportReader;
@@ -169,8 +170,9 @@ public final class Lab {
         }
         Path hostFile = folder.resolve("lab-host.json");
         Files.writeString(hostFile, LabPlan.labHost(la, images, folder, root, java, jar, mode, LAB_HOST_CPUS, lkvm));
-        GuestSpec spec = GuestSpecLoader.load(hostFile).spec();
-        GuestReadiness.assess(spec, hostFile.toString(), env).throwIfNotReady();
+        GuestSpec spec = GuestSpecLoader.load(hostFile, VmmDrivers::rules).spec();
+        GuestReadiness.assess(spec, VmmDrivers.of(spec.vmm()).hostProfile(), hostFile.toString(), env)
+                .throwIfNotReady();
         progress.accept(
                 la == LabArch.X86_64
                         ? "booting the lab host: q35 under TCG, intel-iommu (intremap=on, caching-mode=on), "

@@ -4,6 +4,7 @@ import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.config.JsonReader;
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.nio.file.Path;
 
 /**
@@ -25,7 +26,8 @@ public final class LabHostDefinition {
                                 display),
                         folder.resolve("lab-host.json"),
                         display,
-                        Arch.host())
+                        Arch.host(),
+                        VmmDrivers::rules)
                 .spec();
     }
 

@@ -77,7 +77,7 @@ public record LavaQemuHost(
     }
 
     public static LavaQemuHost of(GuestSpec spec) {
-        if (spec.kernel() == null || spec.initrd() == null) {
+        if (spec.boot().kernel() == null || spec.boot().initrd() == null) {
             throw VmlaunchException.usage(spec.name() + ": LAVA's qemu device type boots a kernel and an initrd here; "
                     + "the guest has none");
         }
@@ -130,8 +130,8 @@ public record LavaQemuHost(
                 spec.memoryMiB(),
                 extra,
                 args.toString(),
-                spec.kernel(),
-                spec.initrd(),
+                spec.boot().kernel(),
+                spec.boot().initrd(),
                 spec.shares());
     }
 

@@ -46,7 +46,7 @@ public final class DetachedSupervisorMain {
         Path guestJson = Path.of(args[3]);
         int code;
         try {
-            GuestSpec spec = GuestSpecLoader.load(guestJson).spec();
+            GuestSpec spec = GuestSpecLoader.load(guestJson, VmmDrivers::rules).spec();
             GuestDir dir = GuestDir.of(StateRoot.ensureDir(stateRoot), spec.name());
             List<String> argv = VmmDrivers.of(spec.vmm())
                     .argv(spec, dir.layout(RunLayout.ConsoleMode.SOCKET), DeviceDiagnosis.rootPortReserve(spec));

@@ -1,5 +1,6 @@
 package dev.vmlaunch.supervise;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,7 +35,22 @@ final class SpecJson {
                                 throws IOException {
                             gen.writeString(value.json());
                         }
-                    }));
+                    }))
+            .addMixIn(GuestSpec.class, FlatResources.class);
+
+    /**
+     * spec.json keeps the fields of GuestSpec's per-resource records (kernel, initrd, cmdline, firmware; disks,
+     * cdrom) at the top of "spec", where tools read them.
+     */
+    // Jackson reads the mix-in's annotated methods by reflection; nothing calls them.
+    @SuppressWarnings("UnusedMethod")
+    private abstract static class FlatResources {
+        @JsonUnwrapped
+        abstract GuestSpec.Boot boot();
+
+        @JsonUnwrapped
+        abstract GuestSpec.Storage storage();
+    }
 
     private SpecJson() {}
 

@@ -242,7 +242,7 @@ public final class Supervisor {
                 GuestState.VERSION,
                 spec.name(),
                 spec.vmm().json(),
-                spec.binaryOrDefault(),
+                driver.hostProfile().binary(spec),
                 ProcessIdentity.bootId(),
                 null,
                 null,

@@ -101,7 +101,7 @@ final class LibvirtDevices {
     }
 
     private void disks() {
-        List<Disk> list = spec.disks();
+        List<Disk> list = spec.storage().disks();
         for (int i = 0; i < list.size(); i++) {
             Disk d = list.get(i);
             XmlElement disk = XmlElement.of("disk").attr("type", "file").attr("device", "disk");
@@ -117,12 +117,12 @@ final class LibvirtDevices {
     }
 
     private void cdrom() {
-        if (spec.cdrom() == null) {
+        if (spec.storage().cdrom() == null) {
             return;
         }
         XmlElement cd = XmlElement.of("disk").attr("type", "file").attr("device", "cdrom");
         cd.add("driver").attr("name", "qemu").attr("type", "raw");
-        cd.add("source").attr("file", spec.cdrom().toString());
+        cd.add("source").attr("file", spec.storage().cdrom().toString());
         if (spec.arch() == Arch.AARCH64) {
             // virt has no IDE or SATA; a virtio-scsi controller carries the CD-ROM.
             cd.add("target").attr("dev", "sda").attr("bus", "scsi");

@@ -7,7 +7,6 @@ import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpec.Cpu;
 import dev.vmlaunch.config.GuestSpec.Firmware;
 import dev.vmlaunch.config.IrqChip;
-import dev.vmlaunch.config.Vmm;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,12 +31,11 @@ public final class LibvirtDomainXml {
         this.spec = spec;
     }
 
-    /** Exports {@code spec}; a usage error for lkvm guests and for values XML cannot carry. */
+    /**
+     * Exports {@code spec}, a guest whose VMM libvirt runs (the caller asks the guest's driver first:
+     * {@code VmmDriver.libvirtExportRefusal}); a usage error for values XML cannot carry.
+     */
     public static Result export(GuestSpec spec) {
-        if (spec.vmm() != Vmm.QEMU) {
-            throw VmlaunchException.usage(spec.source() + ": libvirt runs qemu guests only; this guest uses \"vmm\": \""
-                    + spec.vmm().json() + "\" (kvmtool has no libvirt driver)");
-        }
         LibvirtDomainXml x = new LibvirtDomainXml(spec);
         XmlElement domain = x.domain();
         try {
@@ -68,7 +66,7 @@ public final class LibvirtDomainXml {
                 .attr("arch", spec.arch().json())
                 .attr("machine", spec.machine().json())
                 .text("hvm");
-        Firmware fw = spec.firmware();
+        Firmware fw = spec.boot().firmware();
         if (fw != null && fw.pflash()) {
             os.add("loader")
                     .attr("readonly", "yes")
@@ -81,20 +79,20 @@ public final class LibvirtDomainXml {
             // type='rom' is how libvirt says -bios: a single image mapped read-only, no variable store.
             os.add("loader").attr("type", "rom").text(fw.code().toString());
         }
-        if (spec.kernel() != null) {
-            os.add("kernel").text(spec.kernel().toString());
-            if (spec.initrd() != null) {
-                os.add("initrd").text(spec.initrd().toString());
+        if (spec.boot().kernel() != null) {
+            os.add("kernel").text(spec.boot().kernel().toString());
+            if (spec.boot().initrd() != null) {
+                os.add("initrd").text(spec.boot().initrd().toString());
             }
-            if (spec.cmdline() != null) {
-                os.add("cmdline").text(spec.cmdline());
+            if (spec.boot().cmdline() != null) {
+                os.add("cmdline").text(spec.boot().cmdline());
             }
         } else {
             // qemu's default boot order: hard disk, then CD-ROM.
-            if (!spec.disks().isEmpty()) {
+            if (!spec.storage().disks().isEmpty()) {
                 os.add("boot").attr("dev", "hd");
             }
-            if (spec.cdrom() != null) {
+            if (spec.storage().cdrom() != null) {
                 os.add("boot").attr("dev", "cdrom");
             }
         }
@@ -104,9 +102,9 @@ public final class LibvirtDomainXml {
         if (spec.arch() == Arch.X86_64) {
             features.add("acpi");
             features.add("apic");
-        } else if (spec.firmware() != null && spec.firmware().pflash()) {
+        } else if (spec.boot().firmware() != null && spec.boot().firmware().pflash()) {
             features.add("acpi");
-        } else if (spec.firmware() != null) {
+        } else if (spec.boot().firmware() != null) {
             warnings.add("aarch64 with a single firmware image: libvirt allows ACPI on aarch64 only with pflash UEFI, "
                     + "so the guest gets a device tree instead of ACPI tables");
         }

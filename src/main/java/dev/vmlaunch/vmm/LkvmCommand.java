@@ -12,11 +12,13 @@ import java.util.List;
  * at {@code ~/.lkvm/NAME.sock} by itself.
  */
 public final class LkvmCommand implements VmmCommand {
+    /** The executable when guest.json names none. */
+    public static final String DEFAULT_BINARY = "lkvm";
 
     @Override
     public List<String> argv(GuestSpec s, RunLayout layout) {
         List<String> a = new ArrayList<>();
-        a.add(s.binaryOrDefault());
+        a.add(s.binaryOr(DEFAULT_BINARY));
         a.add("run");
         a.add("--name");
         a.add(s.name());
@@ -24,21 +26,21 @@ public final class LkvmCommand implements VmmCommand {
         a.add(Integer.toString(s.cpus()));
         a.add("-m");
         a.add(Long.toString(s.memoryMiB()));
-        if (s.kernel() != null) {
+        if (s.boot().kernel() != null) {
             a.add("-k");
-            a.add(s.kernel().toString());
+            a.add(s.boot().kernel().toString());
         }
-        if (s.initrd() != null) {
+        if (s.boot().initrd() != null) {
             a.add("-i");
-            a.add(s.initrd().toString());
+            a.add(s.boot().initrd().toString());
         }
-        if (s.cmdline() != null) {
+        if (s.boot().cmdline() != null) {
             a.add("--params");
-            a.add(s.cmdline());
+            a.add(s.boot().cmdline());
         }
-        if (s.firmware() != null) {
+        if (s.boot().firmware() != null) {
             a.add("--firmware");
-            a.add(s.firmware().code().toString());
+            a.add(s.boot().firmware().code().toString());
         }
         if (s.arch() == Arch.AARCH64 && s.irqchip() != null) {
             a.add("--irqchip");
@@ -46,7 +48,7 @@ public final class LkvmCommand implements VmmCommand {
         }
         a.add("--console");
         a.add(s.console().json());
-        for (GuestSpec.Disk d : s.disks()) {
+        for (GuestSpec.Disk d : s.storage().disks()) {
             a.add("--disk");
             a.add(d.readonly() ? d.path() + ",ro" : d.path().toString());
         }

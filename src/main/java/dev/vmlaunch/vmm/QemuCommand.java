@@ -31,10 +31,15 @@ public final class QemuCommand implements VmmCommand {
         this.reserve = reserve;
     }
 
+    /** The executable when guest.json names none: {@code qemu-system-<arch>}. */
+    public static String defaultBinary(Arch arch) {
+        return "qemu-system-" + arch.json();
+    }
+
     @Override
     public List<String> argv(GuestSpec s, RunLayout layout) {
         List<String> a = new ArrayList<>();
-        a.add(s.binaryOrDefault());
+        a.add(s.binaryOr(defaultBinary(s.arch())));
         add(a, "-name", s.name());
         a.add("-no-user-config");
         a.add("-nodefaults");
@@ -114,11 +119,11 @@ public final class QemuCommand implements VmmCommand {
     }
 
     private static void firmware(GuestSpec s, List<String> a) {
-        if (s.firmware() == null) {
+        if (s.boot().firmware() == null) {
             return;
         }
-        if (!s.firmware().pflash()) {
-            add(a, "-bios", s.firmware().code().toString());
+        if (!s.boot().firmware().pflash()) {
+            add(a, "-bios", s.boot().firmware().code().toString());
             return;
         }
         add(
@@ -128,7 +133,7 @@ public final class QemuCommand implements VmmCommand {
                         .add("format", "raw")
                         .add("unit", 0)
                         .on("readonly")
-                        .add("file", s.firmware().code())
+                        .add("file", s.boot().firmware().code())
                         .toString());
         add(
                 a,
@@ -136,19 +141,19 @@ public final class QemuCommand implements VmmCommand {
                 QemuOpts.of("if=pflash")
                         .add("format", "raw")
                         .add("unit", 1)
-                        .add("file", s.firmware().vars())
+                        .add("file", s.boot().firmware().vars())
                         .toString());
     }
 
     private static void kernel(GuestSpec s, List<String> a) {
-        if (s.kernel() == null) {
+        if (s.boot().kernel() == null) {
             return;
         }
-        add(a, "-kernel", s.kernel().toString());
-        if (s.initrd() != null) {
-            add(a, "-initrd", s.initrd().toString());
+        add(a, "-kernel", s.boot().kernel().toString());
+        if (s.boot().initrd() != null) {
+            add(a, "-initrd", s.boot().initrd().toString());
         }
-        String cmdline = s.cmdline() == null ? "" : s.cmdline().trim();
+        String cmdline = s.boot().cmdline() == null ? "" : s.boot().cmdline().trim();
         String console = consoleDevice(s);
         // A kernel without console= prints nowhere we can see; add ours unless the user chose one.
         if (console != null && !hasConsoleArg(cmdline)) {
@@ -216,8 +221,8 @@ public final class QemuCommand implements VmmCommand {
     }
 
     private static void disks(GuestSpec s, List<String> a) {
-        for (int i = 0; i < s.disks().size(); i++) {
-            GuestSpec.Disk d = s.disks().get(i);
+        for (int i = 0; i < s.storage().disks().size(); i++) {
+            GuestSpec.Disk d = s.storage().disks().get(i);
             String id = "vml-disk" + i;
             String format =
                     d.format() != null ? d.format() : d.path().toString().endsWith(".qcow2") ? "qcow2" : "raw";
@@ -231,11 +236,11 @@ public final class QemuCommand implements VmmCommand {
             add(a, "-drive", drive.toString());
             add(a, "-device", "virtio-blk-pci,drive=" + id);
         }
-        if (s.cdrom() != null) {
+        if (s.storage().cdrom() != null) {
             add(
                     a,
                     "-drive",
-                    QemuOpts.of("file=" + QemuOpts.escape(s.cdrom().toString()))
+                    QemuOpts.of("file=" + QemuOpts.escape(s.storage().cdrom().toString()))
                             .add("if", "none")
                             .add("id", "vml-cd0")
                             .add("media", "cdrom")

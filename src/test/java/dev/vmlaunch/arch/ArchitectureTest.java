@@ -5,6 +5,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaFieldAccess;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
@@ -101,6 +102,35 @@ class ArchitectureTest {
                 .resideInAnyPackage("sun..", "jdk.internal..")
                 .because("JDK internals may go in any release; StopSignals and LkvmConsole use sun.misc.Signal because"
                         + " the JDK has no other way to handle a signal")
+                .check(classes);
+    }
+
+    /**
+     * docs/architecture.md "How to add a VMM": a new VMM is its name in config.Vmm, its driver package and one line in
+     * the registry. So only those name a VMM: everything else asks the guest's driver (or the rules and host profile
+     * it hands out). A comparison with Vmm.LKVM or a switch over Vmm (javac compiles it to a read of the constants)
+     * anywhere else fails here.
+     */
+    @Test
+    void onlyTheDriverPackagesAndTheRegistryNameAVmm() {
+        ArchRuleDefinition.noClasses()
+                .that()
+                .resideOutsideOfPackages(full("driver") + ".*", full("drivers"))
+                .and()
+                .doNotBelongToAnyOf(dev.vmlaunch.config.Vmm.class)
+                .should()
+                .accessFieldWhere(new DescribedPredicate<JavaFieldAccess>("read a constant of config.Vmm") {
+                    @Override
+                    public boolean test(JavaFieldAccess access) {
+                        return access.getTargetOwner().isEquivalentTo(dev.vmlaunch.config.Vmm.class)
+                                && access.getTarget()
+                                        .resolveMember()
+                                        .map(f -> f.getModifiers()
+                                                .contains(com.tngtech.archunit.core.domain.JavaModifier.ENUM))
+                                        .orElse(false);
+                    }
+                })
+                .because("a VMM's differences live in its driver package (docs/architecture.md, How to add a VMM)")
                 .check(classes);
     }
 

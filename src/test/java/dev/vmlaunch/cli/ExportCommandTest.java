@@ -99,7 +99,11 @@ class ExportCommandTest {
         assertEquals(ExitCodes.USAGE, r.code());
         assertEquals(1, r.errLines().size(), r.err());
         assertTrue(r.err().startsWith("vmlaunch: "), r.err());
-        assertTrue(r.err().contains("lkvm"), r.err());
+        assertEquals(
+                "vmlaunch: " + lkvmGuest.toAbsolutePath().normalize()
+                        + ": libvirt runs qemu guests only; this guest uses \"vmm\": \"lkvm\" (kvmtool has no libvirt"
+                        + " driver)",
+                r.errLines().get(0));
         assertEquals("", r.out());
         assertEquals("<old/>", Files.readString(target));
         assertEquals(List.of(lkvmGuest, qemuGuest, target).stream().sorted().toList(), listDir());

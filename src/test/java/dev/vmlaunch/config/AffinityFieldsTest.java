@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,8 @@ class AffinityFieldsTest {
     private GuestSpec load(String members) throws IOException {
         Path f = dir.resolve("guest.json");
         Files.writeString(f, "{\"name\": \"g\", \"vmm\": \"qemu\", \"cpus\": 2,\n" + members + "}");
-        return GuestSpecLoader.fromJson(JsonReader.read(f, "guest.json"), f, "guest.json", Optional.of(Arch.X86_64))
+        return GuestSpecLoader.fromJson(
+                        JsonReader.read(f, "guest.json"), f, "guest.json", Optional.of(Arch.X86_64), VmmDrivers::rules)
                 .spec();
     }
 
@@ -119,7 +121,7 @@ class AffinityFieldsTest {
                 "{\"name\": \"g\", \"vmm\": \"lkvm\", \"cpus\": 1, \"cpuAffinity\": \"0\", "
                         + "\"vcpuPin\": {\"0\": \"0\"}}");
         GuestSpec s = GuestSpecLoader.fromJson(
-                        JsonReader.read(f, "lkvm.json"), f, "lkvm.json", Optional.of(Arch.X86_64))
+                        JsonReader.read(f, "lkvm.json"), f, "lkvm.json", Optional.of(Arch.X86_64), VmmDrivers::rules)
                 .spec();
         assertEquals("process 0; vCPU 0 on 0", s.affinity().describe());
     }

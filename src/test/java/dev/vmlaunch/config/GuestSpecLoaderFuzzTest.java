@@ -1,6 +1,7 @@
 package dev.vmlaunch.config;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -16,7 +17,11 @@ class GuestSpecLoaderFuzzTest {
         try {
             Json root = JsonReader.parse(text, "guest.json");
             GuestSpecLoader.fromJson(
-                    root, Path.of("/nonexistent/fuzz/guest.json"), "guest.json", Optional.of(Arch.X86_64));
+                    root,
+                    Path.of("/nonexistent/fuzz/guest.json"),
+                    "guest.json",
+                    Optional.of(Arch.X86_64),
+                    VmmDrivers::rules);
         } catch (ConfigException e) {
             FuzzAssert.oneLineMessage(e);
         }

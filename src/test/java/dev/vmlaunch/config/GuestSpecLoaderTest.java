@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,8 @@ class GuestSpecLoaderTest {
     private GuestSpecLoader.Loaded load(String json) throws IOException {
         Path f = dir.resolve("guest.json");
         Files.writeString(f, json);
-        return GuestSpecLoader.fromJson(JsonReader.read(f, "guest.json"), f, "guest.json", Optional.of(Arch.X86_64));
+        return GuestSpecLoader.fromJson(
+                JsonReader.read(f, "guest.json"), f, "guest.json", Optional.of(Arch.X86_64), VmmDrivers::rules);
     }
 
     private List<String> errors(String json) {
@@ -46,7 +48,7 @@ class GuestSpecLoaderTest {
         assertEquals(512, s.memoryMiB());
         assertEquals(Console.SERIAL, s.console());
         assertEquals(Viommu.NONE, s.viommu());
-        assertEquals("qemu-system-x86_64", s.binaryOrDefault());
+        assertNull(s.binary(), "the VMM's default executable");
     }
 
     @Test
@@ -311,7 +313,7 @@ class GuestSpecLoaderTest {
                 load("{\"name\":\"g\",\"vmm\":\"qemu\",\"arch\":\"aarch64\"}").spec();
         assertEquals(Machine.VIRT, s.machine());
         assertEquals(IrqChip.GICV3_ITS, s.irqchip());
-        assertEquals("qemu-system-aarch64", s.binaryOrDefault());
+        assertEquals(Arch.AARCH64, s.arch());
         assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"arch\":\"aarch64\",\"machine\":\"q35\"}")
                 .contains("$.machine: \"q35\" is an x86_64 machine"));
         assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"arch\":\"aarch64\",\"cpu\":{\"hideHypervisor\":true}}")
@@ -323,7 +325,7 @@ class GuestSpecLoaderTest {
         GuestSpec s =
                 load("{\"name\":\"g\",\"vmm\":\"qemu\",\"kernel\":\"img/vmlinuz\",\"shares\":[{\"path\":\"..\",\"tag\":\"up\"}]}")
                         .spec();
-        assertEquals(dir.resolve("img/vmlinuz"), s.kernel());
+        assertEquals(dir.resolve("img/vmlinuz"), s.boot().kernel());
         assertEquals(dir.getParent(), s.shares().get(0).path());
     }
 
@@ -332,7 +334,8 @@ class GuestSpecLoaderTest {
         ConfigException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
                 java.time.Duration.ofSeconds(10),
                 () -> org.junit.jupiter.api.Assertions.assertThrows(
-                        ConfigException.class, () -> GuestSpecLoader.load(java.nio.file.Path.of("/dev/zero"))));
+                        ConfigException.class,
+                        () -> GuestSpecLoader.load(java.nio.file.Path.of("/dev/zero"), VmmDrivers::rules)));
         assertEquals("/dev/zero: not a regular file (expected a JSON file)", e.getMessage());
     }
 
@@ -388,5 +391,49 @@ class GuestSpecLoaderTest {
     void userDeviceIdsCannotTakeOurPrefix() {
         assertTrue(onlyError("{\"name\":\"g\",\"vmm\":\"qemu\",\"devices\":[{\"model\":\"e1000e\",\"id\":\"vml-x\"}]}")
                 .contains("$.devices[0].id: ids starting with \"vml-\" are vmlaunch's own"));
+    }
+    /** The loader names no VMM: what a VMM refuses and fills in comes from the lookup it is given, in place. */
+    @Test
+    void aVmmsRulesComeFromTheLookupWithTheirPositionsAndDefaults() throws IOException {
+        VmmRules refusesCpusAndDefaultsTcg = new VmmRules() {
+            @Override
+            public void checkStop(Fields guest) {
+                if (guest.has("stop")) {
+                    guest.error("stop", "no stop here");
+                }
+            }
+
+            @Override
+            public GuestSpec check(Fields guest, GuestSpec draft, Optional<Arch> hostArch) {
+                if (draft.cpus() > 1) {
+                    guest.error("cpus", "one vCPU only");
+                }
+                return draft.withVmmDefaults(Accel.TCG, Machine.PC, null, draft.shares());
+            }
+        };
+        Path f = dir.resolve("guest.json");
+        Files.writeString(f, "{\"name\": \"g\", \"vmm\": \"qemu\",\n \"cpus\": 2, \"stop\": {}}");
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> GuestSpecLoader.fromJson(
+                        JsonReader.read(f, "guest.json"),
+                        f,
+                        "guest.json",
+                        Optional.of(Arch.X86_64),
+                        vmm -> refusesCpusAndDefaultsTcg));
+        assertEquals(
+                List.of("guest.json:2:21: $.stop: no stop here", "guest.json:2:10: $.cpus: one vCPU only"),
+                e.errors().stream().map(ConfigError::format).toList());
+
+        Files.writeString(f, "{\"name\": \"g\", \"vmm\": \"qemu\"}");
+        GuestSpec s = GuestSpecLoader.fromJson(
+                        JsonReader.read(f, "guest.json"),
+                        f,
+                        "guest.json",
+                        Optional.of(Arch.X86_64),
+                        vmm -> refusesCpusAndDefaultsTcg)
+                .spec();
+        assertEquals(Accel.TCG, s.accel());
+        assertEquals(Machine.PC, s.machine());
     }
 }

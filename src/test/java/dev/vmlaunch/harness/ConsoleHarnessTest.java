@@ -67,8 +67,9 @@ class ConsoleHarnessTest {
     HarnessGuests launcher(boolean fires, String... noSocket) {
         return spec -> {
             assertFalse(
-                    spec.cmdline().contains("vmlaunch."),
-                    "nothing is added to the guest's command line: " + spec.cmdline());
+                    spec.boot().cmdline().contains("vmlaunch."),
+                    "nothing is added to the guest's command line: "
+                            + spec.boot().cmdline());
             AtomicInteger snapshots = new AtomicInteger();
             FakeShell shell = new FakeShell(cmd -> smmuteGuest(cmd, snapshots, fires)).withLogin("root", null);
             shell.prompt = "# ";
@@ -139,6 +140,8 @@ class ConsoleHarnessTest {
         for (HarnessReport.GuestResult g : r.guests()) {
             assertEquals(0, g.workload().exitCode());
             assertEquals("smmute: 10 transactions ok\n", g.workload().output());
+            assertEquals("lkvm", g.vmm());
+            assertEquals("kvm", g.accel(), "kvmtool has no accel choice: it runs on KVM");
             HarnessReport.DeviceResult d = g.devices().get(0);
             assertEquals("0000:00:00.0", d.guest());
             assertEquals("ITS-MSI", d.chip());

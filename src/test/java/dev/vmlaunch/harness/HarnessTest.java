@@ -70,15 +70,17 @@ class HarnessTest {
                 : spec.name().startsWith("mute")
                         ? List.of("sleep", "300")
                         : List.of("sh", ".vmlaunch/" + spec.name() + "/agent.sh");
-        assertTrue(spec.cmdline().contains("vmlaunch.name=" + spec.name() + " vmlaunch.share=work"), spec.cmdline());
+        assertTrue(
+                spec.boot().cmdline().contains("vmlaunch.name=" + spec.name() + " vmlaunch.share=work"),
+                spec.boot().cmdline());
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .directory(shareDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(shareDir.resolve(spec.name() + ".console").toFile());
         // A real guest's agent reads its token from /proc/cmdline; this host's is not the guest's.
-        java.util.regex.Matcher token =
-                java.util.regex.Pattern.compile("vmlaunch\\.token=(\\S+)").matcher(spec.cmdline());
-        assertTrue(token.find(), spec.cmdline());
+        java.util.regex.Matcher token = java.util.regex.Pattern.compile("vmlaunch\\.token=(\\S+)")
+                .matcher(spec.boot().cmdline());
+        assertTrue(token.find(), spec.boot().cmdline());
         pb.environment().put("VMLAUNCH_TOKEN", token.group(1));
         pb.environment()
                 .put(
@@ -331,14 +333,15 @@ class HarnessTest {
     @Test
     void theAgentsArgumentsAreAppendedToTheGuestsCommandLine() throws Exception {
         GuestSpec g = harness("true", null, "virt1").guests().get(0);
-        assertNull(g.cmdline());
+        assertNull(g.boot().cmdline());
         assertEquals(
                 "vmlaunch.name=virt1",
-                g.withCmdlineAppended("vmlaunch.name=virt1").cmdline());
+                g.withCmdlineAppended("vmlaunch.name=virt1").boot().cmdline());
         assertEquals(
                 "vmlaunch.name=virt1 x",
                 g.withCmdlineAppended("vmlaunch.name=virt1")
                         .withCmdlineAppended("x")
+                        .boot()
                         .cmdline());
     }
 

@@ -7,6 +7,7 @@ import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.config.JsonReader;
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +45,8 @@ class AffinityCheckTest {
                                 "{\"name\": \"g\", \"vmm\": \"qemu\", \"cpus\": 2, " + members + "}", "guest.json"),
                         Path.of("/guests/guest.json"),
                         "guest.json",
-                        Optional.of(Arch.X86_64))
+                        Optional.of(Arch.X86_64),
+                        VmmDrivers::rules)
                 .spec();
     }
 

@@ -93,7 +93,9 @@ class DeviceDiagnosisTest {
     void a16GiBBarDoesNotFitKvmtoolsArm64WindowAndTheFixShrinksTheResizableBar() {
         FakeSysfs fs = new FakeSysfs(tmp.resolve("sys"));
         DeviceSamples.install(fs, "0000:03:00.0", "rx6800xt-rebar");
-        DeviceVerdict w = only(diagnosis(fs).guest(lkvmArm64("0000:03:00.0"), Map.of()), "mmio-window");
+        DeviceVerdict w = only(
+                diagnosis(fs).guest(lkvmArm64("0000:03:00.0"), Profiles.of(lkvmArm64("0000:03:00.0")), Map.of()),
+                "mmio-window");
         assertEquals(DoctorCheck.Status.FAIL, w.status());
         assertTrue(w.detail().contains("kvmtool's aarch64 PCI window of 768 MiB (0x50000000-0x80000000)"), w.detail());
         assertTrue(w.remedy().contains("'echo 8 > resource0_resize' sets 256 MiB"), w.remedy());
@@ -104,7 +106,9 @@ class DeviceDiagnosisTest {
     void navi10sBarsFitKvmtoolsWindowOnlyInSizeAlignedOrder() {
         FakeSysfs fs = new FakeSysfs(tmp.resolve("sys"));
         DeviceSamples.install(fs, "0000:04:00.0", "navi10");
-        DeviceVerdict w = only(diagnosis(fs).guest(lkvmArm64("0000:04:00.0"), Map.of()), "mmio-window");
+        DeviceVerdict w = only(
+                diagnosis(fs).guest(lkvmArm64("0000:04:00.0"), Profiles.of(lkvmArm64("0000:04:00.0")), Map.of()),
+                "mmio-window");
         assertEquals(DoctorCheck.Status.PASS, w.status(), w.detail());
         // 256 MiB + 2 MiB + 512 KiB, each aligned to its size from 0x50000000.
         assertTrue(w.detail().contains("(258.5 MiB used"), w.detail());
@@ -129,11 +133,16 @@ class DeviceDiagnosisTest {
         assertEquals(
                 Map.of(PciAddress.parse("0000:03:00.0"), 32L << 30),
                 diagnosis(fs).pref64Reserve(spec));
-        List<DeviceVerdict> vs = diagnosis(fs).guest(spec, Map.of());
+        List<DeviceVerdict> vs = diagnosis(fs).guest(spec, Profiles.of(spec), Map.of());
         DeviceVerdict big = vs.stream()
                 .filter(v -> v.id().equals("mmio-window") && v.device().equals(PciAddress.parse("0000:03:00.0")))
                 .findFirst()
                 .orElseThrow();
         assertTrue(big.detail().endsWith("its root port gets pref64-reserve=32G"), big.detail());
+        DeviceVerdict small = vs.stream()
+                .filter(v -> v.id().equals("mmio-window") && v.device().equals(PciAddress.parse("0000:04:00.0")))
+                .findFirst()
+                .orElseThrow();
+        assertEquals("qemu maps its BARs (no large 64-bit BAR)", small.detail());
     }
 }

@@ -2,6 +2,7 @@ package dev.vmlaunch.host;
 
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ final class Guests {
             Files.createDirectories(dir);
             Path f = dir.resolve("guest.json");
             Files.writeString(f, json);
-            return GuestSpecLoader.load(f).spec();
+            return GuestSpecLoader.load(f, VmmDrivers::rules).spec();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -32,7 +32,7 @@ class HostPreflightTest {
     void memlockNeedsRamPlusOneGibForANonRootUser() throws Exception {
         GuestSpec spec = Guests.qemu(tmp.resolve("g"), "", "[{\"host\": \"01:00.0\"}]");
         assertEquals((4L << 30) + (1L << 30), HostPreflight.requiredMemlockBytes(spec));
-        List<Problem> ps = new HostPreflight(roots("8388608"), false).check(spec);
+        List<Problem> ps = new HostPreflight(roots("8388608"), false).check(spec, Profiles.of(spec));
         assertEquals(1, ps.size());
         assertEquals(
                 "the locked-memory limit is 8 MiB but VFIO pins the guest's RAM: 5 GiB needed (4096 MiB + 1 GiB); "
@@ -41,8 +41,11 @@ class HostPreflightTest {
         assertTrue(
                 ps.get(0).remedy().contains("'<user> hard memlock 5242880'"),
                 ps.get(0).remedy());
-        assertEquals(List.of(), new HostPreflight(roots("8388608"), true).check(spec), "root locks what it needs");
-        assertEquals(List.of(), new HostPreflight(roots("unlimited"), false).check(spec));
+        assertEquals(
+                List.of(),
+                new HostPreflight(roots("8388608"), true).check(spec, Profiles.of(spec)),
+                "root locks what it needs");
+        assertEquals(List.of(), new HostPreflight(roots("unlimited"), false).check(spec, Profiles.of(spec)));
     }
 
     @Test
@@ -51,7 +54,9 @@ class HostPreflightTest {
                 tmp.resolve("g"), "\"viommu\": \"intel\"", "[{\"host\": \"01:00.0\"}, {\"host\": \"01:00.1\"}]");
         assertEquals(2 * ((4L << 30) + (1L << 30)), HostPreflight.requiredMemlockBytes(spec));
         List<Problem> ps = new HostPreflight(roots(Long.toString(6L << 30)), false)
-                .check(spec).stream().filter(Problem::isError).toList();
+                .check(spec, Profiles.of(spec)).stream()
+                        .filter(Problem::isError)
+                        .toList();
         assertEquals(1, ps.size());
         assertTrue(
                 ps.get(0).message().contains("10 GiB needed (4096 MiB + 1 GiB, x 2 devices behind a vIOMMU)"),
@@ -66,7 +71,7 @@ class HostPreflightTest {
                 r.proc().resolve("self/limits"),
                 "Limit                     Soft Limit           Hard Limit           Units     \n"
                         + "Max locked memory         8388608              unlimited            bytes     \n");
-        assertEquals(List.of(), new HostPreflight(r, false).check(spec));
+        assertEquals(List.of(), new HostPreflight(r, false).check(spec, Profiles.of(spec)));
     }
 
     @Test
@@ -82,7 +87,7 @@ class HostPreflightTest {
         Path params = tmp.resolve("sys/module/vfio_iommu_type1/parameters");
         Files.createDirectories(params);
         Files.writeString(params.resolve("dma_entry_limit"), "65535\n");
-        List<Problem> ps = new HostPreflight(r, false).check(spec);
+        List<Problem> ps = new HostPreflight(r, false).check(spec, Profiles.of(spec));
         assertEquals(1, ps.size(), ps.toString());
         assertTrue(
                 ps.get(0)
@@ -91,13 +96,13 @@ class HostPreflightTest {
                 ps.get(0).message());
         assertTrue(ps.get(0).remedy().contains("dma_entry_limit=1048576"));
         Files.writeString(params.resolve("dma_entry_limit"), "2000000\n");
-        assertEquals(List.of(), new HostPreflight(r, false).check(spec));
+        assertEquals(List.of(), new HostPreflight(r, false).check(spec, Profiles.of(spec)));
     }
 
     @Test
     void noMemlockCheckWithoutPassthrough() throws Exception {
         GuestSpec spec = Guests.qemu(tmp.resolve("g"), "", "[]");
-        assertEquals(List.of(), new HostPreflight(roots("65536"), false).check(spec));
+        assertEquals(List.of(), new HostPreflight(roots("65536"), false).check(spec, Profiles.of(spec)));
     }
 
     @Test
@@ -105,13 +110,13 @@ class HostPreflightTest {
         GuestSpec spec = Guests.load(
                 tmp.resolve("g"), "{\"name\": \"g1\", \"vmm\": \"qemu\", \"arch\": \"x86_64\", \"accel\": \"kvm\"}");
         HostRoots r = roots("unlimited");
-        List<Problem> ps = new HostPreflight(r, true).check(spec);
+        List<Problem> ps = new HostPreflight(r, true).check(spec, Profiles.of(spec));
         assertEquals(1, ps.size());
         assertEquals(
                 "no " + r.dev().resolve("kvm") + ": KVM is not available",
                 ps.get(0).message());
         Files.writeString(r.dev().resolve("kvm"), "");
-        assertEquals(List.of(), new HostPreflight(r, true).check(spec));
+        assertEquals(List.of(), new HostPreflight(r, true).check(spec, Profiles.of(spec)));
     }
 
     @Test
@@ -119,10 +124,22 @@ class HostPreflightTest {
         HostRoots r = roots("unlimited");
         Files.delete(r.dev().resolve("vfio/vfio"));
         GuestSpec unmanaged = Guests.qemu(tmp.resolve("g1"), "", "[{\"host\": \"01:00.0\", \"managed\": false}]");
-        List<Problem> ps = new HostPreflight(r, true).check(unmanaged);
+        List<Problem> ps = new HostPreflight(r, true).check(unmanaged, Profiles.of(unmanaged));
         assertEquals(1, ps.size());
-        assertTrue(ps.get(0).message().contains("VFIO is not loaded"));
+        assertEquals(
+                "no " + r.dev().resolve("vfio/vfio") + ": VFIO is not loaded",
+                ps.get(0).message());
+        GuestSpec lkvm = Guests.load(
+                tmp.resolve("g3"),
+                "{\"name\": \"g3\", \"vmm\": \"lkvm\", \"passthrough\": [{\"host\": \"01:00.0\", \"managed\": false}]}");
+        assertEquals(
+                "no " + r.dev().resolve("vfio/vfio")
+                        + ": VFIO is not loaded (lkvm would boot the guest without its devices)",
+                new HostPreflight(r, true).check(lkvm, Profiles.of(lkvm)).get(0).message());
         GuestSpec managed = Guests.qemu(tmp.resolve("g2"), "", "[{\"host\": \"01:00.0\"}]");
-        assertEquals(List.of(), new HostPreflight(r, true).check(managed), "run loads vfio-pci when it binds");
+        assertEquals(
+                List.of(),
+                new HostPreflight(r, true).check(managed, Profiles.of(managed)),
+                "run loads vfio-pci when it binds");
     }
 }

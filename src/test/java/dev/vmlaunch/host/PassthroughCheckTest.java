@@ -22,7 +22,7 @@ class PassthroughCheckTest {
     private List<Problem> check(FakeSysfs fs, Path dev, VfioProof proof, PciIds ids, GuestSpec spec) {
         Sysfs sysfs = new Sysfs(fs.root());
         HostUsage usage = new HostUsage(sysfs, tmp.resolve("proc"), i -> List.of());
-        return new PassthroughCheck(sysfs, dev, usage, Optional.ofNullable(proof), ids).check(spec);
+        return new PassthroughCheck(sysfs, dev, usage, Optional.ofNullable(proof), ids).check(spec, Profiles.of(spec));
     }
 
     private static List<String> messages(List<Problem> ps) {
@@ -225,7 +225,7 @@ class PassthroughCheckTest {
                 PciIds.none(),
                 Optional.of(new DeviceDiagnosis(sysfs, tmp.resolve("proc"))));
         GuestSpec spec = Guests.qemu(tmp.resolve("g"), "", "[{\"host\": \"04:00.0\"}]");
-        List<Problem> ps = c.check(spec);
+        List<Problem> ps = c.check(spec, Profiles.of(spec));
         Problem reset = ps.stream()
                 .filter(p -> p.message().contains("only a secondary bus reset"))
                 .findFirst()

@@ -7,6 +7,7 @@ import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.config.JsonReader;
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
@@ -26,14 +27,15 @@ class ShareXattrCheckTest {
                 "{\"name\":\"g\",\"vmm\":\"qemu\",\"accel\":\"tcg\",\"shares\":[{\"path\":\"" + share
                         + "\",\"tag\":\"hostshare\",\"readonly\":" + readonly
                         + (security == null ? "" : ",\"security\":\"" + security + "\"") + "}]}");
-        return GuestSpecLoader.fromJson(JsonReader.read(f, "g.json"), f, "g.json", Optional.of(Arch.X86_64))
+        return GuestSpecLoader.fromJson(
+                        JsonReader.read(f, "g.json"), f, "g.json", Optional.of(Arch.X86_64), VmmDrivers::rules)
                 .spec();
     }
 
     @Test
     void aMappedXattrShareOnAFileSystemWithoutUserXattrsIsRefusedWithTheFix() throws Exception {
         // procfs has no user extended attributes, like tmpfs before Linux 6.6 (Debian 12's /run).
-        List<Problem> p = ShareXattrCheck.problemsFor(guest(Path.of("/proc"), null, false));
+        List<Problem> p = problemsFor(guest(Path.of("/proc"), null, false));
         assertEquals(1, p.size(), p.toString());
         assertTrue(p.get(0).isError());
         assertTrue(
@@ -49,8 +51,8 @@ class ShareXattrCheckTest {
 
     @Test
     void otherModelsAndReadOnlySharesAreNotProbed() throws Exception {
-        assertEquals(List.of(), ShareXattrCheck.problemsFor(guest(Path.of("/proc"), "mapped-file", false)));
-        assertEquals(List.of(), ShareXattrCheck.problemsFor(guest(Path.of("/proc"), null, true)));
+        assertEquals(List.of(), problemsFor(guest(Path.of("/proc"), "mapped-file", false)));
+        assertEquals(List.of(), problemsFor(guest(Path.of("/proc"), null, true)));
     }
 
     @Test
@@ -63,10 +65,14 @@ class ShareXattrCheckTest {
         } catch (java.io.IOException e) {
             org.junit.jupiter.api.Assumptions.abort("the temp folder has no user xattrs here: " + e.getMessage());
         }
-        assertEquals(List.of(), ShareXattrCheck.problemsFor(guest(share, null, false)));
+        assertEquals(List.of(), problemsFor(guest(share, null, false)));
         assertEquals(
                 List.of(),
                 Files.getFileAttributeView(share, UserDefinedFileAttributeView.class)
                         .list());
+    }
+
+    private static List<Problem> problemsFor(GuestSpec guest) {
+        return ShareXattrCheck.problemsFor(guest, Profiles.of(guest));
     }
 }

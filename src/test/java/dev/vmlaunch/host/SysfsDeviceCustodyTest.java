@@ -10,6 +10,7 @@ import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.config.JsonReader;
 import dev.vmlaunch.config.PciAddress;
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +48,8 @@ class SysfsDeviceCustodyTest {
     GuestSpec guest(String passthrough) throws Exception {
         Path f = tmp.resolve("g.json");
         Files.writeString(f, "{\"name\":\"gpu\",\"vmm\":\"qemu\",\"passthrough\":[" + passthrough + "]}");
-        return GuestSpecLoader.fromJson(JsonReader.read(f, "g.json"), f, "g.json", Optional.of(Arch.X86_64))
+        return GuestSpecLoader.fromJson(
+                        JsonReader.read(f, "g.json"), f, "g.json", Optional.of(Arch.X86_64), VmmDrivers::rules)
                 .spec();
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vmlaunch.config.Accel;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.harness.HarnessLoader;
 import dev.vmlaunch.harness.HarnessSpec;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ class LabPlanTest {
     GuestSpec load(String json) throws Exception {
         Path f = dir.resolve("g" + System.nanoTime() + ".json");
         Files.writeString(f, json);
-        return GuestSpecLoader.load(f).spec();
+        return GuestSpecLoader.load(f, VmmDrivers::rules).spec();
     }
 
     @Test
@@ -37,7 +38,8 @@ class LabPlanTest {
         assertEquals(1, g.passthrough().size());
         assertEquals("0000:00:05.0", g.passthrough().get(0).host().toString());
         assertTrue(g.passthrough().get(0).managed(), "the supervisor binds and restores it, as for a user");
-        assertEquals(dir.resolve("x86_64/vmlinux"), g.kernel(), "qemu boots the PVH ELF: no decompressor to emulate");
+        assertEquals(
+                dir.resolve("x86_64/vmlinux"), g.boot().kernel(), "qemu boots the PVH ELF: no decompressor to emulate");
     }
 
     @Test
@@ -54,22 +56,28 @@ class LabPlanTest {
         Path jar = dir.resolve("target/vmlaunch.jar");
         GuestSpec kvm =
                 load(LabPlan.labHost(dir, dir.resolve("lab"), Path.of("/usr/bin/java"), jar, LabPlan.Mode.KVM, 2));
-        assertTrue(kvm.cmdline().contains(" vmlaunch.modules=kvm "), kvm.cmdline());
-        assertTrue(kvm.cmdline().contains(" no_timer_check "), kvm.cmdline());
-        assertEquals(dir.resolve("x86_64/vmlinux"), kvm.kernel());
-        assertTrue(kvm.cmdline().endsWith("lab-inside /mnt/lab /mnt/images --mode kvm"), kvm.cmdline());
+        assertEquals(dir.resolve("x86_64/vmlinux"), kvm.boot().kernel());
         assertTrue(
-                kvm.cmdline()
+                kvm.boot().cmdline().contains(" vmlaunch.modules=kvm "),
+                kvm.boot().cmdline());
+        assertTrue(kvm.boot().cmdline().contains(" no_timer_check "), kvm.boot().cmdline());
+        assertTrue(
+                kvm.boot().cmdline().endsWith("lab-inside /mnt/lab /mnt/images --mode kvm"),
+                kvm.boot().cmdline());
+        assertTrue(
+                kvm.boot()
+                        .cmdline()
                         .contains(" -jar "
                                 + LabHostJar.of(jar, Path.of(LabPlan.JAR_MOUNT)).path() + " "),
-                kvm.cmdline());
+                kvm.boot().cmdline());
         assertEquals(Accel.TCG, kvm.accel());
         assertEquals(2, kvm.cpus());
         assertEquals(2, kvm.devices().size());
         GuestSpec tcg =
                 load(LabPlan.labHost(dir, dir.resolve("lab"), Path.of("/usr/bin/java"), jar, LabPlan.Mode.TCG, 3));
-        assertFalse(tcg.cmdline().contains("vmlaunch.modules"), tcg.cmdline());
-        assertTrue(tcg.cmdline().endsWith("--mode tcg"), tcg.cmdline());
+        assertFalse(
+                tcg.boot().cmdline().contains("vmlaunch.modules"), tcg.boot().cmdline());
+        assertTrue(tcg.boot().cmdline().endsWith("--mode tcg"), tcg.boot().cmdline());
         assertEquals(3, tcg.cpus());
     }
 
@@ -88,10 +96,15 @@ class LabPlanTest {
                 2,
                 lkvm));
         assertTrue(
-                g.cmdline().contains(" vmlaunch.exec=/usr/bin/env -- HOME=/tmp /usr/bin/java -"),
-                "kvmtool makes its sockets in $HOME/.lkvm, and the lab host's /root is read-only: " + g.cmdline());
-        assertTrue(g.cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm"), g.cmdline());
-        assertTrue(g.cmdline().contains(",labkvmtool:/mnt/kvmtool "), g.cmdline());
+                g.boot().cmdline().contains(" vmlaunch.exec=/usr/bin/env -- HOME=/tmp /usr/bin/java -"),
+                "kvmtool makes its sockets in $HOME/.lkvm, and the lab host's /root is read-only: "
+                        + g.boot().cmdline());
+        assertTrue(
+                g.boot().cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm"),
+                g.boot().cmdline());
+        assertTrue(
+                g.boot().cmdline().contains(",labkvmtool:/mnt/kvmtool "),
+                g.boot().cmdline());
         assertEquals("0x6", g.devices().get(0).props().get("addr"), "slot 5 is the fifth share's");
         assertEquals("0x7", g.devices().get(1).props().get("addr"));
         assertTrue(
@@ -111,7 +124,7 @@ class LabPlanTest {
         assertEquals(dev.vmlaunch.config.Network.NONE, g.network());
         assertTrue(g.passthrough().get(0).managed());
         assertEquals("poweroff", g.stop().consoleCommand());
-        assertEquals(dir.resolve("x86_64/vmlinuz"), g.kernel(), "kvmtool boots the bzImage");
+        assertEquals(dir.resolve("x86_64/vmlinuz"), g.boot().kernel(), "kvmtool boots the bzImage");
     }
 
     @Test
@@ -119,7 +132,7 @@ class LabPlanTest {
         Path odd = dir.resolve("a \"quoted\" \\ folder");
         GuestSpec g = load(LabPlan.nestedGuest(
                 LabArch.AARCH64, "lab-virt1", odd, odd.resolve("share"), "0000:00:05.0", LabPlan.Mode.KVM, 0, null));
-        assertEquals(odd.resolve("aarch64/Image"), g.kernel());
+        assertEquals(odd.resolve("aarch64/Image"), g.boot().kernel());
         assertEquals(odd.resolve("share"), g.shares().get(0).path());
     }
 
@@ -173,12 +186,18 @@ class LabPlanTest {
         assertEquals(dev.vmlaunch.config.Viommu.SMMUV3, g.viommu());
         assertEquals(dev.vmlaunch.config.IrqChip.GICV3_ITS, g.irqchip());
         assertEquals(List.of("-machine", "virtualization=on"), g.extraArgs(), "EL2, so that the lab host has KVM");
-        assertEquals(dir.resolve("aarch64/Image"), g.kernel());
+        assertEquals(dir.resolve("aarch64/Image"), g.boot().kernel());
         assertEquals(root, g.shares().get(0).path(), "the arm64 root, not this machine's /");
         assertTrue(g.shares().get(0).readonly());
-        assertTrue(g.cmdline().contains("vmlaunch.exec=" + LabRoot.JAVA + " -- "), g.cmdline());
-        assertFalse(g.cmdline().contains("intel_iommu") || g.cmdline().contains("kvm_amd"), g.cmdline());
-        assertTrue(g.cmdline().endsWith("lab-inside /mnt/lab /mnt/images --mode kvm"), g.cmdline());
+        assertTrue(
+                g.boot().cmdline().contains("vmlaunch.exec=" + LabRoot.JAVA + " -- "),
+                g.boot().cmdline());
+        assertFalse(
+                g.boot().cmdline().contains("intel_iommu") || g.boot().cmdline().contains("kvm_amd"),
+                g.boot().cmdline());
+        assertTrue(
+                g.boot().cmdline().endsWith("lab-inside /mnt/lab /mnt/images --mode kvm"),
+                g.boot().cmdline());
         assertEquals(2, g.devices().size());
         assertEquals(
                 "0x5", g.devices().get(0).props().get("addr"), "four shares: the NICs stay at 00:05.0 and 00:06.0");
@@ -199,8 +218,12 @@ class LabPlanTest {
                 LabPlan.Mode.KVM,
                 2,
                 lkvm));
-        assertTrue(g.cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm-static"), g.cmdline());
-        assertTrue(g.cmdline().contains(",labkvmtool:/mnt/kvmtool "), g.cmdline());
+        assertTrue(
+                g.boot().cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm-static"),
+                g.boot().cmdline());
+        assertTrue(
+                g.boot().cmdline().contains(",labkvmtool:/mnt/kvmtool "),
+                g.boot().cmdline());
         GuestSpec.Share share = g.shares().stream()
                 .filter(s -> s.tag().equals("labkvmtool"))
                 .findFirst()
@@ -221,7 +244,7 @@ class LabPlanTest {
         assertEquals(Accel.KVM, g.accel());
         assertEquals(dev.vmlaunch.config.IrqChip.GICV3_ITS, g.irqchip());
         assertEquals(dev.vmlaunch.config.CpuList.of(1), g.affinity().process());
-        assertEquals(dir.resolve("aarch64/Image"), g.kernel());
+        assertEquals(dir.resolve("aarch64/Image"), g.boot().kernel());
         assertTrue(g.passthrough().get(0).managed());
     }
 
@@ -264,7 +287,9 @@ class LabPlanTest {
         assertEquals(dev.vmlaunch.config.Machine.VIRT, g.machine());
         assertEquals(dev.vmlaunch.config.IrqChip.GICV3_ITS, g.irqchip(), "pciehp's and the NIC's MSIs go to the ITS");
         assertEquals(1, g.hotplugSlots());
-        assertTrue(g.cmdline().contains("vmlaunch.agent=hostshare"), g.cmdline());
+        assertTrue(
+                g.boot().cmdline().contains("vmlaunch.agent=hostshare"),
+                g.boot().cmdline());
         List<String> argv = new dev.vmlaunch.vmm.QemuCommand()
                 .argv(
                         g,

@@ -15,6 +15,7 @@ import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.config.JsonReader;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.harness.HarnessLoader;
 import dev.vmlaunch.harness.HarnessSpec;
 import dev.vmlaunch.lab.LabHostDefinition;
@@ -168,7 +169,11 @@ class LavaJobTest {
     void aGuestWithoutKernelCannotBeALavaQemuHost() throws Exception {
         String json = "{\"name\":\"disk-only\",\"vmm\":\"qemu\",\"arch\":\"x86_64\",\"accel\":\"tcg\"}";
         GuestSpec g = GuestSpecLoader.fromJson(
-                        JsonReader.parse(json, "g.json"), dir.resolve("g.json"), "g.json", Arch.host())
+                        JsonReader.parse(json, "g.json"),
+                        dir.resolve("g.json"),
+                        "g.json",
+                        Arch.host(),
+                        VmmDrivers::rules)
                 .spec();
         VmlaunchException e = assertThrows(VmlaunchException.class, () -> LavaQemuHost.of(g));
         assertEquals(ExitCodes.USAGE, e.exitCode());

@@ -4,6 +4,7 @@ import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.config.JsonReader;
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -25,7 +26,7 @@ final class Guests {
     }
 
     static GuestSpec load(String exampleName) {
-        return GuestSpecLoader.load(example(exampleName)).spec();
+        return GuestSpecLoader.load(example(exampleName), VmmDrivers::rules).spec();
     }
 
     /** Parses guest.json text as if it were /guests/guest.json on an x86_64 host. */
@@ -34,7 +35,8 @@ final class Guests {
                         JsonReader.parse(json, "guest.json"),
                         Path.of("/guests/guest.json"),
                         "guest.json",
-                        Optional.of(Arch.X86_64))
+                        Optional.of(Arch.X86_64),
+                        VmmDrivers::rules)
                 .spec();
     }
 }

@@ -27,16 +27,6 @@ class LibvirtDomainXmlTest {
     }
 
     @Test
-    void lkvmGuestIsAUsageErrorNamingTheVmm() {
-        VmlaunchException e = assertThrows(
-                VmlaunchException.class, () -> export("\"name\": \"g\", \"vmm\": \"lkvm\", \"arch\": \"x86_64\""));
-        assertEquals(ExitCodes.USAGE, e.exitCode());
-        assertTrue(e.getMessage().contains("\"vmm\": \"lkvm\""), e.getMessage());
-        assertTrue(e.getMessage().contains("qemu guests only"), e.getMessage());
-        assertTrue(!e.getMessage().contains("\n"), "one line");
-    }
-
-    @Test
     void defaultsAreKvmQ35HostCpuAndNoBalloon() {
         DomainXml x = xml(X86);
         assertEquals("kvm", x.text("/domain/@type"));

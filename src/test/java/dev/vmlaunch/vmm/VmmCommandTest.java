@@ -9,6 +9,7 @@ import dev.vmlaunch.config.Arch;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.config.JsonReader;
+import dev.vmlaunch.drivers.VmmDrivers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,14 +28,15 @@ class VmmCommandTest {
 
     static GuestSpec example(String name) {
         Path f = EXAMPLES.resolve(name);
-        return GuestSpecLoader.fromJson(JsonReader.read(f, name), f, name, Optional.of(Arch.X86_64))
+        return GuestSpecLoader.fromJson(JsonReader.read(f, name), f, name, Optional.of(Arch.X86_64), VmmDrivers::rules)
                 .spec();
     }
 
     GuestSpec spec(String json) throws IOException {
         Path f = dir.resolve("g.json");
         Files.writeString(f, json);
-        return GuestSpecLoader.fromJson(JsonReader.read(f, "g.json"), f, "g.json", Optional.of(Arch.X86_64))
+        return GuestSpecLoader.fromJson(
+                        JsonReader.read(f, "g.json"), f, "g.json", Optional.of(Arch.X86_64), VmmDrivers::rules)
                 .spec();
     }
 

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.Vmm;
+import dev.vmlaunch.config.VmmRules;
 import dev.vmlaunch.driver.StopPolicy;
 import dev.vmlaunch.driver.VmmDriver;
 import dev.vmlaunch.driver.VmmEndpoints;
 import dev.vmlaunch.driver.VmmSession;
+import dev.vmlaunch.host.VmmHostProfile;
 import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.vmm.LkvmCommand;
 import dev.vmlaunch.vmm.RootPortReserve;
@@ -25,10 +27,22 @@ import java.util.Optional;
  * to VMSTATE, as for {@code lkvm list}.
  */
 public final class LkvmDriver implements VmmDriver {
+    private static final VmmRules RULES = new LkvmRules();
+    private static final VmmHostProfile HOST_PROFILE = new LkvmHostProfile();
 
     @Override
     public Vmm vmm() {
         return Vmm.LKVM;
+    }
+
+    @Override
+    public VmmRules rules() {
+        return RULES;
+    }
+
+    @Override
+    public VmmHostProfile hostProfile() {
+        return HOST_PROFILE;
     }
 
     @Override
@@ -126,6 +140,17 @@ public final class LkvmDriver implements VmmDriver {
                 + (k.has("error")
                         ? "no answer: " + k.path("error").asText()
                         : k.path("vmstate").asText() + ", pid " + k.path("pid").asLong()));
+    }
+
+    @Override
+    public Optional<String> libvirtExportRefusal() {
+        return Optional.of("libvirt runs qemu guests only; this guest uses \"vmm\": \"" + Vmm.LKVM.json()
+                + "\" (kvmtool has no libvirt driver)");
+    }
+
+    @Override
+    public String noConsoleSocketReason() {
+        return "this vmlaunch serves no console for detached kvmtool guests yet; use the agent driver";
     }
 
     @Override

@@ -7,10 +7,12 @@ import dev.vmlaunch.VmlaunchException;
 import dev.vmlaunch.config.Console;
 import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.Vmm;
+import dev.vmlaunch.config.VmmRules;
 import dev.vmlaunch.driver.StopPolicy;
 import dev.vmlaunch.driver.VmmDriver;
 import dev.vmlaunch.driver.VmmEndpoints;
 import dev.vmlaunch.driver.VmmSession;
+import dev.vmlaunch.host.VmmHostProfile;
 import dev.vmlaunch.qmp.QmpClient;
 import dev.vmlaunch.qmp.QmpStatus;
 import dev.vmlaunch.vmm.QemuCommand;
@@ -24,10 +26,22 @@ import java.util.Optional;
 
 /** QEMU: argv from {@link QemuCommand}, QMP for readiness, events, stop, pause and status. */
 public final class QemuDriver implements VmmDriver {
+    private static final VmmRules RULES = new QemuRules();
+    private static final VmmHostProfile HOST_PROFILE = new QemuHostProfile();
 
     @Override
     public Vmm vmm() {
         return Vmm.QEMU;
+    }
+
+    @Override
+    public VmmRules rules() {
+        return RULES;
+    }
+
+    @Override
+    public VmmHostProfile hostProfile() {
+        return HOST_PROFILE;
     }
 
     @Override
@@ -156,6 +170,16 @@ public final class QemuDriver implements VmmDriver {
                 + (q.has("error")
                         ? "no answer: " + q.path("error").asText()
                         : q.path("status").asText() + " (query-status)"));
+    }
+
+    @Override
+    public Optional<String> libvirtExportRefusal() {
+        return Optional.empty();
+    }
+
+    @Override
+    public String noConsoleSocketReason() {
+        return "its guest.json has \"console\": \"none\"";
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.config.JsonReader;
 import dev.vmlaunch.driver.VmmEndpoints;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.lkvm.FakeLkvmServer;
 import dev.vmlaunch.vmm.RunLayout;
 import java.nio.file.Path;
@@ -31,7 +32,8 @@ class LkvmDriverTest {
                         JsonReader.parse(json, "guest.json"),
                         Path.of("/guests/guest.json"),
                         "guest.json",
-                        Optional.of(Arch.X86_64))
+                        Optional.of(Arch.X86_64),
+                        VmmDrivers::rules)
                 .spec();
     }
 
@@ -103,5 +105,13 @@ class LkvmDriverTest {
                         .affinity()));
         assertNull(driver.endpoints(pinned, new RunLayout(tmp, RunLayout.ConsoleMode.STDIO), null, true)
                 .qmpCliSocket());
+    }
+
+    @Test
+    void libvirtCannotRunAKvmtoolGuest() {
+        assertEquals(
+                Optional.of(
+                        "libvirt runs qemu guests only; this guest uses \"vmm\": \"lkvm\" (kvmtool has no libvirt driver)"),
+                driver.libvirtExportRefusal());
     }
 }

@@ -10,6 +10,7 @@ import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.config.JsonReader;
 import dev.vmlaunch.driver.VmmEndpoints;
+import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.vmm.RunLayout;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +29,8 @@ class QemuDriverTest {
                         JsonReader.parse(json, "guest.json"),
                         Path.of("/guests/guest.json"),
                         "guest.json",
-                        Optional.of(Arch.X86_64))
+                        Optional.of(Arch.X86_64),
+                        VmmDrivers::rules)
                 .spec();
     }
 
@@ -81,5 +83,10 @@ class QemuDriverTest {
     void qemuTakesHotplugAndWaitsPausedUntilPinned() {
         assertEquals(Optional.empty(), driver.hotplugRefusal());
         assertTrue(driver.pausedUntilPinned());
+    }
+
+    @Test
+    void libvirtExportsQemuGuests() {
+        assertEquals(Optional.empty(), driver.libvirtExportRefusal());
     }
 }
