@@ -4,15 +4,10 @@ import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.driver.ExitRecord;
 import dev.vmlaunch.driver.VmmExit;
 import dev.vmlaunch.driver.VmmProcess;
-import dev.vmlaunch.drivers.VmmDrivers;
-import dev.vmlaunch.host.DeviceCustody;
-import dev.vmlaunch.host.DeviceDiagnosis;
-import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
 import dev.vmlaunch.supervise.GuestDir;
 import dev.vmlaunch.supervise.GuestState;
 import dev.vmlaunch.supervise.Supervisor;
-import dev.vmlaunch.vmm.RunLayout;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -42,19 +37,11 @@ public final class SupervisedHarnessGuests implements HarnessGuests {
 
     @Override
     public RunningGuest start(GuestSpec spec) {
-        GuestDir dir = GuestDir.of(stateRoot, spec.name());
-        RunLayout layout = dir.layout(RunLayout.ConsoleMode.SOCKET);
-        List<String> argv = VmmDrivers.of(spec.vmm()).argv(spec, layout, DeviceDiagnosis.rootPortReserve(spec));
-        Supervisor sup = new Supervisor(new Supervisor.Settings(
-                spec,
-                dir,
-                RunLayout.ConsoleMode.SOCKET,
-                argv,
-                DeviceCustody.forStateRoot(stateRoot),
-                readyTimeout,
-                LkvmIpc.socketOf(LkvmIpc.socketDir(env), spec.name()),
-                () -> {},
-                m -> log.accept(spec.name() + ": " + m)));
+        Supervisor.Settings settings = Supervisor.Settings.socketConsole(
+                spec, stateRoot, env, readyTimeout, () -> {}, m -> log.accept(spec.name() + ": " + m));
+        GuestDir dir = settings.dir();
+        List<String> argv = settings.argv();
+        Supervisor sup = new Supervisor(settings);
         sup.start();
         AtomicReference<VmmExit> ended = new AtomicReference<>();
         Thread watcher = new Thread(() -> ended.set(sup.awaitEnd()), "vmlaunch-guest-" + spec.name());

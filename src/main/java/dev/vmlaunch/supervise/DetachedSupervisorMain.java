@@ -7,11 +7,7 @@ import dev.vmlaunch.config.GuestSpec;
 import dev.vmlaunch.config.GuestSpecLoader;
 import dev.vmlaunch.driver.VmmExit;
 import dev.vmlaunch.drivers.VmmDrivers;
-import dev.vmlaunch.host.DeviceCustody;
-import dev.vmlaunch.host.DeviceDiagnosis;
-import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.state.StateRoot;
-import dev.vmlaunch.vmm.RunLayout;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -47,20 +43,18 @@ public final class DetachedSupervisorMain {
         int code;
         try {
             GuestSpec spec = GuestSpecLoader.load(guestJson, VmmDrivers::rules).spec();
-            GuestDir dir = GuestDir.of(StateRoot.ensureDir(stateRoot), spec.name());
-            List<String> argv = VmmDrivers.of(spec.vmm())
-                    .argv(spec, dir.layout(RunLayout.ConsoleMode.SOCKET), DeviceDiagnosis.rootPortReserve(spec));
-            Path lkvmSocket = LkvmIpc.socketOf(LkvmIpc.socketDir(System.getenv()), spec.name());
-            Supervisor sup = new Supervisor(new Supervisor.Settings(
+            Path root = StateRoot.ensureDir(stateRoot);
+            Path supervisorLog = GuestDir.of(root, spec.name()).supervisorLog();
+            Supervisor.Settings settings = Supervisor.Settings.socketConsole(
                     spec,
-                    dir,
-                    RunLayout.ConsoleMode.SOCKET,
-                    argv,
-                    DeviceCustody.forStateRoot(stateRoot),
+                    root,
+                    System.getenv(),
                     readyTimeout,
-                    lkvmSocket,
-                    () -> adoptLog(stderrFile, dir.supervisorLog()),
-                    DetachedSupervisorMain::log));
+                    () -> adoptLog(stderrFile, supervisorLog),
+                    DetachedSupervisorMain::log);
+            GuestDir dir = settings.dir();
+            List<String> argv = settings.argv();
+            Supervisor sup = new Supervisor(settings);
             sup.start();
             log("guest \"" + spec.name() + "\" is up: " + argv.get(0) + " pid "
                     + sup.vmm().orElseThrow().pid());

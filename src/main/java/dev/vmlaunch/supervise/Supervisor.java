@@ -16,7 +16,9 @@ import dev.vmlaunch.driver.VmmProcess;
 import dev.vmlaunch.driver.VmmSession;
 import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.host.DeviceCustody;
+import dev.vmlaunch.host.DeviceDiagnosis;
 import dev.vmlaunch.host.HostRoots;
+import dev.vmlaunch.lkvm.LkvmIpc;
 import dev.vmlaunch.qmp.QmpEvent;
 import dev.vmlaunch.state.AtomicWrite;
 import dev.vmlaunch.state.StateRoot;
@@ -62,7 +64,35 @@ public final class Supervisor {
             Duration readyTimeout,
             Path lkvmSocket,
             Runnable onLocked,
-            Consumer<String> log) {}
+            Consumer<String> log) {
+
+        /**
+         * A guest whose console this supervisor serves on a socket, as detached runs and harness guests have it: its
+         * folder under {@code stateRoot}, the VMM command line for that layout, custody of the devices bound under
+         * {@code stateRoot}, and kvmtool's IPC socket where {@code env} puts it.
+         */
+        public static Settings socketConsole(
+                GuestSpec spec,
+                Path stateRoot,
+                Map<String, String> env,
+                Duration readyTimeout,
+                Runnable onLocked,
+                Consumer<String> log) {
+            GuestDir dir = GuestDir.of(stateRoot, spec.name());
+            List<String> argv = VmmDrivers.of(spec.vmm())
+                    .argv(spec, dir.layout(RunLayout.ConsoleMode.SOCKET), DeviceDiagnosis.rootPortReserve(spec));
+            return new Settings(
+                    spec,
+                    dir,
+                    RunLayout.ConsoleMode.SOCKET,
+                    argv,
+                    DeviceCustody.forStateRoot(stateRoot),
+                    readyTimeout,
+                    LkvmIpc.socketOf(LkvmIpc.socketDir(env), spec.name()),
+                    onLocked,
+                    log);
+        }
+    }
 
     /** The VMM ended before it was ready; carries its exit and what it printed last (detached runs). */
     public static final class EndedBeforeReady extends VmlaunchException {
