@@ -23,6 +23,15 @@ final class ConsoleSession implements AutoCloseable {
     /** No Enter this long after typing a user name or password: the next prompt may take a while under TCG. */
     private static final Duration ANSWERED = Duration.ofSeconds(10);
 
+    /**
+     * How long the console must stay quiet after the prompt before the next command is typed. The shell prints its
+     * prompt before it reads: busybox's line editor then sets the terminal raw and asks where the cursor is. On hvc0
+     * (virtio console; QEMU 7.2, Linux 6.1) a line typed inside that window, right after the last command's end
+     * marker, was taken off the virtqueue by the guest and never reached the shell (about 1 command in 10 under CPU
+     * contention). The first command, typed after {@link #awaitShell} saw the prompt, never was.
+     */
+    static final Duration SETTLE = Duration.ofMillis(200);
+
     private static final Duration SLICE = Duration.ofMillis(200);
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_LOGINS = 3;
@@ -34,6 +43,8 @@ final class ConsoleSession implements AutoCloseable {
     private final ConsoleStream stream = new ConsoleStream();
     private final byte[] buf = new byte[16384];
     private boolean ended;
+    /** The shell's prompt once {@link #awaitShell} has seen it; each later command waits for it again. */
+    private Pattern prompt;
 
     ConsoleSession(ConsoleChannel channel, String guest, BooleanSupplier alive) {
         this.channel = channel;
@@ -72,6 +83,7 @@ final class ConsoleSession implements AutoCloseable {
             }
             String last = stream.lastChars();
             if (prompt.matcher(last).find()) {
+                this.prompt = prompt;
                 return;
             }
             if (login.isPresent() && stream.fed() > answeredAt) {
@@ -117,12 +129,13 @@ final class ConsoleSession implements AutoCloseable {
         if (command.indexOf('\n') >= 0 || command.indexOf('\r') >= 0) {
             throw new IllegalArgumentException("a typed command must be one line");
         }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        awaitPrompt(deadline, command, timeout);
         String n = nonce();
         FencedBlockReader reader = new FencedBlockReader(n);
         // printf joins the marker's two words, so the echo of this line (which holds them apart) cannot match.
         type("printf '%s-%s\\n' " + FencedBlockReader.BEGIN + " " + n + "; " + command + "; printf '%s-%s %s\\n' "
                 + FencedBlockReader.END + " " + n + " \"$?\"\r");
-        long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Optional<FencedBlockReader.Block> b = pump(reader);
             if (b.isPresent()) {
@@ -132,6 +145,35 @@ final class ConsoleSession implements AutoCloseable {
                 interruptQuietly();
                 throw failure("\"" + Irqs.clip(command) + "\" did not finish within " + timeout.toSeconds() + " s"
                         + (reader.opened() ? "" : " (its output never began)") + "; interrupted it with Ctrl-C");
+            }
+        }
+    }
+
+    /**
+     * Before a command: reads until the unfinished last line shows the prompt and nothing more has come for
+     * {@link #SETTLE}, so that the shell is reading when the command is typed. Within the command's own deadline.
+     */
+    private void awaitPrompt(long deadline, String command, Duration timeout) throws InterruptedException {
+        if (prompt == null) {
+            return;
+        }
+        // Quiet is measured on the unfinished line alone: kernel messages (whole lines, taken out) may go on.
+        String last = stream.lastChars();
+        long quietSince = System.nanoTime();
+        while (true) {
+            long now = System.nanoTime();
+            if (prompt.matcher(last).find() && now - quietSince >= SETTLE.toNanos()) {
+                return;
+            }
+            if (now - deadline >= 0) {
+                throw failure("no shell prompt (/" + prompt.pattern() + "/) to type \"" + Irqs.clip(command)
+                        + "\" at within " + timeout.toSeconds() + " s");
+            }
+            pump(null);
+            String seen = stream.lastChars();
+            if (!seen.equals(last)) {
+                last = seen;
+                quietSince = System.nanoTime();
             }
         }
     }
