@@ -42,6 +42,33 @@ class ConsoleSessionTest {
     }
 
     @Test
+    void aCommandIsTypedOnlyOnceTheShellHasPromptedAgain() throws Exception {
+        FakeShell shell = new FakeShell(ConsoleSessionTest::echo);
+        // The end marker comes well before the prompt: a command typed on seeing the marker would be lost.
+        shell.promptAfterCommandDelay = Duration.ofMillis(700);
+        ConsoleSession s = session(shell);
+        s.awaitShell(ConsoleSpec.DEFAULT_PROMPT, Optional.empty(), LONG);
+        assertEquals(List.of("one"), s.fenced("echo one", Duration.ofSeconds(10)).lines());
+        assertEquals(List.of("two"), s.fenced("echo two", Duration.ofSeconds(10)).lines());
+        assertEquals(List.of("three"), s.fenced("echo three", Duration.ofSeconds(10)).lines());
+        assertEquals(0, shell.lostBytes.get(), "nothing was typed while the shell was not reading");
+    }
+
+    @Test
+    void aShellThatNeverPromptsAgainFailsTheNextCommandAtItsDeadline() throws Exception {
+        FakeShell shell = new FakeShell(ConsoleSessionTest::echo);
+        shell.promptAfterCommandDelay = Duration.ofHours(1);
+        ConsoleSession s = session(shell);
+        s.awaitShell(ConsoleSpec.DEFAULT_PROMPT, Optional.empty(), LONG);
+        assertEquals(List.of("one"), s.fenced("echo one", LONG).lines());
+        var e = assertThrows(VmlaunchException.class, () -> s.fenced("echo two", SHORT));
+        assertTrue(
+                e.getMessage().startsWith("guest \"virt1\" console: no shell prompt (/[#$] $/) to type \"echo two\""),
+                e.getMessage());
+        assertEquals(List.of("echo one"), shell.commandsRun, "the second command was never typed");
+    }
+
+    @Test
     void aLoginPromptIsAnsweredWithTheUserAndPassword() throws Exception {
         FakeShell shell = new FakeShell(ConsoleSessionTest::echo).withLogin("root", "s3cret");
         ConsoleSession s = session(shell);

@@ -40,6 +40,13 @@ final class FakeShell implements ConsoleChannel {
     String prompt = "fake:/# ";
     /** How long login takes to ask for the password (a slow guest); zero: at once. */
     Duration passwordPromptDelay = Duration.ZERO;
+    /**
+     * How long after a command's end marker the prompt comes; what is typed before it is lost, as on hvc0 when a
+     * line arrived while the shell set up its line editor. Zero: the prompt comes with the end marker.
+     */
+    Duration promptAfterCommandDelay = Duration.ZERO;
+    /** Bytes typed while the shell was not reading (see {@link #promptAfterCommandDelay}). */
+    final AtomicInteger lostBytes = new AtomicInteger();
     /** Printed into every reply's output after its first line, as a kernel message on the same console would be. */
     String kernelNoise;
 
@@ -47,6 +54,7 @@ final class FakeShell implements ConsoleChannel {
     private String password;
     private State state = State.SHELL;
     private volatile boolean closed;
+    private volatile boolean deaf;
     private byte[] pending;
 
     FakeShell(Function<String, Optional<Reply>> commands) {
@@ -105,7 +113,9 @@ final class FakeShell implements ConsoleChannel {
         }
         for (byte x : bytes) {
             char c = (char) (x & 0xff);
-            if (c == 3) {
+            if (deaf) {
+                lostBytes.incrementAndGet();
+            } else if (c == 3) {
                 ctrlC.incrementAndGet();
                 print("^C\r\n" + prompt);
             } else if (c == '\r') {
@@ -175,8 +185,25 @@ final class FakeShell implements ConsoleChannel {
             int cut = body.indexOf("\r\n") < 0 ? body.length() : body.indexOf("\r\n") / 2;
             body = body.substring(0, cut) + kernelNoise + "\r\n" + body.substring(cut);
         }
-        print("vmlaunch-begin-" + m.group(1) + "\r\n" + body + "vmlaunch-end-" + m.group(1) + " "
-                + r.get().status() + "\r\n" + prompt);
+        String done = "vmlaunch-begin-" + m.group(1) + "\r\n" + body + "vmlaunch-end-" + m.group(1) + " "
+                + r.get().status() + "\r\n";
+        if (promptAfterCommandDelay.isZero()) {
+            print(done + prompt);
+            return;
+        }
+        deaf = true;
+        print(done);
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(promptAfterCommandDelay.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            deaf = false;
+            print(prompt);
+        });
+        t.setDaemon(true);
+        t.start();
     }
 
     @Override
