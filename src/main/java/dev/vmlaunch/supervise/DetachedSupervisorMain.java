@@ -52,7 +52,6 @@ public final class DetachedSupervisorMain {
                     readyTimeout,
                     () -> adoptLog(stderrFile, supervisorLog),
                     DetachedSupervisorMain::log);
-            GuestDir dir = settings.dir();
             List<String> argv = settings.argv();
             Supervisor sup = new Supervisor(settings);
             sup.start();
