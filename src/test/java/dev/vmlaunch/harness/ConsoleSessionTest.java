@@ -48,9 +48,12 @@ class ConsoleSessionTest {
         shell.promptAfterCommandDelay = Duration.ofMillis(700);
         ConsoleSession s = session(shell);
         s.awaitShell(ConsoleSpec.DEFAULT_PROMPT, Optional.empty(), LONG);
-        assertEquals(List.of("one"), s.fenced("echo one", Duration.ofSeconds(10)).lines());
-        assertEquals(List.of("two"), s.fenced("echo two", Duration.ofSeconds(10)).lines());
-        assertEquals(List.of("three"), s.fenced("echo three", Duration.ofSeconds(10)).lines());
+        assertEquals(
+                List.of("one"), s.fenced("echo one", Duration.ofSeconds(10)).lines());
+        assertEquals(
+                List.of("two"), s.fenced("echo two", Duration.ofSeconds(10)).lines());
+        assertEquals(
+                List.of("three"), s.fenced("echo three", Duration.ofSeconds(10)).lines());
         assertEquals(0, shell.lostBytes.get(), "nothing was typed while the shell was not reading");
     }
 
