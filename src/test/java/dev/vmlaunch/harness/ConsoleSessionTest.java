@@ -41,13 +41,19 @@ class ConsoleSessionTest {
         assertEquals(1, s.fenced("false", LONG).status());
     }
 
+    /** A session at the prompt of {@code shell}, which prompts again only {@code delay} after each end marker. */
+    ConsoleSession promptingLate(FakeShell shell, Duration delay) throws InterruptedException {
+        shell.promptAfterCommandDelay = delay;
+        ConsoleSession s = session(shell);
+        s.awaitShell(ConsoleSpec.DEFAULT_PROMPT, Optional.empty(), LONG);
+        return s;
+    }
+
     @Test
     void aCommandIsTypedOnlyOnceTheShellHasPromptedAgain() throws Exception {
         FakeShell shell = new FakeShell(ConsoleSessionTest::echo);
         // The end marker comes well before the prompt: a command typed on seeing the marker would be lost.
-        shell.promptAfterCommandDelay = Duration.ofMillis(700);
-        ConsoleSession s = session(shell);
-        s.awaitShell(ConsoleSpec.DEFAULT_PROMPT, Optional.empty(), LONG);
+        ConsoleSession s = promptingLate(shell, Duration.ofMillis(700));
         assertEquals(
                 List.of("one"), s.fenced("echo one", Duration.ofSeconds(10)).lines());
         assertEquals(
@@ -60,9 +66,7 @@ class ConsoleSessionTest {
     @Test
     void aShellThatNeverPromptsAgainFailsTheNextCommandAtItsDeadline() throws Exception {
         FakeShell shell = new FakeShell(ConsoleSessionTest::echo);
-        shell.promptAfterCommandDelay = Duration.ofHours(1);
-        ConsoleSession s = session(shell);
-        s.awaitShell(ConsoleSpec.DEFAULT_PROMPT, Optional.empty(), LONG);
+        ConsoleSession s = promptingLate(shell, Duration.ofHours(1));
         assertEquals(List.of("one"), s.fenced("echo one", LONG).lines());
         var e = assertThrows(VmlaunchException.class, () -> s.fenced("echo two", SHORT));
         assertTrue(

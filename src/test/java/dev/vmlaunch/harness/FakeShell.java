@@ -141,16 +141,7 @@ final class FakeShell implements ConsoleChannel {
                 } else if (l.equals(user)) {
                     state = password == null ? State.SHELL : State.PASSWORD;
                     if (password != null && !passwordPromptDelay.isZero()) {
-                        Thread t = new Thread(() -> {
-                            try {
-                                Thread.sleep(passwordPromptDelay.toMillis());
-                            } catch (InterruptedException e) {
-                                return;
-                            }
-                            print("Password: ");
-                        });
-                        t.setDaemon(true);
-                        t.start();
+                        later(passwordPromptDelay, () -> print("Password: "));
                         return;
                     }
                     print(password == null ? prompt : "Password: ");
@@ -193,14 +184,21 @@ final class FakeShell implements ConsoleChannel {
         }
         deaf = true;
         print(done);
+        later(promptAfterCommandDelay, () -> {
+            deaf = false;
+            print(prompt);
+        });
+    }
+
+    /** Runs {@code then} on a thread of its own after {@code delay}, as a slow guest would print. */
+    private static void later(Duration delay, Runnable then) {
         Thread t = new Thread(() -> {
             try {
-                Thread.sleep(promptAfterCommandDelay.toMillis());
+                Thread.sleep(delay.toMillis());
             } catch (InterruptedException e) {
                 return;
             }
-            deaf = false;
-            print(prompt);
+            then.run();
         });
         t.setDaemon(true);
         t.start();
