@@ -43,9 +43,12 @@ final class ConsoleStream {
         return fed;
     }
 
-    /** The end of the unfinished last line, where a prompt waits (a kernel message that cut it is left out). */
+    /**
+     * The end of the unfinished last line, where a prompt waits: a kernel message that cut it, or that it ends in
+     * so far, is left out, so a console busy with kernel messages alone stays quiet at its prompt.
+     */
     String lastChars() {
-        String s = kernel.pending() + lines.partial();
+        String s = kernel.pending() + KernelLines.shellPart(lines.partial());
         return s.length() <= PROMPT_WINDOW ? s : s.substring(s.length() - PROMPT_WINDOW);
     }
 

@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  */
 final class KernelLines {
     private static final Pattern TIMESTAMP = Pattern.compile("\\[\\s*\\d{1,10}\\.\\d{6}\\]");
+    /** The start of a timestamp cut off by the end of what came so far: {@code "["}, {@code "[   12.3"}. */
+    private static final Pattern TIMESTAMP_START = Pattern.compile("\\[\\s*(\\d{1,10}(\\.\\d{0,6})?)?$");
 
     private final StringBuilder carry = new StringBuilder();
     private final int maxCarry;
@@ -39,6 +41,26 @@ final class KernelLines {
         }
         carry.append(line);
         return List.of(take());
+    }
+
+    /**
+     * An unfinished line without the kernel message it may end in (whole timestamp, or one cut off so far): what
+     * the shell itself printed on it. A prompt followed by half a printk record is still just the prompt.
+     */
+    static String shellPart(String unfinished) {
+        Matcher m = TIMESTAMP.matcher(unfinished);
+        if (m.find()) {
+            return unfinished.substring(0, m.start());
+        }
+        int open = unfinished.lastIndexOf('[');
+        if (open >= 0
+                && TIMESTAMP_START
+                        .matcher(unfinished)
+                        .region(open, unfinished.length())
+                        .lookingAt()) {
+            return unfinished.substring(0, open);
+        }
+        return unfinished;
     }
 
     /** What waits to be joined, as the line's start so far (a prompt cut by a kernel message). */

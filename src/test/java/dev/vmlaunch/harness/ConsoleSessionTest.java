@@ -64,6 +64,26 @@ class ConsoleSessionTest {
     }
 
     @Test
+    void kernelMessagesWithoutPauseDoNotKeepTheNextCommandFromBeingTyped() throws Exception {
+        FakeShell shell = new FakeShell(ConsoleSessionTest::echo);
+        ConsoleSession s = promptingLate(shell, Duration.ofMillis(300));
+        assertEquals(
+                List.of("one"), s.fenced("echo one", Duration.ofSeconds(10)).lines());
+        // A message every 50 ms, each cut inside its timestamp: the shell is quiet at its prompt all the same.
+        shell.kernelStorm(Duration.ofMillis(50), "e1000e: eth0 NIC Link is Up");
+        try {
+            assertEquals(
+                    List.of("two"), s.fenced("echo two", Duration.ofSeconds(10)).lines());
+            assertEquals(
+                    List.of("three"),
+                    s.fenced("echo three", Duration.ofSeconds(10)).lines());
+        } finally {
+            shell.close();
+        }
+        assertEquals(0, shell.lostBytes.get(), "nothing was typed while the shell was not reading");
+    }
+
+    @Test
     void aShellThatNeverPromptsAgainFailsTheNextCommandAtItsDeadline() throws Exception {
         FakeShell shell = new FakeShell(ConsoleSessionTest::echo);
         ConsoleSession s = promptingLate(shell, Duration.ofHours(1));

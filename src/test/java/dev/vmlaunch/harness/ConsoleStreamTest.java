@@ -233,6 +233,20 @@ class ConsoleStreamTest {
     }
 
     @Test
+    void aPromptFollowedByHalfAKernelMessageIsStillThePromptAndUnchanged() throws Exception {
+        ConsoleStream s = new ConsoleStream();
+        for (String part : List.of("guest:/# ", "[", "   20.0", "00000] random: cr", "ng init done\r\n")) {
+            byte[] b = part.getBytes(StandardCharsets.US_ASCII);
+            s.feed(b, b.length, null);
+            assertEquals("guest:/# ", s.lastChars(), "after \"" + part + "\"");
+        }
+        // A "[" the shell printed itself, not a timestamp's start: it stays.
+        byte[] b = "[x".getBytes(StandardCharsets.US_ASCII);
+        s.feed(b, b.length, null);
+        assertEquals("guest:/# [x", s.lastChars());
+    }
+
+    @Test
     void strayLinesInASnapshotAreLeftOutOfTheTableButADuplicateRowIsStillRefused() throws Exception {
         String raw = "e1000e: no timestamp on this one\n           CPU0\n  24:   5   PCI-MSI 1 Edge  eth0\n"
                 + "eth0: renamed\n  25:   2\n LOC:   9   Local timer interrupts\n";

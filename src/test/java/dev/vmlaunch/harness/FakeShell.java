@@ -74,6 +74,26 @@ final class FakeShell implements ConsoleChannel {
         out.add(s.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Until the console closes, prints a kernel message every {@code period}, each in two writes cut inside its
+     * timestamp, as printk on a slow console often arrives.
+     */
+    void kernelStorm(Duration period, String message) {
+        Thread t = new Thread(() -> {
+            for (int i = 0; !closed; i++) {
+                print("[  " + (100 + i) + ".12");
+                print("3456] " + message + " " + i + "\r\n");
+                try {
+                    Thread.sleep(period.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** The guest closes its console (kvmtool exits). */
     void hangUp() {
         closed = true;
