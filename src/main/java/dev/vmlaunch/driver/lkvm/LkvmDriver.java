@@ -150,7 +150,9 @@ public final class LkvmDriver implements VmmDriver {
 
     @Override
     public String noConsoleSocketReason() {
-        return "this vmlaunch serves no console for detached kvmtool guests yet; use the agent driver";
+        // The supervisor serves every detached kvmtool guest's terminal on console.sock and records it in state.json
+        // as the guest starts; a state without it is a supervisor that failed before that or is older than that.
+        return "its supervisor recorded no console socket in state.json (see the guest's events.log)";
     }
 
     @Override
