@@ -50,8 +50,8 @@ public final class ListCommand implements Callable<Integer> {
     }
 
     /**
-     * The command itself, for picocli's {@link #call} and for a caller that runs the command without picocli: no
-     * picocli type in its signature, so calling it loads none.
+     * The command itself, for picocli's {@link #call} and for {@link FastPath}, which runs the plain command lines
+     * without picocli: no picocli type in its signature, so calling it loads none.
      */
     static int list(PrintWriter out, boolean json, boolean all) throws Exception {
         List<ListedGuests.Entry> entries =

@@ -56,8 +56,8 @@ public final class PrintCommand implements Callable<Integer> {
     }
 
     /**
-     * The command itself, for picocli's {@link #call} and for a caller that runs the command without picocli: no
-     * picocli type in its signature, so calling it loads none.
+     * The command itself, for picocli's {@link #call} and for {@link FastPath}, which runs the plain command lines
+     * without picocli: no picocli type in its signature, so calling it loads none.
      */
     static int print(Path file, boolean json, boolean detach, PrintWriter out, PrintWriter err) throws IOException {
         GuestSpec guest = GuestArgs.load(file, err).spec();
