@@ -46,7 +46,14 @@ public final class ListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+        return list(spec.commandLine().getOut(), json, all);
+    }
+
+    /**
+     * The command itself, for picocli's {@link #call} and for {@link FastPath}, which runs the plain command lines
+     * without picocli: no picocli type in its signature, so calling it loads none.
+     */
+    static int list(PrintWriter out, boolean json, boolean all) throws Exception {
         List<ListedGuests.Entry> entries =
                 ListedGuests.collect(StateRoot.resolve(), LkvmIpc.socketDir(System.getenv()), all, LKVM_TIMEOUT);
         if (json) {

@@ -7,18 +7,23 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.Charset;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
  * Entry point. Parsing and printing only; each subcommand is one class in this package ({@link Subcommands}: only
- * the one a command line names is built).
+ * the one a command line names is built), and the plain lines of {@code list} and {@code print} run without picocli
+ * ({@link FastPath}).
  * Errors reach the user as one line and an exit code (see {@link ExitCodes}); stack traces only with --debug.
+ *
+ * <p>Starting this class must load no picocli class, or FastPath would gain little. The verifier loads the classes
+ * it has to check a value against (that what is thrown is a Throwable, that a handler passed is of the interface the
+ * method takes), and the java launcher, looking up {@code main}, loads the types in every method signature of the
+ * main class. So the code that runs picocli is in {@link ThroughPicocli}, and here picocli types appear only in
+ * annotations and fields, which the JVM resolves only when picocli itself reads them.
  */
 @Command(
         name = "vmlaunch",
@@ -44,7 +49,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is required (see 'vmlaunch --help')");
+        throw ThroughPicocli.usageError(spec, "a command is required (see 'vmlaunch --help')");
     }
 
     public static void main(String[] args) {
@@ -59,45 +64,14 @@ public final class Main implements Runnable {
 
     /** Runs one command line; returns the exit code. Used by main and by in-process CLI tests. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        boolean debug = debugRequested(args);
-        CommandLine cl = new CommandLine(new Main());
-        Subcommands.register(cl, args);
-        cl.setOut(out);
-        cl.setErr(err);
-        cl.setCaseInsensitiveEnumValuesAllowed(false);
-        cl.setParameterExceptionHandler(new UsageErrors(err));
-        cl.setExecutionExceptionHandler(new ExecutionErrors(debug, err));
-        int code = cl.execute(args);
-        out.flush();
-        err.flush();
-        return code;
-    }
-
-    // Named classes rather than lambdas: a lambda for one of picocli's (Java 5) interfaces gets picocli's classes
-    // linked while the CDS archive is dumped, which then leaves CommandLine itself out of the archive.
-    private record UsageErrors(PrintWriter err) implements CommandLine.IParameterExceptionHandler {
-        @Override
-        public int handleParseException(ParameterException ex, String[] args) {
-            CommandLine cmd = ex.getCommandLine();
-            err.println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
-            err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+        // The plain lines of list and print first, without picocli: the same output and exit code, a faster start.
+        Integer fast = FastPath.run(args, out, err);
+        if (fast != null) {
+            out.flush();
             err.flush();
-            return ExitCodes.USAGE;
+            return fast;
         }
-    }
-
-    private record ExecutionErrors(boolean debug, PrintWriter err) implements CommandLine.IExecutionExceptionHandler {
-        @Override
-        public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
-            return report(ex, debug, err);
-        }
-    }
-
-    /** The whole command tree, as {@code execute} runs it and as the build renders man pages and completions. */
-    public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
-        Subcommands.register(cl, new String[0]);
-        return cl;
+        return ThroughPicocli.execute(args, out, err);
     }
 
     static int report(Exception ex, boolean debug, PrintWriter err) {
@@ -116,17 +90,5 @@ public final class Main implements Runnable {
         }
         err.flush();
         return ex instanceof VmlaunchException ve ? ve.exitCode() : ExitCodes.FAILURE;
-    }
-
-    private static boolean debugRequested(String[] args) {
-        for (String a : args) {
-            if (a.equals("--")) {
-                return false;
-            }
-            if (a.equals("--debug")) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -47,8 +47,19 @@ public final class PrintCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        return print(
+                file,
+                json,
+                detach,
+                spec.commandLine().getOut(),
+                spec.commandLine().getErr());
+    }
+
+    /**
+     * The command itself, for picocli's {@link #call} and for {@link FastPath}, which runs the plain command lines
+     * without picocli: no picocli type in its signature, so calling it loads none.
+     */
+    static int print(Path file, boolean json, boolean detach, PrintWriter out, PrintWriter err) throws IOException {
         GuestSpec guest = GuestArgs.load(file, err).spec();
         for (String missing : GuestFiles.problems(guest, file.toString())) {
             err.println("warning: " + missing);

@@ -1,6 +1,6 @@
 package dev.vmlaunch.cli.docs;
 
-import dev.vmlaunch.cli.Main;
+import dev.vmlaunch.cli.ThroughPicocli;
 import dev.vmlaunch.cli.Version;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +31,7 @@ public final class BuildDocs {
     }
 
     public static List<Path> write(Path out, String date, String version) throws IOException {
-        CommandLine root = Main.commandLine();
+        CommandLine root = ThroughPicocli.commandLine();
         List<Path> written = new ArrayList<>();
         Path man1 = Files.createDirectories(out.resolve("man").resolve("man1"));
         for (CommandSpec spec : commands(root.getCommandSpec())) {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vmlaunch.cli.Main;
+import dev.vmlaunch.cli.ThroughPicocli;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,7 +21,7 @@ class ManPageTest {
 
     @Test
     void everyVisibleCommandGetsAPageAndHiddenOnesDoNot() {
-        List<String> names = BuildDocs.commands(Main.commandLine().getCommandSpec()).stream()
+        List<String> names = BuildDocs.commands(ThroughPicocli.commandLine().getCommandSpec()).stream()
                 .map(ManPage::pageName)
                 .toList();
         assertTrue(
@@ -38,7 +38,8 @@ class ManPageTest {
 
     @Test
     void aPageCarriesTheCommandsOptionsAndTheRootsExitCodes() {
-        CommandSpec stop = Main.commandLine().getSubcommands().get("stop").getCommandSpec();
+        CommandSpec stop =
+                ThroughPicocli.commandLine().getSubcommands().get("stop").getCommandSpec();
         String page = new ManPage(stop, "2026-12-02").render("1.2.3");
         assertTrue(page.startsWith(".TH \"VMLAUNCH-STOP\" 1 \"2026-12-02\" \"vmlaunch 1.2.3\""), page);
         assertTrue(page.contains(".SH NAME\nvmlaunch\\-stop \\- "), page);
