@@ -71,6 +71,8 @@ public final class PrintCommand implements Callable<Integer> {
         List<String> argv = VmmDrivers.of(guest.vmm()).argv(guest, layout, DeviceDiagnosis.rootPortReserve(guest));
         if (json) {
             try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+                // Closing the generator must not close the writer: it is stdout, and its line end comes after.
+                g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
                 g.useDefaultPrettyPrinter();
                 if (guest.affinity().any()) {
                     // A pinned guest is more than its argv (a -S qemu would wait forever): a consumer that only

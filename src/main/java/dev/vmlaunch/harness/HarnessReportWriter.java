@@ -106,6 +106,8 @@ public final class HarnessReportWriter {
      */
     public static void json(HarnessReport r, Writer out) throws IOException {
         try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+            // Closing the generator must not close the writer: it is stdout, and its line end comes after.
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             g.useDefaultPrettyPrinter();
             g.writeStartObject();
             g.writeStringField("name", r.name());

@@ -33,6 +33,7 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         JsonNode argv = new ObjectMapper().readTree(r.out());
         assertTrue(argv.isArray());
+        assertTrue(r.out().endsWith("]" + System.lineSeparator()), "a line of its own: " + r.out());
         assertEquals("/mnt/kvmtool/lkvm", argv.get(0).asText());
         assertEquals("run", argv.get(1).asText());
         assertTrue(

@@ -198,6 +198,16 @@ class HarnessReportWriterTest {
     }
 
     @Test
+    void printedJsonEndsItsLineAndLeavesTheWriterOpen() throws Exception {
+        java.io.StringWriter w = new java.io.StringWriter();
+        java.io.PrintWriter out = new java.io.PrintWriter(w);
+        HarnessReportWriter.print(report(), true, out);
+        out.print("after");
+        out.flush();
+        assertTrue(w.toString().endsWith("}" + System.lineSeparator() + "after"), w.toString());
+    }
+
+    @Test
     void jsonReadsBackToTheSameReport() throws Exception {
         HarnessReport r = report();
         StringWriter w = new StringWriter();

@@ -151,7 +151,8 @@ public final class LkvmDriver implements VmmDriver {
     @Override
     public String noConsoleSocketReason() {
         // The supervisor serves every detached kvmtool guest's terminal on console.sock and records it in state.json
-        // as the guest starts; a state without it is a supervisor that failed before that (its supervisor.log says why).
+        // as the guest starts; a state without it is a supervisor that failed before that (its supervisor.log says
+        // why).
         return "its supervisor recorded no console socket in state.json (see the guest's supervisor.log)";
     }
 
