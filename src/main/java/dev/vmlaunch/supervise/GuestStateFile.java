@@ -1,7 +1,6 @@
 package dev.vmlaunch.supervise;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.state.AtomicWrite;
 import java.io.IOException;
@@ -34,7 +33,7 @@ public final class GuestStateFile {
     private GuestStateFile() {}
 
     public static void write(Path file, GuestState state) throws IOException {
-        AtomicWrite.replace(file, JsonMappers.pretty().writeValueAsBytes(state));
+        AtomicWrite.replace(file, GuestStateJson.write(state));
     }
 
     public static Read read(Path file) {
@@ -51,7 +50,7 @@ public final class GuestStateFile {
         }
         GuestState s;
         try {
-            s = JsonMappers.mapper().readValue(bytes, GuestState.class);
+            s = GuestStateJson.read(bytes);
         } catch (JsonProcessingException e) {
             return new Read(null, file.getFileName() + " is not valid: " + firstLine(e.getOriginalMessage()));
         } catch (IOException | RuntimeException e) {
