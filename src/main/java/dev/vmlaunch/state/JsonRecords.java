@@ -176,6 +176,15 @@ public final class JsonRecords {
         }
     }
 
+    /** Writes {@code name} with {@code value}, or with null. */
+    public static void numberOrNull(JsonGenerator g, String name, Long value) throws IOException {
+        if (value == null) {
+            g.writeNullField(name);
+        } else {
+            g.writeNumberField(name, value.longValue());
+        }
+    }
+
     public static void booleanIfSet(JsonGenerator g, String name, Boolean value) throws IOException {
         if (value != null) {
             g.writeBooleanField(name, value.booleanValue());
