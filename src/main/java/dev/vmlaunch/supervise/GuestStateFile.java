@@ -1,11 +1,10 @@
 package dev.vmlaunch.supervise;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.drivers.VmmDrivers;
 import dev.vmlaunch.state.AtomicWrite;
+import dev.vmlaunch.state.RecordFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
@@ -31,34 +30,48 @@ public final class GuestStateFile {
         }
     }
 
+    /** A state is well under a KiB; anything this large was not written by vmlaunch, and is not read whole. */
+    static final int MAX_BYTES = 256 * 1024;
+
     private GuestStateFile() {}
 
     public static void write(Path file, GuestState state) throws IOException {
-        AtomicWrite.replace(file, JsonMappers.pretty().writeValueAsBytes(state));
+        AtomicWrite.replace(file, GuestStateJson.write(state));
     }
 
+    /**
+     * Reads {@code file} as others may have left it ({@link RecordFiles#read}): a symlink is not followed, nothing
+     * but a regular file is opened, a FIFO cannot block the reader, and at most {@link #MAX_BYTES} are read.
+     */
     public static Read read(Path file) {
+        String name = file.getFileName().toString();
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
+            bytes = RecordFiles.read(file, MAX_BYTES);
         } catch (NoSuchFileException e) {
             return Read.missing();
+        } catch (RecordFiles.RefusedException e) {
+            return broken(name + " " + e.getMessage());
         } catch (IOException e) {
-            return new Read(null, "cannot read " + file.getFileName() + ": " + e.getMessage());
+            return broken("cannot read " + name + ": " + e.getMessage());
         }
         if (bytes.length == 0) {
-            return new Read(null, file.getFileName() + " is empty");
+            return broken(name + " is empty");
         }
         GuestState s;
         try {
-            s = JsonMappers.mapper().readValue(bytes, GuestState.class);
+            s = GuestStateJson.read(bytes);
         } catch (JsonProcessingException e) {
-            return new Read(null, file.getFileName() + " is not valid: " + firstLine(e.getOriginalMessage()));
+            return broken(name + " is not valid: " + firstLine(e.getOriginalMessage()));
         } catch (IOException | RuntimeException e) {
-            return new Read(null, file.getFileName() + " is not valid: " + firstLine(String.valueOf(e.getMessage())));
+            return broken(name + " is not valid: " + firstLine(String.valueOf(e.getMessage())));
         }
         String problem = validate(s);
-        return problem == null ? new Read(s, null) : new Read(null, file.getFileName() + " " + problem);
+        return problem == null ? new Read(s, null) : broken(name + " " + problem);
+    }
+
+    private static Read broken(String reason) {
+        return new Read(null, reason);
     }
 
     /** Fields everything else relies on; a file without them is as broken as a truncated one. */

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmlaunch.JsonMappers;
 import dev.vmlaunch.driver.ExitRecord;
 import dev.vmlaunch.supervise.ListedGuests;
 import java.io.PrintWriter;
@@ -89,5 +92,75 @@ class ListCommandTest {
         assertEquals(9, root.path("guests").get(1).path("exit").path("signal").asInt());
         assertEquals("broken", root.path("guests").get(2).path("state").asText());
         assertEquals(true, root.path("guests").get(2).path("pid").isNull());
+    }
+
+    /** ListCommand.toJson as it was, on databind's tree: the output the generator must reproduce. */
+    static String databindJson(List<ListedGuests.Entry> entries) throws Exception {
+        ObjectNode root = JsonMappers.object();
+        ArrayNode guests = root.putArray("guests");
+        for (ListedGuests.Entry e : entries) {
+            ObjectNode g = guests.addObject();
+            g.put("name", e.name());
+            g.put("pid", e.pid());
+            g.put("supervisorPid", e.supervisorPid());
+            g.put("vmm", e.vmm());
+            g.put("state", e.state());
+            g.put("since", e.since());
+            ArrayNode d = g.putArray("devices");
+            e.devices().forEach(d::add);
+            if (!e.attached().isEmpty()) {
+                ArrayNode a = g.putArray("attached");
+                e.attached().forEach(a::add);
+            }
+            g.put("source", e.source());
+            g.put("supervised", e.supervised());
+            g.put("startedAt", e.startedAt());
+            if (e.exit() != null) {
+                g.set("exit", JsonMappers.mapper().valueToTree(e.exit()));
+            }
+            if (e.note() != null) {
+                g.put("note", e.note());
+            }
+        }
+        return JsonMappers.pretty().writeValueAsString(root);
+    }
+
+    @Test
+    void theJsonIsWhatTheDatabindTreeWrote() throws Exception {
+        List<ListedGuests.Entry> more = new java.util.ArrayList<>(ENTRIES);
+        more.add(new ListedGuests.Entry(
+                "hot",
+                "vmlaunch",
+                "qemu",
+                "running",
+                Long.MAX_VALUE,
+                0L,
+                true,
+                "2025-01-01T00:00:05Z",
+                "2025-01-01T00:00:00Z",
+                List.of("0000:01:00.0"),
+                new ExitRecord("guest-shutdown", 0, 15, "a \"quoted\" line\n\u00e9\u0007", "2025-01-01T00:30:00Z"),
+                "note with \\ and \u2028",
+                true,
+                List.of("0000:02:00.0", "0000:02:00.1")));
+        more.add(new ListedGuests.Entry(
+                "foreign",
+                "lkvm",
+                "lkvm",
+                "paused",
+                99L,
+                null,
+                false,
+                null,
+                "2025-01-01T00:00:00Z",
+                List.of(),
+                new ExitRecord(null, null, null, null, null),
+                "kvmtool guest not started by vmlaunch",
+                true));
+        more.add(new ListedGuests.Entry(
+                null, null, null, null, null, null, false, null, null, List.of(), null, null, false));
+        assertEquals(databindJson(more), ListCommand.toJson(more));
+        assertEquals(databindJson(ENTRIES), ListCommand.toJson(ENTRIES));
+        assertEquals(databindJson(List.of()), ListCommand.toJson(List.of()));
     }
 }
