@@ -77,7 +77,7 @@ t0=$(date +%s.%N)
 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3,its=on,iommu=smmuv3 -cpu max -accel tcg,thread=multi \
     -smp 2 -m 3072 -nodefaults -display none -no-reboot \
     -serial "file:$work/console.log" -kernel "$images/Image" -initrd "$images/initramfs.gz" \
-    -append "console=ttyAMA0 quiet vmlaunch.root=hostroot vmlaunch.9p=img:/mnt/images,bench:/mnt/bench vmlaunch.exec=/mnt/bench/inside.sh" \
+    -append "console=ttyAMA0 quiet vmlaunch.root=hostroot vmlaunch.9p=img:/mnt/images:ro,bench:/mnt/bench vmlaunch.exec=/mnt/bench/inside.sh" \
     -fsdev "local,id=r,path=$root,readonly=on,security_model=none,multidevs=remap" -device virtio-9p-pci,fsdev=r,mount_tag=hostroot \
     -fsdev "local,id=i,path=$images,readonly=on,security_model=none" -device virtio-9p-pci,fsdev=i,mount_tag=img \
     -fsdev "local,id=b,path=$work,security_model=none" -device virtio-9p-pci,fsdev=b,mount_tag=bench \

@@ -233,7 +233,7 @@ t0=$(date +%s.%N)
 qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$cpus" -m 4096 -M q35,kernel-irqchip=split \
     -device intel-iommu,intremap=on,caching-mode=on -nodefaults -display none -no-reboot \
     -serial "file:$work/console.log" -kernel "$images/vmlinux" -initrd "$images/initramfs.gz" \
-    -append "console=ttyS0 intel_iommu=on quiet no_timer_check vmlaunch.modules=kvm kvm_amd.npt=0 vmlaunch.root=hostroot vmlaunch.9p=img:/mnt/images,bench:/mnt/bench vmlaunch.exec=/mnt/bench/inside.sh" \
+    -append "console=ttyS0 intel_iommu=on quiet no_timer_check vmlaunch.modules=kvm kvm_amd.npt=0 vmlaunch.root=hostroot vmlaunch.9p=img:/mnt/images:ro,bench:/mnt/bench vmlaunch.exec=/mnt/bench/inside.sh" \
     -fsdev local,id=r,path=/,readonly=on,security_model=none,multidevs=remap -device virtio-9p-pci,fsdev=r,mount_tag=hostroot \
     -fsdev "local,id=i,path=$images,readonly=on,security_model=none" -device virtio-9p-pci,fsdev=i,mount_tag=img \
     -fsdev "local,id=b,path=$work,security_model=none" -device virtio-9p-pci,fsdev=b,mount_tag=bench \
