@@ -103,7 +103,14 @@ class LabPlanTest {
                 g.boot().cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm"),
                 g.boot().cmdline());
         assertTrue(
-                g.boot().cmdline().contains(",labkvmtool:/mnt/kvmtool "),
+                g.boot().cmdline().contains(",labkvmtool:/mnt/kvmtool:ro "),
+                g.boot().cmdline());
+        // What does not change during a run is mounted cached; the lab folder, written by both sides, is not.
+        assertTrue(
+                g.boot()
+                        .cmdline()
+                        .contains("vmlaunch.9p=labjar:" + LabPlan.JAR_MOUNT + ":ro,labimg:" + LabPlan.IMAGES_MOUNT
+                                + ":ro,lab:" + LabPlan.LAB_MOUNT + ","),
                 g.boot().cmdline());
         assertEquals("0x6", g.devices().get(0).props().get("addr"), "slot 5 is the fifth share's");
         assertEquals("0x7", g.devices().get(1).props().get("addr"));
@@ -222,7 +229,7 @@ class LabPlanTest {
                 g.boot().cmdline().endsWith("--mode kvm --lkvm /mnt/kvmtool/lkvm-static"),
                 g.boot().cmdline());
         assertTrue(
-                g.boot().cmdline().contains(",labkvmtool:/mnt/kvmtool "),
+                g.boot().cmdline().contains(",labkvmtool:/mnt/kvmtool:ro "),
                 g.boot().cmdline());
         GuestSpec.Share share = g.shares().stream()
                 .filter(s -> s.tag().equals("labkvmtool"))
