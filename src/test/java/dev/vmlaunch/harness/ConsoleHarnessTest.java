@@ -190,8 +190,8 @@ class ConsoleHarnessTest {
         assertTrue(r.guests().get(0).passed(), r.toString());
         String error = r.guests().get(1).error();
         assertTrue(
-                error.contains("guest \"virt2\" has no console socket for the console driver: this vmlaunch serves "
-                        + "no console for detached kvmtool guests yet; use the agent driver"),
+                error.contains("guest \"virt2\" has no console socket for the console driver: its supervisor "
+                        + "recorded no console socket in state.json (see the guest's supervisor.log)"),
                 error);
         assertEquals(1, stops.get("virt2").get(), "the guest is stopped all the same");
     }
