@@ -101,14 +101,10 @@ public final class AffinityStep {
     /** The recorded pinning of a guest, if it was pinned (and the file is ours and readable). */
     public static Optional<AppliedAffinity> recorded(GuestDir dir) {
         Path f = dir.root().resolve(FILE);
-        if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-            return Optional.empty();
-        }
         try {
-            if (Files.size(f) > 1 << 20) {
-                return Optional.empty();
-            }
-            return Optional.of(JsonMappers.mapper().readValue(Files.readAllBytes(f), AppliedAffinity.class));
+            // The guarded read of every record file: no link followed, no FIFO, at most 1 MiB.
+            byte[] bytes = dev.vmlaunch.state.RecordFiles.read(f, 1 << 20);
+            return Optional.of(JsonMappers.mapper().readValue(bytes, AppliedAffinity.class));
         } catch (IOException e) {
             return Optional.empty();
         }
