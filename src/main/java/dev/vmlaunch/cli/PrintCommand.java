@@ -1,6 +1,5 @@
 package dev.vmlaunch.cli;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.vmlaunch.config.GuestFiles;
 import dev.vmlaunch.config.GuestSpec;
@@ -70,10 +69,7 @@ public final class PrintCommand implements Callable<Integer> {
                 detach ? RunLayout.ConsoleMode.SOCKET : RunLayout.ConsoleMode.STDIO);
         List<String> argv = VmmDrivers.of(guest.vmm()).argv(guest, layout, DeviceDiagnosis.rootPortReserve(guest));
         if (json) {
-            try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
-                // Closing the generator must not close the writer: it is stdout, and its line end comes after.
-                g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-                g.useDefaultPrettyPrinter();
+            try (JsonGenerator g = dev.vmlaunch.state.JsonRecords.generator(out)) {
                 if (guest.affinity().any()) {
                     // A pinned guest is more than its argv (a -S qemu would wait forever): a consumer that only
                     // knows the plain array must fail on this object rather than run the guest unpinned.

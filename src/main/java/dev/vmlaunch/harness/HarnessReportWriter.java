@@ -1,6 +1,5 @@
 package dev.vmlaunch.harness;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.vmlaunch.console.ConsoleTail;
 import java.io.IOException;
@@ -105,10 +104,7 @@ public final class HarnessReportWriter {
      * "managed","restoredDriver"}],"workload":{"exitCode"}}]}; docs/harness-json.md has every field.
      */
     public static void json(HarnessReport r, Writer out) throws IOException {
-        try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
-            // Closing the generator must not close the writer: it is stdout, and its line end comes after.
-            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            g.useDefaultPrettyPrinter();
+        try (JsonGenerator g = dev.vmlaunch.state.JsonRecords.generator(out)) {
             g.writeStartObject();
             g.writeStringField("name", r.name());
             g.writeBooleanField("passed", r.passed());

@@ -53,9 +53,14 @@ public final class JsonRecords {
         return pretty ? g.useDefaultPrettyPrinter() : g;
     }
 
-    /** An indented generator that writes to {@code out}. */
+    /**
+     * An indented generator that writes to {@code out}, a writer the caller keeps (stdout, a buffer): closing the
+     * generator flushes it but leaves it open, so what the caller prints after the JSON (its line end) still goes out.
+     */
     public static JsonGenerator generator(Writer out) throws IOException {
-        return FACTORY.createGenerator(out).useDefaultPrettyPrinter();
+        return FACTORY.createGenerator(out)
+                .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)
+                .useDefaultPrettyPrinter();
     }
 
     /**
